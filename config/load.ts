@@ -1,0 +1,221 @@
+// Loads and validates the platform description. Every problem is collected, named by its field path,
+// and reported at once; nothing is built from a description that has any problem.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { Platform, platformSchema } from "./schema";
+import {
+  IAM_ROLE_NAME_MAX,
+  KEY_VAULT_NAME,
+  keyVaultName,
+  keyVaultSecretName,
+  workloadRoleName,
+} from "./naming";
+
+export const DEFAULT_CONFIG = path.join(__dirname, "platform.yaml");
+
+export interface ConfigIssue {
+  /** Dotted field path, e.g. applications.myapp.workloads.api.reads[2]. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export class PlatformConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: readonly ConfigIssue[],
+  ) {
+    super(
+      `${source}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the platform description\n` +
+        issues.map((i) => `  - ${i.path || "(top level)"}: ${i.message}`).join("\n"),
+    );
+    this.name = "PlatformConfigError";
+  }
+}
+
+/** The description file to use: PLATFORM_CONFIG when set, else config/platform.yaml. */
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PLATFORM_CONFIG ? path.resolve(env.PLATFORM_CONFIG) : DEFAULT_CONFIG;
+}
+
+export function loadPlatform(file: string = configPath()): Platform {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new PlatformConfigError(file, [{ path: "", message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? err})` }]);
+  }
+  return parsePlatform(text, file);
+}
+
+export function parsePlatform(text: string, source = "platform description"): Platform {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new PlatformConfigError(
+      source,
+      doc.errors.map((e) => ({ path: "", message: `YAML syntax: ${e.message.split("\n")[0]}` })),
+    );
+  }
+  return validatePlatform(doc.toJS(), source);
+}
+
+export function validatePlatform(raw: unknown, source = "platform description"): Platform {
+  const result = platformSchema.safeParse(raw);
+  const issues = result.success ? [] : result.error.issues.flatMap(describeIssue);
+  // Cross-references are checked on the raw input too, so one run reports every problem.
+  issues.push(...crossCheck(raw));
+  if (issues.length > 0 || !result.success) {
+    throw new PlatformConfigError(source, dedupe(issues));
+  }
+  return result.data;
+}
+
+function formatPath(p: readonly PropertyKey[]): string {
+  return p.reduce<string>((acc, k) => (typeof k === "number" ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), "");
+}
+
+function describeIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
+  const at = formatPath(issue.path);
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((k) => ({
+        path: at ? `${at}.${k}` : k,
+        message: "unknown field (check the spelling; see config/schema.ts for the fields allowed here)",
+      }));
+    case "invalid_type":
+      if (issue.input === undefined) return [{ path: at, message: `is required (${issue.expected})` }];
+      return [{ path: at, message: issue.message.startsWith("Invalid input") ? `must be ${issue.expected}, not ${typeName(issue.input)}` : issue.message }];
+    case "invalid_key":
+      return [{ path: at, message: `name ${JSON.stringify(issue.path.at(-1) ?? "")} is invalid: ${issue.issues.map((i) => i.message).join("; ")}` }];
+    default:
+      return [{ path: at, message: issue.message }];
+  }
+}
+
+function typeName(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "a map" : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.path}\u0000${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+type Loose = Record<string, any>;
+const isMap = (v: unknown): v is Loose => typeof v === "object" && v !== null && !Array.isArray(v);
+const entries = (v: unknown): [string, Loose][] =>
+  isMap(v) ? Object.entries(v).filter((e): e is [string, Loose] => isMap(e[1])) : [];
+
+/** Checks that span fields: references, names after mapping to each backend, combinations. */
+function crossCheck(raw: unknown): ConfigIssue[] {
+  if (!isMap(raw)) return [];
+  const issues: ConfigIssue[] = [];
+  const add = (p: string, message: string) => issues.push({ path: p, message });
+  const apps = entries(raw.applications);
+  const envs = entries(raw.environments);
+  const org = typeof raw.organization === "string" ? raw.organization : "";
+
+  const secretsOf = (app: string): Loose => {
+    const a = isMap(raw.applications) ? raw.applications[app] : undefined;
+    return isMap(a) && isMap(a.secrets) ? a.secrets : {};
+  };
+  const kvNames = new Map<string, string>();
+  let hasDynamic = false;
+  let hasKubernetesWorkload = false;
+
+  for (const [app, spec] of apps) {
+    for (const [secret, s] of entries(spec.secrets)) {
+      const at = `applications.${app}.secrets.${secret}`;
+      const kv = keyVaultSecretName(app, secret);
+      const twin = kvNames.get(kv);
+      if (twin) add(at, `its Key Vault name "${kv}" is the same as that of ${twin}; rename one of them`);
+      else kvNames.set(kv, at);
+
+      if (s.dynamic === true) {
+        if (s.type !== "postgres") add(`${at}.dynamic`, `only postgres secrets can be dynamic (Vault database engine); remove dynamic from this ${s.type} secret`);
+        else hasDynamic = true;
+      }
+      const r = s.rotation;
+      if (r === undefined) continue;
+      if (s.type === "api-key") {
+        add(`${at}.rotation`, "api-key values are set by a person and cannot be rotated by the platform; remove rotation (use expiresAfterDays to force renewal) or use type token");
+        continue;
+      }
+      if (!isMap(r)) continue;
+      if ((r.everyDays === undefined) === (r.scheduleExpression === undefined)) {
+        add(`${at}.rotation`, "give exactly one of everyDays or scheduleExpression");
+      }
+      if (s.type !== "postgres") continue;
+      if (r.strategy === "alternating-users") {
+        if (typeof r.masterSecret !== "string") {
+          add(`${at}.rotation.masterSecret`, "alternating-users rotation needs masterSecret: <app>/<secret> of a postgres secret that can create and alter users");
+        } else {
+          const [mApp, mSecret] = r.masterSecret.split("/");
+          const master = secretsOf(mApp)[mSecret];
+          if (!isMap(master)) add(`${at}.rotation.masterSecret`, `secret "${r.masterSecret}" is not defined in applications`);
+          else if (master.type !== "postgres") add(`${at}.rotation.masterSecret`, `"${r.masterSecret}" is a ${master.type} secret; the master must be a postgres secret`);
+          else if (mApp === app && mSecret === secret) add(`${at}.rotation.masterSecret`, "a secret cannot be its own master; name the admin secret");
+        }
+      } else if (r.masterSecret !== undefined) {
+        add(`${at}.rotation.masterSecret`, "only alternating-users rotation uses a master secret; remove it or change the strategy");
+      }
+    }
+
+    for (const [workload, w] of entries(spec.workloads)) {
+      const at = `applications.${app}.workloads.${workload}`;
+      const bindings = ["kubernetes", "approle"].filter((k) => w[k] !== undefined);
+      if (bindings.length !== 1) {
+        add(at, `give exactly one of kubernetes (namespace, serviceAccount) or approle to say how the workload authenticates (found ${bindings.length ? bindings.join(" and ") : "neither"})`);
+      }
+      if (w.kubernetes !== undefined) hasKubernetesWorkload = true;
+      const own = secretsOf(app);
+      const reads: unknown[] = Array.isArray(w.reads) ? w.reads : [];
+      reads.forEach((r, i) => {
+        if (typeof r === "string" && !isMap(own[r])) {
+          add(`${at}.reads[${i}]`, `secret "${r}" is not defined in applications.${app}.secrets (defined: ${Object.keys(own).join(", ") || "none"}); workloads read only their own application's secrets`);
+        }
+      });
+      new Set(reads).size !== reads.length && add(`${at}.reads`, "lists a secret twice");
+      for (const [env, e] of envs) {
+        if (e.aws && org) {
+          const role = workloadRoleName(org, env, app, workload);
+          if (role.length > IAM_ROLE_NAME_MAX) {
+            add(at, `its IAM role name "${role}" in environment ${env} is ${role.length} characters; IAM allows ${IAM_ROLE_NAME_MAX}: shorten the application or workload name`);
+          }
+        }
+      }
+    }
+  }
+
+  for (const [env, e] of envs) {
+    const at = `environments.${env}`;
+    if (isMap(e.aws) && isMap(e.aws.eks) && typeof e.aws.eks.oidcProviderArn === "string" && typeof e.aws.accountId === "string") {
+      const acct = e.aws.eks.oidcProviderArn.split(":")[4];
+      if (acct && acct !== e.aws.accountId) add(`${at}.aws.eks.oidcProviderArn`, `belongs to account ${acct}, not to this environment's account ${e.aws.accountId}`);
+    }
+    if (isMap(e.vault)) {
+      if (hasDynamic && e.vault.database === undefined) {
+        add(`${at}.vault.database`, "is required: a postgres secret is marked dynamic, so Vault needs the database connection (host, dbname, username)");
+      }
+      if (hasKubernetesWorkload && e.vault.kubernetes === undefined) {
+        add(`${at}.vault.kubernetes`, "is required: some workloads authenticate with Kubernetes, so Vault needs the Kubernetes auth host");
+      }
+    }
+    if (isMap(e.azure) && org) {
+      const name = keyVaultName(org, env, typeof e.azure.keyVaultName === "string" ? e.azure.keyVaultName : undefined);
+      if (!KEY_VAULT_NAME.test(name)) {
+        add(
+          e.azure.keyVaultName ? `${at}.azure.keyVaultName` : at,
+          `the Key Vault name "${name}" is invalid: Azure allows 3-24 letters, digits and single dashes, starting with a letter and ending with a letter or digit${e.azure.keyVaultName ? "" : "; shorten the organization or environment name, or set azure.keyVaultName"}`,
+        );
+      }
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,10 @@
+// PLACEHOLDER: replaced by the vault stack (issue). Builds nothing yet.
+import { TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import type { EnvironmentModel } from "../config/model";
+
+export class VaultSecretsStack extends TerraformStack {
+  constructor(scope: Construct, id: string, readonly environment: EnvironmentModel) {
+    super(scope, id);
+  }
+}
