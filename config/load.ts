@@ -112,6 +112,27 @@ const isMap = (v: unknown): v is Loose => typeof v === "object" && v !== null &&
 const entries = (v: unknown): [string, Loose][] =>
   isMap(v) ? Object.entries(v).filter((e): e is [string, Loose] => isMap(e[1])) : [];
 
+type Add = (path: string, message: string) => void;
+
+function checkTtls(at: string, ttl: unknown, maxTtl: unknown, add: Add, names = ["tokenTtlSeconds", "tokenMaxTtlSeconds"]): void {
+  if (typeof ttl === "number" && typeof maxTtl === "number" && ttl > maxTtl) {
+    add(`${at}.${names[0]}`, `${ttl} is more than ${names[1]} (${maxTtl}); make it at most the maximum`);
+  }
+}
+
+/** Vault-specific combinations: TTL bounds, and mount or auth paths that would collide. */
+function checkVaultEnvironment(at: string, v: Loose, add: Add): void {
+  if (isMap(v.kubernetes)) checkTtls(`${at}.kubernetes`, v.kubernetes.tokenTtlSeconds ?? 3600, v.kubernetes.tokenMaxTtlSeconds ?? 14_400, add);
+  if (isMap(v.database)) {
+    checkTtls(`${at}.database`, v.database.defaultTtlSeconds ?? 3600, v.database.maxTtlSeconds ?? 86_400, add, ["defaultTtlSeconds", "maxTtlSeconds"]);
+    const kvMount = v.kvMount ?? "secret";
+    if ((v.database.mount ?? "database") === kvMount) add(`${at}.database.mount`, `is the same path as kvMount (${kvMount}); give the database secrets engine its own mount`);
+  }
+  if (isMap(v.kubernetes) && (v.kubernetes.authPath ?? "kubernetes") === (v.approlePath ?? "approle")) {
+    add(`${at}.approlePath`, `is the same path as kubernetes.authPath (${v.approlePath}); give each auth method its own path`);
+  }
+}
+
 /** Checks that span fields: references, names after mapping to each backend, combinations. */
 function crossCheck(raw: unknown): ConfigIssue[] {
   if (!isMap(raw)) return [];
@@ -128,8 +149,14 @@ function crossCheck(raw: unknown): ConfigIssue[] {
   const kvNames = new Map<string, string>();
   let hasDynamic = false;
   let hasKubernetesWorkload = false;
+  const hasVault = envs.some(([, e]) => isMap(e.vault));
+  const vaultNames = new Map<string, string>();
 
   for (const [app, spec] of apps) {
+    const dynamicSecrets = entries(spec.secrets).filter(([, s]) => s.dynamic === true && s.type === "postgres");
+    if (dynamicSecrets.length > 1) {
+      add(`applications.${app}.secrets.${dynamicSecrets[1][0]}.dynamic`, `application ${app} already has a dynamic postgres secret (${dynamicSecrets[0][0]}); Vault issues one database role per application, so mark only one secret dynamic`);
+    }
     for (const [secret, s] of entries(spec.secrets)) {
       const at = `applications.${app}.secrets.${secret}`;
       const kv = keyVaultSecretName(app, secret);
@@ -174,6 +201,14 @@ function crossCheck(raw: unknown): ConfigIssue[] {
         add(at, `give exactly one of kubernetes (namespace, serviceAccount) or approle to say how the workload authenticates (found ${bindings.length ? bindings.join(" and ") : "neither"})`);
       }
       if (w.kubernetes !== undefined) hasKubernetesWorkload = true;
+      if (isMap(w.approle)) checkTtls(`${at}.approle`, w.approle.tokenTtlSeconds ?? 3600, w.approle.tokenMaxTtlSeconds ?? 14_400, add);
+      if (hasVault) {
+        // Vault policy and role names are <env>-<app>-<workload>: dashes could make two workloads meet.
+        const vaultName = `${app}-${workload}`;
+        const twin = vaultNames.get(vaultName);
+        if (twin) add(at, `its Vault policy and role name "<env>-${vaultName}" is the same as that of ${twin}; rename one of them`);
+        else vaultNames.set(vaultName, at);
+      }
       const own = secretsOf(app);
       const reads: unknown[] = Array.isArray(w.reads) ? w.reads : [];
       reads.forEach((r, i) => {
@@ -199,6 +234,9 @@ function crossCheck(raw: unknown): ConfigIssue[] {
       const acct = e.aws.eks.oidcProviderArn.split(":")[4];
       if (acct && acct !== e.aws.accountId) add(`${at}.aws.eks.oidcProviderArn`, `belongs to account ${acct}, not to this environment's account ${e.aws.accountId}`);
     }
+    if (isMap(e.aws) && isMap(e.aws.network) && e.aws.network.secretsManagerEndpoint !== false && e.aws.network.vpcId === undefined) {
+      add(`${at}.aws.network.vpcId`, "is required for the Secrets Manager interface endpoint that rotation functions in the VPC use; give the VPC of the subnets, or set secretsManagerEndpoint: false if the subnets reach Secrets Manager otherwise");
+    }
     if (isMap(e.vault)) {
       if (hasDynamic && e.vault.database === undefined) {
         add(`${at}.vault.database`, "is required: a postgres secret is marked dynamic, so Vault needs the database connection (host, dbname, username)");
@@ -206,6 +244,7 @@ function crossCheck(raw: unknown): ConfigIssue[] {
       if (hasKubernetesWorkload && e.vault.kubernetes === undefined) {
         add(`${at}.vault.kubernetes`, "is required: some workloads authenticate with Kubernetes, so Vault needs the Kubernetes auth host");
       }
+      checkVaultEnvironment(`${at}.vault`, e.vault, add);
     }
     if (isMap(e.azure) && org) {
       const name = keyVaultName(org, env, typeof e.azure.keyVaultName === "string" ? e.azure.keyVaultName : undefined);

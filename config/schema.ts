@@ -180,6 +180,8 @@ const awsEnvironment = z.strictObject({
     .int()
     .refine((d) => LOG_RETENTION_DAYS.includes(d), `must be one of CloudWatch's retention values: ${"1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"}`)
     .optional(),
+  /** SNS topic the rotation error alarms notify. */
+  alarmTopicArn: z.string().regex(/^arn:aws(-[a-z]+)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN").optional(),
   backend: awsBackend.optional(),
 });
 
@@ -207,7 +209,8 @@ const vaultEnvironment = z.strictObject({
     })
     .optional(),
   approlePath: z.string().regex(/^[a-z][a-z0-9_-]*$/).default("approle"),
-  audit: z.array(vaultAudit).optional(),
+  /** Audit devices; when absent, a file device and a syslog device (two, so Vault keeps serving if one blocks). */
+  audit: z.array(vaultAudit).min(1, "Vault needs at least one audit device; omit audit for the default file and syslog devices").optional(),
   database: z
     .strictObject({
       mount: z.string().regex(/^[a-z][a-z0-9_-]*$/).default("database"),
@@ -218,6 +221,8 @@ const vaultEnvironment = z.strictObject({
       sslmode: z.enum(["require", "verify-ca", "verify-full", "disable"]).default("verify-full"),
       defaultTtlSeconds: z.number().int().min(60).default(3600),
       maxTtlSeconds: z.number().int().min(60).default(86_400),
+      /** Raise it to send a new admin password (TF_VAR_vault_database_password) to Vault's connection. */
+      passwordVersion: z.number().int().min(1).default(1),
     })
     .optional(),
   backend: backend.optional(),

@@ -1,10 +1,186 @@
-// PLACEHOLDER: the AWS stack is being written.
-import { TerraformStack } from "cdktf";
+// The aws-<env> stack: the environment key, one secret per path, IRSA roles for workloads, and
+// rotation for the secrets that rotate.
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import type { EnvironmentModel } from "../config/model";
+import * as path from "node:path";
+import type { EnvironmentModel, SecretModel } from "../config/model";
+import { workloadRoleName } from "../config/naming";
+import type { AwsEnvironment } from "../config/schema";
+import { AccountRegion } from "../constructs/aws/arns";
+import { ApplicationSecret } from "../constructs/aws/application-secret";
+import { EnvironmentKey } from "../constructs/aws/environment-key";
+import { RotationFunction } from "../constructs/aws/rotation-function";
+import { SecretsManagerEndpoint } from "../constructs/aws/secrets-manager-endpoint";
+import { WorkloadRole } from "../constructs/aws/workload-role";
+import { configureStateBackend } from "./backend";
+
+export const MANAGED_BY = "secrets-platform";
+
+/** Where `npm run build:lambda` leaves the rotation bundles; LAMBDA_BUNDLE_DIR overrides it. */
+export function lambdaBundleDir(): string {
+  return process.env.LAMBDA_BUNDLE_DIR ?? path.join(__dirname, "..", "dist", "lambda");
+}
+
+/** Which function rotates a secret: one per type, and per strategy for PostgreSQL. */
+export function rotationKind(s: SecretModel): string | undefined {
+  const spec = s.spec;
+  if (spec.type === "api-key" || !spec.rotation) return undefined;
+  return spec.type === "postgres" ? `postgres-${spec.rotation.strategy}` : spec.type;
+}
 
 export class AwsSecretsStack extends TerraformStack {
+  readonly key: EnvironmentKey;
+  /** By path, `<env>/<app>/<secret>`. */
+  readonly secrets = new Map<string, ApplicationSecret>();
+  /** By `<app>/<workload>`. */
+  readonly workloadRoles = new Map<string, WorkloadRole>();
+  /** By rotation kind: postgres-single-user, postgres-alternating-users, jwt, token. */
+  readonly rotationFunctions = new Map<string, RotationFunction>();
+
   constructor(scope: Construct, id: string, readonly environment: EnvironmentModel) {
     super(scope, id);
+    const aws = environment.spec.aws;
+    if (!aws) throw new Error(`${id}: environment ${environment.name} has no aws block`);
+    const account: AccountRegion = { accountId: aws.accountId, region: aws.region };
+    const org = environment.organization;
+    const env = environment.name;
+
+    new AwsProvider(this, "aws", {
+      region: aws.region,
+      allowedAccountIds: [aws.accountId],
+      defaultTags: [{ tags: { organization: org, environment: env, "managed-by": MANAGED_BY } }],
+    });
+    configureStateBackend(this, id, aws.backend);
+
+    this.key = new EnvironmentKey(this, "environment-key", {
+      account,
+      alias: `${org}-${env}-secrets`,
+      description: `Encrypts the ${env} secrets of ${org} and their rotation logs`,
+    });
+
+    const recoveryWindowInDays = aws.recoveryWindowDays ?? (environment.production ? 30 : 7);
+    for (const s of environment.secrets) {
+      this.secrets.set(
+        s.path,
+        new ApplicationSecret(this, `${s.app}--${s.name}`, {
+          account,
+          secretName: s.path,
+          encryptionKey: this.key,
+          description: s.spec.description ?? `${s.spec.type} secret of ${s.app} in ${env}`,
+          recoveryWindowInDays,
+          tags: secretTags(env, s),
+        }),
+      );
+    }
+
+    this.addRotation(aws, account);
+    this.addWorkloadRoles(aws);
+
+    new TerraformOutput(this, "secret-arns", {
+      description: "ARN of every secret, by <env>/<app>/<secret> path",
+      value: Object.fromEntries([...this.secrets].map(([path, s]) => [path, s.arn])),
+    });
+    new TerraformOutput(this, "workload-role-arns", {
+      description: "IAM role of every Kubernetes workload (annotate its service account with eks.amazonaws.com/role-arn)",
+      value: Object.fromEntries([...this.workloadRoles].map(([name, r]) => [name, r.arn])),
+    });
   }
+
+  private addRotation(aws: AwsEnvironment, account: AccountRegion): void {
+    const { organization: org, name: env } = this.environment;
+    const network = aws.network && { subnetIds: aws.network.subnetIds, securityGroupIds: aws.network.securityGroupIds };
+    for (const s of this.environment.secrets) {
+      const kind = rotationKind(s);
+      if (!kind || s.spec.type === "api-key" || !s.spec.rotation) continue;
+      let fn = this.rotationFunctions.get(kind);
+      if (!fn) {
+        fn = new RotationFunction(this, `rotation-${kind}`, {
+          account,
+          functionName: `${org}-${env}-rotate-${kind}`,
+          bundlePath: path.join(lambdaBundleDir(), `${s.spec.type}.zip`),
+          encryptionKey: this.key,
+          description: `Rotates the ${kind} secrets of ${env}`,
+          environment: s.spec.type === "postgres" ? { ROTATION_STRATEGY: s.spec.rotation.strategy } : undefined,
+          logRetentionInDays: aws.logRetentionDays ?? 365,
+          // Only database rotation needs the VPC; keys and tokens talk to Secrets Manager alone.
+          network: s.spec.type === "postgres" ? network : undefined,
+          alarmTopicArn: aws.alarmTopicArn,
+          tags: { "rotation-kind": kind },
+        });
+        // PostgreSQL passwords come from Secrets Manager's generator; keys and tokens from node:crypto.
+        if (s.spec.type === "postgres") {
+          fn.addToPolicy({ sid: "GeneratePasswords", actions: ["secretsmanager:GetRandomPassword"], resources: ["*"] });
+        }
+        this.rotationFunctions.set(kind, fn);
+      }
+      const secret = this.secretAt(s.path);
+      const rotation = s.spec.rotation;
+      if (s.spec.type === "postgres" && s.spec.rotation.masterSecret) {
+        const master = this.environment.secret(s.spec.rotation.masterSecret);
+        if (!master) throw new Error(`${s.path}: master secret ${s.spec.rotation.masterSecret} is not defined`);
+        this.secretAt(master.path).grantRead(fn);
+      }
+      secret.addRotationSchedule("rotation", {
+        rotationFunction: fn,
+        everyDays: rotation.everyDays,
+        scheduleExpression: rotation.scheduleExpression,
+        // A database secret rotates once a person has put its connection details; keys and tokens
+        // get their first value from the rotation that runs on creation.
+        rotateImmediately: s.spec.type !== "postgres",
+      });
+    }
+    const inVpc = [...this.rotationFunctions.keys()].some((k) => k.startsWith("postgres"));
+    if (aws.network && aws.network.secretsManagerEndpoint && inVpc) {
+      if (!aws.network.vpcId) throw new Error(`${this.node.id}: network.vpcId is needed for the Secrets Manager endpoint`);
+      new SecretsManagerEndpoint(this, "secretsmanager-endpoint", {
+        name: `${org}-${env}-secretsmanager-endpoint`,
+        region: aws.region,
+        vpcId: aws.network.vpcId,
+        subnetIds: aws.network.subnetIds,
+        clientSecurityGroupIds: aws.network.securityGroupIds,
+      });
+    }
+  }
+
+  private addWorkloadRoles(aws: AwsEnvironment): void {
+    const { organization: org, name: env } = this.environment;
+    for (const w of this.environment.workloads) {
+      const k8s = w.spec.kubernetes;
+      // Without an EKS OIDC provider there is no IRSA; AppRole workloads authenticate to Vault only.
+      if (!k8s || !aws.eks) continue;
+      const role = new WorkloadRole(this, `${w.app}--${w.name}`, {
+        roleName: workloadRoleName(org, env, w.app, w.name),
+        oidcProviderArn: aws.eks.oidcProviderArn,
+        namespace: k8s.namespace,
+        serviceAccount: k8s.serviceAccount,
+        description: `IRSA role of ${w.app}/${w.name} in ${env}: reads ${w.reads.map((r) => r.name).join(", ")}`,
+        tags: { application: w.app, workload: w.name },
+      });
+      for (const s of w.reads) this.secretAt(s.path).grantRead(role);
+      this.workloadRoles.set(`${w.app}/${w.name}`, role);
+    }
+  }
+
+  secretAt(path: string): ApplicationSecret {
+    const s = this.secrets.get(path);
+    if (!s) throw new Error(`${this.node.id}: no secret at ${path}`);
+    return s;
+  }
+}
+
+/** Tags that say what a secret is and, for rotating types, how its rotation function shapes values. */
+function secretTags(env: string, s: SecretModel): Record<string, string> {
+  const tags: Record<string, string> = {
+    environment: env,
+    application: s.app,
+    "managed-by": MANAGED_BY,
+    "secret-type": s.spec.type,
+  };
+  if (s.spec.type === "jwt") {
+    tags["secrets-platform:jwt-algorithm"] = s.spec.algorithm;
+    tags["secrets-platform:jwt-expiry-hours"] = String(s.spec.expiryHours);
+  }
+  if (s.spec.type === "token") tags["secrets-platform:token-length"] = String(s.spec.length);
+  return tags;
 }
