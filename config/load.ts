@@ -61,7 +61,7 @@ export function parsePlatform(text: string, source = "platform description"): Pl
 }
 
 export function validatePlatform(raw: unknown, source = "platform description"): Platform {
-  const result = platformSchema.safeParse(raw);
+  const result = platformSchema.safeParse(raw, { reportInput: true });
   const issues = result.success ? [] : result.error.issues.flatMap(describeIssue);
   // Cross-references are checked on the raw input too, so one run reports every problem.
   issues.push(...crossCheck(raw));
@@ -85,6 +85,7 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
       }));
     case "invalid_type":
       if (issue.input === undefined) return [{ path: at, message: `is required (${issue.expected})` }];
+      // Custom messages say more than zod's "Invalid input".
       return [{ path: at, message: issue.message.startsWith("Invalid input") ? `must be ${issue.expected}, not ${typeName(issue.input)}` : issue.message }];
     case "invalid_key":
       return [{ path: at, message: `name ${JSON.stringify(issue.path.at(-1) ?? "")} is invalid: ${issue.issues.map((i) => i.message).join("; ")}` }];

@@ -136,7 +136,7 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const OIDC_ARN = /^arn:aws(-[a-z]+)?:iam::(\d{12}):oidc-provider\/[A-Za-z0-9.\-_/]+$/;
 
 const awsBackend = z.strictObject({
-  type: z.literal("s3"),
+  type: z.literal("s3", { error: "must be s3 for an AWS stack's state (azurerm state is for Vault and Azure stacks)" }),
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
   key: z.string().min(1).optional(),
   region: z.string().regex(REGION, "must be an AWS region such as us-east-1"),
@@ -244,9 +244,14 @@ const azureEnvironment = z.strictObject({
   }),
   aksOidcIssuerUrl: httpsUrl("AKS OIDC issuer"),
   logAnalyticsWorkspaceId: z.string().regex(WORKSPACE_ID, "must be a Log Analytics workspace resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>"),
-  /** A CanNotDelete lock on the vault. */
+  /** A CanNotDelete lock on the vault. @default - on in production environments, off elsewhere */
   managementLock: z.boolean().optional(),
   softDeleteRetentionDays: z.number().int().min(7).max(90).default(90),
+  /**
+   * Seconds to wait after granting the deployer its data-plane role before creating secrets, for Azure RBAC to
+   * propagate (0: no wait). Needs `sleep` on the deploying machine.
+   */
+  rbacPropagationSeconds: z.number().int().min(0, "use 0 (no wait) to 600").max(600, "use 0 (no wait) to 600").default(60),
   backend: backend.optional(),
 });
 

@@ -1,0 +1,275 @@
+// The AWS stacks of the example: each property that matters is asserted by name, beside a snapshot.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { lambdaBundleDir } from "../stacks/aws-stack";
+import { onlyResource, resources, StackJson, synthExample, synthYaml } from "./helpers/synth";
+import { minimalDescription, toYaml } from "./helpers/descriptions";
+import { stableForSnapshot } from "./helpers/snapshot";
+
+const { json } = synthExample(["aws"]);
+const ACCOUNTS: Record<string, string> = { dev: "111111111111", staging: "222222222222", prod: "333333333333" };
+const ENVS = Object.keys(ACCOUNTS);
+const policyOf = (r: any, attr = "policy") => JSON.parse(r[attr]);
+const secretArn = (env: string, name: string) => `arn:aws:secretsmanager:us-east-1:${ACCOUNTS[env]}:secret:${name}-??????`;
+const keyRef = (stack: StackJson) => `\${aws_kms_key.${Object.keys(resources(stack, "aws_kms_key"))[0]}.arn}`;
+const roleNamed = (stack: StackJson, name: string) => onlyResource(stack, "aws_iam_role", (r) => r.name === name);
+const policyOfRole = (stack: StackJson, roleName: string) => {
+  const id = Object.entries(resources(stack, "aws_iam_role")).find(([, r]) => r.name === roleName)![0];
+  return policyOf(onlyResource(stack, "aws_iam_role_policy", (p) => p.role === `\${aws_iam_role.${id}.id}`));
+};
+
+it("builds one AWS stack per environment", () => {
+  expect(Object.keys(json).sort()).toEqual(["aws-dev", "aws-prod", "aws-staging"]);
+});
+
+describe.each(ENVS)("aws-%s", (env) => {
+  const stack = json[`aws-${env}`];
+  const account = ACCOUNTS[env];
+
+  it("matches the snapshot", () => {
+    expect(stableForSnapshot(stack)).toMatchSnapshot();
+  });
+
+  it("pins the provider to the environment's account and region", () => {
+    const provider = stack.provider!.aws[0];
+    expect(provider.region).toBe("us-east-1");
+    expect(provider.allowed_account_ids).toEqual([account]);
+  });
+
+  describe("environment key", () => {
+    const key = onlyResource(stack, "aws_kms_key");
+    const statements = policyOf(key).Statement;
+
+    it("rotates and waits the longest deletion window", () => {
+      expect(key.enable_key_rotation).toBe(true);
+      expect(key.deletion_window_in_days).toBe(30);
+      expect(onlyResource(stack, "aws_kms_alias").name).toBe(`alias/acme-${env}-secrets`);
+    });
+
+    it("has no wildcard principal and no wildcard action", () => {
+      for (const s of statements) {
+        expect(s.Principal).not.toBe("*");
+        expect(JSON.stringify(s.Principal)).not.toMatch(/"\*"/);
+        for (const a of [s.Action].flat()) expect(a).not.toContain("*");
+      }
+    });
+
+    it("lets account principals use it only through Secrets Manager in this region", () => {
+      const use = statements.find((s: any) => s.Sid === "AccountUsesKeyThroughSecretsManager");
+      expect(use.Principal).toEqual({ AWS: [`arn:aws:iam::${account}:root`] });
+      expect(use.Condition).toEqual({
+        StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com", "kms:CallerAccount": account },
+      });
+      const unconditionalUse = statements.filter((s: any) => !s.Condition && [s.Action].flat().some((a: string) => /Decrypt|GenerateDataKey|Encrypt/.test(a)));
+      expect(unconditionalUse).toEqual([]);
+    });
+
+    it("lets CloudWatch Logs encrypt only the rotation functions' log groups", () => {
+      const logs = statements.find((s: any) => s.Sid === "CloudWatchLogsEncryptsNamedLogGroups");
+      expect(logs.Principal).toEqual({ Service: ["logs.us-east-1.amazonaws.com"] });
+      expect(logs.Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"].sort()).toEqual(
+        ["jwt", "postgres-alternating-users", "postgres-single-user"].map(
+          (k) => `arn:aws:logs:us-east-1:${account}:log-group:/aws/lambda/acme-${env}-rotate-${k}`,
+        ),
+      );
+    });
+  });
+
+  describe("secrets", () => {
+    const secrets = Object.values(resources(stack, "aws_secretsmanager_secret"));
+
+    it("exist once per <env>/<app>/<secret> path, encrypted with the environment key", () => {
+      expect(secrets.map((s) => s.name).sort()).toEqual([`${env}/dbadmin/master`, `${env}/myapp/database`, `${env}/myapp/jwt`, `${env}/myapp/openai`]);
+      for (const s of secrets) expect(s.kms_key_id).toBe(keyRef(stack));
+    });
+
+    it(`keep a ${env === "prod" ? 30 : 7}-day recovery window`, () => {
+      for (const s of secrets) expect(s.recovery_window_in_days).toBe(env === "prod" ? 30 : 7);
+    });
+
+    it("are tagged with environment, application and managed-by", () => {
+      for (const s of secrets) {
+        expect(s.tags).toMatchObject({ environment: env, application: s.name.split("/")[1], "managed-by": "secrets-platform" });
+      }
+      expect(secrets.find((s) => s.name.endsWith("/jwt")).tags["secrets-platform:jwt-algorithm"]).toBe("RS256");
+    });
+
+    it("carry no value: no secret version and no secret string anywhere", () => {
+      expect(resources(stack, "aws_secretsmanager_secret_version")).toEqual({});
+      expect(JSON.stringify(stack)).not.toMatch(/secret_string|secret_binary/);
+    });
+
+    it("block public policies and deny requests without TLS", () => {
+      const policies = Object.values(resources(stack, "aws_secretsmanager_secret_policy"));
+      expect(policies).toHaveLength(4);
+      for (const p of policies) {
+        expect(p.block_public_policy).toBe(true);
+        const [deny] = policyOf(p).Statement;
+        expect(deny).toMatchObject({ Effect: "Deny", Principal: "*", Action: "secretsmanager:*", Condition: { Bool: { "aws:SecureTransport": false } } });
+        expect(deny.Resource).toBe(p.secret_arn);
+      }
+    });
+  });
+
+  describe("workload role of myapp/api (IRSA)", () => {
+    const role = roleNamed(stack, `acme-${env}-myapp-api`);
+    const issuer = `oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE${env.toUpperCase()}`;
+
+    it("trusts exactly the service account myapp/myapp-api of the cluster, with StringEquals on sub and aud", () => {
+      const [trust, ...others] = policyOf(role, "assume_role_policy").Statement;
+      expect(others).toEqual([]);
+      expect(trust.Principal).toEqual({ Federated: [`arn:aws:iam::${account}:oidc-provider/${issuer}`] });
+      expect(trust.Action).toBe("sts:AssumeRoleWithWebIdentity");
+      expect(trust.Condition).toEqual({
+        StringEquals: { [`${issuer}:sub`]: "system:serviceaccount:myapp:myapp-api", [`${issuer}:aud`]: "sts.amazonaws.com" },
+      });
+    });
+
+    it("reads exactly the secrets it lists, and decrypts only through Secrets Manager", () => {
+      expect(policyOfRole(stack, `acme-${env}-myapp-api`).Statement).toEqual([
+        {
+          Effect: "Allow",
+          Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+          Resource: [secretArn(env, `${env}/myapp/database`), secretArn(env, `${env}/myapp/jwt`), secretArn(env, `${env}/myapp/openai`)],
+        },
+        {
+          Effect: "Allow",
+          Action: "kms:Decrypt",
+          Resource: keyRef(stack),
+          Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com", "kms:CallerAccount": account } },
+        },
+      ]);
+    });
+  });
+
+  describe("rotation", () => {
+    const functions = resources(stack, "aws_lambda_function");
+    const fnId = (kind: string) => Object.entries(functions).find(([, f]) => f.function_name === `acme-${env}-rotate-${kind}`)![0];
+    const rotationOf = (name: string) => {
+      const secretId = Object.entries(resources(stack, "aws_secretsmanager_secret")).find(([, s]) => s.name === name)![0];
+      return onlyResource(stack, "aws_secretsmanager_secret_rotation", (r) => r.secret_id === `\${aws_secretsmanager_secret.${secretId}.arn}`);
+    };
+
+    it("has one function per kind in use, on nodejs22.x arm64, built from the bundle", () => {
+      expect(Object.values(functions).map((f) => f.function_name).sort()).toEqual(
+        ["jwt", "postgres-alternating-users", "postgres-single-user"].map((k) => `acme-${env}-rotate-${k}`),
+      );
+      for (const f of Object.values(functions)) {
+        expect(f.runtime).toBe("nodejs22.x");
+        expect(f.architectures).toEqual(["arm64"]);
+        expect(f.handler).toBe("index.handler");
+      }
+      const bundle = readFileSync(path.join(lambdaBundleDir(), "jwt.zip"));
+      expect(functions[fnId("jwt")].source_code_hash).toBe(createHash("sha256").update(bundle).digest("base64"));
+      expect(functions[fnId("postgres-alternating-users")].environment.variables).toEqual({ ROTATION_STRATEGY: "alternating-users" });
+    });
+
+    it("schedules every rotating secret; keys rotate on creation, databases once their details are put", () => {
+      expect(rotationOf(`${env}/myapp/jwt`)).toMatchObject({ rotate_immediately: true, rotation_rules: { automatically_after_days: 7 } });
+      expect(rotationOf(`${env}/myapp/jwt`).rotation_lambda_arn).toBe(`\${aws_lambda_function.${fnId("jwt")}.arn}`);
+      expect(rotationOf(`${env}/myapp/database`)).toMatchObject({ rotate_immediately: false, rotation_rules: { automatically_after_days: 30 } });
+      expect(rotationOf(`${env}/myapp/database`).rotation_lambda_arn).toBe(`\${aws_lambda_function.${fnId("postgres-alternating-users")}.arn}`);
+      expect(rotationOf(`${env}/dbadmin/master`).rotation_lambda_arn).toBe(`\${aws_lambda_function.${fnId("postgres-single-user")}.arn}`);
+      expect(Object.keys(resources(stack, "aws_secretsmanager_secret_rotation"))).toHaveLength(3);
+    });
+
+    it("lets only Secrets Manager of this account invoke the functions", () => {
+      const permissions = Object.values(resources(stack, "aws_lambda_permission"));
+      expect(permissions).toHaveLength(3);
+      for (const p of permissions) {
+        expect(p).toMatchObject({ action: "lambda:InvokeFunction", principal: "secretsmanager.amazonaws.com", source_account: account });
+      }
+    });
+
+    it("gives each function role exactly the secrets it rotates, and the master read-only", () => {
+      const alternating = policyOfRole(stack, `acme-${env}-rotate-postgres-alternating-users`).Statement;
+      const rotateStatement = alternating.find((s: any) => [s.Action].flat().includes("secretsmanager:PutSecretValue"));
+      expect(rotateStatement.Resource).toBe(secretArn(env, `${env}/myapp/database`));
+      expect(rotateStatement.Action).toEqual([
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:UpdateSecretVersionStage",
+      ]);
+      const masterRead = alternating.find((s: any) => [s.Resource].flat().includes(secretArn(env, `${env}/dbadmin/master`)));
+      expect(masterRead.Action).toEqual(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]);
+      expect(alternating.find((s: any) => s.Sid === "GeneratePasswords")).toEqual({
+        Sid: "GeneratePasswords",
+        Effect: "Allow",
+        Action: "secretsmanager:GetRandomPassword",
+        Resource: "*",
+      });
+      const jwt = policyOfRole(stack, `acme-${env}-rotate-jwt`).Statement;
+      const jwtSecrets = jwt.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith("secretsmanager:")));
+      expect(jwtSecrets).toEqual([expect.objectContaining({ Resource: secretArn(env, `${env}/myapp/jwt`) })]);
+    });
+
+    it("trusts Lambda only on behalf of this account", () => {
+      const [trust] = policyOf(roleNamed(stack, `acme-${env}-rotate-jwt`), "assume_role_policy").Statement;
+      expect(trust).toMatchObject({ Principal: { Service: ["lambda.amazonaws.com"] }, Condition: { StringEquals: { "aws:SourceAccount": account } } });
+    });
+
+    it("keeps logs for a year, encrypted with the environment key, and alarms on errors", () => {
+      for (const g of Object.values(resources(stack, "aws_cloudwatch_log_group"))) {
+        expect(g.retention_in_days).toBe(365);
+        expect(g.kms_key_id).toBe(keyRef(stack));
+      }
+      const alarms = Object.values(resources(stack, "aws_cloudwatch_metric_alarm"));
+      expect(alarms.map((a) => a.dimensions.FunctionName).sort()).toEqual(Object.values(functions).map((f) => f.function_name).sort());
+      for (const a of alarms) expect(a).toMatchObject({ namespace: "AWS/Lambda", metric_name: "Errors", threshold: 1 });
+    });
+
+    it("runs database rotation in the VPC with a Secrets Manager endpoint reachable from its security group", () => {
+      const pg = functions[fnId("postgres-single-user")];
+      expect(pg.vpc_config.subnet_ids).toHaveLength(2);
+      expect(functions[fnId("jwt")].vpc_config).toBeUndefined();
+      const endpoint = onlyResource(stack, "aws_vpc_endpoint");
+      expect(endpoint).toMatchObject({ service_name: "com.amazonaws.us-east-1.secretsmanager", vpc_endpoint_type: "Interface", private_dns_enabled: true });
+      const ingress = onlyResource(stack, "aws_vpc_security_group_ingress_rule");
+      expect(ingress).toMatchObject({ from_port: 443, to_port: 443, referenced_security_group_id: pg.vpc_config.security_group_ids[0] });
+    });
+  });
+
+  it("outputs every secret ARN and workload role ARN", () => {
+    expect(Object.keys(stack.output!["secret-arns"].value as object).sort()).toEqual([`${env}/dbadmin/master`, `${env}/myapp/database`, `${env}/myapp/jwt`, `${env}/myapp/openai`]);
+    expect(Object.keys(stack.output!["workload-role-arns"].value as object)).toEqual(["myapp/api"]);
+  });
+});
+
+describe("descriptions other than the example", () => {
+  it("grants each workload only its own reads when several applications share an environment", () => {
+    const d = minimalDescription();
+    d.applications.billing = {
+      secrets: { stripe: { type: "api-key" }, token: { type: "token", rotation: { everyDays: 1 } } },
+      workloads: { worker: { kubernetes: { namespace: "billing", serviceAccount: "worker" }, reads: ["stripe"] } },
+    };
+    const stack = synthYaml(toYaml(d), { backends: ["aws"] }).json["aws-dev"];
+    const billing = policyOfRole(stack, "acme-dev-billing-worker").Statement;
+    expect(billing[0].Resource).toBe(secretArn("dev", "dev/billing/stripe"));
+    expect(JSON.stringify(billing)).not.toContain("myapp");
+    const myapp = policyOfRole(stack, "acme-dev-myapp-api").Statement;
+    expect(myapp[0].Resource).toEqual([secretArn("dev", "dev/myapp/jwt"), secretArn("dev", "dev/myapp/openai")]);
+    expect(Object.values(resources(stack, "aws_lambda_function")).map((f) => f.function_name).sort()).toEqual(["acme-dev-rotate-jwt", "acme-dev-rotate-token"]);
+    // No database rotation: no VPC endpoint.
+    expect(resources(stack, "aws_vpc_endpoint")).toEqual({});
+  });
+
+  it("takes recovery window, log retention and a remote state backend from the description", () => {
+    const d = minimalDescription();
+    d.environments.dev.aws.recoveryWindowDays = 14;
+    d.environments.dev.aws.logRetentionDays = 731;
+    d.environments.dev.aws.backend = { type: "s3", bucket: "acme-tfstate", region: "us-east-1" };
+    const stack = synthYaml(toYaml(d), { backends: ["aws"] }).json["aws-dev"];
+    for (const s of Object.values(resources(stack, "aws_secretsmanager_secret"))) expect(s.recovery_window_in_days).toBe(14);
+    expect(onlyResource(stack, "aws_cloudwatch_log_group").retention_in_days).toBe(731);
+    expect(stack.terraform!.backend.s3).toEqual({ bucket: "acme-tfstate", key: "secrets-platform/aws-dev.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true });
+  });
+
+  it("creates no IRSA role where the environment has no EKS cluster", () => {
+    const d = minimalDescription();
+    delete d.environments.dev.aws.eks;
+    const stack = synthYaml(toYaml(d), { backends: ["aws"] }).json["aws-dev"];
+    expect(Object.values(resources(stack, "aws_iam_role")).map((r) => r.name)).toEqual(["acme-dev-rotate-jwt"]);
+  });
+});

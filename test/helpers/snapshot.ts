@@ -1,0 +1,9 @@
+// Snapshots should change when the infrastructure changes, not when a rotation bundle is rebuilt:
+// bundle hashes and asset folders are replaced by placeholders (the hash itself is asserted elsewhere).
+export function stableForSnapshot<T>(stackJson: T): T {
+  return JSON.parse(
+    JSON.stringify(stackJson)
+      .replace(/"source_code_hash":"[^"]*"/g, '"source_code_hash":"<bundle sha256>"')
+      .replace(/assets\/([^/"]+)\/[0-9A-F]{32}\//g, "assets/$1/<hash>/"),
+  );
+}
