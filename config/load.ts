@@ -129,8 +129,9 @@ function checkVaultEnvironment(at: string, v: Loose, add: Add): void {
     const kvMount = v.kvMount ?? "secret";
     if ((v.database.mount ?? "database") === kvMount) add(`${at}.database.mount`, `is the same path as kvMount (${kvMount}); give the database secrets engine its own mount`);
   }
-  if (isMap(v.kubernetes) && (v.kubernetes.authPath ?? "kubernetes") === (v.approlePath ?? "approle")) {
-    add(`${at}.approlePath`, `is the same path as kubernetes.authPath (${v.approlePath}); give each auth method its own path`);
+  const approlePath = v.approlePath ?? "approle";
+  if (isMap(v.kubernetes) && (v.kubernetes.authPath ?? "kubernetes") === approlePath) {
+    add(`${at}.approlePath`, `is the same path as kubernetes.authPath (${approlePath}); give each auth method its own path`);
   }
 }
 
@@ -255,7 +256,34 @@ function crossCheck(raw: unknown): ConfigIssue[] {
           `the Key Vault name "${name}" is invalid: Azure allows 3-24 letters, digits and single dashes, starting with a letter and ending with a letter or digit${e.azure.keyVaultName ? "" : "; shorten the organization or environment name, or set azure.keyVaultName"}`,
         );
       }
+      const twin = envs.slice(0, envs.findIndex(([n]) => n === env)).find(([n, o]) => isMap(o.azure) && azureVaultName(org, n, o.azure) === name);
+      if (twin) add(e.azure.keyVaultName ? `${at}.azure.keyVaultName` : at, `its Key Vault name "${name}" is the same as environment ${twin[0]}'s; vault names are global, give each environment its own`);
     }
+    if (isMap(e.azure)) checkAzureEnvironment(`${at}.azure`, e.azure, add);
   }
   return issues;
+}
+
+const azureVaultName = (org: string, env: string, a: Loose): string =>
+  keyVaultName(org, env, typeof a.keyVaultName === "string" ? a.keyVaultName : undefined);
+
+/** Azure-specific combinations that the schema's field formats cannot see. */
+function checkAzureEnvironment(at: string, a: Loose, add: (path: string, message: string) => void): void {
+  const pe = isMap(a.privateEndpoint) ? a.privateEndpoint : {};
+  const subscriptionOf = (id: unknown) => (typeof id === "string" ? /^\/subscriptions\/([^/]+)\//i.exec(id)?.[1]?.toLowerCase() : undefined);
+  const subnetSubscription = subscriptionOf(pe.subnetId);
+  if (typeof a.subscriptionId === "string" && subnetSubscription && subnetSubscription !== a.subscriptionId.toLowerCase()) {
+    add(`${at}.privateEndpoint.subnetId`, `is in subscription ${subnetSubscription}, not in this environment's subscription ${a.subscriptionId}; a private endpoint must be in the subscription of its virtual network`);
+  }
+  if (typeof a.aksOidcIssuerUrl === "string") {
+    try {
+      const issuer = new URL(a.aksOidcIssuerUrl);
+      // Federated credentials compare the issuer as a string; AKS issuers end with "/", so a missing one fails at sign-in.
+      if (issuer.hostname.endsWith(".oic.prod-aks.azure.com") && !a.aksOidcIssuerUrl.endsWith("/")) {
+        add(`${at}.aksOidcIssuerUrl`, `must end with "/" exactly as AKS issues it (az aks show --query oidcIssuerProfile.issuerUrl); federated credentials compare the issuer character for character`);
+      }
+    } catch {
+      // the schema reports a malformed URL
+    }
+  }
 }

@@ -1,0 +1,129 @@
+// Bad Vault descriptions stop the run with the field path and what to change.
+import { parsePlatform, PlatformConfigError } from "../config/load";
+import { baseDescription, toYaml } from "./vault-fixtures";
+
+function issuesOf(change: (d: any) => void): { path: string; message: string }[] {
+  const d = baseDescription();
+  change(d);
+  try {
+    parsePlatform(toYaml(d), "test description");
+  } catch (err) {
+    expect(err).toBeInstanceOf(PlatformConfigError);
+    return [...(err as PlatformConfigError).issues];
+  }
+  throw new Error("the description was accepted");
+}
+
+const vault = (d: any) => d.environments.dev.vault;
+const api = (d: any) => d.applications.myapp.workloads.api;
+
+test("the base description is valid", () => {
+  expect(() => parsePlatform(toYaml(baseDescription()))).not.toThrow();
+});
+
+test.each<[string, (d: any) => void, string, RegExp]>([
+  ["missing address", (d) => delete vault(d).address, "environments.dev.vault.address", /is required/],
+  ["an http:// address", (d) => (vault(d).address = "http://vault.dev.example.com:8200"), "environments.dev.vault.address", /https:\/\//],
+  ["a token in the description", (d) => (vault(d).token = "hvs.x"), "environments.dev.vault.token", /unknown field/],
+  [
+    "a workload without a binding",
+    (d) => delete api(d).kubernetes,
+    "applications.myapp.workloads.api",
+    /exactly one of kubernetes .* or approle .*found neither/,
+  ],
+  [
+    "a workload with both bindings",
+    (d) => (api(d).approle = {}),
+    "applications.myapp.workloads.api",
+    /exactly one of kubernetes .* or approle .*found kubernetes and approle/,
+  ],
+  [
+    "dynamic on a non-postgres secret",
+    (d) => (d.applications.myapp.secrets.jwt.dynamic = true),
+    "applications.myapp.secrets.jwt.dynamic",
+    /only postgres secrets can be dynamic/,
+  ],
+  [
+    "a dynamic secret without vault.database",
+    (d) => (d.applications.myapp.secrets.database.dynamic = true),
+    "environments.dev.vault.database",
+    /is required: a postgres secret is marked dynamic/,
+  ],
+  [
+    "two dynamic secrets in one application",
+    (d) => {
+      vault(d).database = { host: "pg", dbname: "app", username: "vault" };
+      d.applications.myapp.secrets.database.dynamic = true;
+      d.applications.myapp.secrets.reporting = { type: "postgres", dynamic: true };
+    },
+    "applications.myapp.secrets.reporting.dynamic",
+    /one database role per application/,
+  ],
+  [
+    "Kubernetes workloads without vault.kubernetes",
+    (d) => delete vault(d).kubernetes,
+    "environments.dev.vault.kubernetes",
+    /is required: some workloads authenticate with Kubernetes/,
+  ],
+  [
+    "a Kubernetes token TTL above its maximum",
+    (d) => (vault(d).kubernetes.tokenTtlSeconds = 20_000),
+    "environments.dev.vault.kubernetes.tokenTtlSeconds",
+    /20000 is more than tokenMaxTtlSeconds \(14400\)/,
+  ],
+  [
+    "an AppRole token TTL above its maximum",
+    (d) => {
+      delete api(d).kubernetes;
+      api(d).approle = { tokenTtlSeconds: 7200, tokenMaxTtlSeconds: 3600 };
+    },
+    "applications.myapp.workloads.api.approle.tokenTtlSeconds",
+    /more than tokenMaxTtlSeconds/,
+  ],
+  [
+    "an AppRole bound CIDR that is not a CIDR",
+    (d) => {
+      delete api(d).kubernetes;
+      api(d).approle = { boundCidrs: ["10.0.0.1"] };
+    },
+    "applications.myapp.workloads.api.approle.boundCidrs[0]",
+    /IPv4 CIDR/,
+  ],
+  ["no audit device", (d) => (vault(d).audit = []), "environments.dev.vault.audit", /at least one audit device/],
+  [
+    "a database TTL above its maximum",
+    (d) => (vault(d).database = { host: "pg", dbname: "app", username: "vault", defaultTtlSeconds: 7200, maxTtlSeconds: 3600 }),
+    "environments.dev.vault.database.defaultTtlSeconds",
+    /more than maxTtlSeconds/,
+  ],
+  [
+    "the database engine on the KV mount's path",
+    (d) => (vault(d).database = { mount: "secret", host: "pg", dbname: "app", username: "vault" }),
+    "environments.dev.vault.database.mount",
+    /same path as kvMount/,
+  ],
+  [
+    "AppRole on the Kubernetes auth path",
+    (d) => (vault(d).approlePath = "kubernetes"),
+    "environments.dev.vault.approlePath",
+    /same path as kubernetes.authPath/,
+  ],
+  [
+    "two workloads whose Vault names meet",
+    (d) => {
+      d.applications["myapp-api"] = { secrets: { key: { type: "token" } }, workloads: { x: { approle: {}, reads: ["key"] } } };
+      d.applications.myapp.workloads["api-x"] = { approle: {}, reads: ["jwt"] };
+    },
+    "applications.myapp-api.workloads.x",
+    /Vault policy and role name "<env>-myapp-api-x" is the same as that of applications.myapp.workloads.api-x/,
+  ],
+  [
+    "a wildcard service account",
+    (d) => (api(d).kubernetes.serviceAccount = "*"),
+    "applications.myapp.workloads.api.kubernetes.serviceAccount",
+    /Kubernetes service account name/,
+  ],
+])("%s is refused, naming the field", (_what, change, path, message) => {
+  const issues = issuesOf(change);
+  expect(issues).toEqual(expect.arrayContaining([{ path, message: expect.stringMatching(message) }]));
+});

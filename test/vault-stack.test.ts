@@ -1,0 +1,221 @@
+// The Vault stacks: snapshots of the example's stacks with behaviour assertions beside them, and the
+// second description's Kubernetes, AppRole, audit and dynamic-credential resources.
+import { onlyResource, resources, StackJson, synthExample, synthYaml } from "./helpers/synth";
+import { SECOND_DESCRIPTION } from "./vault-fixtures";
+
+const CANARY = "canary-db-password-Zq7!";
+let example: Record<string, StackJson>;
+let second: Record<string, StackJson>;
+
+beforeAll(() => {
+  // Were the stack to read the password from anywhere in the environment, the canary would show up.
+  process.env.TF_VAR_vault_database_password = CANARY;
+  process.env.VAULT_TOKEN = "hvs.canary-token";
+  example = synthExample(["vault"]).json;
+  second = synthYaml(SECOND_DESCRIPTION, { backends: ["vault"] }).json;
+});
+
+afterAll(() => {
+  delete process.env.TF_VAR_vault_database_password;
+  delete process.env.VAULT_TOKEN;
+});
+
+const count = (json: StackJson, type: string) => Object.keys(resources(json, type)).length;
+
+describe("the example's Vault stacks", () => {
+  test("one Vault stack per environment with a vault block", () => {
+    expect(Object.keys(example).sort()).toEqual(["vault-dev", "vault-prod", "vault-staging"]);
+  });
+
+  test.each(["vault-dev", "vault-staging", "vault-prod"])("%s matches its snapshot and its key properties", (name) => {
+    const json = example[name];
+    expect(json).toMatchSnapshot();
+    const env = name.slice("vault-".length);
+
+    // Provider: address only; the token comes from VAULT_TOKEN when Terraform runs.
+    expect(json.provider?.vault).toEqual([{ address: `https://vault.${env}.example.com:8200` }]);
+
+    // KV v2 with 10 versions and check-and-set; no secret values written by Terraform.
+    expect(onlyResource(json, "vault_mount", (m) => m.type === "kv")).toMatchObject({ path: "secret", options: { version: "2" } });
+    expect(onlyResource(json, "vault_kv_secret_backend_v2")).toMatchObject({ max_versions: 10, cas_required: true });
+    for (const t of ["vault_kv_secret_v2", "vault_kv_secret", "vault_generic_secret"]) expect(count(json, t)).toBe(0);
+
+    // Two audit devices by default: a file and a syslog device, values HMAC'd.
+    const audits = Object.values(resources(json, "vault_audit"));
+    expect(audits.map((a) => a.type).sort()).toEqual(["file", "syslog"]);
+    for (const a of audits) expect(a.options.log_raw).toBe("false");
+
+    // Kubernetes auth: short-lived client tokens review themselves; no stored reviewer JWT.
+    const config = onlyResource(json, "vault_kubernetes_auth_backend_config");
+    expect(config.kubernetes_host).toBe(`https://k8s.${env}.example.com:6443`);
+    expect(config.token_reviewer_jwt).toBeUndefined();
+    expect(config.disable_local_ca_jwt).toBe(true);
+    const role = onlyResource(json, "vault_kubernetes_auth_backend_role");
+    expect(role).toMatchObject({
+      role_name: `${env}-myapp-api`,
+      bound_service_account_names: ["myapp-api"],
+      bound_service_account_namespaces: ["myapp"],
+      audience: "vault",
+      token_ttl: 3600,
+      token_max_ttl: 14400,
+    });
+    expect(role.token_policies).toEqual([expect.stringMatching(/^\$\{vault_policy\.[^.]+\.name\}$/)]);
+
+    // No dynamic secrets in the example: no database engine, no AppRole, no variables to feed.
+    expect(count(json, "vault_database_secret_backend_connection")).toBe(0);
+    expect(count(json, "vault_auth_backend")).toBe(1);
+    expect(json.variable).toBeUndefined();
+
+    expect(json.output?.kv_mount?.value).toBe("secret");
+    expect(json.output?.kubernetes_roles?.value).toEqual([`${env}-myapp-api`]);
+  });
+
+  test("nothing synthesized carries a token, a password or another secret-looking value", () => {
+    const text = JSON.stringify(example) + JSON.stringify(second);
+    expect(text).not.toContain("hvs.");
+    expect(text).not.toContain(CANARY);
+    expect(text).not.toMatch(/"(token|password|token_reviewer_jwt|data_json|secret_id)"\s*:/);
+  });
+});
+
+describe("the second description's Vault stacks", () => {
+  const qa = () => second["vault-qa"];
+  const live = () => second["vault-live"];
+
+  test("match their snapshots", () => {
+    expect(second).toMatchSnapshot();
+  });
+
+  test("provider takes the namespace from the description; audit devices use a root-namespace provider; KV mount and versions are configurable", () => {
+    expect(qa().provider?.vault).toEqual([
+      { address: "https://vault.qa.example.com:8200", namespace: "platform" },
+      { alias: "root", address: "https://vault.qa.example.com:8200", set_namespace_from_token: false },
+    ]);
+    for (const a of Object.values(resources(qa(), "vault_audit"))) expect(a.provider).toBe("vault.root");
+    for (const p of Object.values(resources(qa(), "vault_policy"))) expect(p.provider).toBeUndefined();
+    expect(live().provider?.vault).toHaveLength(1);
+    expect(onlyResource(qa(), "vault_mount", (m) => m.type === "kv").path).toBe("apps");
+    expect(onlyResource(qa(), "vault_kv_secret_backend_v2")).toMatchObject({ max_versions: 5, cas_required: true });
+  });
+
+  test("every Kubernetes role is bound to exactly one service account and one namespace, never a wildcard, with an audience", () => {
+    const roles = [qa(), live(), ...Object.values(example)].flatMap((j) => Object.values(resources(j, "vault_kubernetes_auth_backend_role")));
+    expect(roles.length).toBe(7);
+    for (const r of roles) {
+      expect(r.bound_service_account_names).toHaveLength(1);
+      expect(r.bound_service_account_namespaces).toHaveLength(1);
+      expect(JSON.stringify([r.bound_service_account_names, r.bound_service_account_namespaces])).not.toContain("*");
+      expect(r.bound_service_account_namespace_selector).toBeUndefined();
+      expect(typeof r.audience).toBe("string");
+      expect(r.audience.length).toBeGreaterThan(0);
+      expect(r.token_max_ttl).toBeGreaterThanOrEqual(r.token_ttl);
+      expect(r.token_max_ttl).toBeLessThanOrEqual(86_400);
+    }
+    const byName = Object.fromEntries(Object.values(resources(qa(), "vault_kubernetes_auth_backend_role")).map((r) => [r.role_name, r]));
+    expect(byName["qa-orders-api"]).toMatchObject({
+      bound_service_account_names: ["orders-api"],
+      bound_service_account_namespaces: ["orders"],
+      audience: "vault-qa",
+      token_ttl: 900,
+      token_max_ttl: 3600,
+    });
+    expect(byName["qa-billing-core-worker"]).toMatchObject({ bound_service_account_names: ["billing-worker"], bound_service_account_namespaces: ["billing"] });
+    expect(Object.keys(byName).sort()).toEqual(["qa-billing-core-worker", "qa-orders-api"]);
+  });
+
+  test("Kubernetes auth path and CA certificate come from the description", () => {
+    expect(onlyResource(qa(), "vault_auth_backend", (b) => b.type === "kubernetes").path).toBe("k8s-qa");
+    expect(onlyResource(qa(), "vault_kubernetes_auth_backend_config").kubernetes_ca_cert).toContain("BEGIN CERTIFICATE");
+  });
+
+  test("AppRole roles: the workload's policy, bounded secret id and token TTLs, bound CIDRs when given", () => {
+    expect(onlyResource(qa(), "vault_auth_backend", (b) => b.type === "approle").path).toBe("approle-qa");
+    expect(onlyResource(live(), "vault_auth_backend", (b) => b.type === "approle").path).toBe("approle");
+    const roles: Record<string, any> = Object.fromEntries(Object.values(resources(qa(), "vault_approle_auth_backend_role")).map((r) => [r.role_name, r]));
+    expect(Object.keys(roles).sort()).toEqual(["qa-orders-batch", "qa-reports-exporter"]);
+    expect(roles["qa-orders-batch"]).toMatchObject({
+      bind_secret_id: true,
+      secret_id_ttl: 3600,
+      token_ttl: 600,
+      token_max_ttl: 1200,
+      secret_id_bound_cidrs: ["10.20.0.0/16"],
+      token_bound_cidrs: ["10.20.0.0/16"],
+    });
+    expect(roles["qa-reports-exporter"]).toMatchObject({ secret_id_ttl: 86400, token_ttl: 3600, token_max_ttl: 14400 });
+    expect(roles["qa-reports-exporter"].secret_id_bound_cidrs).toBeUndefined();
+    // Each role gets the policy of its own workload.
+    const policies = resources(qa(), "vault_policy");
+    for (const r of Object.values(roles)) {
+      const [ref] = r.token_policies;
+      const id = /^\$\{vault_policy\.([^.]+)\.name\}$/.exec(ref)![1];
+      expect(policies[id].name).toBe(r.role_name);
+    }
+  });
+
+  test("audit devices follow the description: the count and the paths of repeated types", () => {
+    const audits = Object.values(resources(qa(), "vault_audit"));
+    expect(audits.map((a) => a.path).sort()).toEqual(["file", "file-2", "socket"]);
+    expect(audits.find((a) => a.path === "socket").options).toMatchObject({ address: "audit.qa.example.com:9090", socket_type: "udp" });
+    expect(audits.find((a) => a.path === "file-2").options.file_path).toBe("/var/log/vault/audit-2.log");
+    expect(count(live(), "vault_audit")).toBe(2);
+  });
+
+  test("dynamic PostgreSQL: one engine, one connection whose password is write-only from an ephemeral variable", () => {
+    const mount = onlyResource(qa(), "vault_mount", (m) => m.type === "database");
+    expect(mount).toMatchObject({ path: "pg", default_lease_ttl_seconds: 1800, max_lease_ttl_seconds: 7200 });
+    const conn = onlyResource(qa(), "vault_database_secret_backend_connection");
+    expect(conn.postgresql.connection_url).toBe("postgresql://{{username}}:{{password}}@pg.qa.example.com:5432/orders?sslmode=require");
+    expect(conn.postgresql.username).toBe("vault_admin");
+    expect(conn.postgresql.password_wo).toBe("${var.vault_database_password}");
+    expect(conn.postgresql.password).toBeUndefined();
+    expect(conn.postgresql.password_wo_version).toBe(1);
+    expect(onlyResource(live(), "vault_database_secret_backend_connection").postgresql.password_wo_version).toBe(3);
+    expect(onlyResource(live(), "vault_database_secret_backend_connection").postgresql.connection_url).toContain("sslmode=verify-full");
+    expect(conn.allowed_roles.sort()).toEqual(["qa-billing-core", "qa-orders"]);
+
+    const variable = qa().variable?.vault_database_password;
+    expect(variable).toMatchObject({ ephemeral: true, sensitive: true, type: "string" });
+    // The only place the variable is used is the write-only argument.
+    const uses = JSON.stringify(qa()).match(/var\.vault_database_password/g) ?? [];
+    expect(uses).toHaveLength(1);
+  });
+
+  test("a database role per application with a dynamic secret: VALID UNTIL, the app's group role, bounded TTLs", () => {
+    const roles = Object.fromEntries(Object.values(resources(qa(), "vault_database_secret_backend_role")).map((r) => [r.name, r]));
+    expect(Object.keys(roles).sort()).toEqual(["qa-billing-core", "qa-orders"]);
+    const orders = roles["qa-orders"];
+    expect(orders.creation_statements.join("\n")).toMatch(/CREATE ROLE "\{\{name\}\}" WITH LOGIN PASSWORD '\{\{password\}\}' VALID UNTIL '\{\{expiration\}\}'/);
+    expect(orders.creation_statements).toContain('GRANT "orders_group" TO "{{name}}";');
+    expect(roles["qa-billing-core"].creation_statements).toContain('GRANT "billing_core_group" TO "{{name}}";');
+    // Nothing but a login that expires and joins the group: no superuser, no extra grants.
+    expect(orders.creation_statements).toEqual([
+      `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE;`,
+      'GRANT "orders_group" TO "{{name}}";',
+    ]);
+    expect(orders.revocation_statements).toEqual(['REVOKE "orders_group" FROM "{{name}}";', 'DROP ROLE IF EXISTS "{{name}}";']);
+    expect(orders).toMatchObject({ default_ttl: 1800, max_ttl: 7200 });
+    expect(Object.values(resources(live(), "vault_database_secret_backend_role")).map((r) => [r.name, r.default_ttl, r.max_ttl]).sort()).toEqual([
+      ["live-billing-core", 3600, 86400],
+      ["live-orders", 3600, 86400],
+    ]);
+  });
+
+  test("the state backend is the one the vault block names", () => {
+    expect(live().terraform?.backend?.s3).toMatchObject({ bucket: "globex-tfstate", key: "secrets-platform/vault-live.tfstate", encrypt: true });
+    expect(qa().terraform?.backend).toBeUndefined();
+  });
+
+  test("outputs name mounts, auth paths and roles, and are never sensitive values", () => {
+    expect(qa().output).toMatchObject({
+      kv_mount: { value: "apps" },
+      kubernetes_auth_path: { value: "k8s-qa" },
+      approle_auth_path: { value: "approle-qa" },
+      approle_roles: { value: ["qa-orders-batch", "qa-reports-exporter"] },
+      database_mount: { value: "pg" },
+      database_credentials_paths: { value: ["pg/creds/qa-orders", "pg/creds/qa-billing-core"] },
+    });
+    // Dynamic secrets have no stored value to put.
+    expect(qa().output?.kv_secret_paths?.value).toEqual(["qa/orders/stripe", "qa/orders/signing", "qa/billing-core/token", "qa/reports/warehouse", "qa/reports/unused", "qa/archive/key"]);
+    for (const o of Object.values(qa().output ?? {})) expect(JSON.stringify(o.value)).not.toContain("${");
+  });
+});
