@@ -103,8 +103,9 @@ export class AwsSecretsStack extends TerraformStack {
           description: `Rotates the ${kind} secrets of ${env}`,
           environment: s.spec.type === "postgres" ? { ROTATION_STRATEGY: s.spec.rotation.strategy } : undefined,
           logRetentionInDays: aws.logRetentionDays ?? 365,
-          // Only database rotation needs the VPC; keys and tokens talk to Secrets Manager alone.
-          network: s.spec.type === "postgres" ? network : undefined,
+          // Every function runs in the VPC when the description has one: databases are reached
+          // there, and Secrets Manager through the interface endpoint below.
+          network,
           alarmTopicArn: aws.alarmTopicArn,
           tags: { "rotation-kind": kind },
         });
@@ -130,8 +131,7 @@ export class AwsSecretsStack extends TerraformStack {
         rotateImmediately: s.spec.type !== "postgres",
       });
     }
-    const inVpc = [...this.rotationFunctions.keys()].some((k) => k.startsWith("postgres"));
-    if (aws.network && aws.network.secretsManagerEndpoint && inVpc) {
+    if (aws.network && aws.network.secretsManagerEndpoint && this.rotationFunctions.size > 0) {
       if (!aws.network.vpcId) throw new Error(`${this.node.id}: network.vpcId is needed for the Secrets Manager endpoint`);
       new SecretsManagerEndpoint(this, "secretsmanager-endpoint", {
         name: `${org}-${env}-secretsmanager-endpoint`,
