@@ -13,9 +13,7 @@ import { EnvironmentKey } from "../constructs/aws/environment-key";
 import { RotationFunction } from "../constructs/aws/rotation-function";
 import { SecretsManagerEndpoint } from "../constructs/aws/secrets-manager-endpoint";
 import { WorkloadRole } from "../constructs/aws/workload-role";
-import { configureStateBackend } from "./backend";
-
-export const MANAGED_BY = "secrets-platform";
+import { configureStateBackend, MANAGED_BY } from "./backend";
 
 /** Where `npm run build:lambda` leaves the rotation bundles; LAMBDA_BUNDLE_DIR overrides it. */
 export function lambdaBundleDir(): string {

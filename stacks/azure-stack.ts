@@ -1,10 +1,160 @@
-// PLACEHOLDER: replaced by the azure stack (issue). Builds nothing yet.
-import { TerraformStack } from "cdktf";
+// The azure-<env> stack: one Key Vault per environment, reachable only through its private endpoint, audited to
+// Log Analytics, holding every secret of the description as <app>--<secret>, each readable only by the Kubernetes
+// workloads that list it in `reads` (AKS workload identity, one role assignment per secret).
+import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
-import type { EnvironmentModel } from "../config/model";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import type { EnvironmentModel, SecretModel } from "../config/model";
+import type { SecretSpec } from "../config/schema";
+import { keyVaultName, keyVaultSecretName } from "../config/naming";
+import { configureStateBackend, MANAGED_BY } from "./backend";
+import { DeployingPrincipal } from "../constructs/azure/deploying-principal";
+import { KeyVault } from "../constructs/azure/key-vault";
+import { KeyVaultSecret, UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
+import { RbacPropagationWait } from "../constructs/azure/rbac-propagation-wait";
+import { WorkloadIdentity } from "../constructs/azure/workload-identity";
+
+/** What each secret type's value is: JSON documents (DESIGN.md section 2) or, for token, the bare value. */
+const CONTENT_TYPES: Record<SecretSpec["type"], string> = {
+  postgres: "application/json",
+  jwt: "application/json",
+  "api-key": "application/json",
+  token: "text/plain",
+};
+
+/** Terraform input name, also the TF_VAR_ name a deployer sets. */
+export const SECRET_VALUES_VARIABLE = "secret_values";
 
 export class AzureSecretsStack extends TerraformStack {
   constructor(scope: Construct, id: string, readonly environment: EnvironmentModel) {
     super(scope, id);
+    const azure = environment.spec.azure;
+    if (!azure) throw new Error(`${id}: environment ${environment.name} has no azure block`);
+    configureStateBackend(this, id, azure.backend);
+
+    new AzurermProvider(this, "azurerm", {
+      subscriptionId: azure.subscriptionId,
+      tenantId: azure.tenantId,
+      // Never purge on destroy: a destroyed vault or secret stays recoverable for the soft-delete period.
+      features: [
+        {
+          keyVault: [
+            {
+              purgeSoftDeleteOnDestroy: false,
+              purgeSoftDeletedSecretsOnDestroy: false,
+              recoverSoftDeletedKeyVaults: true,
+              recoverSoftDeletedSecrets: true,
+            },
+          ],
+        },
+      ],
+    });
+    // value_wo on secrets and rbac_authorization_enabled on the vault need a release as new as the bindings.
+    this.addOverride("terraform.required_providers.azurerm.version", "~> 4.55");
+
+    const tags = {
+      organization: environment.organization,
+      environment: environment.name,
+      "managed-by": MANAGED_BY,
+    };
+    const group = new ResourceGroup(this, "resource-group", {
+      name: azure.resourceGroupName,
+      location: azure.location,
+      tags,
+    });
+
+    const vault = new KeyVault(this, "key-vault", {
+      name: keyVaultName(environment.organization, environment.name, azure.keyVaultName),
+      location: azure.location,
+      resourceGroupName: group.name,
+      tenantId: azure.tenantId,
+      softDeleteRetentionDays: azure.softDeleteRetentionDays,
+      tags,
+    });
+    vault.addPrivateEndpoint({
+      subnetId: azure.privateEndpoint.subnetId,
+      virtualNetworkIds: [azure.privateEndpoint.virtualNetworkId],
+    });
+    vault.addDiagnostics({ logAnalyticsWorkspaceId: azure.logAnalyticsWorkspaceId });
+    if (azure.managementLock ?? environment.production) vault.addDeleteLock();
+
+    // Terraform itself writes secret metadata through the data plane, so the deployer needs a data-plane role,
+    // granted before any secret is created (and given time to propagate).
+    const deployer = new DeployingPrincipal(this, "deployer");
+    const officer = vault.grantSecretsOfficer(deployer, "Terraform deployer: create and update the platform's secrets");
+    vault.addDataPlaneDependency(officer.assignment);
+    if (azure.rbacPropagationSeconds > 0) {
+      const wait = new RbacPropagationWait(this, "rbac-propagation", {
+        after: [officer.assignment],
+        seconds: azure.rbacPropagationSeconds,
+      });
+      vault.addDataPlaneDependency(wait.resource);
+    }
+
+    const secrets = this.addSecrets(vault, environment.secrets);
+    const clientIds: Record<string, string> = {};
+    for (const workload of environment.workloads) {
+      const k8s = workload.spec.kubernetes;
+      if (!k8s) continue; // approle workloads read from Vault only; they get no Azure identity
+      const identity = new WorkloadIdentity(this, `${workload.app}-${workload.name}`, {
+        name: `${environment.organization}-${environment.name}-${workload.app}-${workload.name}`,
+        location: azure.location,
+        resourceGroupName: group.name,
+        oidcIssuerUrl: azure.aksOidcIssuerUrl,
+        namespace: k8s.namespace,
+        serviceAccount: k8s.serviceAccount,
+        tags: { ...tags, app: workload.app, workload: workload.name },
+      });
+      for (const read of workload.reads) secrets.get(read.path)!.grantRead(identity);
+      clientIds[`${workload.app}/${workload.name}`] = identity.clientId;
+    }
+
+    new TerraformOutput(this, "key_vault_name", { value: vault.vaultName });
+    new TerraformOutput(this, "key_vault_uri", { value: vault.vaultUri, description: "What applications set as the vault URL" });
+    new TerraformOutput(this, "workload_client_ids", {
+      value: clientIds,
+      description: "Per <app>/<workload>: the client id for the service account's azure.workload.identity/client-id annotation",
+    });
+  }
+
+  /**
+   * Every secret of the description. Terraform writes a value only when it creates a secret, write-only: the
+   * deployer's value from the ephemeral map variable secret_values when given, else a non-secret marker for a
+   * person to replace with `az keyvault secret set`. It never writes a value again (value_wo_version stays 1), so
+   * no later run can overwrite what a person or a rotation put.
+   */
+  private addSecrets(vault: KeyVault, models: readonly SecretModel[]): Map<string, KeyVaultSecret> {
+    const values = new TerraformVariable(this, SECRET_VALUES_VARIABLE, {
+      type: "map(string)",
+      default: {},
+      nullable: false,
+      sensitive: true,
+      description: `First values of secrets Terraform creates in this run, by Key Vault secret name (<app>--<secret>); write-only, never in plan or state. Others get "${UNSET_SECRET_VALUE}".`,
+    });
+    // cdktf 0.21 has no ephemeral option; Terraform >= 1.10 keeps ephemeral values out of plan and state files.
+    values.addOverride("ephemeral", true);
+
+    const secrets = new Map<string, KeyVaultSecret>();
+    for (const s of models) {
+      const name = keyVaultSecretName(s.app, s.name);
+      const secretTags: Record<string, string> = {
+        app: s.app,
+        secret: s.name,
+        type: s.spec.type,
+        path: s.path,
+        "managed-by": MANAGED_BY,
+      };
+      if (s.spec.description) secretTags.description = s.spec.description;
+      const secret = vault.addSecret(name, {
+        name,
+        contentType: CONTENT_TYPES[s.spec.type],
+        tags: secretTags,
+        expiresAfterDays: s.spec.type === "api-key" ? s.spec.expiresAfterDays : undefined,
+        value: Token.asString(Fn.lookup(values.value, name, UNSET_SECRET_VALUE)),
+      });
+      secrets.set(s.path, secret);
+    }
+    return secrets;
   }
 }

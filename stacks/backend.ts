@@ -4,6 +4,9 @@
 import { AzurermBackend, S3Backend, TerraformStack } from "cdktf";
 import type { StateBackend } from "../config/schema";
 
+/** The managed-by tag on everything the platform creates, on every backend. */
+export const MANAGED_BY = "secrets-platform";
+
 export function configureStateBackend(stack: TerraformStack, stackName: string, backend: StateBackend | undefined): void {
   if (!backend) return;
   const key = backend.key ?? `secrets-platform/${stackName}.tfstate`;

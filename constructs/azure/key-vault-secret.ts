@@ -1,0 +1,118 @@
+// One Key Vault secret: its metadata (content type, tags, expiry) managed by Terraform, its value write-only.
+import { Fn, ITerraformDependable, TerraformStack, Token } from "cdktf";
+import { Construct } from "constructs";
+import { KeyVaultSecret as AzKeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
+import { IAzurePrincipal, KeyVaultRole } from "./principal";
+import { RoleGrant } from "./role-grant";
+
+/**
+ * What Terraform writes as the first version when no value is given. Key Vault has no secret without a value, so
+ * something must be written; this says what to do and is no secret. It goes through the write-only argument too.
+ */
+export const UNSET_SECRET_VALUE = "unset: put the value with az keyvault secret set";
+
+/** Key Vault object names: 1-127 letters, digits and dashes. */
+const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
+
+/** What a secret needs of its vault. */
+export interface ISecretStore {
+  /** ARM id of the vault. */
+  readonly keyVaultId: string;
+  /**
+   * Resources that must exist before anything uses the vault's data plane or scopes a role below the vault:
+   * its private endpoint and DNS, the deployer's data-plane role. Read when a secret is created.
+   */
+  readonly dataPlaneDependencies: readonly ITerraformDependable[];
+}
+
+export interface KeyVaultSecretProps {
+  readonly keyVault: ISecretStore;
+  /** The secret's name in the vault. */
+  readonly name: string;
+  /** MIME type of the value, e.g. application/json. @default - none */
+  readonly contentType?: string;
+  /** @default - no tags */
+  readonly tags?: Record<string, string>;
+  /**
+   * Days from the secret's creation after which Key Vault reports it expired. The date is fixed at the first plan
+   * (Terraform's plantimestamp()) and then left alone, so that plans do not churn and a person who renews the value
+   * with `az keyvault secret set --expires` keeps the new date.
+   * @default - never expires
+   */
+  readonly expiresAfterDays?: number;
+  /**
+   * The value, through the write-only argument value_wo: never in the plan, the state or the synthesized JSON.
+   * Pass an ephemeral variable's value. Terraform writes it when it creates the secret and again only when
+   * valueVersion changes; whatever is given on other runs is not written.
+   * @default - UNSET_SECRET_VALUE, for a person to replace with `az keyvault secret set`
+   */
+  readonly value?: string;
+  /**
+   * Change it, in the same run that gives the new `value`, to write that value as a new version. A change without
+   * a real value would write `value`'s default over the secret.
+   * @default 1
+   */
+  readonly valueVersion?: number;
+}
+
+export class KeyVaultSecret extends Construct {
+  readonly secret: AzKeyVaultSecret;
+  readonly secretName: string;
+  private readonly readiness: ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, props: KeyVaultSecretProps) {
+    super(scope, id);
+    if (!Token.isUnresolved(props.name) && !SECRET_NAME.test(props.name)) {
+      throw new Error(`${this.node.path}: secret name "${props.name}" is invalid; Key Vault allows 1-127 letters, digits and dashes`);
+    }
+    const days = props.expiresAfterDays;
+    if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
+      throw new Error(`${this.node.path}: expiresAfterDays must be a whole number of days, at least 1 (got ${days})`);
+    }
+    this.secretName = props.name;
+    this.readiness = [...props.keyVault.dataPlaneDependencies];
+    const value = props.value ?? UNSET_SECRET_VALUE;
+    const version = props.valueVersion ?? 1;
+
+    this.secret = new AzKeyVaultSecret(this, "secret", {
+      name: props.name,
+      keyVaultId: props.keyVault.keyVaultId,
+      contentType: props.contentType,
+      tags: props.tags,
+      valueWo: value,
+      valueWoVersion: version,
+      expirationDate: days === undefined ? undefined : Fn.timeadd(Fn.plantimestamp(), `${days * 24}h`),
+      dependsOn: this.readiness.length > 0 ? this.readiness : undefined,
+      // The expiry is set once, at creation; after that it belongs to whoever renews the value.
+      lifecycle: days === undefined ? undefined : { ignoreChanges: ["expiration_date"] },
+    });
+  }
+
+  /** The versionless ARM id of the secret: the scope of role assignments on this secret alone. */
+  get resourceId(): string {
+    return this.secret.resourceVersionlessId;
+  }
+
+  /** The data-plane URL without version, what applications read (https://<vault>.vault.azure.net/secrets/<name>). */
+  get secretUri(): string {
+    return this.secret.versionlessId;
+  }
+
+  /** Lets the grantee read this secret's value, and no other secret: "Key Vault Secrets User" on the secret. */
+  grantRead(grantee: IAzurePrincipal): RoleGrant {
+    // The grantee's path below its stack names the grant: readable, and unique per grantee.
+    const scopes = grantee.node.scopes;
+    const stackAt = scopes.findIndex((s) => TerraformStack.isStack(s));
+    const who = scopes
+      .slice(stackAt + 1)
+      .map((s) => s.node.id)
+      .join("-");
+    return new RoleGrant(this, `read-${who}`, {
+      grantee,
+      roleDefinitionName: KeyVaultRole.SECRETS_USER,
+      scope: this.resourceId,
+      description: `Read the secret ${this.secretName} and no other`,
+      dependsOn: this.readiness.length > 0 ? this.readiness : undefined,
+    });
+  }
+}

@@ -1,0 +1,117 @@
+// Bad Azure inputs in the description: each stops validation with an error that names the field path and what to do.
+import { readFileSync } from "node:fs";
+import { parse, stringify } from "yaml";
+import { ConfigIssue, DEFAULT_CONFIG, PlatformConfigError, parsePlatform } from "../config/load";
+
+const example = parse(readFileSync(DEFAULT_CONFIG, "utf8"));
+
+/** The example with one change applied; returns the issues validation reports (none if it passes). */
+function issuesOf(change: (d: any) => void): ConfigIssue[] {
+  const doc = structuredClone(example);
+  change(doc);
+  try {
+    parsePlatform(stringify(doc), "test description");
+    return [];
+  } catch (err) {
+    if (!(err instanceof PlatformConfigError)) throw err;
+    expect(err.message).toContain("test description");
+    for (const i of err.issues) expect(err.message).toContain(`${i.path}: ${i.message}`);
+    return [...err.issues];
+  }
+}
+
+const expectIssue = (issues: ConfigIssue[], path: string, message: RegExp) =>
+  expect(issues).toContainEqual({ path, message: expect.stringMatching(message) });
+
+const SUB = "00000000-0000-0000-0000-000000000001";
+
+test("the example itself is valid", () => {
+  expect(issuesOf(() => {})).toEqual([]);
+});
+
+test("a subscription id that is not a GUID", () => {
+  expectIssue(issuesOf((d) => (d.environments.dev.azure.subscriptionId = "my-subscription")), "environments.dev.azure.subscriptionId", /subscription GUID/);
+});
+
+test("a tenant id that is not a GUID", () => {
+  expectIssue(issuesOf((d) => (d.environments.staging.azure.tenantId = "contoso.onmicrosoft.com")), "environments.staging.azure.tenantId", /tenant GUID/);
+});
+
+test("a subnet id that is the virtual network, not a subnet", () => {
+  const issues = issuesOf((d) => (d.environments.dev.azure.privateEndpoint.subnetId = d.environments.dev.azure.privateEndpoint.virtualNetworkId));
+  expectIssue(issues, "environments.dev.azure.privateEndpoint.subnetId", /must be a subnet resource id/);
+});
+
+test("a subnet id of another resource type", () => {
+  const nsg = `/subscriptions/${SUB}/resourceGroups/rg-network-dev/providers/Microsoft.Network/networkSecurityGroups/nsg-dev`;
+  expectIssue(issuesOf((d) => (d.environments.dev.azure.privateEndpoint.subnetId = nsg)), "environments.dev.azure.privateEndpoint.subnetId", /subnet resource id/);
+});
+
+test("a virtual network id that is a subnet", () => {
+  const issues = issuesOf((d) => (d.environments.dev.azure.privateEndpoint.virtualNetworkId = d.environments.dev.azure.privateEndpoint.subnetId));
+  expectIssue(issues, "environments.dev.azure.privateEndpoint.virtualNetworkId", /virtual network resource id/);
+});
+
+test("an environment name that makes the vault name longer than 24 characters", () => {
+  const issues = issuesOf((d) => {
+    d.organization = "contoso"; // contoso-staging-westeu-kv: 25 characters
+    d.environments["staging-westeu"] = d.environments.staging;
+    delete d.environments.staging;
+  });
+  expectIssue(issues, "environments.staging-westeu", /Key Vault name "contoso-staging-westeu-kv" is invalid.*shorten the organization or environment name, or set azure\.keyVaultName/);
+});
+
+test("a keyVaultName override Azure would refuse", () => {
+  expectIssue(issuesOf((d) => (d.environments.dev.azure.keyVaultName = "acme--dev")), "environments.dev.azure.keyVaultName", /Key Vault name "acme--dev" is invalid/);
+});
+
+test("two environments with the same vault name", () => {
+  const issues = issuesOf((d) => {
+    d.environments.dev.azure.keyVaultName = "acme-shared-kv";
+    d.environments.prod.azure.keyVaultName = "acme-shared-kv";
+  });
+  expectIssue(issues, "environments.prod.azure.keyVaultName", /same as environment dev's; vault names are global/);
+});
+
+test("a private endpoint subnet in another subscription", () => {
+  const other = "00000000-0000-0000-0000-000000000009";
+  const issues = issuesOf((d) => {
+    const pe = d.environments.dev.azure.privateEndpoint;
+    pe.subnetId = pe.subnetId.replace(SUB, other);
+  });
+  expectIssue(issues, "environments.dev.azure.privateEndpoint.subnetId", new RegExp(`subscription ${other}, not in this environment's subscription ${SUB}`));
+});
+
+test("an AKS issuer URL without its trailing slash", () => {
+  const issues = issuesOf((d) => (d.environments.prod.azure.aksOidcIssuerUrl = d.environments.prod.azure.aksOidcIssuerUrl.replace(/\/$/, "")));
+  expectIssue(issues, "environments.prod.azure.aksOidcIssuerUrl", /must end with "\/"/);
+});
+
+test("an issuer that is not https", () => {
+  expectIssue(issuesOf((d) => (d.environments.dev.azure.aksOidcIssuerUrl = "http://issuer.example.com/")), "environments.dev.azure.aksOidcIssuerUrl", /https:\/\/ URL/);
+});
+
+test("a workspace id that is not a Log Analytics workspace", () => {
+  const storage = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/logs`;
+  expectIssue(issuesOf((d) => (d.environments.dev.azure.logAnalyticsWorkspaceId = storage)), "environments.dev.azure.logAnalyticsWorkspaceId", /Log Analytics workspace resource id/);
+});
+
+test("soft delete longer than Azure's 90 days", () => {
+  expectIssue(issuesOf((d) => (d.environments.dev.azure.softDeleteRetentionDays = 120)), "environments.dev.azure.softDeleteRetentionDays", /90/);
+});
+
+test("an RBAC propagation wait over 600 seconds", () => {
+  expectIssue(issuesOf((d) => (d.environments.dev.azure.rbacPropagationSeconds = 900)), "environments.dev.azure.rbacPropagationSeconds", /0 \(no wait\) to 600/);
+});
+
+test("a misspelt Azure field", () => {
+  expectIssue(issuesOf((d) => (d.environments.dev.azure.managmentLock = true)), "environments.dev.azure.managmentLock", /unknown field/);
+});
+
+test("several problems are reported together", () => {
+  const issues = issuesOf((d) => {
+    d.environments.dev.azure.subscriptionId = "x";
+    d.environments.dev.azure.tenantId = "y";
+  });
+  expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(["environments.dev.azure.subscriptionId", "environments.dev.azure.tenantId"]));
+});

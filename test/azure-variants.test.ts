@@ -1,0 +1,177 @@
+// The Azure stack on a description other than the example: settings that override defaults, several workloads
+// with different reads, an approle workload, token and non-expiring api-key secrets. Synthesized once. Also the
+// constructs' own checks.
+import { Testing, TerraformStack } from "cdktf";
+import { KeyVault } from "../constructs/azure/key-vault";
+import { KeyVaultSecret } from "../constructs/azure/key-vault-secret";
+import { RbacPropagationWait } from "../constructs/azure/rbac-propagation-wait";
+import { WorkloadIdentity } from "../constructs/azure/workload-identity";
+import { StackJson, onlyResource, resources, synthYaml } from "./helpers/synth";
+
+const sub = "11111111-2222-3333-4444-555555555555";
+const azureBlock = (env: string, extra: string) => `
+    azure:
+      subscriptionId: ${sub}
+      tenantId: 99999999-8888-7777-6666-555555555555
+      location: westeurope
+      resourceGroupName: rg-${env}
+      privateEndpoint:
+        subnetId: /subscriptions/${sub}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet-${env}/subnets/pe
+        virtualNetworkId: /subscriptions/${sub}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet-${env}
+      aksOidcIssuerUrl: https://westeurope.oic.prod-aks.azure.com/99999999-8888-7777-6666-555555555555/c1/
+      logAnalyticsWorkspaceId: /subscriptions/${sub}/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/law
+${extra}`;
+
+const yaml = `
+organization: globex
+environments:
+  prod:
+${azureBlock("prod", "      managementLock: false\n      rbacPropagationSeconds: 0")}
+  qa:
+${azureBlock("qa", `      managementLock: true
+      keyVaultName: globex-qa-secrets
+      softDeleteRetentionDays: 30
+      backend: { type: azurerm, resourceGroupName: rg-state, storageAccountName: globexstate, containerName: tfstate }`)}
+applications:
+  shop:
+    secrets:
+      session_token: { type: token }
+      stripe: { type: api-key }
+      db: { type: postgres }
+    workloads:
+      web:
+        kubernetes: { namespace: shop, serviceAccount: shop.web }
+        reads: [session_token, stripe]
+      worker:
+        kubernetes: { namespace: shop-jobs, serviceAccount: worker }
+        reads: [db]
+      batch:
+        approle: {}
+        reads: [db, stripe]
+`;
+
+const { json } = synthYaml(yaml, { backends: ["azure"] });
+const prod = json["azure-prod"];
+const qa = json["azure-qa"];
+
+const secretTfName = (stack: StackJson, name: string) =>
+  Object.entries(resources(stack, "azurerm_key_vault_secret")).find(([, s]) => s.name === name)![0];
+const identityTfName = (stack: StackJson, name: string) =>
+  Object.entries(resources(stack, "azurerm_user_assigned_identity")).find(([, i]) => i.name === name)![0];
+const readScopesOf = (stack: StackJson, identity: string) =>
+  Object.values(resources(stack, "azurerm_role_assignment"))
+    .filter((r) => r.principal_id === `\${azurerm_user_assigned_identity.${identity}.principal_id}`)
+    .map((r) => {
+      expect(r.role_definition_name).toBe("Key Vault Secrets User");
+      return r.scope;
+    })
+    .sort();
+
+describe("settings that override the defaults", () => {
+  test("managementLock: false removes the production lock", () => {
+    expect(resources(prod, "azurerm_management_lock")).toEqual({});
+  });
+  test("managementLock: true locks a non-production vault", () => {
+    expect(onlyResource(qa, "azurerm_management_lock")).toMatchObject({ lock_level: "CanNotDelete" });
+  });
+  test("rbacPropagationSeconds: 0 leaves out the wait, and secrets depend on the rest", () => {
+    expect(resources(prod, "terraform_data")).toEqual({});
+    for (const s of Object.values(resources(prod, "azurerm_key_vault_secret"))) {
+      expect(s.depends_on).toHaveLength(3);
+      expect(s.depends_on.some((d: string) => d.startsWith("azurerm_role_assignment."))).toBe(true);
+      expect(s.depends_on.some((d: string) => d.startsWith("azurerm_private_endpoint."))).toBe(true);
+    }
+  });
+  test("keyVaultName overrides the vault name and softDeleteRetentionDays the retention", () => {
+    expect(onlyResource(qa, "azurerm_key_vault")).toMatchObject({ name: "globex-qa-secrets", soft_delete_retention_days: 30 });
+    expect(onlyResource(prod, "azurerm_key_vault")).toMatchObject({ name: "globex-prod-kv", soft_delete_retention_days: 90 });
+  });
+  test("the azurerm state backend from the description, local state otherwise", () => {
+    expect(qa.terraform!.backend.azurerm).toMatchObject({ storage_account_name: "globexstate", container_name: "tfstate", key: "secrets-platform/azure-qa.tfstate", use_azuread_auth: true });
+    expect(prod.terraform!.backend?.azurerm).toBeUndefined();
+  });
+});
+
+describe("workloads and secrets", () => {
+  test("each Kubernetes workload reads only its own secrets", () => {
+    const web = identityTfName(prod, "globex-prod-shop-web");
+    const worker = identityTfName(prod, "globex-prod-shop-worker");
+    const scope = (name: string) => `\${azurerm_key_vault_secret.${secretTfName(prod, name)}.resource_versionless_id}`;
+    expect(readScopesOf(prod, web)).toEqual([scope("shop--session-token"), scope("shop--stripe")].sort());
+    expect(readScopesOf(prod, worker)).toEqual([scope("shop--db")]);
+  });
+  test("an approle workload gets no Azure identity and no role", () => {
+    const identities = Object.values(resources(prod, "azurerm_user_assigned_identity")).map((i) => i.name);
+    expect(identities.sort()).toEqual(["globex-prod-shop-web", "globex-prod-shop-worker"]);
+    expect(Object.keys(resources(prod, "azurerm_role_assignment"))).toHaveLength(3 + 1); // reads + deployer
+  });
+  test("a service account with a dot gets a valid credential name and the exact subject", () => {
+    const web = identityTfName(prod, "globex-prod-shop-web");
+    const credential = Object.values(resources(prod, "azurerm_federated_identity_credential")).find(
+      (c) => c.parent_id === `\${azurerm_user_assigned_identity.${web}.id}`,
+    );
+    expect(credential).toMatchObject({ name: "shop-shop-web", subject: "system:serviceaccount:shop:shop.web" });
+  });
+  test("underscores become dashes; token is text/plain; an api-key without expiresAfterDays never expires", () => {
+    const secrets = Object.values(resources(prod, "azurerm_key_vault_secret"));
+    const byName = Object.fromEntries(secrets.map((s) => [s.name, s]));
+    expect(Object.keys(byName).sort()).toEqual(["shop--db", "shop--session-token", "shop--stripe"]);
+    expect(byName["shop--session-token"].content_type).toBe("text/plain");
+    expect(byName["shop--stripe"].expiration_date).toBeUndefined();
+    expect(byName["shop--stripe"].lifecycle?.ignore_changes).toBeUndefined();
+  });
+});
+
+describe("the constructs check their props", () => {
+  const stack = () => new TerraformStack(Testing.app(), "t");
+  const vaultProps = { location: "eastus", resourceGroupName: "rg", tenantId: "t" };
+  test("a vault name Azure would refuse", () => {
+    expect(() => new KeyVault(stack(), "v", { ...vaultProps, name: "my--vault" })).toThrow(/Key Vault name "my--vault" is invalid/);
+    expect(() => new KeyVault(stack(), "v", { ...vaultProps, name: "a-name-that-is-much-too-long-kv" })).toThrow(/3-24/);
+  });
+  test("soft delete outside 7 to 90 days", () => {
+    expect(() => new KeyVault(stack(), "v", { ...vaultProps, name: "ok-kv", softDeleteRetentionDays: 120 })).toThrow(/7 to 90/);
+  });
+  test("a secret name with characters Key Vault refuses, and a non-positive expiry", () => {
+    const s = stack();
+    const vault = new KeyVault(s, "v", { ...vaultProps, name: "ok-kv" });
+    expect(() => new KeyVaultSecret(s, "a", { keyVault: vault, name: "my_secret" })).toThrow(/1-127 letters, digits and dashes/);
+    expect(() => vault.addSecret("b", { name: "ok", expiresAfterDays: 0 })).toThrow(/at least 1/);
+  });
+  test("a secret without a value writes the marker once, with no precondition to trip", () => {
+    const s = stack();
+    const vault = new KeyVault(s, "v", { ...vaultProps, name: "ok-kv" });
+    vault.addSecret("plain", { name: "plain" });
+    const synthesized = JSON.parse(Testing.synth(s));
+    const secret = onlyResource(synthesized, "azurerm_key_vault_secret");
+    expect(secret).toMatchObject({ value_wo: "unset: put the value with az keyvault secret set", value_wo_version: 1 });
+    expect(secret.value).toBeUndefined();
+    expect(secret.lifecycle).toBeUndefined();
+    expect(secret.depends_on).toBeUndefined();
+  });
+  test("data-plane dependencies added after a secret are refused, since the secret would not wait for them", () => {
+    const s = stack();
+    const vault = new KeyVault(s, "v", { ...vaultProps, name: "ok-kv" });
+    vault.addSecret("first", { name: "first" });
+    expect(() => vault.addPrivateEndpoint({ subnetId: "/s", virtualNetworkIds: ["/v"] })).toThrow(/before the first secret/);
+  });
+  test("a workload identity needs an https issuer", () => {
+    expect(
+      () =>
+        new WorkloadIdentity(stack(), "w", {
+          name: "w",
+          location: "eastus",
+          resourceGroupName: "rg",
+          oidcIssuerUrl: "http://issuer.example/",
+          namespace: "n",
+          serviceAccount: "s",
+        }),
+    ).toThrow(/https/);
+  });
+  test("an RBAC wait outside 1 to 600 seconds", () => {
+    const s = stack();
+    const vault = new KeyVault(s, "v", { ...vaultProps, name: "ok-kv" });
+    const grant = vault.grantSecretsOfficer(new WorkloadIdentity(s, "w", { name: "w", location: "eastus", resourceGroupName: "rg", oidcIssuerUrl: "https://i/", namespace: "n", serviceAccount: "s" }));
+    expect(() => new RbacPropagationWait(s, "wait", { after: [grant.assignment], seconds: 0 })).toThrow(/1 to 600/);
+  });
+});
