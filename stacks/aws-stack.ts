@@ -99,7 +99,14 @@ export class AwsSecretsStack extends TerraformStack {
           bundlePath: path.join(lambdaBundleDir(), `${s.spec.type}.zip`),
           encryptionKey: this.key,
           description: `Rotates the ${kind} secrets of ${env}`,
-          environment: s.spec.type === "postgres" ? { ROTATION_STRATEGY: s.spec.rotation.strategy } : undefined,
+          environment:
+            s.spec.type === "postgres"
+              ? {
+                  ROTATION_STRATEGY: s.spec.rotation.strategy,
+                  // Node 20+ runtimes do not trust the RDS CAs unless told to; TLS is verified by default.
+                  NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
+                }
+              : undefined,
           logRetentionInDays: aws.logRetentionDays ?? 365,
           // Every function runs in the VPC when the description has one: databases are reached
           // there, and Secrets Manager through the interface endpoint below.

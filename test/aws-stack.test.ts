@@ -162,7 +162,7 @@ describe.each(ENVS)("aws-%s", (env) => {
       }
       const bundle = readFileSync(path.join(lambdaBundleDir(), "jwt.zip"));
       expect(functions[fnId("jwt")].source_code_hash).toBe(createHash("sha256").update(bundle).digest("base64"));
-      expect(functions[fnId("postgres-alternating-users")].environment.variables).toEqual({ ROTATION_STRATEGY: "alternating-users" });
+      expect(functions[fnId("postgres-alternating-users")].environment.variables).toEqual({ ROTATION_STRATEGY: "alternating-users", NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem" });
     });
 
     it("schedules every rotating secret; keys rotate on creation, databases once their details are put", () => {

@@ -1,0 +1,124 @@
+// Logging in to PostgreSQL, and setting a password without sending it in clear text.
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
+import { Client } from "pg";
+import { RotationError } from "../shared/errors";
+import { PostgresValue, SslMode, sslMode } from "./value";
+
+export interface Login {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password: string;
+  readonly ssl: SslMode;
+}
+
+export function loginOf(value: PostgresValue, env: NodeJS.ProcessEnv = process.env): Login {
+  return {
+    host: value.host,
+    port: value.port,
+    database: value.dbname,
+    user: value.username,
+    password: value.password,
+    ssl: sslMode(value, env),
+  };
+}
+
+function timeoutMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const v = Number(env[name]);
+  return Number.isInteger(v) && v > 0 ? v : fallback;
+}
+
+/** Opens a connection; throws pg's error (the caller decides what an auth failure means). */
+export async function connect(login: Login, options: { setRoleNone?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+  const client = new Client({
+    host: login.host,
+    port: login.port,
+    database: login.database,
+    user: login.user,
+    password: login.password,
+    ssl: login.ssl === "disable" ? false : { rejectUnauthorized: login.ssl === "verify-full" },
+    connectionTimeoutMillis: timeoutMs(env, "POSTGRES_CONNECT_TIMEOUT_MS", 5000),
+    statement_timeout: timeoutMs(env, "POSTGRES_STATEMENT_TIMEOUT_MS", 30000),
+    query_timeout: timeoutMs(env, "POSTGRES_STATEMENT_TIMEOUT_MS", 30000) + 5000,
+    application_name: "secrets-platform-rotation",
+    // A startup option beats `ALTER ROLE ... SET role`, so the session acts as the login user.
+    ...(options.setRoleNone ? { options: "-c role=none" } : {}),
+  });
+  // A dropped connection emits 'error'; without a listener that would crash the function.
+  client.on("error", () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** SQLSTATE 28P01 invalid_password, 28000 invalid_authorization_specification. */
+export function isAuthFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === "28P01" || code === "28000";
+}
+
+/** Logs in, or returns undefined when the server refuses these credentials. Other errors throw. */
+export async function tryLogin(login: Login, options: { setRoleNone?: boolean } = {}): Promise<Client | undefined> {
+  try {
+    return await connect(login, options);
+  } catch (err) {
+    if (isAuthFailure(err)) return undefined;
+    throw describeConnectError(err, login);
+  }
+}
+
+export function describeConnectError(err: unknown, login: Login): RotationError {
+  const e = err as { code?: string; message?: string };
+  return new RotationError(
+    `Cannot reach PostgreSQL at ${login.host}:${login.port} (database ${login.database}, TLS ${login.ssl}) as ${login.user}: ` +
+      `${e.message ?? String(err)}`,
+    e.code ?? "DB_UNREACHABLE",
+  );
+}
+
+export async function closeQuietly(client: Client | undefined): Promise<void> {
+  if (!client) return;
+  try {
+    await client.end();
+  } catch {
+    // already closed
+  }
+}
+
+/**
+ * PostgreSQL's SCRAM-SHA-256 verifier for a password (RFC 5802/7677, as PostgreSQL stores it).
+ * Valid for passwords that SASLprep leaves unchanged, i.e. printable ASCII (what
+ * GetRandomPassword generates).
+ */
+export function scramVerifier(password: string, salt: Buffer = randomBytes(16), iterations = 4096): string {
+  const salted = pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, 32, "sha256");
+  const clientKey = createHmac("sha256", salted).update("Client Key").digest();
+  const storedKey = createHash("sha256").update(clientKey).digest();
+  const serverKey = createHmac("sha256", salted).update("Server Key").digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+/**
+ * The SQL literal to put after PASSWORD. PostgreSQL 10+ accepts a SCRAM verifier, so the password
+ * itself never reaches the server: it cannot land in the server log (log_statement) or in
+ * pg_stat_statements. Older servers, or passwords outside printable ASCII, get the password as
+ * an escaped literal.
+ */
+export async function passwordLiteral(client: Client, password: string): Promise<string> {
+  const { rows } = await client.query<{ server_version_num: string }>("SHOW server_version_num");
+  const version = Number(rows[0]?.server_version_num ?? 0);
+  if (version >= 100000 && PRINTABLE_ASCII.test(password)) return client.escapeLiteral(scramVerifier(password));
+  return client.escapeLiteral(password);
+}
+
+/**
+ * `ALTER ROLE <user> WITH [LOGIN] PASSWORD <literal>`, the name and the password quoted safely.
+ * A role may change its own password, but LOGIN needs CREATEROLE: only the master adds it.
+ */
+export async function setPassword(client: Client, user: string, password: string, options: { login?: boolean } = {}): Promise<void> {
+  const literal = await passwordLiteral(client, password);
+  const login = options.login ? "LOGIN " : "";
+  await client.query(`ALTER ROLE ${client.escapeIdentifier(user)} WITH ${login}PASSWORD ${literal}`);
+}

@@ -1,0 +1,296 @@
+// Bundles each rotation function in lambda/ with esbuild into dist/lambda/<name>.zip, holding one
+// `index.js` (CommonJS, node22) that exports `handler`: Lambda handler `index.handler`, runtime
+// nodejs22.x. The AWS SDK client and pg are bundled.
+//
+// The zips are deterministic: the same sources give the same bytes (one entry, fixed time,
+// permissions and attributes, deflate at a fixed level), so Terraform sees no change when nothing
+// changed. The zip is written here with node:zlib (deflateRawSync + crc32): no dependency needed.
+//
+// When the inputs a zip was built from (every bundled file, this script, esbuild's version) are
+// unchanged, the zip is kept and esbuild is not run: this runs before every synth and test.
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+import * as esbuild from "esbuild";
+
+export const ROOT = path.resolve(__dirname, "..");
+export const DEFAULT_OUT_DIR = path.join(ROOT, "dist", "lambda");
+export const FUNCTIONS = ["postgres", "jwt", "token"] as const;
+export type FunctionName = (typeof FUNCTIONS)[number];
+
+/** The Lambda settings the bundles are built for; the AWS stack uses the same. */
+export const LAMBDA_RUNTIME = "nodejs22.x";
+export const LAMBDA_HANDLER = "index.handler";
+export const LAMBDA_ARCHITECTURE = "arm64";
+export const MAX_ZIP_BYTES = 1024 * 1024;
+
+const CACHE_FORMAT = 2;
+const CACHE_FILE = ".build-cache.json";
+
+// ---------------------------------------------------------------------------------------------
+// Zip (PKZIP APPNOTE 6.3): local headers, data, central directory, end record. No zip64: the
+// bundles are far below 4 GB.
+
+/** 1980-01-01 00:00:00, the earliest DOS date: a fixed time for every entry. */
+const DOS_TIME = 0;
+const DOS_DATE = (0 << 9) | (1 << 5) | 1;
+/** Regular file, rw-r--r--, in the high 16 bits (made by Unix). */
+const EXTERNAL_ATTRIBUTES = (0o100644 << 16) >>> 0;
+const VERSION_MADE_BY = (3 << 8) | 20; // Unix, spec 2.0
+const VERSION_NEEDED = 20;
+const FLAG_UTF8 = 1 << 11;
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+export function crc32(data: Uint8Array): number {
+  // node:zlib has crc32 from Node 20.15; the table keeps older Nodes working.
+  const native = (zlib as unknown as { crc32?: (d: Uint8Array) => number }).crc32;
+  if (typeof native === "function") return native(data) >>> 0;
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+export interface ZipEntry {
+  readonly name: string;
+  readonly data: Uint8Array;
+}
+
+/** A deterministic zip of `entries`, sorted by name. */
+export function createZip(entries: readonly ZipEntry[]): Buffer {
+  const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const entry of sorted) {
+    const name = Buffer.from(entry.name, "utf8");
+    const data = Buffer.from(entry.data);
+    const compressed = zlib.deflateRawSync(data, { level: 9, memLevel: 9, strategy: zlib.constants.Z_DEFAULT_STRATEGY });
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(VERSION_NEEDED, 4);
+    local.writeUInt16LE(FLAG_UTF8, 6);
+    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt16LE(DOS_TIME, 10);
+    local.writeUInt16LE(DOS_DATE, 12);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(compressed.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(0, 28);
+    locals.push(local, name, compressed);
+
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(VERSION_MADE_BY, 4);
+    central.writeUInt16LE(VERSION_NEEDED, 6);
+    central.writeUInt16LE(FLAG_UTF8, 8);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt16LE(DOS_TIME, 12);
+    central.writeUInt16LE(DOS_DATE, 14);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(compressed.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(0, 30); // extra
+    central.writeUInt16LE(0, 32); // comment
+    central.writeUInt16LE(0, 34); // disk
+    central.writeUInt16LE(0, 36); // internal attributes
+    central.writeUInt32LE(EXTERNAL_ATTRIBUTES, 38);
+    central.writeUInt32LE(offset, 42);
+    centrals.push(central, name);
+    offset += local.length + name.length + compressed.length;
+  }
+  const centralSize = centrals.reduce((n, b) => n + b.length, 0);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(0, 4);
+  end.writeUInt16LE(0, 6);
+  end.writeUInt16LE(sorted.length, 8);
+  end.writeUInt16LE(sorted.length, 10);
+  end.writeUInt32LE(centralSize, 12);
+  end.writeUInt32LE(offset, 16);
+  end.writeUInt16LE(0, 20);
+  return Buffer.concat([...locals, ...centrals, end]);
+}
+
+/** Reads a zip written by createZip (or any zip of stored/deflated entries without zip64). */
+export function readZip(zip: Buffer): Map<string, Buffer> {
+  const endAt = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (endAt < 0) throw new Error("not a zip: no end of central directory");
+  const count = zip.readUInt16LE(endAt + 10);
+  let at = zip.readUInt32LE(endAt + 16);
+  const files = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error("bad central directory entry");
+    const method = zip.readUInt16LE(at + 10);
+    const crc = zip.readUInt32LE(at + 16);
+    const compressedSize = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    const localAt = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString("utf8");
+    const dataAt = localAt + 30 + zip.readUInt16LE(localAt + 26) + zip.readUInt16LE(localAt + 28);
+    const raw = zip.subarray(dataAt, dataAt + compressedSize);
+    const data = method === 0 ? Buffer.from(raw) : method === 8 ? zlib.inflateRawSync(raw) : undefined;
+    if (!data) throw new Error(`unsupported compression method ${method} for ${name}`);
+    if (crc32(data) !== crc) throw new Error(`CRC mismatch for ${name}`);
+    files.set(name, data);
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return files;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build
+
+export function esbuildOptions(name: FunctionName): esbuild.BuildOptions & { write: false; metafile: true } {
+  return {
+    absWorkingDir: ROOT,
+    entryPoints: [`lambda/${name}/index.ts`],
+    outfile: "index.js",
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    minify: true,
+    // ESM builds of the SDK tree-shake better than its CommonJS builds.
+    mainFields: ["module", "main"],
+    // pg loads pg-native only for `pg.native`, which these functions never use.
+    external: ["pg-native"],
+    legalComments: "eof",
+    sourcemap: false,
+    write: false,
+    metafile: true,
+    logLevel: "warning",
+  };
+}
+
+interface CacheEntry {
+  readonly zipSha256: string;
+  /** The files esbuild read, relative to the repository root, sorted. */
+  readonly inputs: string[];
+  /** SHA-256 over every input's path and content. */
+  readonly inputsSha256: string;
+}
+
+interface Cache {
+  readonly format: number;
+  readonly key: string;
+  readonly functions: Partial<Record<FunctionName, CacheEntry>>;
+}
+
+const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
+
+function cacheKey(): string {
+  // Any change to this script or to esbuild rebuilds everything.
+  const self = fs.existsSync(__filename) ? fs.readFileSync(__filename) : Buffer.from("");
+  return sha256(`${CACHE_FORMAT}\n${esbuild.version}\n${sha256(self)}`);
+}
+
+function readCache(outDir: string): Cache | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(outDir, CACHE_FILE), "utf8")) as Cache;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One hash over the inputs' paths and contents; undefined when one of them is gone. */
+function inputsSha256(inputs: readonly string[]): string | undefined {
+  const hash = createHash("sha256");
+  for (const file of inputs) {
+    let content: Buffer;
+    try {
+      content = fs.readFileSync(path.join(ROOT, file));
+    } catch {
+      return undefined;
+    }
+    hash.update(`${file}\0${content.length}\0`).update(content);
+  }
+  return hash.digest("hex");
+}
+
+function upToDate(entry: CacheEntry | undefined, zipPath: string): boolean {
+  if (!entry || !Array.isArray(entry.inputs) || !fs.existsSync(zipPath)) return false;
+  if (sha256(fs.readFileSync(zipPath)) !== entry.zipSha256) return false;
+  return inputsSha256(entry.inputs) === entry.inputsSha256;
+}
+
+/** Writes through a temporary file and a rename, so a reader never sees half a zip. */
+function writeAtomically(file: string, data: Uint8Array): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+/** Bundles one function and returns its zip bytes and the files it was built from. */
+export async function bundleFunction(name: FunctionName): Promise<{ zip: Buffer; inputs: string[] }> {
+  const result = await esbuild.build(esbuildOptions(name));
+  const output = result.outputFiles.find((f) => f.path.endsWith("index.js"));
+  if (!output) throw new Error(`esbuild produced no index.js for ${name}`);
+  // Only real files (esbuild also lists virtual modules such as "<define:...>").
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((file) => fs.existsSync(path.join(ROOT, file)))
+    .sort();
+  return { zip: createZip([{ name: "index.js", data: output.contents }]), inputs };
+}
+
+/**
+ * Builds every function into `outDir` (default dist/lambda) and returns name -> zip path. Zips
+ * whose inputs are unchanged are kept as they are.
+ */
+export async function buildLambdas(outDir: string = DEFAULT_OUT_DIR): Promise<Record<string, string>> {
+  fs.mkdirSync(outDir, { recursive: true });
+  const key = cacheKey();
+  const previous = readCache(outDir);
+  const functions: Partial<Record<FunctionName, CacheEntry>> = {};
+  const paths: Record<string, string> = {};
+  await Promise.all(
+    FUNCTIONS.map(async (name) => {
+      const zipPath = path.join(outDir, `${name}.zip`);
+      paths[name] = zipPath;
+      const cached = previous?.format === CACHE_FORMAT && previous.key === key ? previous.functions[name] : undefined;
+      if (cached && upToDate(cached, zipPath)) {
+        functions[name] = cached;
+        return;
+      }
+      const { zip, inputs } = await bundleFunction(name);
+      if (zip.length >= MAX_ZIP_BYTES) {
+        throw new Error(`dist/lambda/${name}.zip is ${zip.length} bytes; rotation bundles must stay under ${MAX_ZIP_BYTES}.`);
+      }
+      writeAtomically(zipPath, zip);
+      functions[name] = { zipSha256: sha256(zip), inputs, inputsSha256: inputsSha256(inputs) ?? "" };
+    }),
+  );
+  const cache: Cache = { format: CACHE_FORMAT, key, functions };
+  writeAtomically(path.join(outDir, CACHE_FILE), Buffer.from(JSON.stringify(cache) + "\n"));
+  // Sorted keys, whatever order the builds finished in.
+  return Object.fromEntries(FUNCTIONS.map((name) => [name, paths[name]]));
+}
+
+if (require.main === module) {
+  const started = Date.now();
+  buildLambdas(process.argv[2] ? path.resolve(process.argv[2]) : undefined)
+    .then((zips) => {
+      for (const [name, file] of Object.entries(zips)) {
+        console.log(`${name}: ${path.relative(process.cwd(), file)} (${fs.statSync(file).size} bytes)`);
+      }
+      console.log(`lambda bundles ready in ${Date.now() - started} ms`);
+    })
+    .catch((err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,210 @@
+// A throwaway PostgreSQL server for rotation tests: initdb in a temporary directory, listen on
+// 127.0.0.1 and a free port with SCRAM password authentication, stop and delete on teardown.
+// No Docker: the Debian packages' binaries, run as user `postgres` when this process is root.
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Client } from "pg";
+
+export interface PostgresServer {
+  readonly host: string;
+  readonly port: number;
+  /** The superuser, `postgres`, reachable over TCP with this password. */
+  readonly superuser: { readonly username: string; readonly password: string };
+  /** Runs SQL as the superuser in `database` (default `postgres`). */
+  sql<T extends Record<string, unknown> = Record<string, unknown>>(text: string, database?: string): Promise<T[]>;
+  /** True when `username`/`password` can log in over TCP. */
+  canLogin(username: string, password: string, database?: string): Promise<boolean>;
+  /** Stops the server (it can be started again); used to test "database down". */
+  stop(): void;
+  start(): void;
+  /** Stops the server and deletes its directory. */
+  destroy(): void;
+}
+
+/** Finds a directory holding initdb, pg_ctl and postgres: PG_BIN, PATH, then /usr/lib/postgresql/<newest>/bin. */
+export function findPostgresBin(): string {
+  const candidates: string[] = [];
+  if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (dir && fs.existsSync(path.join(dir, "initdb"))) {
+      // Debian puts symlinks on PATH; follow them so `postgres` sits next to initdb.
+      candidates.push(path.dirname(fs.realpathSync(path.join(dir, "initdb"))));
+    }
+  }
+  const debian = "/usr/lib/postgresql";
+  if (fs.existsSync(debian)) {
+    const versions = fs
+      .readdirSync(debian)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) candidates.push(path.join(debian, v, "bin"));
+  }
+  for (const dir of candidates) {
+    if (["initdb", "pg_ctl", "postgres"].every((b) => fs.existsSync(path.join(dir, b)))) return dir;
+  }
+  throw new Error(
+    "PostgreSQL binaries not found (initdb, pg_ctl, postgres). Install them with `apt-get install -y postgresql` " +
+      "or set PG_BIN to their directory.",
+  );
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface RunAs {
+  readonly uid?: number;
+  readonly gid?: number;
+  readonly prefix: string[];
+}
+
+function runAs(): RunAs {
+  if (typeof process.getuid !== "function" || process.getuid() !== 0) return { prefix: [] };
+  // PostgreSQL refuses to run as root.
+  const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
+  const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
+  if (fs.existsSync("/usr/sbin/runuser") || fs.existsSync("/sbin/runuser") || commandExists("runuser")) {
+    return { uid, gid, prefix: ["runuser", "-u", "postgres", "--"] };
+  }
+  return { uid, gid, prefix: ["su", "postgres", "-s", "/bin/sh", "-c"] };
+}
+
+function commandExists(name: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
+}
+
+function run(as: RunAs, file: string, args: string[]): void {
+  let cmd: string;
+  let argv: string[];
+  if (as.prefix[0] === "su") {
+    const quoted = [file, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+    [cmd, ...argv] = [...as.prefix, quoted];
+  } else {
+    [cmd, ...argv] = [...as.prefix, file, ...args];
+  }
+  const result = spawnSync(cmd, argv, { encoding: "utf8", env: { ...process.env, LC_ALL: "C", LANG: "C" } });
+  if (result.status !== 0) {
+    throw new Error(`${path.basename(file)} failed (${result.status}): ${result.stderr || result.stdout}`);
+  }
+}
+
+/** Creates, starts and returns a fresh server. Call destroy() when done. */
+export async function startPostgres(): Promise<PostgresServer> {
+  const bin = findPostgresBin();
+  const as = runAs();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rotation-pg-"));
+  const dataDir = path.join(dir, "data");
+  const pwFile = path.join(dir, "pw");
+  const logFile = path.join(dir, "server.log");
+  const superPassword = randomBytes(18).toString("base64url");
+  fs.writeFileSync(pwFile, superPassword + "\n", { mode: 0o600 });
+  if (as.uid !== undefined) {
+    fs.chownSync(dir, as.uid, as.gid!);
+    fs.chownSync(pwFile, as.uid, as.gid!);
+  }
+  run(as, path.join(bin, "initdb"), [
+    "-D", dataDir,
+    "-U", "postgres",
+    `--pwfile=${pwFile}`,
+    "--auth-local=trust",
+    "--auth-host=scram-sha-256",
+    "--no-sync",
+    "-E", "UTF8",
+    "--locale=C",
+  ]);
+  fs.rmSync(pwFile, { force: true });
+
+  let port = 0;
+  const pgCtl = (args: string[]) => run(as, path.join(bin, "pg_ctl"), args);
+  const start = () => {
+    // Speed over durability: this data is thrown away.
+    const options = [
+      `-p ${port}`,
+      "-c listen_addresses=127.0.0.1",
+      `-c unix_socket_directories=${dir}`,
+      "-c fsync=off",
+      "-c synchronous_commit=off",
+      "-c full_page_writes=off",
+      "-c password_encryption=scram-sha-256",
+      "-c max_connections=50",
+      "-c shared_buffers=16MB",
+    ].join(" ");
+    pgCtl(["-D", dataDir, "-l", logFile, "-o", options, "-w", "-t", "30", "start"]);
+  };
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    port = await freePort();
+    try {
+      start();
+      lastError = undefined;
+      break;
+    } catch (err) {
+      lastError = err; // the port was taken between freePort() and start(): try another
+    }
+  }
+  if (lastError) throw lastError;
+
+  const host = "127.0.0.1";
+  let running = true;
+  const connect = async (user: string, password: string, database: string) => {
+    const client = new Client({ host, port, user, password, database, connectionTimeoutMillis: 5000 });
+    await client.connect();
+    return client;
+  };
+  const server: PostgresServer = {
+    host,
+    port,
+    superuser: { username: "postgres", password: superPassword },
+    async sql(text, database = "postgres") {
+      const client = await connect("postgres", superPassword, database);
+      try {
+        return (await client.query(text)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+    async canLogin(username, password, database = "postgres") {
+      try {
+        const client = await connect(username, password, database);
+        await client.end();
+        return true;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === "28P01" || code === "28000") return false;
+        throw err;
+      }
+    },
+    stop() {
+      if (!running) return;
+      // "fast", not "immediate": with synchronous_commit=off an immediate stop loses recent commits.
+      pgCtl(["-D", dataDir, "-m", "fast", "-w", "stop"]);
+      running = false;
+    },
+    start() {
+      if (running) return;
+      start();
+      running = true;
+    },
+    destroy() {
+      try {
+        if (running) pgCtl(["-D", dataDir, "-m", "immediate", "-w", "stop"]);
+      } finally {
+        running = false;
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+  return server;
+}

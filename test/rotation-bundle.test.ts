@@ -1,0 +1,183 @@
+// The built zips: deterministic, small, well-formed, and working when loaded on their own.
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
+import { builtinModules } from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import { benchLambdas } from "../scripts/bench-lambdas";
+import { FUNCTIONS, MAX_ZIP_BYTES, buildLambdas, createZip, readZip } from "../scripts/build-lambdas";
+import { BundledFunction } from "./helpers/bundle-runner";
+import { AWSCURRENT, AWSPREVIOUS } from "./helpers/fake-secrets-manager";
+import { PostgresServer, startPostgres } from "./helpers/postgres";
+import { RotationHarness } from "./helpers/rotation-harness";
+import { expectNoSecretInLogs, setupRotationEnv } from "./helpers/rotation-env";
+
+jest.setTimeout(120_000);
+
+const env = setupRotationEnv();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rotation-build-"));
+let zips: Record<string, string>;
+const running: BundledFunction[] = [];
+
+beforeAll(async () => {
+  zips = await buildLambdas(path.join(tmp, "a"));
+});
+afterAll(async () => {
+  for (const f of running) env.capture.lines.push(...f.stdout, ...f.stderr);
+  await Promise.all(running.map((f) => f.stop()));
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("bundles", () => {
+  it("builds one zip per function, byte-identical from the same sources", async () => {
+    expect(Object.keys(zips)).toEqual([...FUNCTIONS]);
+    const again = await buildLambdas(path.join(tmp, "b"));
+    for (const name of FUNCTIONS) {
+      expect(path.basename(zips[name])).toBe(`${name}.zip`);
+      expect(fs.readFileSync(again[name]).equals(fs.readFileSync(zips[name]))).toBe(true);
+    }
+  });
+
+  it("keeps a zip whose inputs did not change, without rebuilding", async () => {
+    const before = FUNCTIONS.map((n) => fs.statSync(zips[n]).mtimeMs);
+    const started = Date.now();
+    await buildLambdas(path.join(tmp, "a"));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(FUNCTIONS.map((n) => fs.statSync(zips[n]).mtimeMs)).toEqual(before);
+  });
+
+  it.each(FUNCTIONS)("%s.zip is under 1 MB and holds only index.js, with fixed time and permissions", (name) => {
+    const zip = fs.readFileSync(zips[name]);
+    expect(zip.length).toBeLessThan(MAX_ZIP_BYTES);
+    const files = readZip(zip);
+    expect([...files.keys()]).toEqual(["index.js"]);
+    // Local header: DOS time 0, date 1980-01-01; central directory: Unix mode 0644.
+    expect(zip.readUInt16LE(10)).toBe(0);
+    expect(zip.readUInt16LE(12)).toBe(0x21);
+    const central = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    expect((zip.readUInt32LE(central + 38) >>> 16) & 0o777777).toBe(0o100644);
+    const code = files.get("index.js")!.toString("utf8");
+    // CommonJS for node, with the SDK and pg inside; no cdktf or constructs.
+    expect(code).toMatch(/module\.exports/);
+    // Everything is inside, except Node's own modules and optional ones loaded in a try (the SDK's
+    // CRT signer, pg-native for pg.native): neither is used.
+    const required = [...new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))];
+    const outside = required.filter((m) => !builtinModules.includes(m.replace(/^node:/, "")));
+    expect(outside.filter((m) => !["@aws-sdk/signature-v4-crt", "pg-native"].includes(m))).toEqual([]);
+    expect(code).not.toMatch(/cdktf|constructs/);
+  });
+
+  it("writes zips that the system's unzip accepts", () => {
+    const probe = spawnSync("unzip", ["-v"], { encoding: "utf8" });
+    if (probe.status !== 0) return; // no unzip on this machine: readZip above checked the format
+    for (const name of FUNCTIONS) {
+      const out = spawnSync("unzip", ["-t", zips[name]], { encoding: "utf8" });
+      expect(out.stdout).toContain("No errors detected");
+    }
+  });
+
+  it("sorts entries whatever order they are given in", () => {
+    const a = createZip([{ name: "b.js", data: Buffer.from("b") }, { name: "a.js", data: Buffer.from("a") }]);
+    const b = createZip([{ name: "a.js", data: Buffer.from("a") }, { name: "b.js", data: Buffer.from("b") }]);
+    expect(a.equals(b)).toBe(true);
+    expect([...readZip(a).keys()]).toEqual(["a.js", "b.js"]);
+  });
+
+  it("measures cold start in a fresh process", async () => {
+    const results = await benchLambdas({ runs: 3, outDir: path.join(tmp, "a") });
+    expect(results.map((r) => r.name)).toEqual([...FUNCTIONS]);
+    for (const r of results) {
+      expect(r.zipBytes).toBeLessThan(MAX_ZIP_BYTES);
+      expect(r.coldStartMedianMs).toBeGreaterThan(0);
+      expect(r.coldStartMedianMs).toBeLessThan(2000);
+    }
+  });
+});
+
+describe("the built zips, loaded on their own", () => {
+  let pg: PostgresServer;
+  beforeAll(async () => {
+    pg = await startPostgres();
+    env.mustNotLog.push(pg.superuser.password);
+  });
+  afterAll(() => pg?.destroy());
+
+  async function load(name: string, extraEnv: NodeJS.ProcessEnv = {}) {
+    const fn = new BundledFunction(zips[name], extraEnv);
+    running.push(fn);
+    expect(await fn.start()).toBe("function");
+    return fn;
+  }
+
+  it("postgres.zip rotates a single user twice against PostgreSQL", async () => {
+    const fn = await load("postgres", { ROTATION_STRATEGY: "single-user" });
+    const password = `Initial-${randomUUID()}`;
+    env.mustNotLog.push(password);
+    await pg.sql(`CREATE ROLE bundled_app LOGIN PASSWORD '${password}'`);
+    const arn = env.fake.createSecret("dev/bundle/db", {
+      value: { engine: "postgres", host: pg.host, port: pg.port, dbname: "postgres", username: "bundled_app", password },
+    });
+    const h = new RotationHarness(env.fake, fn.handler);
+    await h.rotate(arn);
+    await h.rotate(arn);
+    const value = env.fake.valueAt<{ username: string; password: string }>(arn, AWSCURRENT)!;
+    const previous = env.fake.valueAt<{ password: string }>(arn, AWSPREVIOUS)!;
+    expect(await pg.canLogin("bundled_app", value.password)).toBe(true);
+    expect(await pg.canLogin("bundled_app", previous.password)).toBe(false);
+    expect(await pg.canLogin("bundled_app", password)).toBe(false);
+    const events = fn.stdout.map((l) => JSON.parse(l) as { event: string; strategy?: string });
+    expect(events.filter((e) => e.event === "step.done")).toHaveLength(8);
+    expect(events.every((e) => e.strategy === undefined || e.strategy === "postgres/single-user")).toBe(true);
+  });
+
+  it("postgres.zip rotates alternating users", async () => {
+    const fn = await load("postgres", { ROTATION_STRATEGY: "alternating-users" });
+    const password = `Initial-${randomUUID()}`;
+    env.mustNotLog.push(password);
+    await pg.sql(`CREATE ROLE bundled_alt LOGIN PASSWORD '${password}'`);
+    const master = env.fake.createSecret("dev/bundle/master", {
+      value: { engine: "postgres", host: pg.host, port: pg.port, username: "postgres", password: pg.superuser.password },
+    });
+    const arn = env.fake.createSecret("dev/bundle/db-alt", {
+      value: { engine: "postgres", host: pg.host, port: pg.port, dbname: "postgres", username: "bundled_alt", password, masterarn: master },
+    });
+    await new RotationHarness(env.fake, fn.handler).rotate(arn);
+    const value = env.fake.valueAt<{ username: string; password: string }>(arn, AWSCURRENT)!;
+    expect(value.username).toBe("bundled_alt_clone");
+    expect(await pg.canLogin(value.username, value.password)).toBe(true);
+    expect(await pg.canLogin("bundled_alt", password)).toBe(true);
+  });
+
+  it("postgres.zip reports a bad event as a clear error", async () => {
+    const fn = await load("postgres", { ROTATION_STRATEGY: "single-user" });
+    await expect(fn.handler({ Step: "nope" })).rejects.toMatchObject({ name: "RotationError", code: "BAD_EVENT" });
+  });
+
+  it("jwt.zip rotates an ES256 key on creation and again", async () => {
+    const fn = await load("jwt");
+    const arn = env.fake.createSecret("dev/bundle/jwt", { tags: { "secrets-platform:jwt-algorithm": "ES256" } });
+    const h = new RotationHarness(env.fake, fn.handler);
+    await h.rotate(arn);
+    await h.rotate(arn);
+    const value = env.fake.valueAt<{ algorithm: string; kid: string; previous: { kid: string } }>(arn, AWSCURRENT)!;
+    expect(value.algorithm).toBe("ES256");
+    expect(value.previous.kid).toBeDefined();
+    expect(value.previous.kid).not.toBe(value.kid);
+  });
+
+  it("token.zip rotates on creation", async () => {
+    const fn = await load("token");
+    const arn = env.fake.createSecret("dev/bundle/token");
+    await new RotationHarness(env.fake, fn.handler).rotate(arn);
+    expect(env.fake.valueAt<{ token: string }>(arn, AWSCURRENT)!.token).toHaveLength(48);
+  });
+
+  it("never logs a secret value", () => {
+    const lines = running.flatMap((f) => f.stdout);
+    expect(lines.length).toBeGreaterThan(10);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    env.capture.lines.push(...lines, ...running.flatMap((f) => f.stderr));
+    expectNoSecretInLogs(env);
+  });
+});
