@@ -149,6 +149,33 @@ describe("the built zips, loaded on their own", () => {
     expect(await pg.canLogin("bundled_alt", password)).toBe(true);
   });
 
+  it("postgres.zip without ROTATION_STRATEGY follows the value, as AWS's functions do", async () => {
+    const fn = await load("postgres", { ROTATION_STRATEGY: "" });
+    const password = `Initial-${randomUUID()}`;
+    env.mustNotLog.push(password);
+    await pg.sql(`CREATE ROLE implied_single LOGIN PASSWORD '${password}'`);
+    await pg.sql(`CREATE ROLE implied_alt LOGIN PASSWORD '${password}'`);
+    const master = env.fake.createSecret("dev/bundle/implied-master", {
+      value: { engine: "postgres", host: pg.host, port: pg.port, username: "postgres", password: pg.superuser.password },
+    });
+    const base = { engine: "postgres", host: pg.host, port: pg.port, dbname: "postgres", password };
+    const single = env.fake.createSecret("dev/bundle/implied-single", { value: { ...base, username: "implied_single" } });
+    const alternating = env.fake.createSecret("dev/bundle/implied-alt", { value: { ...base, username: "implied_alt", masterarn: master } });
+    const h = new RotationHarness(env.fake, fn.handler);
+    await h.rotate(single);
+    await h.rotate(alternating);
+    expect(env.fake.valueAt<{ username: string }>(single, AWSCURRENT)!.username).toBe("implied_single");
+    expect(await pg.canLogin("implied_single", password)).toBe(false);
+    expect(env.fake.valueAt<{ username: string }>(alternating, AWSCURRENT)!.username).toBe("implied_alt_clone");
+    expect(await pg.canLogin("implied_alt", password)).toBe(true);
+  });
+
+  it("postgres.zip refuses an unknown ROTATION_STRATEGY with a clear error", async () => {
+    const fn = await load("postgres", { ROTATION_STRATEGY: "dual-user" });
+    const arn = env.fake.createSecret("dev/bundle/bad-strategy", { value: { engine: "postgres", host: pg.host, port: pg.port, username: "x", password: "y" } });
+    await expect(new RotationHarness(env.fake, fn.handler).rotate(arn)).rejects.toThrow(/failed at createSecret: ROTATION_STRATEGY must be one of single-user, alternating-users, or unset/);
+  });
+
   it("postgres.zip reports a bad event as a clear error", async () => {
     const fn = await load("postgres", { ROTATION_STRATEGY: "single-user" });
     await expect(fn.handler({ Step: "nope" })).rejects.toMatchObject({ name: "RotationError", code: "BAD_EVENT" });
