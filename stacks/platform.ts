@@ -1,10 +1,12 @@
 // Builds every stack of the description: one per backend per environment, named <backend>-<env>.
+import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { Platform } from "../config/schema";
 import { environmentModel } from "../config/model";
 import { AwsSecretsStack } from "./aws-stack";
 import { VaultSecretsStack } from "./vault-stack";
 import { AzureSecretsStack } from "./azure-stack";
+import { applyGuardrails } from "../constructs/guardrails";
 
 export type BackendKind = "aws" | "vault" | "azure";
 
@@ -40,17 +42,20 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
   );
   for (const ref of refs) {
     const model = environmentModel(platform, ref.environment);
+    let stack: TerraformStack;
     switch (ref.backend) {
       case "aws":
-        new AwsSecretsStack(scope, ref.name, model);
+        stack = new AwsSecretsStack(scope, ref.name, model);
         break;
       case "vault":
-        new VaultSecretsStack(scope, ref.name, model);
+        stack = new VaultSecretsStack(scope, ref.name, model);
         break;
       case "azure":
-        new AzureSecretsStack(scope, ref.name, model);
+        stack = new AzureSecretsStack(scope, ref.name, model);
         break;
     }
+    // Every stack is checked when it synthesizes; a finding stops synth (constructs/guardrails, docs/guardrails.md).
+    applyGuardrails(stack, { production: model.production });
   }
   return refs;
 }
