@@ -1,0 +1,10 @@
+// The rule packs applied to every stack by default. Each rule only inspects its own resource types, so every
+// pack can be applied to every stack.
+import type { RulePack } from "./rule";
+import { AWS_RULES } from "./rules/aws";
+import { AZURE_RULES } from "./rules/azure";
+import { VAULT_RULES } from "./rules/vault";
+
+export { AWS_RULES, AZURE_RULES, VAULT_RULES };
+
+export const DEFAULT_PACKS: readonly RulePack[] = [AWS_RULES, VAULT_RULES, AZURE_RULES];

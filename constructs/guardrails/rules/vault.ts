@@ -1,0 +1,131 @@
+// Guardrails for Vault stacks: workload policies confined to their application's paths, Kubernetes roles
+// bound to one service account with an audience, and enough audit devices in production.
+import type { ResourceRule, RulePack, StackRule, SynthesizedResource, Violation } from "../rule";
+import { readVaultPolicy, VaultPathRule } from "../vault-policy";
+import { asList } from "../synthesized";
+
+/** First path segments that administer Vault rather than read secrets. */
+export const ADMIN_PREFIXES = ["sys", "auth", "identity"];
+
+const segments = (path: string) => path.replace(/^\/+/, "").split("/");
+const isAdminPath = (path: string) => ADMIN_PREFIXES.includes(segments(path)[0]);
+const hasWildcard = (path: string) => path.includes("*") || segments(path).includes("+");
+
+/**
+ * Whether a path belongs to the application that the policy name `<env>-<app>-<workload>` is for:
+ * `<kv mount>/data|metadata/<env>/<app>/<secret...>` or `<database mount>/creds/<env>-<app>`. Names may hold
+ * dashes, so the check asks whether the name starts with the path's `<env>-<app>-`, not how to split the name.
+ */
+export function withinApplication(policyName: string, path: string): boolean {
+  const s = segments(path);
+  if (s.length >= 5 && (s[1] === "data" || s[1] === "metadata") && s.slice(2).every((x) => x !== "")) {
+    return policyName.startsWith(`${s[2]}-${s[3]}-`);
+  }
+  if (s.length === 3 && s[1] === "creds" && s[2] !== "") return policyName.startsWith(`${s[2]}-`);
+  return false;
+}
+
+function policyRules(r: SynthesizedResource, stack: Parameters<ResourceRule["check"]>[1]["stack"]): VaultPathRule[] | string {
+  const read = readVaultPolicy(r.attributes.policy, stack);
+  return "error" in read ? read.error : read.rules;
+}
+
+export const policyOutsideApplication: ResourceRule = {
+  id: "SP-VLT-001",
+  name: "Vault policy reaching outside its application's paths",
+  reason: "A workload's token must read its own application's secrets only; any other path widens what a stolen token opens.",
+  fix: "Grant only <mount>/data/<env>/<app>/<secret> and <mount>/metadata/<env>/<app>/<secret> (KvV2Mount.grantRead) or <db mount>/creds/<env>-<app>, in a policy named <env>-<app>-<workload>.",
+  appliesTo: ["vault_policy"],
+  check(r, { stack }) {
+    const name = r.attributes.name;
+    const rules = policyRules(r, stack);
+    if (typeof rules === "string") return [`the policy cannot be checked at synth: ${rules}`];
+    if (typeof name !== "string" || name.includes("${")) return [`the policy name ${JSON.stringify(name)} does not say which application it is for`];
+    return rules
+      .filter((rule) => !isAdminPath(rule.path) && !withinApplication(name, rule.path))
+      .map((rule) => `path "${rule.path}" (${rule.capabilities.join(", ")}) is outside the paths of the application that ${name} is for`);
+  },
+};
+
+export const policyTouchesAdminPaths: ResourceRule = {
+  id: "SP-VLT-002",
+  name: "Vault policy touching sys/, auth/ or identity/",
+  reason: "These paths administer Vault itself (mounts, policies, auth methods, entities); a workload never needs them.",
+  fix: "Remove the rule; administration belongs to the operators' own policies, outside this platform.",
+  appliesTo: ["vault_policy"],
+  check(r, { stack }) {
+    const rules = policyRules(r, stack);
+    if (typeof rules === "string") return []; // SP-VLT-001 reports an unreadable policy
+    return rules.filter((rule) => isAdminPath(rule.path)).map((rule) => `path "${rule.path}" (${rule.capabilities.join(", ")})`);
+  },
+};
+
+export const policyWildcard: ResourceRule = {
+  id: "SP-VLT-003",
+  name: "Vault policy with a wildcard path",
+  reason: "A glob (*) or segment wildcard (+) matches secrets added later, which nobody reviewed for this workload.",
+  fix: "Name every secret path exactly; the platform grants data/ and metadata/ of each secret the workload reads.",
+  appliesTo: ["vault_policy"],
+  check(r, { stack }) {
+    const rules = policyRules(r, stack);
+    if (typeof rules === "string") return [];
+    return rules.filter((rule) => hasWildcard(rule.path)).map((rule) => `path "${rule.path}" has a wildcard`);
+  },
+};
+
+export const kubernetesRoleWildcardBinding: ResourceRule = {
+  id: "SP-VLT-004",
+  name: "Vault Kubernetes role with a wildcard binding",
+  reason: "A role bound to \"*\" (or a namespace selector) lets any matching service account log in with the workload's policy.",
+  fix: "Bind exactly one service account name and one namespace, and no bound_service_account_namespace_selector.",
+  appliesTo: ["vault_kubernetes_auth_backend_role"],
+  check(r) {
+    const out: Violation[] = [];
+    for (const attr of ["bound_service_account_names", "bound_service_account_namespaces"]) {
+      const wild = asList(r.attributes[attr]).filter((v: unknown) => String(v).includes("*"));
+      if (wild.length > 0) out.push(`${attr} has ${wild.map((w) => JSON.stringify(w)).join(", ")}`);
+    }
+    const selector = r.attributes.bound_service_account_namespace_selector;
+    if (typeof selector === "string" && selector.trim() !== "") out.push(`bound_service_account_namespace_selector is ${JSON.stringify(selector)}`);
+    return out;
+  },
+};
+
+export const kubernetesRoleWithoutAudience: ResourceRule = {
+  id: "SP-VLT-005",
+  name: "Vault Kubernetes role without an audience",
+  reason: "Without an audience Vault accepts service account tokens minted for any other service, which can then be replayed to Vault.",
+  fix: "Set audience (the projected token's audience, \"vault\" by default) on the role, and request that audience in the pod's projected token.",
+  appliesTo: ["vault_kubernetes_auth_backend_role"],
+  check(r) {
+    const audience = r.attributes.audience;
+    return typeof audience === "string" && audience.trim() !== "" ? [] : ["audience is not set"];
+  },
+};
+
+export const tooFewAuditDevices: StackRule = {
+  id: "SP-VLT-006",
+  name: "Fewer than two Vault audit devices in production",
+  reason: "Vault stops answering when no audit device can write; a second device keeps it serving, and audited, when one fails.",
+  fix: "Keep two audit devices (the defaults: file and syslog), or list at least two under vault.audit in the description.",
+  appliesTo: "stack",
+  check(stack, { production }) {
+    if (!production) return [];
+    const isVaultStack = stack.resources.some((r) => r.type.startsWith("vault_"));
+    if (!isVaultStack) return [];
+    const devices = stack.ofType("vault_audit");
+    return devices.length >= 2 ? [] : [`${devices.length} vault_audit device${devices.length === 1 ? "" : "s"} in the stack`];
+  },
+};
+
+export const VAULT_RULES: RulePack = {
+  name: "vault",
+  rules: [
+    policyOutsideApplication,
+    policyTouchesAdminPaths,
+    policyWildcard,
+    kubernetesRoleWildcardBinding,
+    kubernetesRoleWithoutAudience,
+    tooFewAuditDevices,
+  ],
+};

@@ -1,0 +1,55 @@
+// npm run review -- --env <env> [--json] [--skip-plan] [--outdir <dir>]
+// Writes cdktf.out/review/<env>.md (and .json with --json); exits 1 when a guardrail fails.
+import { PlatformConfigError } from "../config/load";
+import { ReviewUsageError, runReview } from "./review/run";
+
+const USAGE = "usage: npm run review -- --env <env> [--json] [--skip-plan] [--outdir <dir>]";
+
+function parseArgs(argv: string[]): { env?: string; json: boolean; plan: boolean; outdir?: string } {
+  const out = { env: undefined as string | undefined, json: false, plan: true, outdir: undefined as string | undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new ReviewUsageError(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === "--env") out.env = value();
+    else if (a.startsWith("--env=")) out.env = a.slice("--env=".length);
+    else if (a === "--json") out.json = true;
+    else if (a === "--skip-plan") out.plan = false;
+    else if (a === "--outdir") out.outdir = value();
+    else throw new ReviewUsageError(`unknown argument ${a}\n${USAGE}`);
+  }
+  return out;
+}
+
+function main(): number {
+  try {
+    const args = parseArgs(process.argv.slice(2));
+    if (!args.env) throw new ReviewUsageError(USAGE);
+    const { review, markdownFile, jsonFile } = runReview({ environment: args.env, json: args.json, plan: args.plan, outdir: args.outdir });
+    for (const c of review.changes) {
+      process.stdout.write(
+        `${c.stack}: ${c.counts.create} to create, ${c.counts.update} to update, ${c.counts.replace} to replace, ${c.counts.delete} to delete` +
+          `${c.risky.length ? `, ${c.risky.length} RISKY` : ""} (${c.source})\n`,
+      );
+    }
+    process.stdout.write(`review written to ${markdownFile}${jsonFile ? ` and ${jsonFile}` : ""}\n`);
+    const findings = review.guardrails.flatMap((g) => g.findings);
+    if (findings.length > 0) {
+      for (const f of findings) process.stderr.write(`ERROR [${f.path}] ${f.ruleId}: ${f.message}. Fix: ${f.fix}\n`);
+      process.stderr.write(`guardrails failed: ${findings.length} finding(s)\n`);
+      return 1;
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof PlatformConfigError || err instanceof ReviewUsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = main();

@@ -1,0 +1,51 @@
+// Assembles a review from synthesized stacks, Terraform plans where they ran, and the guardrails' reports.
+// Pure: no synth, no Terraform, no files; tests call it directly.
+import type { GuardrailReport } from "../../constructs/guardrails";
+import type { TerraformPlan } from "../terraform-offline";
+import { accessMatrix } from "./access";
+import { summarizePlan, summarizeSynthesized } from "./changes";
+import { accessDiagram } from "./mermaid";
+import type { Backend, Review, ReviewedStack } from "./model";
+import { networkExposure } from "./network";
+import { rotationTable } from "./rotation";
+import type { StackJson } from "../../constructs/guardrails/synthesized";
+
+export interface ReviewInput {
+  readonly environment: string;
+  readonly production: boolean;
+  readonly stacks: readonly ReviewedStack[];
+  /** `terraform show -json` of a stack's plan, by stack name. Stacks without one are counted from their JSON. */
+  readonly plans?: Readonly<Record<string, TerraformPlan>>;
+  /** Why stacks that could have had a plan have none (e.g. --skip-plan). */
+  readonly planNote?: string;
+  readonly guardrails: readonly GuardrailReport[];
+}
+
+/** Which backend a stack is for, from its providers. */
+export function backendOf(json: StackJson): Backend | undefined {
+  const providers = Object.keys(json.provider ?? {});
+  if (providers.includes("aws")) return "aws";
+  if (providers.includes("vault")) return "vault";
+  if (providers.includes("azurerm")) return "azure";
+  return undefined;
+}
+
+export function buildReview(input: ReviewInput): Review {
+  const changes = input.stacks.map((s) => {
+    const plan = input.plans?.[s.name];
+    if (plan) return summarizePlan(s.name, s.backend, plan);
+    return summarizeSynthesized(s, s.backend === "aws" && input.planNote ? `${input.planNote} Every resource counts as a create.` : undefined);
+  });
+  const access = accessMatrix(input.stacks);
+  return {
+    environment: input.environment,
+    production: input.production,
+    changes,
+    access,
+    rotation: rotationTable(input.stacks),
+    network: networkExposure(input.stacks),
+    guardrails: input.guardrails,
+    mermaid: accessDiagram(access),
+    passed: input.guardrails.every((g) => g.findings.length === 0),
+  };
+}

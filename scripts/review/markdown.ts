@@ -1,0 +1,79 @@
+// The review as Markdown, for a person to read before deploying (cdktf.out/review/<env>.md).
+import type { Review } from "./model";
+
+/** A table cell: pipes escaped, newlines flattened. */
+function cell(v: unknown): string {
+  return String(v ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function table(header: string[], rows: unknown[][]): string[] {
+  if (rows.length === 0) return ["_None._"];
+  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)];
+}
+
+export function renderMarkdown(review: Review): string {
+  const out: string[] = [];
+  const findings = review.guardrails.flatMap((g) => g.findings);
+  out.push(`# Review of environment \`${review.environment}\`${review.production ? " (production)" : ""}`, "");
+  out.push(
+    review.passed
+      ? "**Guardrails: passed.** Every rule passed or is suppressed with a written reason (listed below)."
+      : `**Guardrails: FAILED** with ${findings.length} finding${findings.length === 1 ? "" : "s"}; synth and deploy are blocked until they are fixed.`,
+    "",
+  );
+
+  out.push("## Changes per stack", "");
+  out.push(
+    ...table(
+      ["Stack", "Source", "Create", "Update", "Replace", "Delete", "Risky"],
+      review.changes.map((c) => [c.stack, c.source, c.counts.create, c.counts.update, c.counts.replace, c.counts.delete, c.risky.length ? `**${c.risky.length}**` : "0"]),
+    ),
+    "",
+  );
+  for (const c of review.changes.filter((x) => x.note)) out.push(`- \`${c.stack}\`: ${c.note}`);
+  const risky = review.changes.flatMap((c) => c.risky.map((r) => ({ ...r, stack: c.stack })));
+  if (risky.length > 0) {
+    out.push("", "**Risky changes** (a secret, key or vault is replaced or deleted):", "");
+    out.push(...table(["Stack", "Address", "Action", "What is lost"], risky.map((r) => [r.stack, `\`${r.address}\``, `**${r.action}**`, r.why])));
+  }
+  out.push("");
+
+  out.push("## Access matrix", "", "Derived from the synthesized IAM roles and policies, Vault roles and policies, and Azure role assignments: what will really be granted.", "");
+  out.push(...table(["Workload", "Secret", "Backend", "Permission", "Authenticates with"], review.access.map((r) => [r.workload, `\`${r.secret}\``, r.backend, r.permission, r.authentication])), "");
+
+  out.push("## Who can read what", "", "```mermaid", review.mermaid, "```", "");
+
+  out.push("## Rotation", "");
+  out.push(...table(["Secret", "Backend", "Type", "Strategy", "Cadence", "Function"], review.rotation.map((r) => [`\`${r.secret}\``, r.backend, r.type, r.strategy, r.cadence, r.function])), "");
+
+  out.push("## Network exposure", "");
+  out.push(...table(["Backend", "Resource", "Exposure", "Flag"], review.network.map((r) => [r.backend, r.resource, r.exposure, r.flagged ? "**exposed**" : "ok"])), "");
+
+  out.push("## Guardrails", "");
+  out.push(
+    ...table(
+      ["Stack", "Rules", "Findings", "Suppressed"],
+      review.guardrails.map((g) => [g.stack, g.ruleIds.length, g.findings.length, g.suppressed.length]),
+    ),
+    "",
+  );
+  if (findings.length > 0) {
+    out.push("### Findings", "");
+    out.push(...table(["Rule", "Construct", "Finding", "Fix"], findings.map((f) => [f.ruleId, `\`${f.path}\``, f.message, f.fix])), "");
+  }
+  out.push("### Suppressions", "");
+  const suppressions = review.guardrails.flatMap((g) => g.suppressions);
+  out.push(
+    ...table(
+      ["Rule", "Construct", "Reason", "Suppressed findings", "Status"],
+      suppressions.map((s) => [s.ruleId, `\`${s.path}\``, s.reason || "(none)", s.matched, s.problem ? `rejected: ${s.problem}` : s.matched === 0 ? "unused" : "accepted"]),
+    ),
+    "",
+  );
+  const suppressed = review.guardrails.flatMap((g) => g.suppressed);
+  if (suppressed.length > 0) {
+    out.push("Findings accepted by a suppression:", "");
+    out.push(...table(["Rule", "Construct", "Finding", "Suppressed at"], suppressed.map((f) => [f.ruleId, `\`${f.path}\``, f.message, `\`${f.suppressedAt}\``])), "");
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,76 @@
+// What a review holds. Everything is derived from synthesized stacks (and, for AWS, Terraform's plan), so the
+// review shows what will really be created and granted, not what the description meant.
+import type { GuardrailReport } from "../../constructs/guardrails";
+import type { StackJson } from "../../constructs/guardrails/synthesized";
+
+export type Backend = "aws" | "vault" | "azure";
+
+/** A synthesized stack as the review reads it. */
+export interface ReviewedStack {
+  readonly name: string;
+  readonly backend: Backend;
+  readonly json: StackJson;
+}
+
+export type ChangeAction = "create" | "update" | "replace" | "delete" | "no-op" | "read";
+
+export interface RiskyChange {
+  readonly address: string;
+  readonly type: string;
+  readonly action: "replace" | "delete";
+  /** What is lost, in words. */
+  readonly why: string;
+}
+
+export interface StackChanges {
+  readonly stack: string;
+  readonly backend: Backend;
+  /** Where the counts come from. */
+  readonly source: "terraform plan" | "synthesized JSON";
+  readonly counts: Readonly<Record<"create" | "update" | "replace" | "delete", number>>;
+  readonly risky: readonly RiskyChange[];
+  readonly note?: string;
+}
+
+/** One grant: who reaches which secret on which backend, with what, and how it proves who it is. */
+export interface AccessRow {
+  /** k8s <namespace>/<serviceAccount>, approle <role>, lambda <function>, or the principal. */
+  readonly workload: string;
+  /** The logical path <env>/<app>/<secret> where the resources say it, else the backend's own name. */
+  readonly secret: string;
+  readonly backend: Backend;
+  readonly stack: string;
+  /** read, rotate, or the role; with the exact actions or capabilities in brackets. */
+  readonly permission: string;
+  readonly authentication: string;
+}
+
+export interface RotationRow {
+  readonly secret: string;
+  readonly backend: Backend;
+  readonly type: string;
+  readonly strategy: string;
+  readonly cadence: string;
+  readonly function: string;
+}
+
+export interface ExposureRow {
+  readonly backend: Backend;
+  readonly resource: string;
+  readonly exposure: string;
+  /** True when the setting opens the backend beyond private networks or plain-text transport. */
+  readonly flagged: boolean;
+}
+
+export interface Review {
+  readonly environment: string;
+  readonly production: boolean;
+  readonly changes: readonly StackChanges[];
+  readonly access: readonly AccessRow[];
+  readonly rotation: readonly RotationRow[];
+  readonly network: readonly ExposureRow[];
+  readonly guardrails: readonly GuardrailReport[];
+  readonly mermaid: string;
+  /** No guardrail finding is left unsuppressed. */
+  readonly passed: boolean;
+}

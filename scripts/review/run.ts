@@ -1,0 +1,99 @@
+// `npm run review -- --env <env>`: synthesizes the whole app to cdktf.out (as `npm run synth` does), plans the
+// environment's AWS stack offline, and writes cdktf.out/review/<env>.md (and .json).
+import { App, TerraformStack } from "cdktf";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { configPath, loadPlatform } from "../../config/load";
+import { isProduction } from "../../config/naming";
+import { guardrailReport, GuardrailReport } from "../../constructs/guardrails";
+import { buildPlatform } from "../../stacks/platform";
+import { offlineWorkspace, stackAssets, terraformAvailable, TerraformPlan } from "../terraform-offline";
+import { backendOf, buildReview } from "./build";
+import { renderMarkdown } from "./markdown";
+import type { Review, ReviewedStack } from "./model";
+
+/** A mistake in how the review was asked for (unknown environment, missing Terraform). */
+export class ReviewUsageError extends Error {}
+
+export interface RunReviewOptions {
+  readonly environment: string;
+  /** @default "cdktf.out" next to package.json */
+  readonly outdir?: string;
+  /** @default - PLATFORM_CONFIG or config/platform.yaml */
+  readonly configFile?: string;
+  /** Run `terraform plan` on the AWS stack. @default true */
+  readonly plan?: boolean;
+  /** Also write <env>.json. @default false */
+  readonly json?: boolean;
+}
+
+export interface RunReviewResult {
+  readonly review: Review;
+  readonly markdownFile: string;
+  readonly jsonFile?: string;
+}
+
+const CONTINUE_ON_ERRORS = "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS";
+
+export function runReview(options: RunReviewOptions): RunReviewResult {
+  const env = options.environment;
+  const outdir = path.resolve(options.outdir ?? path.join(__dirname, "..", "..", "cdktf.out"));
+  const platform = loadPlatform(options.configFile ?? configPath());
+  const spec = platform.environments[env];
+  if (!spec) throw new ReviewUsageError(`environment "${env}" is not in the description; it has ${Object.keys(platform.environments).join(", ")}`);
+  const plan = options.plan ?? true;
+  if (plan && !terraformAvailable()) throw new ReviewUsageError("terraform is not on PATH; install it, or pass --skip-plan to count AWS changes from the synthesized JSON");
+
+  // Stacks with guardrail errors are still written (and marked in manifest.json, which makes `cdktf deploy`
+  // refuse them), so that the review can show every finding instead of the first stack's.
+  const previous = process.env[CONTINUE_ON_ERRORS];
+  process.env[CONTINUE_ON_ERRORS] = "true";
+  const app = new App({ outdir });
+  let refs;
+  try {
+    refs = buildPlatform(app, platform);
+  } finally {
+    if (previous === undefined) delete process.env[CONTINUE_ON_ERRORS];
+    else process.env[CONTINUE_ON_ERRORS] = previous;
+  }
+  app.synth();
+
+  const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
+  const stacks: ReviewedStack[] = [];
+  const plans: Record<string, TerraformPlan> = {};
+  const guardrails: GuardrailReport[] = [];
+  for (const ref of refs.filter((r) => r.environment === env)) {
+    const entry = manifest.stacks[ref.name];
+    const json = JSON.parse(readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8"));
+    stacks.push({ name: ref.name, backend: backendOf(json) ?? ref.backend, json });
+    const report = guardrailReport(app.node.findChild(ref.name) as TerraformStack);
+    if (report) guardrails.push(report);
+    if (plan && ref.backend === "aws") {
+      const ws = offlineWorkspace(json, stackAssets(path.join(outdir, entry.workingDirectory)));
+      try {
+        plans[ref.name] = ws.plan();
+      } finally {
+        ws.dispose();
+      }
+    }
+  }
+
+  const review = buildReview({
+    environment: env,
+    production: isProduction(env, spec.production),
+    stacks,
+    plans,
+    planNote: plan ? undefined : "Planned with --skip-plan: no terraform plan ran.",
+    guardrails,
+  });
+  const dir = path.join(outdir, "review");
+  mkdirSync(dir, { recursive: true });
+  const markdownFile = path.join(dir, `${env}.md`);
+  writeFileSync(markdownFile, renderMarkdown(review) + "\n");
+  let jsonFile: string | undefined;
+  if (options.json) {
+    jsonFile = path.join(dir, `${env}.json`);
+    writeFileSync(jsonFile, JSON.stringify(review, null, 2) + "\n");
+  }
+  return { review, markdownFile, jsonFile };
+}

@@ -1,0 +1,82 @@
+// Guardrail errors really stop synthesis, in both ways the app is synthesized:
+// - `npm run synth` (App.synth() in main.ts): cdktf 0.21 throws on error annotations, naming path and message;
+// - `cdktf synth` / `cdktf deploy`: the CLI runs the app with CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS, then reads
+//   the annotations from manifest.json and fails. The test checks the manifest and runs the CLI's own check on it.
+// cdktf reads that variable when a stack is constructed, hence withEnv around buildPlatform.
+import { App } from "cdktf";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify, parse } from "yaml";
+import { DEFAULT_CONFIG, loadPlatform, parsePlatform } from "../config/load";
+import { buildPlatform } from "../stacks/platform";
+
+const tmp: string[] = [];
+const outdir = () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "guardrails-synth-"));
+  tmp.push(dir);
+  return dir;
+};
+afterAll(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** The example with one audit device in prod: SP-VLT-006 on vault-prod. */
+function brokenPlatform() {
+  const d = parse(readFileSync(DEFAULT_CONFIG, "utf8"));
+  d.environments.prod.vault.audit = [{ type: "file", path: "/vault/logs/audit.log" }];
+  return parsePlatform(stringify(d), "broken description");
+}
+
+function withEnv<T>(name: string, value: string | undefined, fn: () => T): T {
+  const previous = process.env[name];
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+  try {
+    return fn();
+  } finally {
+    if (previous === undefined) delete process.env[name];
+    else process.env[name] = previous;
+  }
+}
+
+const CONTINUE = "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS";
+
+it("App.synth() of the example passes every guardrail", () => {
+  const dir = outdir();
+  const app = new App({ outdir: dir });
+  withEnv(CONTINUE, undefined, () => buildPlatform(app, loadPlatform(DEFAULT_CONFIG)));
+  expect(() => app.synth()).not.toThrow();
+  const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8"));
+  expect(Object.keys(manifest.stacks)).toHaveLength(9);
+  for (const stack of Object.values<any>(manifest.stacks)) expect(stack.annotations).toEqual([]);
+});
+
+it("App.synth() throws on a guardrail error, with the construct path, rule id and fix", () => {
+  const app = new App({ outdir: outdir() });
+  withEnv(CONTINUE, undefined, () => buildPlatform(app, brokenPlatform()));
+  expect(() => app.synth()).toThrow(
+    /\[vault-prod\] \[SP-VLT-006\] Fewer than two Vault audit devices in production: 1 vault_audit device in the stack\..* Fix: Keep two audit devices/,
+  );
+});
+
+it("under the cdktf CLI, the error lands in manifest.json and the CLI's annotation check fails", () => {
+  const dir = outdir();
+  const app = new App({ outdir: dir });
+  withEnv(CONTINUE, "true", () => buildPlatform(app, brokenPlatform()));
+  expect(() => app.synth()).not.toThrow();
+  const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8"));
+  expect(manifest.stacks["vault-prod"].annotations).toEqual([
+    expect.objectContaining({ constructPath: "vault-prod", level: "@cdktf/error", message: expect.stringMatching(/^\[SP-VLT-006\] /) }),
+  ]);
+  for (const [name, stack] of Object.entries<any>(manifest.stacks)) if (name !== "vault-prod") expect(stack.annotations).toEqual([]);
+
+  // What `cdktf synth`, `diff` and `deploy` (also with --skip-synth) call on the synthesized stacks.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { printAnnotations } = require("@cdktf/cli-core/src/lib/synth");
+  const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
+  try {
+    expect(() => printAnnotations(Object.values(manifest.stacks))).toThrow(/error annotations have been encountered/);
+    expect(log.mock.calls.flat().join("\n")).toContain("ERROR [vault-prod]: [SP-VLT-006]");
+  } finally {
+    log.mockRestore();
+  }
+});

@@ -1,0 +1,272 @@
+// The review of the example, checked row by row: the access matrix and rotation table as derived from the
+// synthesized resources, network exposure, the Mermaid diagram, change counts, and risky changes from a plan.
+// No Terraform here (test/review-plan.test.ts runs the whole command once).
+import { TerraformStack, Testing } from "cdktf";
+import { guardrailReport } from "../constructs/guardrails";
+import type { AwsSecretsStack } from "../stacks/aws-stack";
+import { buildReview } from "../scripts/review/build";
+import { classifyActions, summarizePlan } from "../scripts/review/changes";
+import { renderMarkdown } from "../scripts/review/markdown";
+import type { Review, ReviewedStack } from "../scripts/review/model";
+import type { TerraformPlan } from "../scripts/terraform-offline";
+import { synthExample, synthYaml } from "./helpers/synth";
+import { freshStack } from "./guardrails-helpers";
+
+const BACKENDS = { aws: "aws", vault: "vault", azure: "azure" } as const;
+
+function reviewOf(env: string, stacks: Record<string, TerraformStack>, json: Record<string, any>, production = env === "prod"): Review {
+  const names = ["aws", "vault", "azure"].map((b) => `${b}-${env}`).filter((n) => json[n]);
+  const reviewed: ReviewedStack[] = names.map((name) => ({ name, backend: BACKENDS[name.split("-")[0] as keyof typeof BACKENDS], json: json[name] }));
+  return buildReview({ environment: env, production, stacks: reviewed, guardrails: names.map((n) => guardrailReport(stacks[n])!) });
+}
+
+const example = synthExample();
+const dev = reviewOf("dev", example.stacks, example.json);
+const prod = reviewOf("prod", example.stacks, example.json);
+const row = (r: { workload: string; secret: string; backend: string; permission: string }) => [r.workload, r.secret, r.backend, r.permission];
+
+describe("access matrix of the example (dev)", () => {
+  it("lists every grant, row by row", () => {
+    expect(dev.access.map(row)).toEqual([
+      ["deployer (Terraform's credentials)", "* (every secret in acme-dev-kv)", "azure", "manage (Key Vault Secrets Officer)"],
+      ["k8s myapp/myapp-api", "dev/myapp/database", "aws", "read (GetSecretValue, DescribeSecret)"],
+      ["k8s myapp/myapp-api", "dev/myapp/database", "vault", "read (data: read; metadata: read)"],
+      ["k8s myapp/myapp-api", "dev/myapp/database", "azure", "read (Key Vault Secrets User)"],
+      ["k8s myapp/myapp-api", "dev/myapp/jwt", "aws", "read (GetSecretValue, DescribeSecret)"],
+      ["k8s myapp/myapp-api", "dev/myapp/jwt", "vault", "read (data: read; metadata: read)"],
+      ["k8s myapp/myapp-api", "dev/myapp/jwt", "azure", "read (Key Vault Secrets User)"],
+      ["k8s myapp/myapp-api", "dev/myapp/openai", "aws", "read (GetSecretValue, DescribeSecret)"],
+      ["k8s myapp/myapp-api", "dev/myapp/openai", "vault", "read (data: read; metadata: read)"],
+      ["k8s myapp/myapp-api", "dev/myapp/openai", "azure", "read (Key Vault Secrets User)"],
+      ["lambda acme-dev-rotate-jwt", "dev/myapp/jwt", "aws", "rotate (DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage)"],
+      ["lambda acme-dev-rotate-postgres-alternating-users", "dev/dbadmin/master", "aws", "read (GetSecretValue, DescribeSecret)"],
+      ["lambda acme-dev-rotate-postgres-alternating-users", "dev/myapp/database", "aws", "rotate (DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage)"],
+      ["lambda acme-dev-rotate-postgres-single-user", "dev/dbadmin/master", "aws", "rotate (DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage)"],
+    ]);
+  });
+
+  it("says how each principal authenticates, per backend", () => {
+    const auth = (backend: string, secret = "dev/myapp/jwt") => dev.access.find((r) => r.workload === "k8s myapp/myapp-api" && r.backend === backend && r.secret === secret)!.authentication;
+    expect(auth("aws")).toBe("IRSA: EKS token for system:serviceaccount:myapp:myapp-api (aud sts.amazonaws.com) assumes role acme-dev-myapp-api");
+    expect(auth("vault")).toBe("Vault Kubernetes auth: role dev-myapp-api at auth/kubernetes (aud vault, token ttl 3600s), policy dev-myapp-api");
+    expect(auth("azure")).toBe(
+      "AKS workload identity: system:serviceaccount:myapp:myapp-api (aud api://AzureADTokenExchange) federated to managed identity acme-dev-myapp-api",
+    );
+    expect(dev.access.find((r) => r.workload === "lambda acme-dev-rotate-jwt")!.authentication).toBe("Lambda execution role acme-dev-rotate-jwt");
+  });
+
+  it("names the stack each grant comes from", () => {
+    expect(new Set(dev.access.map((r) => `${r.backend}:${r.stack}`))).toEqual(new Set(["aws:aws-dev", "vault:vault-dev", "azure:azure-dev"]));
+  });
+
+  it("prod grants the same shape with prod names", () => {
+    expect(prod.access.map(row).map((r) => r.join(" | ").replace(/prod/g, "dev"))).toEqual(dev.access.map(row).map((r) => r.join(" | ")));
+  });
+});
+
+describe("access matrix shows what is really granted, not what the description says", () => {
+  it("a statement added to the workload's role appears as a row", () => {
+    const stack = freshStack<AwsSecretsStack>("aws", "dev");
+    stack.secretAt("dev/dbadmin/master").grantRead(stack.workloadRoles.get("myapp/api")!);
+    const review = buildReview({
+      environment: "dev",
+      production: false,
+      stacks: [{ name: "aws-dev", backend: "aws", json: JSON.parse(Testing.synth(stack)) }],
+      guardrails: [],
+    });
+    expect(review.access.filter((r) => r.workload === "k8s myapp/myapp-api").map((r) => r.secret)).toEqual([
+      "dev/dbadmin/master",
+      "dev/myapp/database",
+      "dev/myapp/jwt",
+      "dev/myapp/openai",
+    ]);
+  });
+
+  it("a Resource \"*\" grant reads as every secret", () => {
+    const stack = freshStack<AwsSecretsStack>("aws", "dev");
+    stack.workloadRoles.get("myapp/api")!.addToPolicy({ actions: ["secretsmanager:GetSecretValue"], resources: ["*"] });
+    const review = buildReview({ environment: "dev", production: false, stacks: [{ name: "aws-dev", backend: "aws", json: JSON.parse(Testing.synth(stack)) }], guardrails: [] });
+    expect(review.access.map(row)).toContainEqual(["k8s myapp/myapp-api", "* (every secret)", "aws", "read (GetSecretValue)"]);
+  });
+});
+
+describe("rotation table of the example (dev)", () => {
+  it("lists every secret's rotation, row by row", () => {
+    expect(dev.rotation.map((r) => [r.secret, r.backend, r.type, r.strategy, r.cadence, r.function])).toEqual([
+      ["dev/dbadmin/master", "aws", "postgres", "single-user", "every 30 days, first rotation once a value is put", "acme-dev-rotate-postgres-single-user"],
+      ["dev/myapp/database", "aws", "postgres", "alternating-users", "every 30 days, first rotation once a value is put", "acme-dev-rotate-postgres-alternating-users"],
+      ["dev/myapp/jwt", "aws", "jwt", "new value each rotation", "every 7 days, first rotation on create", "acme-dev-rotate-jwt"],
+      ["dev/myapp/openai", "aws", "api-key", "none", "never (value put by a person)", "-"],
+      ["dev/myapp/openai", "azure", "api-key", "none (value put by a person)", "expires 90 days after creation", "-"],
+    ]);
+  });
+});
+
+describe("network exposure of the example (dev)", () => {
+  it("flags nothing and names every way in", () => {
+    expect(dev.network.filter((r) => r.flagged)).toEqual([]);
+    expect(dev.network.map((r) => `${r.backend} ${r.resource}`)).toEqual([
+      "aws Lambda acme-dev-rotate-jwt",
+      "aws Lambda acme-dev-rotate-postgres-alternating-users",
+      "aws Lambda acme-dev-rotate-postgres-single-user",
+      "aws VPC endpoint com.amazonaws.us-east-1.secretsmanager",
+      "aws Secret resource policies (4)",
+      "vault Vault",
+      "vault Kubernetes API (token review)",
+      "azure Key Vault acme-dev-kv",
+      "azure Private endpoint acme-dev-kv-pe",
+    ]);
+    const kv = dev.network.find((r) => r.resource === "Key Vault acme-dev-kv")!;
+    expect(kv.exposure).toBe("public network access disabled; firewall default Deny (bypass AzureServices, 0 IP rules, 0 subnets); RBAC on");
+    expect(dev.network.find((r) => r.resource === "Vault")!.exposure).toBe("https://vault.dev.example.com:8200");
+    expect(dev.network.find((r) => r.resource === "Secret resource policies (4)")!.exposure).toBe("block_public_policy on every secret; requests without TLS denied");
+    expect(dev.network.find((r) => r.resource === "Lambda acme-dev-rotate-jwt")!.exposure).toBe(
+      "in VPC subnets subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002, security groups sg-0a1b2c3d4e5f60001",
+    );
+  });
+
+  it("flags a Key Vault opened to the internet", () => {
+    const stack = freshStack("azure", "dev");
+    const json = JSON.parse(Testing.synth(stack));
+    const [name] = Object.keys(json.resource.azurerm_key_vault);
+    json.resource.azurerm_key_vault[name].public_network_access_enabled = true;
+    json.resource.azurerm_key_vault[name].network_acls.default_action = "Allow";
+    const review = buildReview({ environment: "dev", production: false, stacks: [{ name: "azure-dev", backend: "azure", json }], guardrails: [] });
+    expect(review.network.find((r) => r.resource === "Key Vault acme-dev-kv")).toMatchObject({
+      flagged: true,
+      exposure: expect.stringContaining("public network access enabled; firewall default Allow"),
+    });
+  });
+});
+
+describe("who-can-read-what diagram", () => {
+  it("has one edge per principal and secret, labelled per backend", () => {
+    expect(dev.mermaid.split("\n")[0]).toBe("flowchart LR");
+    expect(dev.mermaid).toContain('w1["k8s myapp/myapp-api"]');
+    expect(dev.mermaid).toContain('s2[("dev/myapp/database")]');
+    expect(dev.mermaid).toContain('w1 -->|"aws: read, vault: read, azure: read"| s2');
+    expect(dev.mermaid).toContain('w0 -->|"azure: manage"| s0');
+    expect(dev.mermaid.split("\n").filter((l) => l.includes("-->"))).toHaveLength(8);
+  });
+});
+
+describe("changes", () => {
+  it("counts every synthesized resource as a create, saying why, when no plan ran", () => {
+    for (const c of dev.changes) {
+      const json = example.json[c.stack];
+      const resources = Object.values(json.resource ?? {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
+      expect(c).toMatchObject({ source: "synthesized JSON", counts: { create: resources, update: 0, replace: 0, delete: 0 }, risky: [] });
+      expect(c.note).toContain("No state is available offline");
+    }
+  });
+
+  it("classifies Terraform's action lists", () => {
+    expect(classifyActions(["create"])).toBe("create");
+    expect(classifyActions(["delete", "create"])).toBe("replace");
+    expect(classifyActions(["create", "delete"])).toBe("replace");
+    expect(classifyActions(["update"])).toBe("update");
+    expect(classifyActions(["delete"])).toBe("delete");
+    expect(classifyActions(["no-op"])).toBe("no-op");
+  });
+
+  it("flags every replace or delete of a secret, key or vault in a plan, and nothing else", () => {
+    const change = (address: string, actions: string[]) => ({ address, type: address.split(".")[0], name: address.split(".")[1], change: { actions } });
+    const plan: TerraformPlan = {
+      resource_changes: [
+        change("aws_secretsmanager_secret.db", ["delete"]),
+        change("aws_kms_key.key", ["delete", "create"]),
+        change("aws_iam_role.role", ["delete", "create"]),
+        change("aws_iam_role_policy.p", ["update"]),
+        change("aws_lambda_function.fn", ["create"]),
+        change("aws_cloudwatch_log_group.logs", ["no-op"]),
+        change("aws_secretsmanager_secret_rotation.r", ["delete"]),
+      ],
+    };
+    const summary = summarizePlan("aws-prod", "aws", plan);
+    expect(summary.counts).toEqual({ create: 1, update: 1, replace: 2, delete: 2 });
+    expect(summary.risky).toEqual([
+      { address: "aws_secretsmanager_secret.db", type: "aws_secretsmanager_secret", action: "delete", why: "deletes the secret and all its versions (after the recovery window)" },
+      { address: "aws_kms_key.key", type: "aws_kms_key", action: "replace", why: "replaces the key that decrypts every secret of the environment (after the deletion window)" },
+    ]);
+
+    const review = buildReview({
+      environment: "prod",
+      production: true,
+      stacks: [{ name: "aws-prod", backend: "aws", json: example.json["aws-prod"] }],
+      plans: { "aws-prod": plan },
+      guardrails: [],
+    });
+    const markdown = renderMarkdown(review);
+    expect(markdown).toContain("| aws-prod | terraform plan | 1 | 1 | 2 | 2 | **2** |");
+    expect(markdown).toContain("**Risky changes** (a secret, key or vault is replaced or deleted):");
+    expect(markdown).toContain("| aws-prod | `aws_secretsmanager_secret.db` | **delete** | deletes the secret and all its versions (after the recovery window) |");
+  });
+});
+
+describe("the Markdown review", () => {
+  const markdown = renderMarkdown(dev);
+
+  it("has every section, and says the guardrails passed", () => {
+    for (const heading of ["# Review of environment `dev`", "## Changes per stack", "## Access matrix", "## Who can read what", "## Rotation", "## Network exposure", "## Guardrails", "### Suppressions"]) {
+      expect(markdown).toContain(heading);
+    }
+    expect(markdown).toContain("**Guardrails: passed.**");
+    expect(markdown).toContain("```mermaid\nflowchart LR");
+    expect(markdown).toContain("| k8s myapp/myapp-api | `dev/myapp/jwt` | vault | read (data: read; metadata: read) |");
+  });
+
+  it("marks production and lists failing findings with their fix", () => {
+    const stack = freshStack<AwsSecretsStack>("aws", "prod");
+    stack.key.key.enableKeyRotation = false;
+    const review = buildReview({
+      environment: "prod",
+      production: true,
+      stacks: [{ name: "aws-prod", backend: "aws", json: JSON.parse(Testing.synth(stack)) }],
+      guardrails: [guardrailReport(stack)!],
+    });
+    expect(review.passed).toBe(false);
+    const text = renderMarkdown(review);
+    expect(text).toContain("# Review of environment `prod` (production)");
+    expect(text).toContain("**Guardrails: FAILED** with 1 finding;");
+    expect(text).toContain("| SP-AWS-004 | `aws-prod/environment-key/key` | enable_key_rotation is false | Set enable_key_rotation = true on the key (EnvironmentKey does). |");
+  });
+});
+
+describe("a Vault-only description with AppRole and dynamic credentials (test/vault-fixtures)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SECOND_DESCRIPTION } = require("./vault-fixtures");
+  const { stacks, json } = synthYaml(SECOND_DESCRIPTION);
+  const qa = reviewOf("qa", stacks, json, false);
+
+  it("lists AppRole and Kubernetes logins with KV and dynamic-credential paths", () => {
+    expect(qa.access.map(row)).toEqual([
+      ["approle qa-orders-batch", "pg/creds/qa-orders (dynamic credentials)", "vault", "read (creds: read)"],
+      ["approle qa-orders-batch", "qa/orders/db", "vault", "read (data: read; metadata: read)"],
+      ["approle qa-orders-batch", "qa/orders/stripe", "vault", "read (data: read; metadata: read)"],
+      ["approle qa-reports-exporter", "qa/reports/warehouse", "vault", "read (data: read; metadata: read)"],
+      ["k8s billing/billing-worker", "pg/creds/qa-billing-core (dynamic credentials)", "vault", "read (creds: read)"],
+      ["k8s billing/billing-worker", "qa/billing-core/ledger_db", "vault", "read (data: read; metadata: read)"],
+      ["k8s billing/billing-worker", "qa/billing-core/token", "vault", "read (data: read; metadata: read)"],
+      ["k8s orders/orders-api", "pg/creds/qa-orders (dynamic credentials)", "vault", "read (creds: read)"],
+      ["k8s orders/orders-api", "qa/orders/db", "vault", "read (data: read; metadata: read)"],
+      ["k8s orders/orders-api", "qa/orders/signing", "vault", "read (data: read; metadata: read)"],
+    ]);
+    expect(qa.access[0].authentication).toBe(
+      "Vault AppRole: role qa-orders-batch at auth/approle-qa (role id + secret id, secret id ttl 3600s, from 10.20.0.0/16), policy qa-orders-batch",
+    );
+    expect(qa.access.find((r) => r.workload === "k8s orders/orders-api")!.authentication).toBe(
+      "Vault Kubernetes auth: role qa-orders-api at auth/k8s-qa (aud vault-qa, token ttl 900s), policy qa-orders-api",
+    );
+  });
+
+  it("lists dynamic credentials in the rotation table with their leases", () => {
+    expect(qa.rotation.map((r) => [r.secret, r.backend, r.type, r.cadence, r.function])).toEqual([
+      ["pg/creds/qa-billing-core", "vault", "postgres (dynamic)", "lease 30m, at most 2h", "Vault database engine, connection postgres"],
+      ["pg/creds/qa-orders", "vault", "postgres (dynamic)", "lease 30m, at most 2h", "Vault database engine, connection postgres"],
+    ]);
+  });
+
+  it("flags an AppRole that can log in from any address", () => {
+    expect(qa.network.filter((r) => r.flagged).map((r) => r.resource)).toEqual(["AppRole qa-reports-exporter"]);
+  });
+});
