@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { Platform, platformSchema } from "./schema";
 import {
   IAM_ROLE_NAME_MAX,
+  isProduction,
   KEY_VAULT_NAME,
   keyVaultName,
   keyVaultSecretName,
@@ -232,6 +233,20 @@ function crossCheck(raw: unknown): ConfigIssue[] {
 
   for (const [env, e] of envs) {
     const at = `environments.${env}`;
+    const production = isProduction(env, typeof e.production === "boolean" ? e.production : undefined);
+    if (production && isMap(e.aws)) {
+      // Guardrail SP-AWS-006 enforces this on the stack; here the user learns which field to add.
+      for (const [app, spec] of apps) {
+        for (const [secret, s] of entries(spec.secrets)) {
+          if (["postgres", "jwt", "token"].includes(s.type) && s.rotation === undefined) {
+            add(`applications.${app}.secrets.${secret}.rotation`, `is required: environment ${env} is production and has AWS, where ${s.type} secrets must rotate (add rotation: { ${s.type === "postgres" ? "strategy: single-user, " : ""}everyDays: 30 })`);
+          }
+        }
+      }
+    }
+    if (production && isMap(e.vault) && Array.isArray(e.vault.audit) && e.vault.audit.length < 2) {
+      add(`${at}.vault.audit`, `lists ${e.vault.audit.length} audit device; production needs at least two so Vault keeps serving when one blocks (guardrail SP-VLT-006); add a syslog or socket device, or remove audit to get the defaults`);
+    }
     if (isMap(e.aws) && isMap(e.aws.eks) && typeof e.aws.eks.oidcProviderArn === "string" && typeof e.aws.accountId === "string") {
       const acct = e.aws.eks.oidcProviderArn.split(":")[4];
       if (acct && acct !== e.aws.accountId) add(`${at}.aws.eks.oidcProviderArn`, `belongs to account ${acct}, not to this environment's account ${e.aws.accountId}`);

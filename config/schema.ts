@@ -85,6 +85,7 @@ const tokenSecret = z.strictObject({
 const apiKeySecret = z.strictObject({
   type: z.literal("api-key"),
   description: z.string().max(200).optional(),
+  /** Azure Key Vault sets the secret's expiration this many days after creation. @default 365 on Azure */
   expiresAfterDays: z.number().int().min(1).max(3650).optional(),
   // Accepted here only so that the cross-field check can explain why it is wrong.
   rotation: z.unknown().optional(),

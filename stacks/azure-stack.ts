@@ -23,6 +23,9 @@ const CONTENT_TYPES: Record<SecretSpec["type"], string> = {
   token: "text/plain",
 };
 
+/** Expiry of api-key secrets whose description gives no expiresAfterDays. */
+export const DEFAULT_API_KEY_EXPIRY_DAYS = 365;
+
 /** Terraform input name, also the TF_VAR_ name a deployer sets. */
 export const SECRET_VALUES_VARIABLE = "secret_values";
 
@@ -150,7 +153,8 @@ export class AzureSecretsStack extends TerraformStack {
         name,
         contentType: CONTENT_TYPES[s.spec.type],
         tags: secretTags,
-        expiresAfterDays: s.spec.type === "api-key" ? s.spec.expiresAfterDays : undefined,
+        // A key a person owns must be renewed: a year unless the description says otherwise.
+        expiresAfterDays: s.spec.type === "api-key" ? (s.spec.expiresAfterDays ?? DEFAULT_API_KEY_EXPIRY_DAYS) : undefined,
         value: Token.asString(Fn.lookup(values.value, name, UNSET_SECRET_VALUE)),
       });
       secrets.set(s.path, secret);

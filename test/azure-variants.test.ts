@@ -112,13 +112,14 @@ describe("workloads and secrets", () => {
     );
     expect(credential).toMatchObject({ name: "shop-shop-web", subject: "system:serviceaccount:shop:shop.web" });
   });
-  test("underscores become dashes; token is text/plain; an api-key without expiresAfterDays never expires", () => {
+  test("underscores become dashes; token is text/plain; an api-key without expiresAfterDays expires after a year", () => {
     const secrets = Object.values(resources(prod, "azurerm_key_vault_secret"));
     const byName = Object.fromEntries(secrets.map((s) => [s.name, s]));
     expect(Object.keys(byName).sort()).toEqual(["shop--db", "shop--session-token", "shop--stripe"]);
     expect(byName["shop--session-token"].content_type).toBe("text/plain");
-    expect(byName["shop--stripe"].expiration_date).toBeUndefined();
-    expect(byName["shop--stripe"].lifecycle?.ignore_changes).toBeUndefined();
+    // No expiresAfterDays: a key a person owns still expires, a year after creation.
+    expect(byName["shop--stripe"].expiration_date).toBe('${timeadd(plantimestamp(), "8760h")}');
+    expect(byName["shop--stripe"].lifecycle?.ignore_changes).toEqual(["expiration_date"]);
   });
 });
 

@@ -8,13 +8,24 @@ import { BackendKind, buildPlatform } from "../stacks/platform";
 
 let example: Platform | undefined;
 
-/** A freshly built stack (not yet synthesized) of the example or of a YAML description; ~50 ms. */
-export function freshStack<T extends TerraformStack = TerraformStack>(backend: BackendKind, env: string, yaml?: string): T {
-  const platform = yaml ? parsePlatform(yaml, "test description") : (example ??= loadPlatform(DEFAULT_CONFIG));
+/**
+ * A freshly built stack (not yet synthesized) of the example, of a YAML description, or of a platform
+ * object changed after validation (as anyone's own stacks could be built, without our validation); ~50 ms.
+ */
+export function freshStack<T extends TerraformStack = TerraformStack>(backend: BackendKind, env: string, description?: string | Platform): T {
+  const platform =
+    typeof description === "string" ? parsePlatform(description, "test description") : (description ?? (example ??= loadPlatform(DEFAULT_CONFIG)));
   const app = Testing.app();
   const [ref] = buildPlatform(app, platform, { environments: [env], backends: [backend] });
   if (!ref) throw new Error(`no ${backend} stack for ${env}`);
   return app.node.findChild(ref.name) as T;
+}
+
+/** The validated example, changed afterwards: for rules that validation also enforces. */
+export function exampleChangedAfterValidation(change: (p: Platform) => void): Platform {
+  const platform = structuredClone(loadPlatform(DEFAULT_CONFIG));
+  change(platform);
+  return platform;
 }
 
 export interface Annotation {

@@ -1,7 +1,7 @@
 // Every guardrail rule: the untouched example passes, and breaking the example one way makes exactly the
 // expected rule fire on the expected construct. Each test builds a fresh stack of the example (~50 ms) and
 // synthesizes it the way the tests' synth does, reading the error annotations the aspect leaves.
-import { Fn, TerraformStack } from "cdktf";
+import { Fn, TerraformStack, Testing } from "cdktf";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
@@ -14,7 +14,7 @@ import { guardrailReport } from "../constructs/guardrails";
 import type { AwsSecretsStack } from "../stacks/aws-stack";
 import type { VaultSecretsStack } from "../stacks/vault-stack";
 import { synthExample } from "./helpers/synth";
-import { errorMessages, errorsOf, freshStack, l1 } from "./guardrails-helpers";
+import { errorMessages, errorsOf, exampleChangedAfterValidation, freshStack, l1 } from "./guardrails-helpers";
 import { parse } from "yaml";
 
 const aws = (env = "prod") => freshStack<AwsSecretsStack>("aws", env);
@@ -213,9 +213,9 @@ describe("SP-AWS-006 rotatable secret without rotation in production", () => {
     expect(errorsOf(stack)).toEqual([]);
   });
 
-  it("fires on a token secret described without rotation in prod (the description does not require it)", () => {
-    const yaml = exampleWith((d) => {
-      d.applications.myapp.secrets.session = { type: "token" };
+  it("fires on a token secret without rotation in prod (validation refuses that description; another stack may not)", () => {
+    const yaml = exampleChangedAfterValidation((p) => {
+      p.applications.myapp.secrets.session = { type: "token", length: 48 };
     });
     expect(errorsOf(freshStack("aws", "prod", yaml))).toEqual([["SP-AWS-006", "aws-prod/myapp--session/secret"]]);
     expect(errorsOf(freshStack("aws", "staging", yaml))).toEqual([]);
@@ -298,8 +298,8 @@ describe("Vault rules", () => {
   });
 
   it("SP-VLT-006 fires on one audit device in production, reported on the stack", () => {
-    const yaml = exampleWith((d) => {
-      for (const e of ["staging", "prod"]) d.environments[e].vault.audit = [{ type: "file", path: "/vault/logs/audit.log" }];
+    const yaml = exampleChangedAfterValidation((p) => {
+      for (const e of ["staging", "prod"]) p.environments[e].vault!.audit = [{ type: "file", path: "/vault/logs/audit.log" }];
     });
     expect(errorsOf(freshStack("vault", "prod", yaml))).toEqual([["SP-VLT-006", "vault-prod"]]);
     expect(errorsOf(freshStack("vault", "staging", yaml))).toEqual([]);
@@ -350,11 +350,15 @@ describe("Azure rules", () => {
     expect(errorsOf(stack)).toEqual([["SP-AZR-005", "azure-prod/key-vault/myapp--openai/secret"]]);
   });
 
-  it("SP-AZR-005 fires on an api-key described without expiresAfterDays", () => {
+  it("does not fire on an api-key described without expiresAfterDays: the stack sets a year", () => {
     const yaml = exampleWith((d) => {
       delete d.applications.myapp.secrets.openai.expiresAfterDays;
     });
-    expect(errorsOf(freshStack("azure", "dev", yaml))).toEqual([["SP-AZR-005", "azure-dev/key-vault/myapp--openai/secret"]]);
+    const stack = freshStack("azure", "dev", yaml);
+    expect(errorsOf(stack)).toEqual([]);
+    const secrets = JSON.parse(Testing.synth(stack)).resource.azurerm_key_vault_secret;
+    const openai = Object.values<any>(secrets).find((s) => s.name === "myapp--openai");
+    expect(openai.expiration_date).toBe('${timeadd(plantimestamp(), "8760h")}');
   });
 });
 

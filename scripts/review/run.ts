@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { configPath, loadPlatform } from "../../config/load";
 import { isProduction } from "../../config/naming";
+import type { Platform } from "../../config/schema";
 import { guardrailReport, GuardrailReport } from "../../constructs/guardrails";
 import { buildPlatform } from "../../stacks/platform";
 import { offlineWorkspace, stackAssets, terraformAvailable, TerraformPlan } from "../terraform-offline";
@@ -21,6 +22,8 @@ export interface RunReviewOptions {
   readonly outdir?: string;
   /** @default - PLATFORM_CONFIG or config/platform.yaml */
   readonly configFile?: string;
+  /** An already loaded description (tests, other tools). @default - loaded from configFile */
+  readonly platform?: Platform;
   /** Run `terraform plan` on the AWS stack. @default true */
   readonly plan?: boolean;
   /** Also write <env>.json. @default false */
@@ -38,7 +41,7 @@ const CONTINUE_ON_ERRORS = "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS";
 export function runReview(options: RunReviewOptions): RunReviewResult {
   const env = options.environment;
   const outdir = path.resolve(options.outdir ?? path.join(__dirname, "..", "..", "cdktf.out"));
-  const platform = loadPlatform(options.configFile ?? configPath());
+  const platform = options.platform ?? loadPlatform(options.configFile ?? configPath());
   const spec = platform.environments[env];
   if (!spec) throw new ReviewUsageError(`environment "${env}" is not in the description; it has ${Object.keys(platform.environments).join(", ")}`);
   const plan = options.plan ?? true;
