@@ -7,33 +7,32 @@ import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs
 import * as path from "node:path";
 import { configPath, loadPlatform, PlatformConfigError } from "./config/load";
 import type { Platform } from "./config/schema";
-import { buildPlatform } from "./stacks/platform";
+import { buildPlatform, StackRef } from "./stacks/platform";
 
-function fail(message: string): never {
-  process.stderr.write(`${message.trimEnd()}\n`);
-  process.exit(1);
-}
+/** A problem the user fixes from its message; the stack trace would only hide it. */
+class Stop extends Error {}
 
-function main(): void {
-  let platform: Platform;
+function load(): Platform {
   try {
-    platform = loadPlatform(configPath());
+    return loadPlatform(configPath());
   } catch (err) {
-    if (err instanceof PlatformConfigError) fail(err.message);
+    if (err instanceof PlatformConfigError) throw new Stop(err.message);
     throw err;
   }
+}
 
-  const outdir = path.resolve(process.env.CDKTF_OUTDIR ?? "cdktf.out");
-  mkdirSync(path.dirname(outdir), { recursive: true });
+function synthesize(platform: Platform, outdir: string): StackRef[] {
   const staging = mkdtempSync(`${outdir}.staging-`);
   try {
     const app = new App({ outdir: staging });
-    const stacks = buildPlatform(app, platform);
+    let stacks: StackRef[];
     try {
+      stacks = buildPlatform(app, platform);
       app.synth();
     } catch (err) {
-      // Guardrail errors arrive as cdktf's annotation error: its message says everything.
-      if (err instanceof Error && err.message.includes('Annotations with level "ERROR"')) fail(err.message);
+      // Guardrail findings, construct validations, a missing rotation bundle: the message says
+      // what to change. SECRETS_PLATFORM_DEBUG=1 keeps the stack trace.
+      if (err instanceof Error && !process.env.SECRETS_PLATFORM_DEBUG) throw new Stop(err.message);
       throw err;
     }
     mkdirSync(outdir, { recursive: true });
@@ -41,10 +40,26 @@ function main(): void {
       rmSync(path.join(outdir, entry), { recursive: true, force: true });
       renameSync(path.join(staging, entry), path.join(outdir, entry));
     }
-    process.stdout.write(`synthesized ${stacks.length} stacks into ${path.relative(process.cwd(), outdir) || "."}: ${stacks.map((s) => s.name).join(", ")}\n`);
+    return stacks;
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
 }
 
-main();
+function main(): number {
+  try {
+    const platform = load();
+    const outdir = path.resolve(process.env.CDKTF_OUTDIR ?? "cdktf.out");
+    mkdirSync(path.dirname(outdir), { recursive: true });
+    const stacks = synthesize(platform, outdir);
+    const shown = path.relative(process.cwd(), outdir);
+    process.stdout.write(`synthesized ${stacks.length} stacks into ${shown.startsWith("..") ? outdir : shown || "."}: ${stacks.map((s) => s.name).join(", ")}\n`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof Stop)) throw err;
+    process.stderr.write(`${err.message.trimEnd()}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = main();

@@ -150,6 +150,7 @@ function crossCheck(raw: unknown): ConfigIssue[] {
     return isMap(a) && isMap(a.secrets) ? a.secrets : {};
   };
   const kvNames = new Map<string, string>();
+  const iamRoles = new Map<string, string>();
   let hasDynamic = false;
   let hasKubernetesWorkload = false;
   const hasVault = envs.some(([, e]) => isMap(e.vault));
@@ -220,16 +221,23 @@ function crossCheck(raw: unknown): ConfigIssue[] {
         }
       });
       new Set(reads).size !== reads.length && add(`${at}.reads`, "lists a secret twice");
-      for (const [env, e] of envs) {
-        if (e.aws && org) {
-          const role = workloadRoleName(org, env, app, workload);
-          if (role.length > IAM_ROLE_NAME_MAX) {
-            add(at, `its IAM role name "${role}" in environment ${env} is ${role.length} characters; IAM allows ${IAM_ROLE_NAME_MAX}: shorten the application or workload name`);
-          }
+      // Only Kubernetes workloads in environments with EKS get an IAM role (IRSA).
+      for (const [env, e] of w.kubernetes === undefined ? [] : envs) {
+        if (!isMap(e.aws) || !isMap(e.aws.eks) || !org) continue;
+        const role = workloadRoleName(org, env, app, workload);
+        if (role.length > IAM_ROLE_NAME_MAX) {
+          add(at, `its IAM role name "${role}" in environment ${env} is ${role.length} characters; IAM allows ${IAM_ROLE_NAME_MAX}: shorten the application or workload name`);
         }
+        // Role names are unique per account, and dashes can make two workloads (or environments) meet.
+        const key = `${String(e.aws.accountId)}/${role}`;
+        const twin = iamRoles.get(key);
+        if (twin) add(at, `its IAM role name "${role}" is the same as that of ${twin} in account ${String(e.aws.accountId)}; rename one of them`);
+        else iamRoles.set(key, `${at} in environment ${env}`);
       }
     }
   }
+
+  checkStateBackends(envs, add);
 
   for (const [env, e] of envs) {
     const at = `environments.${env}`;
@@ -277,6 +285,23 @@ function crossCheck(raw: unknown): ConfigIssue[] {
     if (isMap(e.azure)) checkAzureEnvironment(`${at}.azure`, e.azure, add);
   }
   return issues;
+}
+
+/** Two stacks writing one state file would each plan to destroy the other's resources. */
+function checkStateBackends(envs: [string, Loose][], add: (path: string, message: string) => void): void {
+  const seen = new Map<string, string>();
+  for (const [env, e] of envs) {
+    for (const backend of ["aws", "vault", "azure"]) {
+      const b = isMap(e[backend]) ? e[backend].backend : undefined;
+      if (!isMap(b)) continue;
+      const key = b.key ?? `secrets-platform/${backend}-${env}.tfstate`;
+      const where = b.type === "s3" ? `s3://${b.bucket}/${key}` : `azurerm ${b.storageAccountName}/${b.containerName}/${key}`;
+      const at = `environments.${env}.${backend}.backend`;
+      const twin = seen.get(where);
+      if (twin) add(`${at}.key`, `keeps state at ${where}, as ${twin} does; each stack needs its own state file: change key or leave it out (default secrets-platform/<stack>.tfstate)`);
+      else seen.set(where, at);
+    }
+  }
 }
 
 const azureVaultName = (org: string, env: string, a: Loose): string =>

@@ -35,12 +35,34 @@ const everyDays = z
   .min(1, "rotation must happen at least every 365 days and at most daily: use 1 to 365")
   .max(365, "rotation must happen at least every 365 days and at most daily: use 1 to 365");
 
+/**
+ * Secrets Manager's schedule expressions: rate(N days) within the platform's 1 to 365 days,
+ * rate(N hours) from AWS's 4-hour minimum, or a six-field cron(...).
+ */
+export function scheduleExpressionProblem(expression: string): string | undefined {
+  const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(expression);
+  if (rate) {
+    const n = Number(rate[1]);
+    if (rate[2].startsWith("day") && (n < 1 || n > 365)) return "rotation must happen at least every 365 days and at most daily: use rate(1 days) to rate(365 days)";
+    if (rate[2].startsWith("hour") && (n < 4 || n > 23)) return "Secrets Manager rotates at most every 4 hours: use rate(4 hours) to rate(23 hours), or days";
+    return undefined;
+  }
+  const cron = /^cron\(([^()]+)\)$/.exec(expression);
+  if (cron) {
+    return cron[1].trim().split(/\s+/).length === 6 ? undefined : "a cron() schedule has six fields: minutes hours day-of-month month day-of-week year";
+  }
+  return "must be rate(N days), rate(N hours) or cron(...)";
+}
+
 /** Either a day cadence or a Secrets Manager schedule expression (rate() or cron()). */
 const cadence = {
   everyDays: everyDays.optional(),
   scheduleExpression: z
     .string()
-    .regex(/^(rate\(\d+ (hours?|days?)\)|cron\([^()]+\))$/, "must be rate(N days), rate(N hours) or cron(...)")
+    .superRefine((v, ctx) => {
+      const problem = scheduleExpressionProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
     .optional(),
 };
 
@@ -134,6 +156,11 @@ const application = z.strictObject({
 
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+/** ARNs and service endpoints are built for the commercial partition (arn:aws, amazonaws.com). */
+const awsRegion = z
+  .string()
+  .regex(REGION, "must be an AWS region such as us-east-1")
+  .refine((r) => !/^(cn-|us-gov-|us-iso)/.test(r), "is outside the aws partition (China, GovCloud and ISO regions use other ARNs and endpoints), which this platform does not build for yet");
 const OIDC_ARN = /^arn:aws(-[a-z]+)?:iam::(\d{12}):oidc-provider\/[A-Za-z0-9.\-_/]+$/;
 
 const awsBackend = z.strictObject({
@@ -158,7 +185,7 @@ const backend = z.discriminatedUnion("type", [awsBackend, azurermBackend], {
 
 const awsEnvironment = z.strictObject({
   accountId: z.string({ error: "must be a 12-digit AWS account id in quotes" }).regex(ACCOUNT, "must be a 12-digit AWS account id in quotes, e.g. \"111111111111\""),
-  region: z.string().regex(REGION, "must be an AWS region such as us-east-1"),
+  region: awsRegion,
   eks: z
     .strictObject({
       oidcProviderArn: z
@@ -168,8 +195,12 @@ const awsEnvironment = z.strictObject({
     .optional(),
   network: z
     .strictObject({
-      subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{4,17}$/, "must be a subnet id such as subnet-0abc")).min(1),
-      securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{4,17}$/, "must be a security group id such as sg-0abc")).min(1),
+      subnetIds: z
+        .array(z.string().regex(/^subnet-[0-9a-f]{4,17}$/, "must be a subnet id such as subnet-0abc"))
+        .min(1, "list at least one subnet (one per Availability Zone) for the rotation functions"),
+      securityGroupIds: z
+        .array(z.string().regex(/^sg-[0-9a-f]{4,17}$/, "must be a security group id such as sg-0abc"))
+        .min(1, "list at least one security group that may reach the database"),
       /** Create a Secrets Manager interface endpoint in the VPC of these subnets. */
       vpcId: z.string().regex(/^vpc-[0-9a-f]{4,17}$/, "must be a VPC id such as vpc-0abc").optional(),
       secretsManagerEndpoint: z.boolean().default(true),

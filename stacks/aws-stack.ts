@@ -3,6 +3,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import type { EnvironmentModel, SecretModel } from "../config/model";
 import { workloadRoleName } from "../config/naming";
@@ -20,11 +21,28 @@ export function lambdaBundleDir(): string {
   return process.env.LAMBDA_BUNDLE_DIR ?? path.join(__dirname, "..", "dist", "lambda");
 }
 
-/** Which function rotates a secret: one per type, and per strategy for PostgreSQL. */
+/**
+ * Which function rotates a secret: one per type, per strategy for PostgreSQL, and per master secret
+ * for alternating users, so that a function can reach only the one master it is meant to use.
+ */
 export function rotationKind(s: SecretModel): string | undefined {
   const spec = s.spec;
   if (spec.type === "api-key" || !spec.rotation) return undefined;
-  return spec.type === "postgres" ? `postgres-${spec.rotation.strategy}` : spec.type;
+  if (spec.type !== "postgres") return spec.type;
+  if (spec.rotation.strategy === "alternating-users" && spec.rotation.masterSecret) {
+    return `postgres-alternating-users-${spec.rotation.masterSecret.replace(/[/_]/g, "-")}`;
+  }
+  return `postgres-${spec.rotation.strategy}`;
+}
+
+/** Secrets one rotation function rotates at most (its role lists each by ARN). */
+export const SECRETS_PER_ROTATION_FUNCTION = 40;
+
+/** `<org>-<env>-rotate-<kind>`, shortened with a stable hash where Lambda's 64 characters do not suffice. */
+export function rotationFunctionName(org: string, env: string, kind: string): string {
+  const name = `${org}-${env}-rotate-${kind}`;
+  if (name.length <= 64) return name;
+  return `${name.slice(0, 55)}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
 }
 
 export class AwsSecretsStack extends TerraformStack {
@@ -33,7 +51,7 @@ export class AwsSecretsStack extends TerraformStack {
   readonly secrets = new Map<string, ApplicationSecret>();
   /** By `<app>/<workload>`. */
   readonly workloadRoles = new Map<string, WorkloadRole>();
-  /** By rotation kind: postgres-single-user, postgres-alternating-users, jwt, token. */
+  /** By rotation kind: postgres-single-user, postgres-alternating-users-<master app>-<master secret>, jwt, token. */
   readonly rotationFunctions = new Map<string, RotationFunction>();
 
   constructor(scope: Construct, id: string, readonly environment: EnvironmentModel) {
@@ -88,14 +106,22 @@ export class AwsSecretsStack extends TerraformStack {
   private addRotation(aws: AwsEnvironment, account: AccountRegion): void {
     const { organization: org, name: env } = this.environment;
     const network = aws.network && { subnetIds: aws.network.subnetIds, securityGroupIds: aws.network.securityGroupIds };
+    const rotated = new Map<string, number>();
     for (const s of this.environment.secrets) {
-      const kind = rotationKind(s);
-      if (!kind || s.spec.type === "api-key" || !s.spec.rotation) continue;
+      const base = rotationKind(s);
+      if (!base || s.spec.type === "api-key" || !s.spec.rotation) continue;
+      // A function's role lists every secret it rotates; past a few dozen, IAM's 10,240-character
+      // limit on a role's inline policy is near, so further secrets go to a second function.
+      const shard = Math.floor((rotated.get(base) ?? 0) / SECRETS_PER_ROTATION_FUNCTION);
+      rotated.set(base, (rotated.get(base) ?? 0) + 1);
+      const kind = shard === 0 ? base : `${base}-${shard + 1}`;
+      const master = s.spec.type === "postgres" && s.spec.rotation.masterSecret ? this.masterOf(s.path, s.spec.rotation.masterSecret) : undefined;
       let fn = this.rotationFunctions.get(kind);
       if (!fn) {
+        const functionName = rotationFunctionName(org, env, kind);
         fn = new RotationFunction(this, `rotation-${kind}`, {
           account,
-          functionName: `${org}-${env}-rotate-${kind}`,
+          functionName,
           bundlePath: path.join(lambdaBundleDir(), `${s.spec.type}.zip`),
           encryptionKey: this.key,
           description: `Rotates the ${kind} secrets of ${env}`,
@@ -103,6 +129,8 @@ export class AwsSecretsStack extends TerraformStack {
             s.spec.type === "postgres"
               ? {
                   ROTATION_STRATEGY: s.spec.rotation.strategy,
+                  // The only master this function may use, whatever a secret's value names.
+                  ...(master ? { MASTER_SECRET_ARN: master.arn } : {}),
                   // Node 20+ runtimes do not trust the RDS CAs unless told to; TLS is verified by default.
                   NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
                 }
@@ -112,21 +140,17 @@ export class AwsSecretsStack extends TerraformStack {
           // there, and Secrets Manager through the interface endpoint below.
           network,
           alarmTopicArn: aws.alarmTopicArn,
-          tags: { "rotation-kind": kind },
+          tags: { "rotation-kind": base.startsWith("postgres-alternating-users") ? "postgres-alternating-users" : base },
         });
         // PostgreSQL passwords come from Secrets Manager's generator; keys and tokens from node:crypto.
         if (s.spec.type === "postgres") {
           fn.addToPolicy({ sid: "GeneratePasswords", actions: ["secretsmanager:GetRandomPassword"], resources: ["*"] });
         }
+        master?.grantRead(fn);
         this.rotationFunctions.set(kind, fn);
       }
       const secret = this.secretAt(s.path);
       const rotation = s.spec.rotation;
-      if (s.spec.type === "postgres" && s.spec.rotation.masterSecret) {
-        const master = this.environment.secret(s.spec.rotation.masterSecret);
-        if (!master) throw new Error(`${s.path}: master secret ${s.spec.rotation.masterSecret} is not defined`);
-        this.secretAt(master.path).grantRead(fn);
-      }
       secret.addRotationSchedule("rotation", {
         rotationFunction: fn,
         everyDays: rotation.everyDays,
@@ -139,7 +163,8 @@ export class AwsSecretsStack extends TerraformStack {
     if (aws.network && aws.network.secretsManagerEndpoint && this.rotationFunctions.size > 0) {
       if (!aws.network.vpcId) throw new Error(`${this.node.id}: network.vpcId is needed for the Secrets Manager endpoint`);
       new SecretsManagerEndpoint(this, "secretsmanager-endpoint", {
-        name: `${org}-${env}-secretsmanager-endpoint`,
+        // Security group names may not begin with "sg-", which an organization could.
+        name: `secretsmanager-endpoint-${org}-${env}`,
         region: aws.region,
         vpcId: aws.network.vpcId,
         subnetIds: aws.network.subnetIds,
@@ -159,12 +184,19 @@ export class AwsSecretsStack extends TerraformStack {
         oidcProviderArn: aws.eks.oidcProviderArn,
         namespace: k8s.namespace,
         serviceAccount: k8s.serviceAccount,
-        description: `IRSA role of ${w.app}/${w.name} in ${env}: reads ${w.reads.map((r) => r.name).join(", ")}`,
+        // IAM descriptions stop at 1000 characters; the policy itself lists every secret.
+        description: `IRSA role of ${w.app}/${w.name} in ${env}: reads ${w.reads.map((r) => r.name).join(", ")}`.slice(0, 1000),
         tags: { application: w.app, workload: w.name },
       });
       for (const s of w.reads) this.secretAt(s.path).grantRead(role);
       this.workloadRoles.set(`${w.app}/${w.name}`, role);
     }
+  }
+
+  private masterOf(path: string, ref: string): ApplicationSecret {
+    const master = this.environment.secret(ref);
+    if (!master) throw new Error(`${path}: master secret ${ref} is not defined`); // validation rules this out
+    return this.secretAt(master.path);
   }
 
   secretAt(path: string): ApplicationSecret {

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { lambdaBundleDir } from "../stacks/aws-stack";
+import { lambdaBundleDir, rotationFunctionName } from "../stacks/aws-stack";
 import { onlyResource, resources, StackJson, synthExample, synthYaml } from "./helpers/synth";
 import { minimalDescription, toYaml } from "./helpers/descriptions";
 import { stableForSnapshot } from "./helpers/snapshot";
@@ -69,7 +69,7 @@ describe.each(ENVS)("aws-%s", (env) => {
       const logs = statements.find((s: any) => s.Sid === "CloudWatchLogsEncryptsNamedLogGroups");
       expect(logs.Principal).toEqual({ Service: ["logs.us-east-1.amazonaws.com"] });
       expect(logs.Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"].sort()).toEqual(
-        ["jwt", "postgres-alternating-users", "postgres-single-user"].map(
+        ["jwt", "postgres-alternating-users-dbadmin-master", "postgres-single-user"].map(
           (k) => `arn:aws:logs:us-east-1:${account}:log-group:/aws/lambda/acme-${env}-rotate-${k}`,
         ),
       );
@@ -153,7 +153,7 @@ describe.each(ENVS)("aws-%s", (env) => {
 
     it("has one function per kind in use, on nodejs22.x arm64, built from the bundle", () => {
       expect(Object.values(functions).map((f) => f.function_name).sort()).toEqual(
-        ["jwt", "postgres-alternating-users", "postgres-single-user"].map((k) => `acme-${env}-rotate-${k}`),
+        ["jwt", "postgres-alternating-users-dbadmin-master", "postgres-single-user"].map((k) => `acme-${env}-rotate-${k}`),
       );
       for (const f of Object.values(functions)) {
         expect(f.runtime).toBe("nodejs22.x");
@@ -162,14 +162,20 @@ describe.each(ENVS)("aws-%s", (env) => {
       }
       const bundle = readFileSync(path.join(lambdaBundleDir(), "jwt.zip"));
       expect(functions[fnId("jwt")].source_code_hash).toBe(createHash("sha256").update(bundle).digest("base64"));
-      expect(functions[fnId("postgres-alternating-users")].environment.variables).toEqual({ ROTATION_STRATEGY: "alternating-users", NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem" });
+      const masterId = Object.entries(resources(stack, "aws_secretsmanager_secret")).find(([, s]) => s.name === `${env}/dbadmin/master`)![0];
+      expect(functions[fnId("postgres-alternating-users-dbadmin-master")].environment.variables).toEqual({
+        ROTATION_STRATEGY: "alternating-users",
+        MASTER_SECRET_ARN: `\${aws_secretsmanager_secret.${masterId}.arn}`,
+        NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
+      });
+      expect(functions[fnId("postgres-single-user")].environment.variables.MASTER_SECRET_ARN).toBeUndefined();
     });
 
     it("schedules every rotating secret; keys rotate on creation, databases once their details are put", () => {
       expect(rotationOf(`${env}/myapp/jwt`)).toMatchObject({ rotate_immediately: true, rotation_rules: { automatically_after_days: 7 } });
       expect(rotationOf(`${env}/myapp/jwt`).rotation_lambda_arn).toBe(`\${aws_lambda_function.${fnId("jwt")}.arn}`);
       expect(rotationOf(`${env}/myapp/database`)).toMatchObject({ rotate_immediately: false, rotation_rules: { automatically_after_days: 30 } });
-      expect(rotationOf(`${env}/myapp/database`).rotation_lambda_arn).toBe(`\${aws_lambda_function.${fnId("postgres-alternating-users")}.arn}`);
+      expect(rotationOf(`${env}/myapp/database`).rotation_lambda_arn).toBe(`\${aws_lambda_function.${fnId("postgres-alternating-users-dbadmin-master")}.arn}`);
       expect(rotationOf(`${env}/dbadmin/master`).rotation_lambda_arn).toBe(`\${aws_lambda_function.${fnId("postgres-single-user")}.arn}`);
       expect(Object.keys(resources(stack, "aws_secretsmanager_secret_rotation"))).toHaveLength(3);
     });
@@ -183,7 +189,7 @@ describe.each(ENVS)("aws-%s", (env) => {
     });
 
     it("gives each function role exactly the secrets it rotates, and the master read-only", () => {
-      const alternating = policyOfRole(stack, `acme-${env}-rotate-postgres-alternating-users`).Statement;
+      const alternating = policyOfRole(stack, `acme-${env}-rotate-postgres-alternating-users-dbadmin-master`).Statement;
       const rotateStatement = alternating.find((s: any) => [s.Action].flat().includes("secretsmanager:PutSecretValue"));
       expect(rotateStatement.Resource).toBe(secretArn(env, `${env}/myapp/database`));
       expect(rotateStatement.Action).toEqual([
@@ -255,6 +261,61 @@ describe("descriptions other than the example", () => {
     // No network in the description: functions outside any VPC, and no endpoint.
     for (const f of Object.values(resources(stack, "aws_lambda_function"))) expect(f.vpc_config).toBeUndefined();
     expect(resources(stack, "aws_vpc_endpoint")).toEqual({});
+  });
+
+  it("gives each master secret its own alternating-users function, which can read that master only", () => {
+    const d = minimalDescription();
+    for (const app of ["billing", "blog"]) {
+      d.applications[`${app}-admin`] = { secrets: { master: { type: "postgres", rotation: { strategy: "single-user", everyDays: 30 } } } };
+      d.applications[app] = {
+        secrets: { db: { type: "postgres", rotation: { strategy: "alternating-users", everyDays: 30, masterSecret: `${app}-admin/master` } } },
+      };
+    }
+    const stack = synthYaml(toYaml(d), { backends: ["aws"] }).json["aws-dev"];
+    for (const [app, other] of [["billing", "blog"], ["blog", "billing"]]) {
+      const statements = policyOfRole(stack, `acme-dev-rotate-postgres-alternating-users-${app}-admin-master`).Statement;
+      const text = JSON.stringify(statements);
+      expect(text).toContain(secretArn("dev", `dev/${app}-admin/master`));
+      expect(text).toContain(secretArn("dev", `dev/${app}/db`));
+      expect(text).not.toContain(`dev/${other}`);
+    }
+  });
+
+  it("spreads many rotating secrets of one kind over functions whose roles stay within IAM's policy size", () => {
+    const d = minimalDescription();
+    const secrets: Record<string, unknown> = {};
+    for (let i = 0; i < 85; i++) secrets[`signing-key-with-a-long-name-${String(i).padStart(3, "0")}`] = { type: "jwt", rotation: { everyDays: 7 } };
+    d.applications["a-rather-long-application-name"] = { secrets };
+    const stack = synthYaml(toYaml(d), { backends: ["aws"] }).json["aws-dev"];
+    const names = Object.values(resources(stack, "aws_lambda_function")).map((f) => f.function_name).sort();
+    expect(names).toEqual(["acme-dev-rotate-jwt", "acme-dev-rotate-jwt-2", "acme-dev-rotate-jwt-3"]);
+    const rotated = names.map((n) => {
+      const statements = policyOfRole(stack, n).Statement;
+      expect(JSON.stringify(statements).length).toBeLessThan(10_240);
+      return [statements.find((x: any) => [x.Action].flat().includes("secretsmanager:PutSecretValue")).Resource].flat().length;
+    });
+    expect(rotated).toEqual([40, 40, 6]); // myapp/jwt and 39 of the new ones, then 40, then 6
+  });
+
+  it("refuses, at synth, a workload whose role policy would pass IAM's size limit", () => {
+    const d = minimalDescription();
+    const secrets: Record<string, unknown> = {};
+    for (let i = 0; i < 100; i++) secrets[`third-party-key-with-long-name-${i}`] = { type: "api-key" };
+    d.applications["a-rather-long-application-name"] = {
+      secrets,
+      workloads: { api: { kubernetes: { namespace: "big", serviceAccount: "api" }, reads: Object.keys(secrets) } },
+    };
+    expect(() => synthYaml(toYaml(d), { backends: ["aws"] })).toThrow(
+      /inline policy of role acme-dev-a-rather-long-application-name-api would be about \d+ characters; IAM allows 10240 per role: split the workload/,
+    );
+  });
+
+  it("shortens a rotation function name past Lambda's 64 characters with a stable hash", () => {
+    expect(rotationFunctionName("acme", "dev", "jwt")).toBe("acme-dev-rotate-jwt");
+    const long = rotationFunctionName("acmecorp", "production-eu", "postgres-alternating-users-platform-admin-master");
+    expect(long).toHaveLength(64);
+    expect(long).toBe(rotationFunctionName("acmecorp", "production-eu", "postgres-alternating-users-platform-admin-master"));
+    expect(long).not.toBe(rotationFunctionName("acmecorp", "production-eu", "postgres-alternating-users-platform-admin-master2"));
   });
 
   it("takes recovery window, log retention and a remote state backend from the description", () => {

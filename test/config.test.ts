@@ -57,6 +57,18 @@ const BAD_INPUTS: Array<[string, (d: any) => void, string, RegExp]> = [
   ["recovery window out of range", (d) => (dev(d).aws.recoveryWindowDays = 3), "environments.dev.aws.recoveryWindowDays", /7 to 30 days/],
   ["network without a VPC for the endpoint", (d) => (dev(d).aws.network = { subnetIds: ["subnet-0abc"], securityGroupIds: ["sg-0abc"] }), "environments.dev.aws.network.vpcId", /Secrets Manager interface endpoint/],
   ["subnet id malformed", (d) => (dev(d).aws.network = { subnetIds: ["subnet_1"], securityGroupIds: ["sg-0abc"], vpcId: "vpc-0abc" }), "environments.dev.aws.network.subnetIds[0]", /subnet id such as subnet-0abc/],
+  ["region outside the aws partition", (d) => (dev(d).aws.region = "cn-north-1"), "environments.dev.aws.region", /outside the aws partition/],
+  ["schedule of 1000 days", (d) => (app(d).secrets.jwt.rotation = { scheduleExpression: "rate(1000 days)" }), "applications.myapp.secrets.jwt.rotation.scheduleExpression", /use rate\(1 days\) to rate\(365 days\)/],
+  ["schedule more often than 4 hours", (d) => (app(d).secrets.jwt.rotation = { scheduleExpression: "rate(1 hours)" }), "applications.myapp.secrets.jwt.rotation.scheduleExpression", /at most every 4 hours/],
+  ["cron with five fields", (d) => (app(d).secrets.jwt.rotation = { scheduleExpression: "cron(0 4 * * ?)" }), "applications.myapp.secrets.jwt.rotation.scheduleExpression", /six fields/],
+  ["two stacks sharing one state file", (d) => {
+    d.environments.prod = structuredClone(dev(d));
+    for (const e of ["dev", "prod"]) d.environments[e].aws.backend = { type: "s3", bucket: "acme-tfstate", region: "us-east-1", key: "platform.tfstate" };
+  }, "environments.prod.aws.backend.key", /keeps state at s3:\/\/acme-tfstate\/platform.tfstate, as environments.dev.aws.backend does/],
+  ["IAM role names that meet through dashes", (d) => {
+    d.applications["myapp-api"] = { secrets: { x: { type: "api-key" } }, workloads: { w: { kubernetes: { namespace: "n", serviceAccount: "s" }, reads: ["x"] } } };
+    app(d).workloads["api-w"] = { kubernetes: { namespace: "n", serviceAccount: "t" }, reads: ["jwt"] };
+  }, "applications.myapp-api.workloads.w", /IAM role name "acme-dev-myapp-api-w" is the same as that of applications.myapp.workloads.api-w/],
   ["state backend of unknown type", (d) => (dev(d).aws.backend = { type: "gcs", bucket: "b" }), "environments.dev.aws.backend.type", /must be s3/],
 ];
 

@@ -39,8 +39,8 @@ describe("access matrix of the example (dev)", () => {
       ["k8s myapp/myapp-api", "dev/myapp/openai", "vault", "read (data: read; metadata: read)"],
       ["k8s myapp/myapp-api", "dev/myapp/openai", "azure", "read (Key Vault Secrets User)"],
       ["lambda acme-dev-rotate-jwt", "dev/myapp/jwt", "aws", "rotate (DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage)"],
-      ["lambda acme-dev-rotate-postgres-alternating-users", "dev/dbadmin/master", "aws", "read (GetSecretValue, DescribeSecret)"],
-      ["lambda acme-dev-rotate-postgres-alternating-users", "dev/myapp/database", "aws", "rotate (DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage)"],
+      ["lambda acme-dev-rotate-postgres-alternating-users-dbadmin-master", "dev/dbadmin/master", "aws", "read (GetSecretValue, DescribeSecret)"],
+      ["lambda acme-dev-rotate-postgres-alternating-users-dbadmin-master", "dev/myapp/database", "aws", "rotate (DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage)"],
       ["lambda acme-dev-rotate-postgres-single-user", "dev/dbadmin/master", "aws", "rotate (DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage)"],
     ]);
   });
@@ -94,7 +94,7 @@ describe("rotation table of the example (dev)", () => {
   it("lists every secret's rotation, row by row", () => {
     expect(dev.rotation.map((r) => [r.secret, r.backend, r.type, r.strategy, r.cadence, r.function])).toEqual([
       ["dev/dbadmin/master", "aws", "postgres", "single-user", "every 30 days, first rotation once a value is put", "acme-dev-rotate-postgres-single-user"],
-      ["dev/myapp/database", "aws", "postgres", "alternating-users", "every 30 days, first rotation once a value is put", "acme-dev-rotate-postgres-alternating-users"],
+      ["dev/myapp/database", "aws", "postgres", "alternating-users", "every 30 days, first rotation once a value is put", "acme-dev-rotate-postgres-alternating-users-dbadmin-master"],
       ["dev/myapp/jwt", "aws", "jwt", "new value each rotation", "every 7 days, first rotation on create", "acme-dev-rotate-jwt"],
       ["dev/myapp/openai", "aws", "api-key", "none", "never (value put by a person)", "-"],
       ["dev/myapp/openai", "azure", "api-key", "none (value put by a person)", "expires 90 days after creation", "-"],
@@ -107,7 +107,7 @@ describe("network exposure of the example (dev)", () => {
     expect(dev.network.filter((r) => r.flagged)).toEqual([]);
     expect(dev.network.map((r) => `${r.backend} ${r.resource}`)).toEqual([
       "aws Lambda acme-dev-rotate-jwt",
-      "aws Lambda acme-dev-rotate-postgres-alternating-users",
+      "aws Lambda acme-dev-rotate-postgres-alternating-users-dbadmin-master",
       "aws Lambda acme-dev-rotate-postgres-single-user",
       "aws VPC endpoint com.amazonaws.us-east-1.secretsmanager",
       "aws Secret resource policies (4)",

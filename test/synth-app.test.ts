@@ -42,7 +42,7 @@ describe("synthesizing the example", () => {
   it("exits 0 and names every stack", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain("synthesized 9 stacks");
+    expect(run.stdout).toContain("synthesized 9 stacks into");
   });
 
   it("writes cdktf.out/stacks/<backend>-<env>/cdk.tf.json for every environment and backend", () => {
@@ -51,6 +51,21 @@ describe("synthesizing the example", () => {
     for (const s of stacks) expect(JSON.parse(readFileSync(path.join(outdir, "stacks", s, "cdk.tf.json"), "utf8")).resource).toBeDefined();
     const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
     expect(Object.keys(manifest.stacks).sort()).toEqual(stacks);
+  });
+
+  it("keeps the previous output whole when a later synth fails, and says why without a stack trace", () => {
+    const before = readFileSync(path.join(outdir, "manifest.json"), "utf8");
+    // A file the synth would not write: still there afterwards means the output was not replaced.
+    const marker = path.join(outdir, "stacks", "aws-dev", "marker");
+    writeFileSync(marker, "previous output");
+    const failed = synth(outdir, { LAMBDA_BUNDLE_DIR: path.join(tmp, "no-bundles") });
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain("no-bundles/postgres.zip is missing: run `npm run build:lambda` first");
+    expect(failed.stderr).not.toMatch(/^\s+at /m);
+    expect(readFileSync(path.join(outdir, "manifest.json"), "utf8")).toBe(before);
+    expect(readdirSync(path.join(outdir, "stacks"))).toHaveLength(9);
+    expect(readFileSync(marker, "utf8")).toBe("previous output");
+    expect(readdirSync(tmp).filter((f) => f.includes("staging"))).toEqual([]);
   });
 
   it("leaks none of the deployer's secrets into any synthesized file", () => {

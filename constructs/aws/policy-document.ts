@@ -27,6 +27,21 @@ export interface IGrantable {
   addToPolicy(statement: PolicyStatement): void;
 }
 
+/** IAM's limit on the inline policies of one role, in characters without whitespace. */
+export const INLINE_POLICY_MAX_LENGTH = 10_240;
+
+/** A node validation for a role's inline policy, with what to change. */
+export function inlinePolicySizeCheck(roleName: string, policy: PolicyDocument, fix: string) {
+  return {
+    validate: (): string[] => {
+      const length = policy.estimatedLength();
+      return length > INLINE_POLICY_MAX_LENGTH
+        ? [`the inline policy of role ${roleName} would be about ${length} characters; IAM allows ${INLINE_POLICY_MAX_LENGTH} per role: ${fix}`]
+        : [];
+    },
+  };
+}
+
 export class PolicyDocument {
   private readonly statements: PolicyStatement[] = [];
 
@@ -75,6 +90,14 @@ export class PolicyDocument {
         ...(s.conditions ? { Condition: s.conditions } : {}),
       })),
     };
+  }
+
+  /**
+   * The length IAM counts (JSON without whitespace), with each unresolved reference counted as a
+   * 128-character ARN, an upper bound for the ARNs policies here refer to.
+   */
+  estimatedLength(): number {
+    return JSON.stringify(this.toObject()).replace(/\$\{TfToken\[[^\]]+\]\}/g, "x".repeat(128)).length;
   }
 
   /** The JSON, produced when the stack synthesizes. */

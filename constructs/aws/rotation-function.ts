@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { AccountRegion, logGroupArn } from "./arns";
 import { EnvironmentKey } from "./environment-key";
-import { IGrantable, PolicyDocument, PolicyStatement } from "./policy-document";
+import { IGrantable, inlinePolicySizeCheck, PolicyDocument, PolicyStatement } from "./policy-document";
 
 export interface RotationFunctionProps {
   readonly account: AccountRegion;
@@ -111,6 +111,7 @@ export class RotationFunction extends Construct implements IGrantable {
         ],
       });
     }
+    this.node.addValidation(inlinePolicySizeCheck(props.functionName, this.policy, "let fewer secrets share this function"));
     const rolePolicy = new IamRolePolicy(this, "permissions", {
       name: "rotation",
       role: this.role.id,

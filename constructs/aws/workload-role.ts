@@ -2,7 +2,7 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
-import { IGrantable, PolicyDocument, PolicyStatement } from "./policy-document";
+import { IGrantable, inlinePolicySizeCheck, PolicyDocument, PolicyStatement } from "./policy-document";
 
 export interface WorkloadRoleProps {
   readonly roleName: string;
@@ -68,6 +68,7 @@ export class WorkloadRole extends Construct implements IGrantable {
     this.node.addValidation({
       validate: () => (this.policy.isEmpty ? [`${props.roleName} has no permissions: grant it a secret or remove the workload`] : []),
     });
+    this.node.addValidation(inlinePolicySizeCheck(props.roleName, this.policy, "split the workload into workloads that each read fewer secrets"));
   }
 
   get arn(): string {
