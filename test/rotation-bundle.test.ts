@@ -170,6 +170,17 @@ describe("the built zips, loaded on their own", () => {
     expect(await pg.canLogin("implied_alt", password)).toBe(true);
   });
 
+  it("postgres.zip passes Secrets Manager's configuration test (rotate_immediately = false) for a secret with no value yet", async () => {
+    const fn = await load("postgres", { ROTATION_STRATEGY: "alternating-users", MASTER_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:dev/bundle/m-AbCdEf" });
+    const arn = env.fake.createSecret("dev/bundle/config-test", { rotationEnabled: false });
+    await new RotationHarness(env.fake, fn.handler).configureRotation(arn);
+    expect(env.fake.snapshot(arn)).toEqual({});
+    const events = () => fn.stdout.map((l) => (JSON.parse(l) as { event: string }).event);
+    // stdout and the runner's reply travel on different pipes: give the log lines a moment.
+    for (let i = 0; i < 50 && !events().includes("step.done"); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(events()).toEqual(["step.start", "test.configuration-only", "step.done"]);
+  });
+
   it("postgres.zip refuses an unknown ROTATION_STRATEGY with a clear error", async () => {
     const fn = await load("postgres", { ROTATION_STRATEGY: "dual-user" });
     const arn = env.fake.createSecret("dev/bundle/bad-strategy", { value: { engine: "postgres", host: pg.host, port: pg.port, username: "x", password: "y" } });

@@ -354,6 +354,187 @@ it("grants the group the roles the user already had, so acting as the group lose
   ).toBe(true);
 });
 
+/** Runs `run` with these environment variables (undefined = unset), restoring them afterwards. */
+async function withEnv<T>(vars: Record<string, string | undefined>, run: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const apply = (v: Record<string, string | undefined>) => {
+    for (const [k, value] of Object.entries(v)) {
+      if (value === undefined) delete process.env[k];
+      else process.env[k] = value;
+    }
+  };
+  apply(vars);
+  try {
+    return await run();
+  } finally {
+    apply(saved);
+  }
+}
+
+const reads = (secretArn: string) => env.fake.calls.filter((c) => c.op === "GetSecretValue" && c.input.SecretId === secretArn).length;
+
+it("passes Secrets Manager's configuration test (rotate_immediately = false) without touching the database; then rotates", async () => {
+  const { arn, name } = await appUser();
+  const names = [name, `${name}_clone`, `${name}_group`];
+  const before = [env.fake.snapshot(arn), await dbState(names)];
+  const masterReads = reads(masterArn);
+  await h.configureRotation(arn);
+  expect([env.fake.snapshot(arn), await dbState(names)]).toEqual(before);
+  expect(env.fake.versionWith(arn, AWSPENDING)).toBeUndefined();
+  expect(reads(masterArn)).toBe(masterReads);
+  await h.rotate(arn);
+  expect(current(arn).username).toBe(`${name}_clone`);
+  expect(await pg.canLogin(current(arn).username, current(arn).password, current(arn).dbname)).toBe(true);
+  expectSettled(arn);
+});
+
+describe("MASTER_SECRET_ARN: the one master the function may use", () => {
+  let otherMaster: string;
+  beforeAll(() => {
+    // A second master for the same server, as another application's function would have: the
+    // function must not be talked into using it by a value.
+    otherMaster = env.fake.createSecret("dev/otherteam/master", {
+      value: { engine: "postgres", host: pg.host, port: pg.port, dbname: "postgres", username: "postgres", password: pg.superuser.password },
+    });
+  });
+
+  it("refuses a value whose masterarn names another master: nothing changes in PostgreSQL, AWSCURRENT is untouched", async () => {
+    const { arn, name, password, value, dbname } = await appUser();
+    env.fake.putSecretValue({ SecretId: arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify({ ...value, masterarn: otherMaster }) });
+    const names = [name, `${name}_clone`, `${name}_group`];
+    const dbBefore = await dbState(names);
+    const currentBefore = env.fake.versionWith(arn, AWSCURRENT)!;
+    const otherReads = reads(otherMaster);
+    const failure = await withEnv({ MASTER_SECRET_ARN: masterArn }, () =>
+      h.rotate(arn, randomUUID(), { stepAttempts: 1, rotationAttempts: 1 }).then(() => undefined, (e: Error) => e),
+    );
+    expect(failure).toMatchObject({ step: "createSecret", cause: { code: "MASTER_NOT_ALLOWED" } });
+    expect(failure!.message).toContain(`names master secret "${otherMaster}" in "masterarn", but this function may use only ${masterArn} (its MASTER_SECRET_ARN)`);
+    expect(await dbState(names)).toEqual(dbBefore);
+    expect(env.fake.versionWith(arn, AWSCURRENT)).toBe(currentBefore);
+    expect(current(arn)).toMatchObject({ username: name, password, masterarn: otherMaster });
+    expect(env.fake.find(arn).versions.get((failure as unknown as { token: string }).token)?.value).toBeUndefined();
+    expect(reads(otherMaster)).toBe(otherReads);
+    expect(await pg.canLogin(name, password, dbname)).toBe(true);
+  });
+
+  it("refuses it at setSecret too, when the value changed after createSecret", async () => {
+    const { arn, name, value } = await appUser();
+    const token = randomUUID();
+    env.fake.rotateSecret({ SecretId: arn, ClientRequestToken: token });
+    await withEnv({ MASTER_SECRET_ARN: masterArn }, async () => {
+      await h.invoke("createSecret", arn, token);
+      env.fake.putSecretValue({ SecretId: arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify({ ...value, masterarn: otherMaster }) });
+      const names = [name, `${name}_clone`, `${name}_group`];
+      const dbBefore = await dbState(names);
+      const otherReads = reads(otherMaster);
+      await expect(h.invoke("setSecret", arn, token)).rejects.toMatchObject({ code: "MASTER_NOT_ALLOWED" });
+      expect(await dbState(names)).toEqual(dbBefore);
+      expect(reads(otherMaster)).toBe(otherReads);
+    });
+  });
+
+  it("accepts a value whose masterarn is the allowed master", async () => {
+    const { arn, name } = await appUser();
+    await withEnv({ MASTER_SECRET_ARN: masterArn }, () => h.rotate(arn));
+    expect(current(arn)).toMatchObject({ username: `${name}_clone`, masterarn: masterArn });
+    expect(await pg.canLogin(current(arn).username, current(arn).password, current(arn).dbname)).toBe(true);
+  });
+
+  it("uses the allowed master for a value without masterarn", async () => {
+    const { arn, name, value } = await appUser();
+    const { masterarn: _m, ...withoutMaster } = value;
+    env.fake.putSecretValue({ SecretId: arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify(withoutMaster) });
+    const masterReads = reads(masterArn);
+    await withEnv({ MASTER_SECRET_ARN: masterArn }, () => h.rotate(arn));
+    expect(current(arn).username).toBe(`${name}_clone`);
+    expect(current(arn).masterarn).toBeUndefined();
+    expect(reads(masterArn)).toBeGreaterThan(masterReads);
+    expect(await pg.canLogin(current(arn).username, current(arn).password, current(arn).dbname)).toBe(true);
+  });
+
+  it("without MASTER_SECRET_ARN, the value's masterarn decides, as with AWS's functions", async () => {
+    const { arn, name, value } = await appUser();
+    env.fake.putSecretValue({ SecretId: arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify({ ...value, masterarn: otherMaster }) });
+    const otherReads = reads(otherMaster);
+    await withEnv({ MASTER_SECRET_ARN: undefined }, () => h.rotate(arn));
+    expect(current(arn).username).toBe(`${name}_clone`);
+    expect(reads(otherMaster)).toBeGreaterThan(otherReads);
+  });
+});
+
+describe("without ROTATION_STRATEGY (the value decides)", () => {
+  const unset = { ROTATION_STRATEGY: undefined, MASTER_SECRET_ARN: undefined };
+  const strategies = (arn: string) => [
+    ...new Set(
+      env.capture
+        .json()
+        .filter((l) => l.secretId === arn && l.event === "step.start")
+        .map((l) => l.strategy),
+    ),
+  ];
+  const implied = (arn: string) => [
+    ...new Set(
+      env.capture
+        .json()
+        .filter((l) => l.secretId === arn && l.event === "strategy.implied")
+        .map((l) => l.message),
+    ),
+  ];
+
+  it("rotates alternating users for a value with masterarn", async () => {
+    const { arn, name } = await appUser();
+    await withEnv(unset, () => h.rotate(arn));
+    expect(current(arn).username).toBe(`${name}_clone`);
+    expect(strategies(arn)).toEqual(["postgres/implied-by-value"]);
+    expect(implied(arn)).toEqual(["ROTATION_STRATEGY is not set; the value has masterarn: postgres/alternating-users."]);
+  });
+
+  it("rotates a single user for a value without masterarn", async () => {
+    const { arn, name, password, value, dbname } = await appUser();
+    const { masterarn: _m, ...withoutMaster } = value;
+    env.fake.putSecretValue({ SecretId: arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify(withoutMaster) });
+    await withEnv(unset, () => h.rotate(arn));
+    expect(current(arn).username).toBe(name);
+    expect(await pg.canLogin(name, current(arn).password, dbname)).toBe(true);
+    expect(await pg.canLogin(name, password, dbname)).toBe(false);
+    expect((await pg.sql(`SELECT 1 FROM pg_roles WHERE rolname = ${quoteLit(name + "_clone")}`)).length).toBe(0);
+    expect(implied(arn)).toEqual(["ROTATION_STRATEGY is not set; the value has no masterarn: postgres/single-user."]);
+  });
+
+  it("refuses a malformed masterarn rather than rotating anything", async () => {
+    const { arn, name, password, value, dbname } = await appUser();
+    env.fake.putSecretValue({ SecretId: arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify({ ...value, masterarn: 42 }) });
+    const rotation = withEnv(unset, () => h.rotate(arn, randomUUID(), { stepAttempts: 1, rotationAttempts: 1 }));
+    await expect(rotation).rejects.toThrow(/has a bad "masterarn": expected a string/);
+    expect(await pg.canLogin(name, password, dbname)).toBe(true);
+  });
+
+  it("with MASTER_SECRET_ARN, rotates alternating users with that master even without masterarn, and refuses another master", async () => {
+    const { arn, name, value } = await appUser();
+    const { masterarn: _m, ...withoutMaster } = value;
+    env.fake.putSecretValue({ SecretId: arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify(withoutMaster) });
+    await withEnv({ ...unset, MASTER_SECRET_ARN: masterArn }, () => h.rotate(arn));
+    expect(current(arn).username).toBe(`${name}_clone`);
+    expect(implied(arn)).toEqual(["ROTATION_STRATEGY is not set; MASTER_SECRET_ARN is set: postgres/alternating-users."]);
+
+    // A foreign masterarn is refused, not rotated as a single user either.
+    const other = await appUser();
+    const elsewhere = env.fake.createSecret("dev/thirdteam/master", {
+      value: { engine: "postgres", host: pg.host, port: pg.port, username: "postgres", password: pg.superuser.password },
+    });
+    env.fake.putSecretValue({ SecretId: other.arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify({ ...other.value, masterarn: elsewhere }) });
+    const names = [other.name, `${other.name}_clone`, `${other.name}_group`];
+    const dbBefore = await dbState(names);
+    const rotation = withEnv({ ...unset, MASTER_SECRET_ARN: masterArn }, () =>
+      h.rotate(other.arn, randomUUID(), { stepAttempts: 1, rotationAttempts: 1 }),
+    );
+    await expect(rotation).rejects.toMatchObject({ step: "createSecret", cause: { code: "MASTER_NOT_ALLOWED" } });
+    expect(await dbState(names)).toEqual(dbBefore);
+    expect(await pg.canLogin(other.name, other.password, other.dbname)).toBe(true);
+  });
+});
+
 it("never logs a secret value", () => {
   expect(env.capture.json().some((l) => l.event === "set.password-changed")).toBe(true);
   expectNoSecretInLogs(env);

@@ -159,6 +159,43 @@ it("fails createSecret with what to put, and the command, when no one has put th
   expectSettled(arn);
 });
 
+describe("rotation configured without rotating immediately (the stack's rotate_immediately = false)", () => {
+  it("passes Secrets Manager's configuration test for a secret with no value yet; the first rotation works once a person puts one", async () => {
+    const arn = env.fake.createSecret(`dev/app/db-config-empty-${randomUUID().slice(0, 8)}`, { rotationEnabled: false });
+    const passwords = env.fake.generatedPasswords.length;
+    await h.configureRotation(arn);
+    expect(env.fake.snapshot(arn)).toEqual({});
+    expect(env.fake.find(arn).rotationEnabled).toBe(true);
+    expect(env.fake.generatedPasswords).toHaveLength(passwords);
+
+    const { name, value } = await appUser();
+    env.fake.putSecretValue({ SecretId: arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify(value) });
+    await h.rotate(arn);
+    expect(current(arn).username).toBe(name);
+    expect(await pg.canLogin(name, current(arn).password)).toBe(true);
+    expect(await pg.canLogin(name, value.password)).toBe(false);
+    expectSettled(arn);
+  });
+
+  it("passes it for a secret with a value, changing neither the secret nor the database; then a rotation works", async () => {
+    const { arn, name, password } = await appUser();
+    const before = env.fake.snapshot(arn);
+    const verifier = await storedVerifier(name);
+    await h.configureRotation(arn);
+    expect(env.fake.snapshot(arn)).toEqual(before);
+    expect(env.fake.versionWith(arn, AWSPENDING)).toBeUndefined();
+    expect(await storedVerifier(name)).toBe(verifier);
+    expect(await pg.canLogin(name, password)).toBe(true);
+    const events = env.capture.json().filter((l) => l.secretId === arn).map((l) => l.event);
+    expect(events).toEqual(["step.start", "test.configuration-only", "step.done"]);
+
+    await h.rotate(arn);
+    expect(await pg.canLogin(name, current(arn).password)).toBe(true);
+    expect(await pg.canLogin(name, password)).toBe(false);
+    expectSettled(arn);
+  });
+});
+
 it("fails setSecret while the database is down, leaves AWSCURRENT untouched, and completes when it is back", async () => {
   const { arn, name, password } = await appUser();
   const before = env.fake.versionWith(arn, AWSCURRENT)!;

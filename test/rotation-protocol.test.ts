@@ -12,10 +12,11 @@ import { randomUUID } from "node:crypto";
 import { RotationError, toSafeError } from "../lambda/shared/errors";
 import { createLogger, formatLogLine, redact, registerSecret } from "../lambda/shared/log";
 import { Rotator, createRotationHandler, parseRotationEvent } from "../lambda/shared/protocol";
+import { handler as jwtHandler } from "../lambda/jwt";
 import { handler as postgresHandler } from "../lambda/postgres";
 import { handler as tokenHandler } from "../lambda/token";
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from "./helpers/fake-secrets-manager";
-import { RotationHarness } from "./helpers/rotation-harness";
+import { HARNESS_FUNCTION_ARN, RotationHarness } from "./helpers/rotation-harness";
 import { expectNoSecretInLogs, setupRotationEnv } from "./helpers/rotation-env";
 
 const env = setupRotationEnv();
@@ -113,6 +114,94 @@ describe("event checks", () => {
     await harness().rotate(arn, randomUUID(), { rotationToken });
     const put = env.fake.calls.find((c) => c.op === "PutSecretValue" && c.input.SecretId === arn);
     expect(put?.input.RotationToken).toBe(rotationToken);
+  });
+});
+
+describe("Secrets Manager's configuration test (RotateImmediately=false)", () => {
+  // Values each function accepts as AWSCURRENT; the postgres one names no reachable server, which
+  // the configuration test must not need.
+  const functions = [
+    ["postgres", postgresHandler, { engine: "postgres", host: "db.invalid", port: 5432, username: "app", password: `pw-${randomUUID()}` }],
+    ["jwt", jwtHandler, { secret_key: "k".repeat(43), algorithm: "HS256", expiry_hours: 24, kid: "kid-config-test" }],
+    ["token", tokenHandler, { token: `t-${randomUUID()}-${randomUUID()}` }],
+  ] as const;
+  const track = (h: RotationHarness) => {
+    afterEach(() => env.thrown.push(...h.thrownMessages.splice(0)));
+    return h;
+  };
+
+  describe.each(functions)("%s", (name, handler, value) => {
+    const h = track(new RotationHarness(env.fake, handler));
+
+    it.each([
+      ["with no value yet", undefined],
+      ["with a value", value],
+    ])("passes it %s: testSecret logs test.configuration-only; no AWSPENDING is left and AWSCURRENT is untouched", async (_what, initial) => {
+      const arn = env.fake.createSecret(`proto/config-${name}-${initial ? "value" : "empty"}`, initial ? { value: initial } : {});
+      const before = env.fake.snapshot(arn);
+      const linesBefore = env.capture.lines.length;
+      await h.configureRotation(arn);
+      expect(env.fake.snapshot(arn)).toEqual(before);
+      expect(env.fake.versionWith(arn, AWSPENDING)).toBeUndefined();
+      const lines = env.capture.lines.slice(linesBefore).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.filter((l) => l.event === "test.configuration-only")).toEqual([
+        expect.objectContaining({ level: "info", step: "testSecret", secretId: arn }),
+      ]);
+      expect(lines.filter((l) => l.level === "error")).toEqual([]);
+      // Then a real rotation (postgres: against a real server, in rotation-postgres-*).
+      if (name !== "postgres") {
+        const { token } = await h.rotate(arn);
+        expect(env.fake.versionWith(arn, AWSCURRENT)!.id).toBe(token);
+        expect(env.fake.versionWith(arn, AWSPENDING)?.id ?? token).toBe(token);
+      }
+    });
+
+    it("refuses finishSecret onto a version with no value, leaving AWSCURRENT where it is", async () => {
+      const arn = env.fake.createSecret(`proto/finish-empty-${name}`, { value });
+      const current = env.fake.versionWith(arn, AWSCURRENT)!.id;
+      const { VersionId } = env.fake.rotateSecret({ SecretId: arn, ClientRequestToken: randomUUID() });
+      await expect(h.invoke("finishSecret", arn, VersionId)).rejects.toMatchObject({
+        code: "NO_PENDING_VALUE",
+        message: expect.stringMatching(/has no value \(createSecret has not run for it\); AWSCURRENT stays on its version/),
+      });
+      expect(env.fake.versionWith(arn, AWSCURRENT)!.id).toBe(current);
+      expect(env.fake.calls.filter((c) => c.op === "UpdateSecretVersionStage" && c.input.SecretId === arn)).toEqual([]);
+    });
+  });
+
+  const tokens = track(new RotationHarness(env.fake, tokenHandler));
+  it("goes through the SDK: RotateSecret with RotateImmediately=false runs testSecret only, then a rotation works", async () => {
+    const arn = env.fake.createSecret("proto/config-sdk");
+    const h = tokens;
+    env.fake.functions.set(HARNESS_FUNCTION_ARN, (e) => h.invoke(e.Step as "testSecret", e.SecretId, e.ClientRequestToken));
+    const callsBefore = env.fake.calls.length;
+    const sm = new SecretsManagerClient({});
+    try {
+      await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: HARNESS_FUNCTION_ARN, RotateImmediately: false }));
+    } finally {
+      sm.destroy();
+    }
+    // The function only read: no value was put, no label moved.
+    const ops = env.fake.calls.slice(callsBefore).map((c) => c.op);
+    expect(ops.filter((op) => ["PutSecretValue", "UpdateSecretVersionStage", "GetRandomPassword"].includes(op))).toEqual([]);
+    expect(env.fake.labels(arn)).toEqual({});
+    expect(env.fake.find(arn)).toMatchObject({ rotationEnabled: true, rotationLambdaArn: HARNESS_FUNCTION_ARN });
+    await h.rotate(arn);
+    expect(env.fake.valueAt<{ token: string }>(arn, AWSCURRENT)!.token).toHaveLength(48);
+  });
+
+  it("fails RotateSecret when the test fails, removing the empty version and leaving the configuration as it was", async () => {
+    const arn = env.fake.createSecret("proto/config-fails", { value: { token: "c".repeat(48) }, rotationEnabled: false });
+    const before = env.fake.snapshot(arn);
+    const failingArn = "arn:aws:lambda:us-east-1:111111111111:function:broken";
+    env.fake.functions.set(failingArn, async () => {
+      throw new RotationError("testSecret broke", "BROKEN");
+    });
+    await expect(
+      env.fake.configureRotation({ SecretId: arn, RotationLambdaARN: failingArn, RotateImmediately: false }),
+    ).rejects.toMatchObject({ type: "InvalidRequestException", message: expect.stringContaining("testSecret broke") });
+    expect(env.fake.snapshot(arn)).toEqual(before);
+    expect(env.fake.find(arn)).toMatchObject({ rotationEnabled: false, rotationLambdaArn: undefined });
   });
 });
 

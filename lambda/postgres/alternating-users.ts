@@ -46,15 +46,35 @@ export function userNames(username: string, grouprole?: string): UserNames {
   return names;
 }
 
-function masterArnOf(value: PostgresValue, secretId: string): string {
-  const arn = value.masterarn ?? process.env.MASTER_SECRET_ARN;
-  if (!arn) {
+const MAX_SHOWN_ARN = 256;
+
+/**
+ * The master secret to use. The function's MASTER_SECRET_ARN, when set, is the only master it may
+ * use: the value is written by whoever may put a value into this one application's secret, so a
+ * `masterarn` naming another master is refused (that person could otherwise have the function log
+ * in as any master it can read). Unset, the value's `masterarn` decides, as with AWS's functions.
+ */
+export function masterArnOf(value: PostgresValue, secretId: string, env: NodeJS.ProcessEnv = process.env): { arn: string; from: string } {
+  const allowed = env.MASTER_SECRET_ARN || undefined;
+  if (allowed) {
+    if (value.masterarn !== undefined && value.masterarn !== allowed) {
+      const shown = value.masterarn.length > MAX_SHOWN_ARN ? value.masterarn.slice(0, MAX_SHOWN_ARN) + "..." : value.masterarn;
+      throw new RotationError(
+        `The AWSCURRENT value of ${secretId} names master secret ${JSON.stringify(shown)} in "masterarn", but this function ` +
+          `may use only ${allowed} (its MASTER_SECRET_ARN). Put that ARN in "masterarn", or leave the field out; ` +
+          `a secret that belongs to another master is rotated by that master's function.`,
+        "MASTER_NOT_ALLOWED",
+      );
+    }
+    return { arn: allowed, from: "the master secret (MASTER_SECRET_ARN)" };
+  }
+  if (!value.masterarn) {
     throw new RotationError(
       `The AWSCURRENT value of ${secretId} has no "masterarn": alternating-users rotation needs the ARN of the master user's secret in that field.`,
       "NO_MASTER_SECRET",
     );
   }
-  return arn;
+  return { arn: value.masterarn, from: "the master secret named by masterarn" };
 }
 
 async function roleExists(client: Client, name: string): Promise<boolean> {
@@ -158,8 +178,8 @@ export const alternatingUsersRotator: Rotator = {
       return;
     }
 
-    const masterArn = masterArnOf(current, ctx.secretId);
-    const masterSecret = await getOtherSecret(masterArn, "the master secret named by masterarn");
+    const { arn: masterArn, from } = masterArnOf(current, ctx.secretId);
+    const masterSecret = await getOtherSecret(masterArn, from);
     const master = parsePostgresValue(masterSecret.value, "master secret's AWSCURRENT", masterArn);
     if (master.host.toLowerCase() !== current.host.toLowerCase()) {
       // Never send the master password to a server the master secret does not name.

@@ -1,6 +1,7 @@
 // Rotation function for `postgres` secrets. ROTATION_STRATEGY chooses single-user or
 // alternating-users; see docs/rotation.md. Without it, the value decides as AWS's own functions
-// do: a value with `masterarn` rotates alternating users, any other a single user.
+// do: a value with `masterarn` rotates alternating users, any other a single user; except that a
+// function given MASTER_SECRET_ARN exists for that master's alternating users, and rotates those.
 import { RotationError } from "../shared/errors";
 import { Rotator, STEPS, StepContext, createRotationHandler } from "../shared/protocol";
 import { AWSCURRENT, getSecretVersion } from "../shared/secrets";
@@ -12,11 +13,22 @@ export const STRATEGIES: Record<string, Rotator> = {
   "alternating-users": alternatingUsersRotator,
 };
 
-/** The strategy a secret's AWSCURRENT value implies; single-user when there is none yet. */
+/**
+ * The strategy when ROTATION_STRATEGY is unset: alternating users when the function has a
+ * MASTER_SECRET_ARN (it exists for that master's secrets) or the AWSCURRENT value has a
+ * `masterarn`; else single-user, also when there is no value yet. (A `masterarn` that is not a
+ * string fails either way: both strategies parse the value.)
+ */
+export function impliedRotator(current: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv = process.env): { rotator: Rotator; why: string } {
+  if (env.MASTER_SECRET_ARN) return { rotator: alternatingUsersRotator, why: "MASTER_SECRET_ARN is set" };
+  if (typeof current?.masterarn === "string") return { rotator: alternatingUsersRotator, why: "the value has masterarn" };
+  return { rotator: singleUserRotator, why: current ? "the value has no masterarn" : "the secret has no value yet" };
+}
+
 async function impliedStrategy(ctx: StepContext): Promise<Rotator> {
-  const current = await getSecretVersion(ctx.secretId, AWSCURRENT);
-  const rotator = typeof current?.value.masterarn === "string" ? alternatingUsersRotator : singleUserRotator;
-  ctx.log.info("strategy.implied", { message: `ROTATION_STRATEGY is not set; the value implies ${rotator.name}.` });
+  const current = process.env.MASTER_SECRET_ARN ? undefined : await getSecretVersion(ctx.secretId, AWSCURRENT);
+  const { rotator, why } = impliedRotator(current?.value);
+  ctx.log.info("strategy.implied", { message: `ROTATION_STRATEGY is not set; ${why}: ${rotator.name}.` });
   return rotator;
 }
 

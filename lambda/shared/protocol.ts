@@ -4,7 +4,7 @@
 // rotation; so every step must be idempotent and AWSCURRENT must stay usable throughout.
 import { RotationError, toSafeError } from "./errors";
 import { Logger, createLogger } from "./log";
-import { AWSCURRENT, AWSPENDING, SecretMetadata, describeSecret } from "./secrets";
+import { AWSCURRENT, AWSPENDING, SecretMetadata, describeSecret, versionHasValue } from "./secrets";
 
 export const STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"] as const;
 export type Step = (typeof STEPS)[number];
@@ -94,6 +94,35 @@ export function checkRotationState(metadata: SecretMetadata, token: string): boo
 export type RotationHandler = (event: unknown, context?: unknown) => Promise<void>;
 
 /**
+ * The checks every function makes on the version itself, whatever the rotator. Returns false when
+ * the step has nothing to do.
+ *
+ * - testSecret on a version with no value is Secrets Manager's configuration test: with
+ *   RotateImmediately=false (Terraform's `rotate_immediately = false`) it labels a new, empty
+ *   version AWSPENDING, runs only testSecret, then removes the version. No rotation has begun, so
+ *   there is nothing to test; failing would fail the RotateSecret call (and the apply behind it).
+ * - finishSecret never moves AWSCURRENT onto a version with no value: whatever invoked it out of
+ *   order, the secret's readers would get nothing.
+ */
+async function checkVersionValue(step: Step, metadata: SecretMetadata, token: string, log: Logger): Promise<boolean> {
+  if (step !== "testSecret" && step !== "finishSecret") return true;
+  if (await versionHasValue(metadata.arn, token)) return true;
+  if (step === "testSecret") {
+    log.info("test.configuration-only", {
+      message:
+        "The AWSPENDING version has no value: Secrets Manager is testing the rotation configuration " +
+        "(RotateImmediately=false). No rotation has started; nothing to test.",
+    });
+    return false;
+  }
+  throw new RotationError(
+    `Version ${token} of secret ${metadata.arn} has no value (createSecret has not run for it); ` +
+      `AWSCURRENT stays on its version. Let Secrets Manager run the rotation from createSecret.`,
+    "NO_PENDING_VALUE",
+  );
+}
+
+/**
  * Builds a Lambda handler from a rotator. `rotator` is called per invocation so that settings read
  * from the environment (e.g. ROTATION_STRATEGY) are checked on every call, with a clear error.
  */
@@ -120,7 +149,7 @@ export function createRotationHandler(rotator: () => Rotator, baseLogger: Logger
         metadata,
         log,
       };
-      await impl[event.Step](ctx);
+      if (await checkVersionValue(event.Step, metadata, event.ClientRequestToken, log)) await impl[event.Step](ctx);
       log.info("step.done", { durationMs: Date.now() - started });
     } catch (err) {
       const safe = toSafeError(err);

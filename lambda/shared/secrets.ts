@@ -93,6 +93,22 @@ export async function getSecretVersion(
   }
 }
 
+/**
+ * Whether a version has a value. RotateSecret labels a new version AWSPENDING before createSecret
+ * puts its value; Secrets Manager's configuration test (rotation set up with RotateImmediately=false)
+ * makes such a version, runs only testSecret on it, and removes it, so it never gets one.
+ */
+export async function versionHasValue(secretId: string, versionId: string): Promise<boolean> {
+  try {
+    const out = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretId, VersionId: versionId }));
+    registerSecret(out.SecretString);
+    return out.SecretString !== undefined || out.SecretBinary !== undefined;
+  } catch (err) {
+    if (awsErrorName(err) === "ResourceNotFoundException") return false;
+    throw err;
+  }
+}
+
 /** Reads another secret's AWSCURRENT value (the master secret of alternating rotation). */
 export async function getOtherSecret(secretId: string, purpose: string): Promise<SecretVersion> {
   try {

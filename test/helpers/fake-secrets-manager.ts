@@ -11,7 +11,14 @@
 //   DescribeSecret, still readable by id);
 // - RotateSecret attaches AWSPENDING to a new, empty version whose id is the ClientRequestToken,
 //   and refuses while AWSPENDING is on another version than AWSCURRENT ("previous rotation isn't
-//   complete"), unless the request is the retry of that same rotation.
+//   complete"), unless the request is the retry of that same rotation;
+// - RotateSecret with RotateImmediately=false (Terraform's `rotate_immediately = false`) only tests
+//   the configuration: it labels a new, empty version AWSPENDING, invokes the rotation function for
+//   testSecret alone, then removes that version, and fails when the function fails. That is what
+//   AWS documents ("the test creates an AWSPENDING version of the secret and then removes it"); the
+//   error AWS answers with when the test fails is not documented, so the one here is a stand-in.
+//   The function is one registered in `functions` under the secret's RotationLambdaARN.
+// Steps of an immediate rotation are not invoked here: tests drive them (see rotation-harness).
 // Signatures are not checked.
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import * as http from "node:http";
@@ -56,6 +63,9 @@ export interface RecordedCall {
   readonly error?: string;
 }
 
+/** A rotation function, as the fake invokes it (the event Secrets Manager sends). */
+export type RotationFunction = (event: { Step: string; SecretId: string; ClientRequestToken: string }) => Promise<unknown>;
+
 /** Returns an error to answer with instead of running the operation, or undefined. */
 export type FaultInjector = (op: string, input: Record<string, unknown>) => AwsError | undefined;
 
@@ -67,6 +77,8 @@ const DIGITS = "0123456789";
 export class FakeSecretsManager {
   readonly secrets = new Map<string, FakeSecret>();
   readonly calls: RecordedCall[] = [];
+  /** Rotation functions by ARN, for RotateSecret's configuration test (RotateImmediately=false). */
+  readonly functions = new Map<string, RotationFunction>();
   /** Every password GetRandomPassword returned. */
   readonly generatedPasswords: string[] = [];
   private readonly faults: FaultInjector[] = [];
@@ -333,7 +345,12 @@ export class FakeSecretsManager {
     return { RandomPassword: password };
   }
 
+  /**
+   * RotateSecret that rotates (RotateImmediately true or absent): labels the new version. The
+   * steps are then the caller's to invoke. For RotateImmediately=false, see configureRotation.
+   */
   rotateSecret(input: { SecretId: string; ClientRequestToken?: string; RotationLambdaARN?: string; RotateImmediately?: boolean }) {
+    if (input.RotateImmediately === false) throw new Error("RotateImmediately=false runs the function: use configureRotation (async).");
     const s = this.find(input.SecretId);
     if (input.RotationLambdaARN) {
       s.rotationLambdaArn = input.RotationLambdaARN;
@@ -343,6 +360,12 @@ export class FakeSecretsManager {
       throw new AwsError("InvalidRequestException", "Rotation is not configured for this secret: specify RotationLambdaARN.");
     }
     const token = input.ClientRequestToken ?? randomUUID();
+    const version = this.newPendingVersion(s, token);
+    if (!version.stages.has(AWSCURRENT)) this.attach(s, version, AWSPENDING);
+    return { ARN: s.arn, Name: s.name, VersionId: token };
+  }
+
+  private newPendingVersion(s: FakeSecret, token: string): FakeVersion {
     const pending = [...s.versions.values()].find((v) => v.stages.has(AWSPENDING));
     if (pending && !pending.stages.has(AWSCURRENT) && pending.id !== token) {
       throw new AwsError("InvalidRequestException", "A previous rotation isn't complete. That rotation will be reattempted.");
@@ -352,8 +375,44 @@ export class FakeSecretsManager {
       version = { id: token, stages: new Set(), created: ++this.clock };
       s.versions.set(token, version);
     }
-    if (!version.stages.has(AWSCURRENT)) this.attach(s, version, AWSPENDING);
-    return { ARN: s.arn, Name: s.name, VersionId: token };
+    return version;
+  }
+
+  /**
+   * RotateSecret with RotateImmediately=false: stores the configuration, then tests it by invoking
+   * the function for testSecret on a new, empty AWSPENDING version, which it removes afterwards
+   * (label and version: nothing was put in it). A failed test fails the call and leaves the
+   * configuration as it was.
+   */
+  async configureRotation(input: { SecretId: string; ClientRequestToken?: string; RotationLambdaARN?: string; RotateImmediately?: boolean }) {
+    const s = this.find(input.SecretId);
+    const lambdaArn = input.RotationLambdaARN ?? s.rotationLambdaArn;
+    if (!lambdaArn) throw new AwsError("InvalidRequestException", "No Lambda rotation function ARN is associated with this secret.");
+    const fn = this.functions.get(lambdaArn);
+    if (!fn) throw new AwsError("InvalidRequestException", `The fake has no rotation function registered as ${lambdaArn}.`);
+    const token = input.ClientRequestToken ?? randomUUID();
+    const version = this.newPendingVersion(s, token);
+    const saved = { rotationLambdaArn: s.rotationLambdaArn, rotationEnabled: s.rotationEnabled };
+    s.rotationLambdaArn = lambdaArn;
+    s.rotationEnabled = true;
+    this.attach(s, version, AWSPENDING);
+    let failure: unknown;
+    try {
+      await fn({ Step: "testSecret", SecretId: s.arn, ClientRequestToken: token });
+    } catch (err) {
+      failure = err;
+    } finally {
+      version.stages.delete(AWSPENDING);
+      if (version.stages.size === 0 && version.value === undefined) s.versions.delete(token);
+    }
+    if (failure !== undefined) {
+      Object.assign(s, saved);
+      throw new AwsError(
+        "InvalidRequestException",
+        `The rotation configuration test failed: the function's testSecret step failed: ${(failure as Error)?.message ?? String(failure)}`,
+      );
+    }
+    return { ARN: s.arn, Name: s.name };
   }
 
   /** What Secrets Manager does after finishSecret succeeds: AWSPENDING leaves the new AWSCURRENT version. */
@@ -364,7 +423,7 @@ export class FakeSecretsManager {
 
   // --- HTTP --------------------------------------------------------------------------------------
 
-  private dispatch(op: string, input: Record<string, any>): unknown {
+  private async dispatch(op: string, input: Record<string, any>): Promise<unknown> {
     switch (op) {
       case "DescribeSecret":
         return this.describeSecret(input as { SecretId: string });
@@ -377,7 +436,9 @@ export class FakeSecretsManager {
       case "GetRandomPassword":
         return this.getRandomPassword(input);
       case "RotateSecret":
-        return this.rotateSecret(input as { SecretId: string });
+        return input.RotateImmediately === false
+          ? this.configureRotation(input as { SecretId: string })
+          : this.rotateSecret(input as { SecretId: string });
       default:
         throw new AwsError("UnknownOperationException", `The fake does not implement ${op}.`);
     }
@@ -386,7 +447,7 @@ export class FakeSecretsManager {
   private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", async () => {
       const target = String(req.headers["x-amz-target"] ?? "");
       const op = target.startsWith("secretsmanager.") ? target.slice("secretsmanager.".length) : "";
       let input: Record<string, unknown> = {};
@@ -405,7 +466,7 @@ export class FakeSecretsManager {
           const err = fault(op, input);
           if (err) throw err;
         }
-        const out = this.dispatch(op, input);
+        const out = await this.dispatch(op, input);
         this.calls.push({ op, input: redactInput(input) });
         reply(200, out);
       } catch (err) {

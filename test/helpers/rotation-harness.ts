@@ -2,6 +2,8 @@
 // AWSPENDING, then the function is invoked for createSecret, setSecret, testSecret and
 // finishSecret with the same ClientRequestToken; a failed step is retried, then the whole
 // rotation is retried with the same token; after finishSecret, AWSPENDING leaves the new version.
+// configureRotation is RotateSecret with RotateImmediately=false: the fake runs the function's
+// testSecret alone on an empty AWSPENDING version, then removes that version.
 import { randomUUID } from "node:crypto";
 import { FakeSecretsManager } from "./fake-secrets-manager";
 
@@ -38,6 +40,9 @@ export class RotationFailed extends Error {
   }
 }
 
+/** The function ARN the harness registers its handler under in the fake. */
+export const HARNESS_FUNCTION_ARN = "arn:aws:lambda:us-east-1:111111111111:function:rotation-under-test";
+
 export class RotationHarness {
   /** Every error message a handler threw (the Lambda runtime logs these). */
   readonly thrownMessages: string[] = [];
@@ -60,6 +65,15 @@ export class RotationHarness {
       if (err instanceof Error && err.stack) this.thrownMessages.push(err.stack);
       throw err;
     }
+  }
+
+  /**
+   * RotateSecret with RotateImmediately=false, as the stack configures postgres secrets: Secrets
+   * Manager tests the configuration by invoking testSecret alone. Rejects when that test fails.
+   */
+  async configureRotation(secretId: string, token: string = randomUUID()): Promise<void> {
+    this.fake.functions.set(HARNESS_FUNCTION_ARN, (event) => this.invoke(event.Step as Step, event.SecretId, event.ClientRequestToken));
+    await this.fake.configureRotation({ SecretId: secretId, ClientRequestToken: token, RotationLambdaARN: HARNESS_FUNCTION_ARN, RotateImmediately: false });
   }
 
   /** RotateSecret, then the four steps with retries. Throws RotationFailed when retries run out. */
