@@ -319,7 +319,7 @@ it("works with a master that is not a superuser (CREATEROLE, as on RDS), and say
     .filter((l) => l.event === "reassign.failed");
   expect(warning).toHaveLength(1);
   expect(warning[0].message).toContain(`REASSIGN OWNED BY <user> TO <group> in database ${dbname}`);
-  // The person's one-time step, as docs/rotation.md gives it, run as the (non-superuser) master
+  // The person's one-time step, as the README (Rotation) gives it, run as the (non-superuser) master
   // which, as on RDS, may create in the database it manages.
   await pg.sql(`GRANT CREATE ON DATABASE ${dbname} TO rds_like_master`);
   const asMaster = new Client({ host: pg.host, port: pg.port, user: "rds_like_master", password: masterPassword, database: dbname });

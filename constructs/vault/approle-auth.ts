@@ -40,7 +40,7 @@ export class AppRoleAuth extends Construct {
     });
   }
 
-  /** Adds a role; its role id and secret ids are fetched out of band (see docs/vault.md), never by Terraform. */
+  /** Adds a role; its role id and secret ids are fetched out of band (see the README, HashiCorp Vault), never by Terraform. */
   addRole(id: string, options: AppRoleAuthRoleOptions): AppRoleAuthRole {
     const role = new AppRoleAuthRole(this, id, { ...options, backend: this.backend.path, namespace: options.namespace ?? this.namespace });
     this.roleList.push(role);

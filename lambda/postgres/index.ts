@@ -1,5 +1,5 @@
 // Rotation function for `postgres` secrets. ROTATION_STRATEGY chooses single-user or
-// alternating-users; see docs/rotation.md. Without it, the value decides as AWS's own functions
+// alternating-users; see the README, Rotation. Without it, the value decides as AWS's own functions
 // do: a value with `masterarn` rotates alternating users, any other a single user; except that a
 // function given MASTER_SECRET_ARN exists for that master's alternating users, and rotates those.
 import { RotationError } from "../shared/errors";

@@ -108,7 +108,7 @@ export function missingCurrentMessage(secretId: string, alternating: boolean): s
   );
 }
 
-/** Characters left out of generated passwords; see docs/rotation.md. */
+/** Characters left out of generated passwords; see the README, Rotation. */
 export const DEFAULT_EXCLUDE_CHARACTERS = `/@:?#[]%"'\\\`$ `;
 
 /** EXCLUDE_CHARACTERS when set (even to ""), else the default. */
