@@ -38,6 +38,8 @@ function rawEnvironments(): unknown {
 }
 
 interface SynthRun {
+  /** Spawn to exit, as the parent sees it: node and ts-node start-up included. */
+  wallMs: number;
   stacks: number;
   loadMs: number;
   synthMs: number;
@@ -46,12 +48,14 @@ interface SynthRun {
 }
 
 function synthOnce(file: string): SynthRun {
+  const started = performance.now();
   const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "scripts", "bench-synth.ts"), file], {
     cwd: ROOT,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
-  return JSON.parse(out.trim().split("\n").pop()!);
+  const wallMs = performance.now() - started;
+  return { ...JSON.parse(out.trim().split("\n").pop()!), wallMs };
 }
 
 export const median = (xs: number[]): number => {
@@ -66,6 +70,7 @@ function benchSynth(label: string, file: string, runs: number) {
     label,
     stacks: results[0].stacks,
     runs,
+    wallMs: median(results.map((r) => r.wallMs)),
     totalMs: median(results.map((r) => r.totalMs)),
     synthMs: median(results.map((r) => r.synthMs)),
     peakRssMb: Math.max(...results.map((r) => r.peakRssMb)),
@@ -88,7 +93,8 @@ async function main(): Promise<void> {
         description: r.label,
         stacks: r.stacks,
         runs: r.runs,
-        "process ms (load+build+synth)": Math.round(r.totalMs),
+        "wall ms (node start to exit)": Math.round(r.wallMs),
+        "app ms (load+build+synth)": Math.round(r.totalMs),
         "build+synth ms": Math.round(r.synthMs),
         "peak RSS MB": Math.round(r.peakRssMb),
       })),
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
     const [, , ten, hundred] = rows;
     console.log(`growth: 100 apps take ${(hundred.totalMs / ten.totalMs).toFixed(2)}x the time of 10 (target <= 12x; build+synth alone ${(hundred.synthMs / ten.synthMs).toFixed(2)}x)`);
     const targets = [
-      ["example under 3 s", rows[0].totalMs < 3000],
+      ["example under 3 s (wall, node start-up included)", rows[0].wallMs < 3000],
       ["100 applications under 20 s", hundred.totalMs < 20_000],
       ["100 applications under 1.5 GB", hundred.peakRssMb < 1536],
       ["100 applications at most 12x the time of 10", hundred.totalMs <= 12 * ten.totalMs],
