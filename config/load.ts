@@ -154,7 +154,9 @@ function crossCheck(raw: unknown): ConfigIssue[] {
   let hasDynamic = false;
   let hasKubernetesWorkload = false;
   const hasVault = envs.some(([, e]) => isMap(e.vault));
+  const hasAzure = envs.some(([, e]) => isMap(e.azure));
   const vaultNames = new Map<string, string>();
+  const azureIdentityNames = new Map<string, string>();
 
   for (const [app, spec] of apps) {
     const dynamicSecrets = entries(spec.secrets).filter(([, s]) => s.dynamic === true && s.type === "postgres");
@@ -212,6 +214,13 @@ function crossCheck(raw: unknown): ConfigIssue[] {
         const twin = vaultNames.get(vaultName);
         if (twin) add(at, `its Vault policy and role name "<env>-${vaultName}" is the same as that of ${twin}; rename one of them`);
         else vaultNames.set(vaultName, at);
+      } else if (hasAzure && w.kubernetes !== undefined) {
+        // Without Vault the same meeting happens in the Azure managed identity names <org>-<env>-<app>-<workload>
+        // (the Vault check above already covers every workload when there is Vault).
+        const identity = `${app}-${workload}`;
+        const twin = azureIdentityNames.get(identity);
+        if (twin) add(at, `its Azure managed identity name "<org>-<env>-${identity}" is the same as that of ${twin}; rename one of them`);
+        else azureIdentityNames.set(identity, at);
       }
       const own = secretsOf(app);
       const reads: unknown[] = Array.isArray(w.reads) ? w.reads : [];
@@ -238,6 +247,7 @@ function crossCheck(raw: unknown): ConfigIssue[] {
   }
 
   checkStateBackends(envs, add);
+  checkSharedAzureResources(envs, add);
 
   for (const [env, e] of envs) {
     const at = `environments.${env}`;
@@ -300,6 +310,38 @@ function checkStateBackends(envs: [string, Loose][], add: (path: string, message
       const twin = seen.get(where);
       if (twin) add(`${at}.key`, `keeps state at ${where}, as ${twin} does; each stack needs its own state file: change key or leave it out (default secrets-platform/<stack>.tfstate)`);
       else seen.set(where, at);
+    }
+  }
+}
+
+/**
+ * Each azure stack creates and owns its resource group, and creates its own privatelink.vaultcore.azure.net zone linked
+ * to its virtual network. Two environments sharing either would fight over it: the second resource group already
+ * exists (and destroying one environment would delete the other's), and Azure refuses to link one virtual network to
+ * two zones of the same name ("A virtual network cannot be linked to multiple zones with overlapping namespaces").
+ */
+function checkSharedAzureResources(envs: [string, Loose][], add: Add): void {
+  const groups = new Map<string, string>();
+  const networks = new Map<string, string>();
+  for (const [env, e] of envs) {
+    if (!isMap(e.azure)) continue;
+    const a = e.azure;
+    const at = `environments.${env}.azure`;
+    if (typeof a.subscriptionId === "string" && typeof a.resourceGroupName === "string") {
+      // Resource group names are case-insensitive.
+      const key = `${a.subscriptionId.toLowerCase()}/${a.resourceGroupName.toLowerCase()}`;
+      const twin = groups.get(key);
+      if (twin) {
+        add(`${at}.resourceGroupName`, `is also the resource group of environment ${twin} in subscription ${a.subscriptionId}; each Azure stack creates and owns its resource group, so give each environment its own`);
+      } else groups.set(key, env);
+    }
+    const vnet = isMap(a.privateEndpoint) ? a.privateEndpoint.virtualNetworkId : undefined;
+    if (typeof vnet === "string") {
+      const key = vnet.toLowerCase();
+      const twin = networks.get(key);
+      if (twin) {
+        add(`${at}.privateEndpoint.virtualNetworkId`, `is also the virtual network of environment ${twin}; each Azure stack links its own privatelink.vaultcore.azure.net zone to it, and Azure links a virtual network to only one zone of a name: give each environment its own virtual network`);
+      } else networks.set(key, env);
     }
   }
 }

@@ -219,9 +219,19 @@ const awsEnvironment = z.strictObject({
 
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
+/** The facilities Vault's syslog audit device accepts (go-syslog, case-insensitive); others fail when the device is enabled. */
+export const SYSLOG_FACILITIES = ["KERN", "USER", "MAIL", "DAEMON", "AUTH", "SYSLOG", "LPR", "NEWS", "UUCP", "CRON", "AUTHPRIV", "FTP", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5", "LOCAL6", "LOCAL7"];
+
 const vaultAudit = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("file"), path: z.string().startsWith("/", "must be an absolute file path") }),
-  z.strictObject({ type: z.literal("syslog"), tag: z.string().default("vault"), facility: z.string().default("AUTH") }),
+  z.strictObject({
+    type: z.literal("syslog"),
+    tag: z.string().default("vault"),
+    facility: z
+      .string()
+      .refine((f) => SYSLOG_FACILITIES.includes(f.toUpperCase()), `must be a syslog facility Vault accepts: ${SYSLOG_FACILITIES.join(", ")}`)
+      .default("AUTH"),
+  }),
   z.strictObject({ type: z.literal("socket"), address: z.string().regex(/^[^\s:]+:\d+$/, "must be host:port"), socketType: z.enum(["tcp", "udp"]).default("tcp") }),
 ]);
 
@@ -240,13 +250,14 @@ const vaultEnvironment = z.strictObject({
       tokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(14_400),
     })
     .optional(),
-  approlePath: z.string().regex(/^[a-z][a-z0-9_-]*$/).default("approle"),
+  approlePath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as approle (lowercase letters, digits, _ and -, starting with a letter)").default("approle"),
   /** Audit devices; when absent, a file device and a syslog device (two, so Vault keeps serving if one blocks). */
   audit: z.array(vaultAudit).min(1, "Vault needs at least one audit device; omit audit for the default file and syslog devices").optional(),
   database: z
     .strictObject({
-      mount: z.string().regex(/^[a-z][a-z0-9_-]*$/).default("database"),
-      host: z.string().min(1),
+      mount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as database (lowercase letters, digits, _ and -, starting with a letter)").default("database"),
+      // The same rule as constructs/vault/postgres-connection.ts, so that a host it refuses is reported here with its field.
+      host: z.string().regex(/^[A-Za-z0-9.-]+$/, "must be a host name or IPv4 address (letters, digits, dots and dashes), e.g. pg.dev.example.com"),
       port: z.number().int().min(1).max(65535).default(5432),
       dbname: z.string().min(1),
       username: z.string().min(1),

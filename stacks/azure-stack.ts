@@ -26,6 +26,9 @@ const CONTENT_TYPES: Record<SecretSpec["type"], string> = {
 /** Expiry of api-key secrets whose description gives no expiresAfterDays. */
 export const DEFAULT_API_KEY_EXPIRY_DAYS = 365;
 
+/** Write-only arguments fed from ephemeral variables need Terraform 1.11. */
+export const MIN_TERRAFORM_VERSION = ">= 1.11";
+
 /** Terraform input name, also the TF_VAR_ name a deployer sets. */
 export const SECRET_VALUES_VARIABLE = "secret_values";
 
@@ -55,6 +58,9 @@ export class AzureSecretsStack extends TerraformStack {
     });
     // value_wo on secrets and rbac_authorization_enabled on the vault need a release as new as the bindings.
     this.addOverride("terraform.required_providers.azurerm.version", "~> 4.55");
+    // Ephemeral variables (1.10) feeding write-only arguments (1.11): an older Terraform would stop on an unknown
+    // "ephemeral" argument; this makes it say which version is needed instead.
+    this.addOverride("terraform.required_version", MIN_TERRAFORM_VERSION);
 
     const tags = {
       organization: environment.organization,

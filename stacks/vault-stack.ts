@@ -18,6 +18,9 @@ import { DatabaseSecretsEngine } from "../constructs/vault/database-secrets-engi
 import type { PostgresDynamicRole } from "../constructs/vault/postgres-dynamic-role";
 import { ephemeralStringVariable } from "../constructs/vault/ephemeral-variable";
 
+/** Write-only arguments fed from ephemeral variables need Terraform 1.11. */
+export const MIN_TERRAFORM_VERSION = ">= 1.11";
+
 /** The Terraform variable that carries the database admin password (TF_VAR_vault_database_password). */
 export const DATABASE_PASSWORD_VARIABLE = "vault_database_password";
 
@@ -94,6 +97,8 @@ export class VaultSecretsStack extends TerraformStack {
       defaultLeaseTtlSeconds: db.defaultTtlSeconds,
       maxLeaseTtlSeconds: db.maxTtlSeconds,
     });
+    // The admin password goes through a write-only argument from an ephemeral variable: Terraform 1.11 or later.
+    this.addOverride("terraform.required_version", MIN_TERRAFORM_VERSION);
     const password = ephemeralStringVariable(this, "database-password", {
       name: DATABASE_PASSWORD_VARIABLE,
       description: `Password of PostgreSQL user ${db.username}, which Vault connects as. Needed on the first apply and whenever vault.database.passwordVersion is raised.`,

@@ -115,3 +115,39 @@ test("several problems are reported together", () => {
   });
   expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(["environments.dev.azure.subscriptionId", "environments.dev.azure.tenantId"]));
 });
+
+test("two environments with the same resource group in one subscription", () => {
+  const issues = issuesOf((d) => {
+    d.environments.staging.azure.subscriptionId = d.environments.dev.azure.subscriptionId;
+    d.environments.staging.azure.privateEndpoint = structuredClone(d.environments.dev.azure.privateEndpoint);
+    d.environments.staging.azure.privateEndpoint.virtualNetworkId += "-staging"; // only the group is shared
+    d.environments.staging.azure.privateEndpoint.subnetId = `${d.environments.staging.azure.privateEndpoint.virtualNetworkId}/subnets/pe`;
+    d.environments.staging.azure.resourceGroupName = "RG-Secrets-Dev"; // Azure compares group names without case
+  });
+  expectIssue(issues, "environments.staging.azure.resourceGroupName", /resource group of environment dev .*creates and owns its resource group/);
+  expect(issues.map((i) => i.path)).not.toContain("environments.staging.azure.privateEndpoint.virtualNetworkId");
+});
+
+test("the same resource group name in another subscription is fine", () => {
+  expect(issuesOf((d) => (d.environments.staging.azure.resourceGroupName = d.environments.dev.azure.resourceGroupName))).toEqual([]);
+});
+
+test("two environments on one virtual network: Azure links a network to only one privatelink.vaultcore.azure.net zone", () => {
+  const issues = issuesOf((d) => {
+    d.environments.staging.azure.subscriptionId = d.environments.dev.azure.subscriptionId;
+    d.environments.staging.azure.privateEndpoint = structuredClone(d.environments.dev.azure.privateEndpoint);
+  });
+  expectIssue(issues, "environments.staging.azure.privateEndpoint.virtualNetworkId", /virtual network of environment dev.*only one zone of a name/);
+});
+
+test("without Vault, two Kubernetes workloads whose Azure managed identity names meet", () => {
+  const issues = issuesOf((d) => {
+    for (const env of Object.values<any>(d.environments)) {
+      delete env.vault;
+      delete env.aws;
+    }
+    d.applications["myapp-api"] = { secrets: { key: { type: "token" } }, workloads: { x: { kubernetes: { namespace: "a", serviceAccount: "b" }, reads: ["key"] } } };
+    d.applications.myapp.workloads["api-x"] = { kubernetes: { namespace: "c", serviceAccount: "d" }, reads: ["jwt"] };
+  });
+  expectIssue(issues, "applications.myapp-api.workloads.x", /Azure managed identity name "<org>-<env>-myapp-api-x" is the same as that of applications.myapp.workloads.api-x; rename one/);
+});

@@ -75,6 +75,8 @@ describe.each(azureEnvs)("azure-%s", (env, spec) => {
       expect(provider.tenant_id).toBe(azure.tenantId);
       expect(provider.features[0].key_vault[0]).toMatchObject({ purge_soft_delete_on_destroy: false, purge_soft_deleted_secrets_on_destroy: false });
       expect(stack.terraform!.required_providers.azurerm.version).toBe("~> 4.55");
+      // Ephemeral variable and write-only value_wo: an older Terraform is told which version it needs.
+      expect(stack.terraform!.required_version).toBe(">= 1.11");
     });
   });
 

@@ -156,6 +156,17 @@ describe("the constructs check their props", () => {
     vault.addSecret("first", { name: "first" });
     expect(() => vault.addPrivateEndpoint({ subnetId: "/s", virtualNetworkIds: ["/v"] })).toThrow(/before the first secret/);
   });
+  test("a long virtual network name still gives DNS link names within Azure's 80 characters, distinct per network", () => {
+    const s = stack();
+    const vault = new KeyVault(s, "v", { ...vaultProps, name: "globex-staging-secrets" }); // 22 characters
+    const vnet = (suffix: string) => `/subscriptions/${sub}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet-${"x".repeat(55)}-${suffix}`;
+    vault.addPrivateEndpoint({ subnetId: `${vnet("a")}/subnets/pe`, virtualNetworkIds: [vnet("a"), vnet("b"), "/subscriptions/x/virtualNetworks/short"] });
+    const names = Object.values(resources(JSON.parse(Testing.synth(s)), "azurerm_private_dns_zone_virtual_network_link")).map((l) => l.name as string);
+    expect(names).toHaveLength(3);
+    for (const n of names) expect(n).toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]$/);
+    expect(new Set(names).size).toBe(3);
+    expect(names).toContain("globex-staging-secrets-short"); // short names are unchanged
+  });
   test("a workload identity needs an https issuer", () => {
     expect(
       () =>

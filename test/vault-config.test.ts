@@ -21,6 +21,12 @@ test("the base description is valid", () => {
   expect(() => parsePlatform(toYaml(baseDescription()))).not.toThrow();
 });
 
+test("syslog facilities are accepted in any case, as Vault accepts them", () => {
+  const d = baseDescription();
+  d.environments.dev.vault.audit = [{ type: "file", path: "/vault/logs/audit.log" }, { type: "syslog", facility: "local0" }];
+  expect(() => parsePlatform(toYaml(d))).not.toThrow();
+});
+
 test.each<[string, (d: any) => void, string, RegExp]>([
   ["missing address", (d) => delete vault(d).address, "environments.dev.vault.address", /is required/],
   ["an http:// address", (d) => (vault(d).address = "http://vault.dev.example.com:8200"), "environments.dev.vault.address", /https:\/\//],
@@ -116,6 +122,30 @@ test.each<[string, (d: any) => void, string, RegExp]>([
     },
     "applications.myapp-api.workloads.x",
     /Vault policy and role name "<env>-myapp-api-x" is the same as that of applications.myapp.workloads.api-x/,
+  ],
+  [
+    "a database host the connection URL cannot hold",
+    (d) => (vault(d).database = { host: "pg_primary.internal", dbname: "app", username: "vault" }),
+    "environments.dev.vault.database.host",
+    /must be a host name or IPv4 address/,
+  ],
+  [
+    "a syslog facility Vault does not know",
+    (d) => (vault(d).audit = [{ type: "file", path: "/vault/logs/audit.log" }, { type: "syslog", facility: "SECURITY" }]),
+    "environments.dev.vault.audit[1].facility",
+    /must be a syslog facility Vault accepts: .*AUTH.*LOCAL7/,
+  ],
+  [
+    "an AppRole path that is not a mount path",
+    (d) => (vault(d).approlePath = "AppRole/"),
+    "environments.dev.vault.approlePath",
+    /must be an auth mount path such as approle/,
+  ],
+  [
+    "a database mount path that is not a mount path",
+    (d) => (vault(d).database = { mount: "DB", host: "pg", dbname: "app", username: "vault" }),
+    "environments.dev.vault.database.mount",
+    /must be a mount path such as database/,
   ],
   [
     "a wildcard service account",

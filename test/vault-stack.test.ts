@@ -180,6 +180,12 @@ describe("the second description's Vault stacks", () => {
     expect(uses).toHaveLength(1);
   });
 
+  test("a stack with the write-only password says it needs Terraform 1.11; one without keeps no such constraint", () => {
+    expect(qa().terraform!.required_version).toBe(">= 1.11");
+    expect(live().terraform!.required_version).toBe(">= 1.11");
+    expect(example["vault-dev"].terraform!.required_version).toBeUndefined();
+  });
+
   test("a database role per application with a dynamic secret: VALID UNTIL, the app's group role, bounded TTLs", () => {
     const roles = Object.fromEntries(Object.values(resources(qa(), "vault_database_secret_backend_role")).map((r) => [r.name, r]));
     expect(Object.keys(roles).sort()).toEqual(["qa-billing-core", "qa-orders"]);

@@ -33,7 +33,7 @@ export class PrivateDnsZone extends Construct {
     this.links = props.virtualNetworkIds.map(
       (vnetId, i) =>
         new PrivateDnsZoneVirtualNetworkLink(this, `link-${i}`, {
-          name: `${prefix}-${vnetName(vnetId) ?? i}`,
+          name: linkName(`${prefix}-${vnetName(vnetId) ?? i}`, i),
           resourceGroupName: props.resourceGroupName,
           privateDnsZoneName: this.zone.name,
           virtualNetworkId: vnetId,
@@ -47,6 +47,14 @@ export class PrivateDnsZone extends Construct {
   get zoneId(): string {
     return this.zone.id;
   }
+}
+
+/** Link names: at most 80 characters, ending with a letter, digit or underscore. A longer one is cut and keeps its index. */
+const LINK_NAME_MAX = 80;
+function linkName(name: string, index: number): string {
+  if (name.length <= LINK_NAME_MAX) return name;
+  const suffix = `-${index}`;
+  return `${name.slice(0, LINK_NAME_MAX - suffix.length).replace(/[^A-Za-z0-9_]+$/, "")}${suffix}`;
 }
 
 function vnetName(id: string): string | undefined {
