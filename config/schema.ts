@@ -2,6 +2,9 @@
 // project: DESIGN.md section 2 fixes the names; fields may be added, never renamed.
 import { z } from "zod";
 
+/** The in-cluster API server audience of EKS and most distributions (kubeadm: ...svc.cluster.local). */
+export const KUBERNETES_API_AUDIENCE = "https://kubernetes.default.svc";
+
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const nameMessage = "use lowercase letters, digits and single dashes, starting with a letter (e.g. my-app)";
 const name = (max: number) =>
@@ -245,7 +248,11 @@ const vaultEnvironment = z.strictObject({
       host: httpsUrl("Kubernetes API server"),
       caCert: z.string().includes("BEGIN CERTIFICATE", { message: "must be a PEM certificate" }).optional(),
       authPath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as kubernetes").default("kubernetes"),
-      audience: z.string().min(1).default("vault"),
+      /**
+       * The audience Vault requires in a login token. With the client's own token as reviewer, the same
+       * token authenticates Vault's TokenReview call, so it must be an audience the API server accepts.
+       */
+      audience: z.string().min(1).default(KUBERNETES_API_AUDIENCE),
       tokenTtlSeconds: z.number().int().min(60).max(86_400).default(3600),
       tokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(14_400),
     })

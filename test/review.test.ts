@@ -48,7 +48,7 @@ describe("access matrix of the example (dev)", () => {
   it("says how each principal authenticates, per backend", () => {
     const auth = (backend: string, secret = "dev/myapp/jwt") => dev.access.find((r) => r.workload === "k8s myapp/myapp-api" && r.backend === backend && r.secret === secret)!.authentication;
     expect(auth("aws")).toBe("IRSA: EKS token for system:serviceaccount:myapp:myapp-api (aud sts.amazonaws.com) assumes role acme-dev-myapp-api");
-    expect(auth("vault")).toBe("Vault Kubernetes auth: role dev-myapp-api at auth/kubernetes (aud vault, token ttl 3600s), policy dev-myapp-api");
+    expect(auth("vault")).toBe("Vault Kubernetes auth: role dev-myapp-api at auth/kubernetes (aud https://kubernetes.default.svc, token ttl 3600s), policy dev-myapp-api");
     expect(auth("azure")).toBe(
       "AKS workload identity: system:serviceaccount:myapp:myapp-api (aud api://AzureADTokenExchange) federated to managed identity acme-dev-myapp-api",
     );

@@ -72,7 +72,7 @@ describe("KubernetesAuth", () => {
     expect(config.token_reviewer_jwt).toBeUndefined();
     expect(config.disable_local_ca_jwt).toBe(true);
     expect(only(json, "vault_kubernetes_auth_backend_role")).toMatchObject({
-      audience: "vault",
+      audience: "https://kubernetes.default.svc",
       token_ttl: 3600,
       token_max_ttl: 14400,
       bound_service_account_names: ["sa"],

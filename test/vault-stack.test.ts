@@ -55,7 +55,8 @@ describe("the example's Vault stacks", () => {
       role_name: `${env}-myapp-api`,
       bound_service_account_names: ["myapp-api"],
       bound_service_account_namespaces: ["myapp"],
-      audience: "vault",
+      // The login token also authenticates TokenReview, so the audience is the API server's.
+      audience: "https://kubernetes.default.svc",
       token_ttl: 3600,
       token_max_ttl: 14400,
     });

@@ -15,8 +15,10 @@ export interface KubernetesAuthRoleOptions {
   /** The policy the login token gets. */
   readonly policy: IVaultPolicy;
   /**
-   * The audience the service account token must carry (the projected token's `audience`).
-   * @default "vault"
+   * The audience the service account token must carry. When Vault reviews a login with the client's own
+   * token (no token_reviewer_jwt), that token also authenticates the TokenReview call, so the audience must
+   * be one the Kubernetes API server accepts; a projected token holds only one audience.
+   * @default "https://kubernetes.default.svc" - the API audience of EKS and most clusters
    */
   readonly audience?: string;
   /**
@@ -63,7 +65,7 @@ export class KubernetesAuthRole extends Construct {
     const ttl = props.tokenTtlSeconds ?? 3600;
     const maxTtl = props.tokenMaxTtlSeconds ?? 14_400;
     checkTokenTtls(`Kubernetes role ${props.roleName}`, ttl, maxTtl);
-    const audience = props.audience ?? "vault";
+    const audience = props.audience ?? "https://kubernetes.default.svc";
     if (audience.trim() === "") throw new Error(`Kubernetes role ${props.roleName}: audience must not be empty`);
     this.roleName = props.roleName;
     this.resource = new KubernetesAuthBackendRole(this, "role", {
