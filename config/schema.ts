@@ -294,6 +294,11 @@ const azureEnvironment = z.strictObject({
   }),
   aksOidcIssuerUrl: httpsUrl("AKS OIDC issuer"),
   logAnalyticsWorkspaceId: z.string().regex(WORKSPACE_ID, "must be a Log Analytics workspace resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>"),
+  /**
+   * The object id of the principal that deploys (a pipeline identity): it gets Key Vault Secrets Officer.
+   * @default - whoever runs Terraform
+   */
+  deployerObjectId: uuid("deployer object id").optional(),
   /** A CanNotDelete lock on the vault. @default - on in production environments, off elsewhere */
   managementLock: z.boolean().optional(),
   softDeleteRetentionDays: z.number().int().min(7).max(90).default(90),

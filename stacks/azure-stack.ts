@@ -90,7 +90,7 @@ export class AzureSecretsStack extends TerraformStack {
 
     // Terraform itself writes secret metadata through the data plane, so the deployer needs a data-plane role,
     // granted before any secret is created (and given time to propagate).
-    const deployer = new DeployingPrincipal(this, "deployer");
+    const deployer = new DeployingPrincipal(this, "deployer", { objectId: azure.deployerObjectId });
     const officer = vault.grantSecretsOfficer(deployer, "Terraform deployer: create and update the platform's secrets");
     vault.addDataPlaneDependency(officer.assignment);
     if (azure.rbacPropagationSeconds > 0) {

@@ -30,6 +30,7 @@ ${azureBlock("prod", "      managementLock: false\n      rbacPropagationSeconds:
   qa:
 ${azureBlock("qa", `      managementLock: true
       keyVaultName: globex-qa-secrets
+      deployerObjectId: 77777777-6666-5555-4444-333333333333
       softDeleteRetentionDays: 30
       backend: { type: azurerm, resourceGroupName: rg-state, storageAccountName: globexstate, containerName: tfstate }`)}
 applications:
@@ -68,6 +69,14 @@ const readScopesOf = (stack: StackJson, identity: string) =>
     .sort();
 
 describe("settings that override the defaults", () => {
+  test("deployerObjectId pins the Secrets Officer to the pipeline's identity instead of whoever runs Terraform", () => {
+    const officer = (stack: StackJson) =>
+      Object.values(resources(stack, "azurerm_role_assignment")).filter((r) => r.role_definition_name === "Key Vault Secrets Officer");
+    expect(officer(qa).map((r) => r.principal_id)).toEqual(["77777777-6666-5555-4444-333333333333"]);
+    expect(qa.data?.azurerm_client_config).toBeUndefined();
+    expect(officer(prod).map((r) => r.principal_id)).toEqual([expect.stringMatching(/^\$\{data\.azurerm_client_config\.[^.]+\.object_id\}$/)]);
+  });
+
   test("managementLock: false removes the production lock", () => {
     expect(resources(prod, "azurerm_management_lock")).toEqual({});
   });

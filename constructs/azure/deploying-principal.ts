@@ -3,16 +3,27 @@ import { Construct } from "constructs";
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import type { IAzurePrincipal } from "./principal";
 
-/** Reads the deploying principal's object id from the provider's credentials; no network access needed. */
+export interface DeployingPrincipalProps {
+  /**
+   * The object id of the one principal that deploys (a pipeline's identity). Pinned, its role stays put
+   * whoever runs a plan; otherwise the role follows whoever runs Terraform, and moves when they change.
+   * @default - the object id of the credentials Terraform runs with (azurerm_client_config)
+   */
+  readonly objectId?: string;
+}
+
 export class DeployingPrincipal extends Construct implements IAzurePrincipal {
-  readonly clientConfig: DataAzurermClientConfig;
+  /** Present when the object id is read from the provider's credentials (no network access needed). */
+  readonly clientConfig?: DataAzurermClientConfig;
+  readonly principalId: string;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: DeployingPrincipalProps = {}) {
     super(scope, id);
-    this.clientConfig = new DataAzurermClientConfig(this, "current", {});
-  }
-
-  get principalId(): string {
-    return this.clientConfig.objectId;
+    if (props.objectId) {
+      this.principalId = props.objectId;
+    } else {
+      this.clientConfig = new DataAzurermClientConfig(this, "current", {});
+      this.principalId = this.clientConfig.objectId;
+    }
   }
 }
