@@ -135,8 +135,9 @@ export class VaultSecretsStack extends TerraformStack {
       comment: `Workload ${w.app}/${w.name} in environment ${env}: reads ${w.reads.map((s) => s.name).join(", ")}.\nGenerated from the platform description; change the description, not this policy.`,
     });
     for (const s of w.reads) {
-      this.kv.grantRead(policy, s.path);
+      // A dynamic secret is read from the database engine only: nothing is stored at its KV path.
       if (isDynamic(s)) dbRoles.get(s.app)!.grantCredentials(policy);
+      else this.kv.grantRead(policy, s.path);
     }
     return policy;
   }

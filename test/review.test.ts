@@ -238,17 +238,14 @@ describe("a Vault-only description with AppRole and dynamic credentials (test/va
   const { stacks, json } = synthYaml(SECOND_DESCRIPTION);
   const qa = reviewOf("qa", stacks, json, false);
 
-  it("lists AppRole and Kubernetes logins with KV and dynamic-credential paths", () => {
+  it("lists AppRole and Kubernetes logins with KV paths, and only the creds/ path for dynamic secrets", () => {
     expect(qa.access.map(row)).toEqual([
       ["approle qa-orders-batch", "pg/creds/qa-orders (dynamic credentials)", "vault", "read (creds: read)"],
-      ["approle qa-orders-batch", "qa/orders/db", "vault", "read (data: read; metadata: read)"],
       ["approle qa-orders-batch", "qa/orders/stripe", "vault", "read (data: read; metadata: read)"],
       ["approle qa-reports-exporter", "qa/reports/warehouse", "vault", "read (data: read; metadata: read)"],
       ["k8s billing/billing-worker", "pg/creds/qa-billing-core (dynamic credentials)", "vault", "read (creds: read)"],
-      ["k8s billing/billing-worker", "qa/billing-core/ledger_db", "vault", "read (data: read; metadata: read)"],
       ["k8s billing/billing-worker", "qa/billing-core/token", "vault", "read (data: read; metadata: read)"],
       ["k8s orders/orders-api", "pg/creds/qa-orders (dynamic credentials)", "vault", "read (creds: read)"],
-      ["k8s orders/orders-api", "qa/orders/db", "vault", "read (data: read; metadata: read)"],
       ["k8s orders/orders-api", "qa/orders/signing", "vault", "read (data: read; metadata: read)"],
     ]);
     expect(qa.access[0].authentication).toBe(

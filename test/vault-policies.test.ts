@@ -41,13 +41,13 @@ const EXAMPLE_EXPECTED: PolicyTable = Object.fromEntries(
 );
 
 const SECOND_EXPECTED: PolicyTable = {
-  "qa-orders-api": { ...kv("apps", "qa/orders/db"), "pg/creds/qa-orders": read, ...kv("apps", "qa/orders/signing") },
-  "qa-orders-batch": { ...kv("apps", "qa/orders/db"), "pg/creds/qa-orders": read, ...kv("apps", "qa/orders/stripe") },
-  "qa-billing-core-worker": { ...kv("apps", "qa/billing-core/ledger_db"), "pg/creds/qa-billing-core": read, ...kv("apps", "qa/billing-core/token") },
+  "qa-orders-api": { "pg/creds/qa-orders": read, ...kv("apps", "qa/orders/signing") },
+  "qa-orders-batch": { "pg/creds/qa-orders": read, ...kv("apps", "qa/orders/stripe") },
+  "qa-billing-core-worker": { "pg/creds/qa-billing-core": read, ...kv("apps", "qa/billing-core/token") },
   "qa-reports-exporter": { ...kv("apps", "qa/reports/warehouse") },
-  "live-orders-api": { ...kv("secret", "live/orders/db"), "database/creds/live-orders": read, ...kv("secret", "live/orders/signing") },
-  "live-orders-batch": { ...kv("secret", "live/orders/db"), "database/creds/live-orders": read, ...kv("secret", "live/orders/stripe") },
-  "live-billing-core-worker": { ...kv("secret", "live/billing-core/ledger_db"), "database/creds/live-billing-core": read, ...kv("secret", "live/billing-core/token") },
+  "live-orders-api": { "database/creds/live-orders": read, ...kv("secret", "live/orders/signing") },
+  "live-orders-batch": { "database/creds/live-orders": read, ...kv("secret", "live/orders/stripe") },
+  "live-billing-core-worker": { "database/creds/live-billing-core": read, ...kv("secret", "live/billing-core/token") },
   "live-reports-exporter": { ...kv("secret", "live/reports/warehouse") },
 };
 
