@@ -240,7 +240,10 @@ const vaultAudit = z.discriminatedUnion("type", [
 
 const vaultEnvironment = z.strictObject({
   address: httpsUrl("Vault server"),
-  namespace: z.string().optional(),
+  namespace: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "must be a Vault Enterprise namespace path such as team-a or team-a/dev, without leading or trailing slash")
+    .optional(),
   kvMount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as secret").default("secret"),
   kvMaxVersions: z.number().int().min(1).max(100).default(10),
   kubernetes: z

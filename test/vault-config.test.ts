@@ -31,6 +31,7 @@ test.each<[string, (d: any) => void, string, RegExp]>([
   ["missing address", (d) => delete vault(d).address, "environments.dev.vault.address", /is required/],
   ["an http:// address", (d) => (vault(d).address = "http://vault.dev.example.com:8200"), "environments.dev.vault.address", /https:\/\//],
   ["a token in the description", (d) => (vault(d).token = "hvs.x"), "environments.dev.vault.token", /unknown field/],
+  ["a namespace with a leading slash", (d) => (vault(d).namespace = "/team-a"), "environments.dev.vault.namespace", /namespace path such as team-a/],
   [
     "a workload without a binding",
     (d) => delete api(d).kubernetes,
