@@ -488,7 +488,7 @@ export function useFakeEndpoint(url: string): () => void {
   const keys = {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
     AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: "AKIAFAKEFAKEFAKEFAKE",
+    AWS_ACCESS_KEY_ID: "test-access-key-id",
     AWS_SECRET_ACCESS_KEY: "fake-secret-access-key-for-tests-only",
     AWS_EC2_METADATA_DISABLED: "true",
   } as const;
