@@ -230,6 +230,14 @@ function crossCheck(raw: unknown): ConfigIssue[] {
         }
       });
       new Set(reads).size !== reads.length && add(`${at}.reads`, "lists a secret twice");
+      // Azure user-assigned identity names: 3 to 128 characters.
+      for (const [env, e] of w.kubernetes === undefined ? [] : envs) {
+        if (!isMap(e.azure) || !org) continue;
+        const identity = `${org}-${env}-${app}-${workload}`;
+        if (identity.length > 128) {
+          add(at, `its Azure managed identity name "${identity}" in environment ${env} is ${identity.length} characters; Azure allows 128: shorten the organization, application or workload name`);
+        }
+      }
       // Only Kubernetes workloads in environments with EKS get an IAM role (IRSA).
       for (const [env, e] of w.kubernetes === undefined ? [] : envs) {
         if (!isMap(e.aws) || !isMap(e.aws.eks) || !org) continue;
@@ -268,9 +276,6 @@ function crossCheck(raw: unknown): ConfigIssue[] {
     if (isMap(e.aws) && isMap(e.aws.eks) && typeof e.aws.eks.oidcProviderArn === "string" && typeof e.aws.accountId === "string") {
       const acct = e.aws.eks.oidcProviderArn.split(":")[4];
       if (acct && acct !== e.aws.accountId) add(`${at}.aws.eks.oidcProviderArn`, `belongs to account ${acct}, not to this environment's account ${e.aws.accountId}`);
-    }
-    if (isMap(e.aws) && isMap(e.aws.network) && e.aws.network.secretsManagerEndpoint !== false && e.aws.network.vpcId === undefined) {
-      add(`${at}.aws.network.vpcId`, "is required for the Secrets Manager interface endpoint that rotation functions in the VPC use; give the VPC of the subnets, or set secretsManagerEndpoint: false if the subnets reach Secrets Manager otherwise");
     }
     if (isMap(e.vault)) {
       if (hasDynamic && e.vault.database === undefined) {

@@ -324,9 +324,9 @@ const environment = z
   .refine((e) => e.aws || e.vault || e.azure, "an environment needs at least one of aws, vault, azure");
 
 export const platformSchema = z.strictObject({
-  organization: name(12),
+  organization: name(32),
   environments: z
-    .record(name(16), environment)
+    .record(name(24), environment)
     .refine((e) => Object.keys(e).length > 0, "at least one environment is needed"),
   applications: z
     .record(name(40), application)

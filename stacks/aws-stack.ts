@@ -1,7 +1,7 @@
 // The aws-<env> stack: the environment key, one secret per path, IRSA roles for workloads, and
 // rotation for the secrets that rotate.
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { Annotations, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
 import * as path from "node:path";
@@ -161,15 +161,21 @@ export class AwsSecretsStack extends TerraformStack {
       });
     }
     if (aws.network && aws.network.secretsManagerEndpoint && this.rotationFunctions.size > 0) {
-      if (!aws.network.vpcId) throw new Error(`${this.node.id}: network.vpcId is needed for the Secrets Manager endpoint`);
-      new SecretsManagerEndpoint(this, "secretsmanager-endpoint", {
-        // Security group names may not begin with "sg-", which an organization could.
-        name: `secretsmanager-endpoint-${org}-${env}`,
-        region: aws.region,
-        vpcId: aws.network.vpcId,
-        subnetIds: aws.network.subnetIds,
-        clientSecurityGroupIds: aws.network.securityGroupIds,
-      });
+      if (aws.network.vpcId) {
+        new SecretsManagerEndpoint(this, "secretsmanager-endpoint", {
+          // Security group names may not begin with "sg-", which an organization could.
+          name: `secretsmanager-endpoint-${org}-${env}`,
+          region: aws.region,
+          vpcId: aws.network.vpcId,
+          subnetIds: aws.network.subnetIds,
+          clientSecurityGroupIds: aws.network.securityGroupIds,
+        });
+      } else {
+        // The endpoint needs the VPC's id, which offline synth cannot look up from the subnets.
+        Annotations.of(this).addWarning(
+          `environment ${env}: no Secrets Manager endpoint, since aws.network has no vpcId; rotation functions in the VPC then need a NAT or an existing endpoint. Add vpcId to create one, or set secretsManagerEndpoint: false to silence this.`,
+        );
+      }
     }
   }
 

@@ -1,4 +1,5 @@
 // The AWS stacks of the example: each property that matters is asserted by name, beside a snapshot.
+import { AnnotationMetadataEntryType } from "cdktf";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -327,6 +328,17 @@ describe("descriptions other than the example", () => {
     for (const s of Object.values(resources(stack, "aws_secretsmanager_secret"))) expect(s.recovery_window_in_days).toBe(14);
     expect(onlyResource(stack, "aws_cloudwatch_log_group").retention_in_days).toBe(731);
     expect(stack.terraform!.backend.s3).toEqual({ bucket: "acme-tfstate", key: "secrets-platform/aws-dev.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true });
+  });
+
+  it("places functions in a network without a VPC id, and warns that no endpoint is created", () => {
+    const d = minimalDescription();
+    d.environments.dev.aws.network = { subnetIds: ["subnet-0abc"], securityGroupIds: ["sg-0abc"] };
+    const { stacks, json } = synthYaml(toYaml(d), { backends: ["aws"] });
+    const stack = json["aws-dev"];
+    expect(onlyResource(stack, "aws_lambda_function").vpc_config).toEqual({ subnet_ids: ["subnet-0abc"], security_group_ids: ["sg-0abc"] });
+    expect(resources(stack, "aws_vpc_endpoint")).toEqual({});
+    const warnings = stacks["aws-dev"].node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
+    expect(warnings).toEqual([expect.stringContaining("no Secrets Manager endpoint, since aws.network has no vpcId")]);
   });
 
   it("creates no IRSA role where the environment has no EKS cluster", () => {

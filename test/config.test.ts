@@ -55,7 +55,7 @@ const BAD_INPUTS: Array<[string, (d: any) => void, string, RegExp]> = [
   ["IAM role name too long", (d) => { app(d).workloads["a-very-long-workload-name-for-this-test"] = app(d).workloads.api; d.applications["an-application-with-a-long-name-too"] = app(d); }, "applications.an-application-with-a-long-name-too.workloads.a-very-long-workload-name-for-this-test", /IAM role name "acme-dev-an-application.*" in environment dev is 84 characters; IAM allows 64/],
   ["service account with capitals", (d) => (app(d).workloads.api.kubernetes.serviceAccount = "MyApp"), "applications.myapp.workloads.api.kubernetes.serviceAccount", /Kubernetes service account name/],
   ["recovery window out of range", (d) => (dev(d).aws.recoveryWindowDays = 3), "environments.dev.aws.recoveryWindowDays", /7 to 30 days/],
-  ["network without a VPC for the endpoint", (d) => (dev(d).aws.network = { subnetIds: ["subnet-0abc"], securityGroupIds: ["sg-0abc"] }), "environments.dev.aws.network.vpcId", /Secrets Manager interface endpoint/],
+  ["network without a subnet", (d) => (dev(d).aws.network = { subnetIds: [], securityGroupIds: ["sg-0abc"] }), "environments.dev.aws.network.subnetIds", /at least one subnet/],
   ["subnet id malformed", (d) => (dev(d).aws.network = { subnetIds: ["subnet_1"], securityGroupIds: ["sg-0abc"], vpcId: "vpc-0abc" }), "environments.dev.aws.network.subnetIds[0]", /subnet id such as subnet-0abc/],
   ["region outside the aws partition", (d) => (dev(d).aws.region = "cn-north-1"), "environments.dev.aws.region", /outside the aws partition/],
   ["schedule of 1000 days", (d) => (app(d).secrets.jwt.rotation = { scheduleExpression: "rate(1000 days)" }), "applications.myapp.secrets.jwt.rotation.scheduleExpression", /use rate\(1 days\) to rate\(365 days\)/],
