@@ -2,8 +2,8 @@
 // A bad description or a guardrail finding stops the run with a message and exit code 1, and
 // cdktf.out/ keeps what it had: stacks are synthesized into a staging folder that replaces the
 // previous output only when every stack succeeded.
-import { App } from "cdktf";
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { AnnotationMetadataEntryType, App } from "cdktf";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { configPath, loadPlatform, PlatformConfigError } from "./config/load";
 import type { Platform } from "./config/schema";
@@ -35,6 +35,7 @@ function synthesize(platform: Platform, outdir: string): StackRef[] {
       if (err instanceof Error && !process.env.SECRETS_PLATFORM_DEBUG) throw new Stop(err.message);
       throw err;
     }
+    printWarnings(staging);
     mkdirSync(outdir, { recursive: true });
     for (const entry of readdirSync(staging)) {
       rmSync(path.join(outdir, entry), { recursive: true, force: true });
@@ -43,6 +44,16 @@ function synthesize(platform: Platform, outdir: string): StackRef[] {
     return stacks;
   } finally {
     rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** cdktf prints annotations only under its CLI; npm run synth shows the warnings too. */
+function printWarnings(dir: string): void {
+  const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8"));
+  for (const stack of Object.values<{ annotations?: { level: string; constructPath: string; message: string }[] }>(manifest.stacks)) {
+    for (const a of stack.annotations ?? []) {
+      if (a.level === AnnotationMetadataEntryType.WARN) process.stderr.write(`WARN [${a.constructPath}]: ${a.message}\n`);
+    }
   }
 }
 
