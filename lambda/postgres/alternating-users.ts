@@ -13,7 +13,7 @@ import { RotationError } from "../shared/errors";
 import { Logger } from "../shared/log";
 import { Rotator } from "../shared/protocol";
 import { getOtherSecret } from "../shared/secrets";
-import { closeQuietly, connect, describeConnectError, loginOf, setPassword, tryLogin } from "./db";
+import { closeQuietly, connect, describeConnectError, loginOf, logsIn, setPassword, tryLogin } from "./db";
 import { createPending, currentValue, finishPostgres, pendingValue } from "./single-user";
 import { PostgresValue, parsePostgresValue, sameServer } from "./value";
 
@@ -171,9 +171,8 @@ export const alternatingUsersRotator: Rotator = {
       );
     }
     const log = ctx.log.child({ username: pending.username, host: pending.host, port: pending.port, database: pending.dbname });
-    const asPending = await tryLogin(loginOf(pending));
-    if (asPending) {
-      await closeQuietly(asPending);
+    // Already set by an earlier attempt of this step: nothing to change.
+    if (await logsIn(pending)) {
       log.info("set.already-done");
       return;
     }

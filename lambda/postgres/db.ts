@@ -85,6 +85,13 @@ export async function closeQuietly(client: Client | undefined): Promise<void> {
   }
 }
 
+/** Whether the value's user already logs in with the value's password (a step that ran before). */
+export async function logsIn(value: PostgresValue): Promise<boolean> {
+  const client = await tryLogin(loginOf(value));
+  await closeQuietly(client);
+  return client !== undefined;
+}
+
 /**
  * PostgreSQL's SCRAM-SHA-256 verifier for a password (RFC 5802/7677, as PostgreSQL stores it).
  * Valid for passwords that SASLprep leaves unchanged, i.e. printable ASCII (what

@@ -4,7 +4,7 @@
 import { RotationError } from "../shared/errors";
 import { Rotator, StepContext } from "../shared/protocol";
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, getSecretVersion, moveCurrentTo, putPendingValue, randomPassword } from "../shared/secrets";
-import { closeQuietly, loginOf, setPassword, tryLogin } from "./db";
+import { closeQuietly, loginOf, logsIn, setPassword, tryLogin } from "./db";
 import {
   PASSWORD_LENGTH,
   PostgresValue,
@@ -73,9 +73,7 @@ export const singleUserRotator: Rotator = {
     }
     const log = ctx.log.child({ username: pending.username, host: pending.host, port: pending.port, database: pending.dbname });
     // Already set by an earlier attempt of this step: nothing to change.
-    const asPending = await tryLogin(loginOf(pending));
-    if (asPending) {
-      await closeQuietly(asPending);
+    if (await logsIn(pending)) {
       log.info("set.already-done");
       return;
     }
