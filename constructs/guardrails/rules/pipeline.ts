@@ -13,7 +13,19 @@ const VAULT_PLANNER_NAME = /_ci_planner$/;
 
 const hasWildcard = (v: string) => /[*?]/.test(v);
 
+/** A CI trust: a role marked as a pipeline role, or one federated with GitHub's issuer (IRSA trusts are SP-AWS-002's). */
+function isCiRole(r: SynthesizedResource, stack: SynthesizedStack): boolean {
+  if ((r.attributes.tags ?? {})[AWS_PIPELINE_ROLE_TAG] !== undefined) return true;
+  const text = String(r.attributes.assume_role_policy ?? "");
+  if (text.includes(":oidc-provider/token.actions.githubusercontent.com")) return true;
+  return references(text).some((ref) => {
+    const provider = stack.referenced(`\${${ref.address}.${ref.attribute}}`);
+    return provider?.type === "aws_iam_openid_connect_provider" && String(provider.attributes.url).includes("token.actions.githubusercontent.com");
+  });
+}
+
 function awsTrustProblems(r: SynthesizedResource, stack: SynthesizedStack): Violation[] {
+  if (!isCiRole(r, stack)) return [];
   const read = readIamPolicy(r.attributes.assume_role_policy, stack);
   if ("error" in read) return []; // SP-AWS-002 reports a trust it cannot read
   const out: Violation[] = [];
