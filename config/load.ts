@@ -359,10 +359,17 @@ function checkSharedAzureResources(envs: [string, Loose][], add: Add): void {
  */
 function checkPipelines(envs: [string, Loose][], add: Add): void {
   const subjects = new Map<string, string>();
+  const providers = new Map<string, string>();
   for (const [env, e] of envs) {
     const p = e.pipeline;
     if (!isMap(p)) continue;
     const at = `environments.${env}.pipeline`;
+    // IAM keeps one OIDC provider per issuer and account: only one bootstrap stack per account may create it.
+    if (isMap(e.aws) && typeof e.aws.accountId === "string" && p.awsOidcProviderArn === undefined) {
+      const twin = providers.get(e.aws.accountId);
+      if (twin) add(`${at}.awsOidcProviderArn`, `is required: bootstrap-${twin} creates account ${e.aws.accountId}'s GitHub OIDC provider, which IAM holds once per account; set it to arn:aws:iam::${e.aws.accountId}:oidc-provider/token.actions.githubusercontent.com`);
+      else providers.set(e.aws.accountId, env);
+    }
     const gh = isMap(p.github) ? p.github : {};
     if (typeof gh.repository === "string" && typeof gh.environment === "string") {
       const key = `${gh.repository.toLowerCase()}:${gh.environment.toLowerCase()}`;

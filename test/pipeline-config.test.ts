@@ -43,6 +43,7 @@ it("refuses two description environments behind one GitHub environment (compared
   const out = problems((d) => {
     d.environments.prod = structuredClone(d.environments.dev);
     d.environments.prod.pipeline.github.environment = "DEV";
+    d.environments.prod.pipeline.awsOidcProviderArn = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com";
   });
   expect(out).toEqual([expect.stringMatching(/^environments\.prod\.pipeline\.github\.environment: is also the GitHub environment of environment dev/)]);
 });
@@ -61,4 +62,20 @@ it("refuses createStateStorage without a backend to create, or with a bucket out
     d.environments.dev.aws.backend = { type: "s3", bucket: "acme-state", region: "eu-west-1" };
   });
   expect(out).toEqual([expect.stringMatching(/^environments\.dev\.aws\.backend\.region: is eu-west-1, but the bootstrap creates the bucket in aws\.region/)]);
+});
+
+it("lets only one environment per AWS account create the GitHub OIDC provider; the others name it", () => {
+  const twoInOneAccount = (d: any) => {
+    d.environments.staging = structuredClone(d.environments.dev);
+    d.environments.staging.pipeline.github.environment = "staging";
+  };
+  expect(problems(twoInOneAccount)).toEqual([
+    "environments.staging.pipeline.awsOidcProviderArn: is required: bootstrap-dev creates account 111111111111's GitHub OIDC provider, which IAM holds once per account; set it to arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com",
+  ]);
+  expect(
+    problems((d) => {
+      twoInOneAccount(d);
+      d.environments.staging.pipeline.awsOidcProviderArn = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com";
+    }),
+  ).toEqual([]);
 });
