@@ -25,6 +25,8 @@ export const ACTIONS = {
 
 /** The Terraform the stacks need (write-only arguments, ephemeral variables). */
 const TERRAFORM_VERSION = "1.11.4";
+/** The AWS provider that @cdktf/provider-aws 20.1.0 is generated from. */
+const AWS_PROVIDER_VERSION = "5.100.0";
 const DEPLOY_PERMISSIONS = { "id-token": "write", contents: "read" };
 
 type Step = Record<string, unknown>;
@@ -111,7 +113,21 @@ export function pipelineWorkflow(platform: Platform, repository?: string): strin
       name: "npm test",
       "runs-on": "ubuntu-latest",
       permissions: { contents: "read" },
-      steps: [...setupSteps(), { run: "npm test" }],
+      steps: [
+        ...setupSteps(),
+        {
+          // The offline plan tests read the AWS provider from a filesystem mirror (scripts/terraform-offline.ts).
+          name: "Mirror the AWS provider for the offline plan tests",
+          run: [
+            "set -euo pipefail",
+            'mkdir -p "$RUNNER_TEMP/tf-mirror-src"',
+            `printf 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = "${AWS_PROVIDER_VERSION}" }\n  }\n}\n' > "$RUNNER_TEMP/tf-mirror-src/main.tf"`,
+            'terraform -chdir="$RUNNER_TEMP/tf-mirror-src" providers mirror "$RUNNER_TEMP/tf-mirror"',
+            'echo "TF_PROVIDER_MIRROR=$RUNNER_TEMP/tf-mirror" >> "$GITHUB_ENV"',
+          ].join("\n"),
+        },
+        { run: "npm test" },
+      ],
     },
   };
   for (const env of envs) {
