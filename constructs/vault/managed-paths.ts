@@ -35,10 +35,14 @@ export const VAULT_RESOURCE_PATHS: Readonly<Record<string, PathsOf>> = {
   vault_database_secret_backend_role: (a) => [{ path: `${a("backend")}/roles/${a("name")}`, capabilities: CRUD }],
 };
 
-/** Listing endpoints the provider reads to refresh some types (the list of audit devices, of auth methods). */
+/**
+ * Listing endpoints the provider may read to refresh some types (the mount table, the auth methods, the audit
+ * devices): they name mounts and devices, never a secret.
+ */
 const LISTINGS: Readonly<Record<string, PolicyRule>> = {
   vault_audit: { path: "sys/audit", capabilities: ["read", "sudo"] },
   vault_auth_backend: { path: "sys/auth", capabilities: ["read"] },
+  vault_mount: { path: "sys/mounts", capabilities: ["read"] },
 };
 
 /**
