@@ -34,7 +34,7 @@ it("passes terraform validate", () => {
 it("plans offline to create the provider, the roles with their path and trust, and the closed state bucket", () => {
   plan = ws.plan();
   const after = (type: string) => (plan.resource_changes ?? []).filter((r) => r.type === type).map((r) => r.change.after ?? {});
-  const expected = Object.entries<Record<string, object>>(awsOnly.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)).sort();
+  const expected = Object.entries(awsOnly.resource as Record<string, Record<string, object>>).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)).sort();
   expect((plan.resource_changes ?? []).map((r) => r.address).sort()).toEqual(expected);
   for (const r of plan.resource_changes ?? []) expect(r.change.actions).toEqual(["create"]);
   expect(after("aws_iam_openid_connect_provider")).toEqual([expect.objectContaining({ url: "https://token.actions.githubusercontent.com", client_id_list: ["sts.amazonaws.com"] })]);
