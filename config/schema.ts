@@ -313,6 +313,31 @@ const azureEnvironment = z.strictObject({
   backend: backend.optional(),
 });
 
+/**
+ * Deploying from CI (issue 15): the GitHub repository and GitHub environment whose workflow jobs may assume this
+ * environment's deployer identities, through GitHub's OIDC tokens. Names are matched exactly: no wildcard.
+ */
+const pipeline = z.strictObject({
+  github: z.strictObject({
+    // GitHub: owner 1-39 letters, digits, dashes; repository name letters, digits, ".", "_", "-".
+    repository: z
+      .string()
+      .regex(/^[A-Za-z0-9](-?[A-Za-z0-9])*\/[A-Za-z0-9._-]{1,100}$/, "must be owner/name, e.g. acme/secrets-platform (no wildcard)")
+      .refine((r) => r.split("/")[0].length <= 39 && !/\/\.\.?$/.test(r), "must be owner/name, e.g. acme/secrets-platform (no wildcard)"),
+    /** The GitHub environment the deploy job runs in; it becomes the token's subject repo:<owner>/<name>:environment:<this>. */
+    environment: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,255}$/, "must be a GitHub environment name (letters, digits, '.', '_', '-'; no wildcard, colon or space)"),
+  }),
+  /** An existing IAM OIDC provider for https://token.actions.githubusercontent.com. @default - bootstrap creates one */
+  awsOidcProviderArn: z
+    .string()
+    .regex(/^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, "must be the ARN of the account's GitHub OIDC provider, arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com")
+    .optional(),
+  /** Create the S3 bucket and the azurerm container that this environment's backend blocks name. @default false */
+  createStateStorage: z.boolean().default(false),
+});
+
 const environment = z
   .strictObject({
     /** Production gets the stricter defaults (recovery window, log retention, locks, rotation required). */
@@ -320,6 +345,7 @@ const environment = z
     aws: awsEnvironment.optional(),
     vault: vaultEnvironment.optional(),
     azure: azureEnvironment.optional(),
+    pipeline: pipeline.optional(),
   })
   .refine((e) => e.aws || e.vault || e.azure, "an environment needs at least one of aws, vault, azure");
 
@@ -339,6 +365,7 @@ export type Environment = Platform["environments"][string];
 export type AwsEnvironment = NonNullable<Environment["aws"]>;
 export type VaultEnvironment = NonNullable<Environment["vault"]>;
 export type AzureEnvironment = NonNullable<Environment["azure"]>;
+export type PipelineSpec = NonNullable<Environment["pipeline"]>;
 export type Application = Platform["applications"][string];
 export type SecretSpec = Application["secrets"][string];
 export type WorkloadSpec = NonNullable<Application["workloads"]>[string];

@@ -1,5 +1,5 @@
 // Builds every stack of the description: one per backend per environment, named <backend>-<env>.
-import { TerraformStack } from "cdktf";
+import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { Platform } from "../config/schema";
 import { environmentModel } from "../config/model";
@@ -7,8 +7,10 @@ import { AwsSecretsStack } from "./aws-stack";
 import { VaultSecretsStack } from "./vault-stack";
 import { AzureSecretsStack } from "./azure-stack";
 import { applyGuardrails } from "../constructs/guardrails";
+import { BootstrapStack, DeployedStacks } from "./bootstrap-stack";
 
-export type BackendKind = "aws" | "vault" | "azure";
+/** A backend stack, or the bootstrap-<env> stack of an environment with a pipeline block (CI identities, state). */
+export type BackendKind = "aws" | "vault" | "azure" | "bootstrap";
 
 export interface StackRef {
   readonly name: string;
@@ -23,6 +25,7 @@ export function stackNames(platform: Platform): StackRef[] {
     for (const backend of ["aws", "vault", "azure"] as const) {
       if (spec[backend]) refs.push({ name: `${backend}-${env}`, backend, environment: env });
     }
+    if (spec.pipeline) refs.push({ name: `bootstrap-${env}`, backend: "bootstrap", environment: env });
   }
   return refs;
 }
@@ -40,6 +43,7 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
       (!options.environments || options.environments.includes(r.environment)) &&
       (!options.backends || options.backends.includes(r.backend)),
   );
+  const built = new Map<string, TerraformStack>();
   for (const ref of refs) {
     const model = environmentModel(platform, ref.environment);
     let stack: TerraformStack;
@@ -53,9 +57,30 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
       case "azure":
         stack = new AzureSecretsStack(scope, ref.name, model);
         break;
+      case "bootstrap":
+        // Its deployer's rights come from the environment's stacks (built just before, or apart when filtered out).
+        stack = new BootstrapStack(scope, ref.name, model, deployedStacks(platform, ref.environment, built));
+        break;
     }
+    built.set(ref.name, stack);
     // Every stack is checked when it synthesizes; a finding stops synth (constructs/guardrails, docs/guardrails.md).
     applyGuardrails(stack, { production: model.production });
   }
   return refs;
+}
+
+/** The backend stacks of an environment, from this build or, when the build left them out, built in a detached app. */
+function deployedStacks(platform: Platform, env: string, built: ReadonlyMap<string, TerraformStack>): DeployedStacks {
+  const model = environmentModel(platform, env);
+  let detached: App | undefined;
+  const get = <T extends TerraformStack>(backend: "aws" | "vault" | "azure", make: (scope: Construct) => T): TerraformStack | undefined => {
+    if (!model.spec[backend]) return undefined;
+    const name = `${backend}-${env}`;
+    return built.get(name) ?? make((detached ??= new App({ skipValidation: true })));
+  };
+  return {
+    aws: get("aws", (s) => new AwsSecretsStack(s, `aws-${env}`, model)),
+    vault: get("vault", (s) => new VaultSecretsStack(s, `vault-${env}`, model)),
+    azure: get("azure", (s) => new AzureSecretsStack(s, `azure-${env}`, model)),
+  };
 }

@@ -21,7 +21,10 @@ beforeAll(() => {
 it("synthesizes every stack of the app into the output folder", () => {
   const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
   expect(Object.keys(manifest.stacks).sort()).toEqual(
-    ["aws-dev", "aws-prod", "aws-staging", "azure-dev", "azure-prod", "azure-staging", "vault-dev", "vault-prod", "vault-staging"],
+    [
+      "aws-dev", "aws-prod", "aws-staging", "azure-dev", "azure-prod", "azure-staging",
+      "bootstrap-dev", "bootstrap-prod", "bootstrap-staging", "vault-dev", "vault-prod", "vault-staging",
+    ],
   );
 });
 

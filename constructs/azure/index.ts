@@ -10,3 +10,5 @@ export * from "./management-lock";
 export * from "./workload-identity";
 export * from "./deploying-principal";
 export * from "./rbac-propagation-wait";
+export * from "./pipeline-identity";
+export * from "./state-container";

@@ -4,7 +4,8 @@ import type { RulePack } from "./rule";
 import { AWS_RULES } from "./rules/aws";
 import { AZURE_RULES } from "./rules/azure";
 import { VAULT_RULES } from "./rules/vault";
+import { PIPELINE_RULES } from "./rules/pipeline";
 
-export { AWS_RULES, AZURE_RULES, VAULT_RULES };
+export { AWS_RULES, AZURE_RULES, PIPELINE_RULES, VAULT_RULES };
 
-export const DEFAULT_PACKS: readonly RulePack[] = [AWS_RULES, VAULT_RULES, AZURE_RULES];
+export const DEFAULT_PACKS: readonly RulePack[] = [AWS_RULES, VAULT_RULES, AZURE_RULES, PIPELINE_RULES];

@@ -11,7 +11,7 @@ import { buildPlatform } from "../../stacks/platform";
 import { offlineWorkspace, stackAssets, terraformAvailable, TerraformPlan } from "../terraform-offline";
 import { backendOf, buildReview } from "./build";
 import { renderMarkdown } from "./markdown";
-import type { Review, ReviewedStack } from "./model";
+import type { Backend, Review, ReviewedStack } from "./model";
 
 /** A mistake in how the review was asked for (unknown environment, missing Terraform). */
 export class ReviewUsageError extends Error {}
@@ -65,7 +65,8 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
   const stacks: ReviewedStack[] = [];
   const plans: Record<string, TerraformPlan> = {};
   const guardrails: GuardrailReport[] = [];
-  for (const ref of refs.filter((r) => r.environment === env)) {
+  // bootstrap-<env> is applied once by a person, outside the pull request's review (docs/pipeline.md).
+  for (const ref of refs.filter((r): r is typeof r & { backend: Backend } => r.environment === env && r.backend !== "bootstrap")) {
     const entry = manifest.stacks[ref.name];
     const json = JSON.parse(readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8"));
     stacks.push({ name: ref.name, backend: backendOf(json) ?? ref.backend, json });

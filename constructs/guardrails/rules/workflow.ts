@@ -1,0 +1,38 @@
+// Guardrails for CI workflow files (GitHub Actions). They are not Terraform, so they are checked by the test suite and
+// by the workflow generator rather than by the synth-time Aspect; the rule has an id, a reason and a fix all the same.
+
+/** A parsed workflow (YAML loaded as plain data). */
+export type Workflow = { readonly permissions?: unknown; readonly jobs?: Readonly<Record<string, { readonly permissions?: unknown }>> };
+
+export interface WorkflowRule {
+  readonly id: string;
+  readonly name: string;
+  readonly reason: string;
+  readonly fix: string;
+  check(workflow: Workflow): string[];
+}
+
+export const workflowWriteAll: WorkflowRule = {
+  id: "SP-CI-003",
+  name: "Workflow job with permissions write-all",
+  reason: "write-all (or no permissions block, where the repository's default may be write-all) hands every step a token that can push code, change releases and approve its own changes.",
+  fix: "Give every job an explicit permissions block with what it needs, for a deploy job { id-token: write, contents: read } and nothing more.",
+  check(workflow) {
+    const out: string[] = [];
+    if (workflow.permissions === "write-all") out.push("the workflow sets permissions: write-all for every job");
+    for (const [name, job] of Object.entries(workflow.jobs ?? {})) {
+      if (job?.permissions === "write-all") out.push(`job ${name} has permissions: write-all`);
+      else if (job?.permissions === undefined && workflow.permissions === undefined) {
+        out.push(`job ${name} has no permissions block, so the repository's default token permissions apply`);
+      }
+    }
+    return out;
+  },
+};
+
+export const WORKFLOW_RULES: readonly WorkflowRule[] = [workflowWriteAll];
+
+/** Every finding of the workflow rules, as "SP-CI-003: ..." lines. */
+export function checkWorkflow(workflow: Workflow): string[] {
+  return WORKFLOW_RULES.flatMap((rule) => rule.check(workflow).map((m) => `${rule.id}: ${m}`));
+}

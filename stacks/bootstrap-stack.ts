@@ -1,0 +1,347 @@
+// The bootstrap-<env> stack: what lets CI deploy the environment without a stored credential. A person applies it
+// once with their own credentials (it creates the identities CI would otherwise need to create itself):
+//   - AWS: GitHub's OIDC provider, a deployer role trusted only for the repository's jobs in the environment's GitHub
+//     environment, a read-only planner role trusted for its pull requests, and the state bucket when asked for;
+//   - Azure: a deployer and a planner managed identity with federated credentials for the same subjects, roles on the
+//     environment's resource group, and the state container when asked for;
+//   - Vault: a JWT auth method for GitHub's issuer with a deployer and a planner role.
+// The deployer's rights are derived from the resources of the environment's own stacks, passed in as built.
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
+import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
+import { TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import type { EnvironmentModel } from "../config/model";
+import {
+  AWS_STS_AUDIENCE,
+  azureClientIdVariable,
+  deploySubject,
+  GITHUB_OIDC_HOST,
+  GITHUB_OIDC_ISSUER,
+  PIPELINE_IAM_PATH,
+  pipelineRoleName,
+  pullRequestSubject,
+  stateKey,
+  VAULT_GITHUB_AUTH_PATH,
+  vaultPipelineName,
+} from "../config/pipeline";
+import type { AwsEnvironment, AzureEnvironment, PipelineSpec, StateBackend, VaultEnvironment } from "../config/schema";
+import { AccountRegion, viaService } from "../constructs/aws/arns";
+import { DeployerScope, deployerStatements, plannerStatements } from "../constructs/aws/deployer-permissions";
+import { PipelineRole } from "../constructs/aws/pipeline-role";
+import { StateBucket } from "../constructs/aws/state-bucket";
+import { PipelineIdentity } from "../constructs/azure/pipeline-identity";
+import { StateContainer } from "../constructs/azure/state-container";
+import { suppress } from "../constructs/guardrails/suppressions";
+import { synthesizedStack } from "../constructs/guardrails/synthesized";
+import { CiJwtAuth } from "../constructs/vault/github-jwt-auth";
+import { managedVaultPaths } from "../constructs/vault/managed-paths";
+import type { PolicyRule } from "../constructs/vault/policy-document";
+import { MANAGED_BY } from "./backend";
+
+/** The environment's stacks that the pipeline deploys, as built; bootstrap derives the deployer's rights from them. */
+export interface DeployedStacks {
+  readonly aws?: TerraformStack;
+  readonly vault?: TerraformStack;
+  readonly azure?: TerraformStack;
+}
+
+/** Built-in Azure roles by id (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
+const KEY_VAULT_SECRETS_USER_ID = "4633458b-17de-408a-b874-0445c86b69e6";
+const KEY_VAULT_SECRETS_OFFICER_ID = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
+
+export class BootstrapStack extends TerraformStack {
+  readonly deployerRole?: PipelineRole;
+  readonly plannerRole?: PipelineRole;
+  readonly azureDeployer?: PipelineIdentity;
+  readonly azurePlanner?: PipelineIdentity;
+  readonly vaultAuth?: CiJwtAuth;
+
+  constructor(scope: Construct, id: string, readonly environment: EnvironmentModel, stacks: DeployedStacks) {
+    super(scope, id);
+    const pipeline = environment.spec.pipeline;
+    if (!pipeline) throw new Error(`${id}: environment ${environment.name} has no pipeline block`);
+    const { repository, environment: githubEnvironment } = pipeline.github;
+    const subjects = { deployer: deploySubject(repository, githubEnvironment), planner: pullRequestSubject(repository) };
+    const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });
+    out("deployer_subject", subjects.deployer, "The OIDC subject of the deploy jobs (GitHub environment)");
+    out("planner_subject", subjects.planner, "The OIDC subject of the pull request jobs");
+
+    const backends = (["aws", "vault", "azure"] as const)
+      .map((kind) => ({ stack: `${kind}-${environment.name}`, backend: environment.spec[kind]?.backend }))
+      .filter((b): b is { stack: string; backend: StateBackend } => b.backend !== undefined);
+
+    if (environment.spec.aws) {
+      const roles = this.buildAws(environment, environment.spec.aws, pipeline, subjects, stacks.aws, backends);
+      this.deployerRole = roles.deployer;
+      this.plannerRole = roles.planner;
+      out("aws_deployer_role_arn", roles.deployer.arn, "role-to-assume of the deploy jobs");
+      out("aws_planner_role_arn", roles.planner.arn, "role-to-assume of the pull request jobs");
+    }
+    if (environment.spec.azure) {
+      const ids = this.buildAzure(environment, environment.spec.azure, pipeline, subjects, backends);
+      this.azureDeployer = ids.deployer;
+      this.azurePlanner = ids.planner;
+      out(azureClientIdVariable(environment.name, "deployer"), ids.deployer.clientId, "Set as the GitHub repository variable of this name");
+      out(azureClientIdVariable(environment.name, "planner"), ids.planner.clientId, "Set as the GitHub repository variable of this name");
+    }
+    if (environment.spec.vault) {
+      this.vaultAuth = this.buildVault(environment, environment.spec.vault, pipeline, subjects, stacks.vault);
+      out("vault_auth_path", this.vaultAuth.path, "JWT auth mount the jobs log in at");
+    }
+  }
+
+  private buildAws(
+    environment: EnvironmentModel,
+    aws: AwsEnvironment,
+    pipeline: PipelineSpec,
+    subjects: { deployer: string; planner: string },
+    awsStack: TerraformStack | undefined,
+    backends: { stack: string; backend: StateBackend }[],
+  ): { deployer: PipelineRole; planner: PipelineRole } {
+    const { organization: org, name: env } = environment;
+    const account: AccountRegion = { accountId: aws.accountId, region: aws.region };
+    new AwsProvider(this, "aws", {
+      region: aws.region,
+      allowedAccountIds: [aws.accountId],
+      defaultTags: [{ tags: { organization: org, environment: env, "managed-by": MANAGED_BY } }],
+    });
+    // One provider per account and issuer: reuse the account's when the description names it.
+    const providerArn =
+      pipeline.awsOidcProviderArn ??
+      new IamOpenidConnectProvider(this, "github-oidc-provider", {
+        url: GITHUB_OIDC_ISSUER,
+        // The audience configure-aws-credentials requests. No thumbprint: IAM verifies GitHub's certificate against
+        // its own trusted CAs (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html).
+        clientIdList: [AWS_STS_AUDIENCE],
+      }).arn;
+    const role = (kind: "deployer" | "planner") =>
+      new PipelineRole(this, `aws-${kind}`, {
+        roleName: pipelineRoleName(org, env, kind),
+        path: PIPELINE_IAM_PATH,
+        oidcProviderArn: providerArn,
+        issuerHost: GITHUB_OIDC_HOST,
+        subject: subjects[kind],
+        audience: AWS_STS_AUDIENCE,
+        kind,
+        account,
+        description:
+          kind === "deployer"
+            ? `CI deployer of aws-${env}: ${subjects.deployer}`
+            : `CI planner of aws-${env} (read-only, no secret values): ${subjects.planner}`,
+      });
+    const deployer = role("deployer");
+    const planner = role("planner");
+
+    // The deployer's rights follow the resource types of aws-<env>; without that stack it manages state only.
+    const types = awsStack ? synthesizedStack(awsStack).resources.map((r) => r.type) : [];
+    const scope: DeployerScope = {
+      account,
+      namePrefix: `${org}-${env}-`,
+      secretPrefix: `${env}/`,
+      keyAlias: `${org}-${env}-secrets`,
+      tag: { key: "environment", value: env },
+    };
+    deployerStatements(types, scope).forEach((s) => deployer.addToPolicy(s));
+    plannerStatements(types, scope).forEach((s) => planner.addToPolicy(s));
+    const why =
+      "The CI deployer creates what aws-<env> declares: its names share the environment's prefix (role/<org>-<env>-*, secret:<env>/*), " +
+      "and ids AWS assigns at creation (KMS keys, security groups) are narrowed by the environment tag instead";
+    suppress(deployer, "SP-AWS-001", why);
+    suppress(planner, "SP-AWS-001", "The planner reads the same prefixes and tagged resources the deployer manages, with Get/List/Describe only, and is denied secret values");
+
+    // State: the S3 backends of the environment's stacks, created here when asked for.
+    const s3 = backends.filter((b): b is { stack: string; backend: Extract<StateBackend, { type: "s3" }> } => b.backend.type === "s3");
+    const buckets = new Map<string, string | undefined>();
+    for (const b of s3) {
+      if (pipeline.createStateStorage && !buckets.has(b.backend.bucket)) {
+        const created = new StateBucket(this, `state-${b.backend.bucket}`, {
+          account,
+          bucketName: b.backend.bucket,
+          keyAlias: `${org}-${env}-state-${b.backend.bucket}`.slice(0, 250),
+        });
+        buckets.set(b.backend.bucket, created.keyArn);
+      } else if (!buckets.has(b.backend.bucket)) {
+        buckets.set(b.backend.bucket, b.backend.kmsKeyId?.startsWith("arn:") ? b.backend.kmsKeyId : undefined);
+      }
+    }
+    for (const [bucket, keyArn] of buckets) {
+      const objects = s3
+        .filter((b) => b.backend.bucket === bucket)
+        .flatMap((b) => {
+          const key = `arn:aws:s3:::${bucket}/${stateKey(b.stack, b.backend.key)}`;
+          return [key, `${key}.tflock`];
+        });
+      const stateObjects = objects.filter((o) => !o.endsWith(".tflock"));
+      deployer.addToPolicy({ sid: "ListStateBucket", actions: ["s3:ListBucket"], resources: [`arn:aws:s3:::${bucket}`] });
+      deployer.addToPolicy({ sid: "ReadWriteStateAndLock", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: objects });
+      planner.addToPolicy({ sid: "ListStateBucket", actions: ["s3:ListBucket"], resources: [`arn:aws:s3:::${bucket}`] });
+      // No lock for the planner: it plans with -lock=false and never writes.
+      planner.addToPolicy({ sid: "ReadState", actions: ["s3:GetObject"], resources: stateObjects });
+      if (keyArn) {
+        const viaS3 = { StringEquals: { "kms:ViaService": viaService(account, "s3") } };
+        deployer.addToPolicy({ sid: "EncryptStateThroughS3", actions: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], resources: [keyArn], conditions: viaS3 });
+        planner.addToPolicy({ sid: "DecryptStateThroughS3", actions: ["kms:Decrypt"], resources: [keyArn], conditions: viaS3 });
+      }
+    }
+    return { deployer, planner };
+  }
+
+  private buildAzure(
+    environment: EnvironmentModel,
+    azure: AzureEnvironment,
+    pipeline: PipelineSpec,
+    subjects: { deployer: string; planner: string },
+    backends: { stack: string; backend: StateBackend }[],
+  ): { deployer: PipelineIdentity; planner: PipelineIdentity } {
+    const { organization: org, name: env } = environment;
+    new AzurermProvider(this, "azurerm", { subscriptionId: azure.subscriptionId, tenantId: azure.tenantId, features: [{}] });
+    const tags = { organization: org, environment: env, "managed-by": MANAGED_BY };
+    // The identities live outside the environment's resource group, so that the deployer's Contributor role there
+    // cannot change its own federated credentials.
+    const group = new ResourceGroup(this, "ci-identities", { name: `${azure.resourceGroupName}-ci`.slice(0, 90), location: azure.location, tags });
+    const identity = (kind: "deployer" | "planner") =>
+      new PipelineIdentity(this, `azure-${kind}`, {
+        name: pipelineRoleName(org, env, kind),
+        location: azure.location,
+        resourceGroupName: group.name,
+        issuer: GITHUB_OIDC_ISSUER,
+        subject: subjects[kind],
+        kind,
+        tags,
+      });
+    const deployer = identity("deployer");
+    const planner = identity("planner");
+
+    const sub = `/subscriptions/${azure.subscriptionId}`;
+    const environmentGroup = `${sub}/resourceGroups/${azure.resourceGroupName}`;
+    const assign = (id: string, who: PipelineIdentity, role: string, scope: string, description: string, extra: { condition?: string; roleDefinitionId?: string } = {}) =>
+      new RoleAssignment(this, id, {
+        scope,
+        principalId: who.principalId,
+        principalType: who.principalType,
+        ...(extra.roleDefinitionId ? { roleDefinitionId: extra.roleDefinitionId } : { roleDefinitionName: role }),
+        description,
+        ...(extra.condition ? { condition: extra.condition, conditionVersion: "2.0" } : {}),
+      });
+
+    // The azure-<env> stack creates the vault, its private endpoint and DNS zone, diagnostics and workload identities
+    // in the resource group: Contributor there. It also grants Key Vault data roles: role assignments, limited by an
+    // ABAC condition to the two Key Vault secret roles (https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples).
+    assign("deployer-contributor", deployer, "Contributor", environmentGroup, `CI deployer of azure-${env}`);
+    const onlySecretRoles = (verb: "write" | "delete", side: "Request" | "Resource") =>
+      `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/${verb}'})) OR (@${side}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${KEY_VAULT_SECRETS_USER_ID}, ${KEY_VAULT_SECRETS_OFFICER_ID}}))`;
+    assign("deployer-rbac", deployer, "Role Based Access Control Administrator", environmentGroup, `CI deployer of azure-${env}: Key Vault secret roles only`, {
+      condition: `${onlySecretRoles("write", "Request")} AND ${onlySecretRoles("delete", "Resource")}`,
+    });
+    // Contributor excludes Microsoft.Authorization writes, so the production delete lock needs its own role; the
+    // private endpoint and DNS link join networks, and diagnostics write to a workspace, in other resource groups.
+    const locks = new RoleDefinition(this, "ci-locks-role", {
+      name: `${org}-${env}-ci-deployer-locks`,
+      scope: environmentGroup,
+      description: `Lets the CI deployer of azure-${env} manage its delete locks`,
+      permissions: [{ actions: ["Microsoft.Authorization/locks/read", "Microsoft.Authorization/locks/write", "Microsoft.Authorization/locks/delete"] }],
+      assignableScopes: [environmentGroup],
+    });
+    assign("deployer-locks", deployer, "", environmentGroup, `CI deployer of azure-${env}: delete locks`, { roleDefinitionId: locks.roleDefinitionResourceId });
+    const linked = [azure.privateEndpoint.subnetId, azure.privateEndpoint.virtualNetworkId, azure.logAnalyticsWorkspaceId];
+    const links = new RoleDefinition(this, "ci-links-role", {
+      name: `${org}-${env}-ci-deployer-links`,
+      scope: sub,
+      description: `Lets the CI deployer of azure-${env} join its subnet and network and send diagnostics to its workspace`,
+      permissions: [
+        {
+          actions: [
+            "Microsoft.Network/virtualNetworks/read",
+            "Microsoft.Network/virtualNetworks/subnets/read",
+            "Microsoft.Network/virtualNetworks/subnets/join/action",
+            "Microsoft.Network/virtualNetworks/join/action",
+            "Microsoft.OperationalInsights/workspaces/read",
+            "Microsoft.OperationalInsights/workspaces/sharedKeys/action",
+          ],
+        },
+      ],
+      assignableScopes: linked,
+    });
+    linked.forEach((scope, i) =>
+      assign(`deployer-links-${["subnet", "network", "workspace"][i]}`, deployer, "", scope, `CI deployer of azure-${env}: ${["private endpoint subnet", "DNS zone link", "diagnostics"][i]}`, {
+        roleDefinitionId: links.roleDefinitionResourceId,
+      }),
+    );
+    // Reader has no Key Vault data actions: the planner sees the vault, never a secret.
+    assign("planner-reader", planner, "Reader", environmentGroup, `CI planner of azure-${env}: read-only`);
+
+    for (const b of backends) {
+      if (b.backend.type !== "azurerm") continue;
+      const at = `${b.stack}-state`;
+      const container = pipeline.createStateStorage
+        ? new StateContainer(this, at, {
+            subscriptionId: azure.subscriptionId,
+            resourceGroupName: b.backend.resourceGroupName,
+            storageAccountName: b.backend.storageAccountName,
+            containerName: b.backend.containerName,
+          }).scope
+        : `${sub}/resourceGroups/${b.backend.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${b.backend.storageAccountName}/blobServices/default/containers/${b.backend.containerName}`;
+      if (this.node.tryFindChild(`deployer-${at}`)) continue;
+      assign(`deployer-${at}`, deployer, "Storage Blob Data Contributor", container, `CI deployer: state of ${b.stack}`);
+      assign(`planner-${at}`, planner, "Storage Blob Data Reader", container, `CI planner: state of ${b.stack}`);
+    }
+    suppress(
+      this.node.findChild("deployer-contributor"),
+      "SP-AZR-004",
+      "The CI deployer deploys the whole environment, so it holds roles on the environment's resource group; it is no workload",
+    );
+    for (const id of ["deployer-rbac", "deployer-locks", "planner-reader"]) {
+      suppress(this.node.findChild(id), "SP-AZR-004", "A CI pipeline identity scoped to the environment's resource group, not a workload reading secrets");
+    }
+    for (const c of this.node.children.filter((c) => /^(deployer|planner)-(links-|.*-state$)/.test(c.node.id))) {
+      suppress(c, "SP-AZR-004", "A CI pipeline identity's access to a network, workspace or state container; it reads no secret");
+    }
+    return { deployer, planner };
+  }
+
+  private buildVault(
+    environment: EnvironmentModel,
+    vault: VaultEnvironment,
+    pipeline: PipelineSpec,
+    subjects: { deployer: string; planner: string },
+    vaultStack: TerraformStack | undefined,
+  ): CiJwtAuth {
+    const env = environment.name;
+    new VaultProvider(this, "vault", { address: vault.address, namespace: vault.namespace });
+    const auth = new CiJwtAuth(this, "vault-ci-auth", { path: VAULT_GITHUB_AUTH_PATH, issuer: GITHUB_OIDC_ISSUER });
+    const managed = vaultStack ? managedVaultPaths(synthesizedStack(vaultStack)) : [];
+    // A token minted for this Vault's address is useless at any other service, and the reverse.
+    const audience = vault.address;
+    const { repository, environment: githubEnvironment } = pipeline.github;
+    auth.addRole("deployer", {
+      roleName: vaultPipelineName(env, "deployer"),
+      subject: subjects.deployer,
+      claims: { repository, environment: githubEnvironment },
+      audience,
+      rules: managed,
+      comment: `CI deployer of vault-${env}: exactly the paths that stack manages.\nGenerated from the stack's resources; change the stack, not this policy.`,
+    });
+    const readOnly: PolicyRule[] = managed
+      .map((r) => ({ path: r.path, capabilities: r.capabilities.filter((c) => c === "read" || c === "list" || (c === "sudo" && r.capabilities.includes("read"))) }))
+      .filter((r) => r.capabilities.some((c) => c === "read" || c === "list"));
+    auth.addRole("planner", {
+      roleName: vaultPipelineName(env, "planner"),
+      subject: subjects.planner,
+      claims: { repository },
+      audience,
+      rules: readOnly,
+      comment: `CI planner of vault-${env}: reads the configuration that stack manages; no secret data.`,
+    });
+    // SP-VLT-006 looks at any production stack with a Vault provider.
+    if (environment.production) suppress(this, "SP-VLT-006", "bootstrap-<env> only adds CI login to Vault; the audit devices are vault-<env>'s, checked there");
+    for (const rule of ["SP-VLT-001", "SP-VLT-002"]) {
+      suppress(auth, rule, "The CI deployer and planner policies administer exactly the mounts, auth methods and policies vault-<env> manages; they are not workload policies");
+    }
+    return auth;
+  }
+}
