@@ -157,7 +157,8 @@ const application = z.strictObject({
   workloads: z.record(name(40), workload).optional(),
 });
 
-const ACCOUNT = /^\d{12}$/;
+/** An AWS account id: exactly 12 digits. */
+export const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 /** ARNs and service endpoints are built for the commercial partition (arn:aws, amazonaws.com). */
 const awsRegion = z
