@@ -5,20 +5,18 @@
 import { AnnotationMetadataEntryType, App } from "cdktf";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import { configPath, loadPlatform, PlatformConfigError } from "./config/load";
+import { loadDescription } from "./config/load";
 import type { Platform } from "./config/schema";
 import { buildPlatform, StackRef } from "./stacks/platform";
 
 /** A problem the user fixes from its message; the stack trace would only hide it. */
 class Stop extends Error {}
 
+/** The same first step as `npm run check`, so both print the same problems and exit with the same code. */
 function load(): Platform {
-  try {
-    return loadPlatform(configPath());
-  } catch (err) {
-    if (err instanceof PlatformConfigError) throw new Stop(err.message);
-    throw err;
-  }
+  const loaded = loadDescription();
+  if ("problem" in loaded) throw new Stop(loaded.problem);
+  return loaded.platform;
 }
 
 function synthesize(platform: Platform, outdir: string): StackRef[] {

@@ -1,6 +1,6 @@
 // Loads and validates the platform description. Every problem is collected, named by its field path,
 // and reported at once; nothing is built from a description that has any problem.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
@@ -14,7 +14,15 @@ import {
   workloadRoleName,
 } from "./naming";
 
-export const DEFAULT_CONFIG = path.join(__dirname, "platform.yaml");
+/** The project folder: the nearest one above this module holding package.json (this module also runs bundled into dist/). */
+function projectRoot(from: string = __dirname): string {
+  for (let dir = from; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+  }
+  return path.resolve(from, "..");
+}
+
+export const DEFAULT_CONFIG = path.join(projectRoot(), "config", "platform.yaml");
 
 export interface ConfigIssue {
   /** Dotted field path, e.g. applications.myapp.workloads.api.reads[2]. */
@@ -40,6 +48,20 @@ export class PlatformConfigError extends Error {
 /** The description file to use: PLATFORM_CONFIG when set, else config/platform.yaml. */
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.PLATFORM_CONFIG ? path.resolve(env.PLATFORM_CONFIG) : DEFAULT_CONFIG;
+}
+
+/**
+ * The first step of every command (synth, check, review): load the description that PLATFORM_CONFIG names, or the
+ * example. A problem with it comes back as the text the command prints on stderr before it exits with 1.
+ */
+export function loadDescription(env: NodeJS.ProcessEnv = process.env): { platform: Platform; file: string } | { problem: string } {
+  const file = configPath(env);
+  try {
+    return { platform: loadPlatform(file, env), file };
+  } catch (err) {
+    if (err instanceof PlatformConfigError) return { problem: err.message };
+    throw err;
+  }
 }
 
 export function loadPlatform(file: string = configPath(), env: NodeJS.ProcessEnv = process.env): Platform {
