@@ -14,6 +14,4 @@ export const PROJECT_INPUTS = [
 
 export default function globalSetup(): void {
   for (const name of PROJECT_INPUTS) delete process.env[name];
-  // Tests that run the cdktf CLI must not wait for HashiCorp's checkpoint service (no network on CI machines).
-  process.env.CHECKPOINT_DISABLE = "1";
 }
