@@ -51,7 +51,7 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * The first step of every command (synth, check, review): load the description that PLATFORM_CONFIG names, or the
+ * The first step of synth and check (review loads the same way): load the description that PLATFORM_CONFIG names, or the
  * example. A problem with it comes back as the text the command prints on stderr before it exits with 1.
  */
 export function loadDescription(env: NodeJS.ProcessEnv = process.env): { platform: Platform; file: string } | { problem: string } {
