@@ -6,6 +6,7 @@ export const PROJECT_INPUTS = [
   "CDKTF_OUTDIR",
   "SECRETS_PLATFORM_DEBUG",
   "LAMBDA_BUNDLE_DIR",
+  "SECRETS_PLATFORM_CDKTF_CLI",
   // Set by the cdktf CLI for the app it runs; a test run from inside one would otherwise inherit them.
   "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS",
   "CDKTF_CONTEXT_JSON",
