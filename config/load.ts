@@ -146,7 +146,7 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
     case "unrecognized_keys":
       return issue.keys.map((k) => ({
         path: at ? `${at}.${k}` : k,
-        message: "unknown field (check the spelling; see config/schema.ts for the fields allowed here)",
+        message: "unknown field (check the spelling; docs/description.md lists the fields allowed here)",
       }));
     case "invalid_type":
       if (issue.input === undefined) return [{ path: at, message: `is required (${issue.expected})` }];

@@ -189,6 +189,12 @@ describe("messages say what to change, once", () => {
     expect(() => loadPlatform(file, {})).toThrow(`${file}: 1 problem in the platform description\n  - the file does not exist`);
   });
 
+  it("a misspelt field points to the reference of the fields allowed", () => {
+    expect(problems((d) => (dev(d).aws.regoin = "us-east-1"))).toEqual([
+      { path: "environments.dev.aws.regoin", message: "unknown field (check the spelling; docs/description.md lists the fields allowed here)" },
+    ]);
+  });
+
   it("an 11-digit account id is blamed on accountId only, not on the OIDC provider of the right account", () => {
     expect(problems((d) => (dev(d).aws.accountId = "11111111111"))).toEqual([
       { path: "environments.dev.aws.accountId", message: 'must be a 12-digit AWS account id in quotes, e.g. "111111111111"' },
