@@ -7,6 +7,8 @@ module.exports = {
     "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
   },
   testTimeout: 60000,
+  // Clears the project's inputs (PLATFORM_CONFIG, ...) that the caller's shell may have exported.
+  globalSetup: "<rootDir>/test/global-setup.ts",
   // Stacks load large provider modules; two workers fit the 2-core machines.
   maxWorkers: 2,
 };

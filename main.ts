@@ -3,22 +3,20 @@
 // cdktf.out/ keeps what it had: stacks are synthesized into a staging folder that replaces the
 // previous output only when every stack succeeded.
 import { AnnotationMetadataEntryType, App } from "cdktf";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import { configPath, loadPlatform, PlatformConfigError } from "./config/load";
+import { loadDescription } from "./config/load";
 import type { Platform } from "./config/schema";
 import { buildPlatform, StackRef } from "./stacks/platform";
 
 /** A problem the user fixes from its message; the stack trace would only hide it. */
 class Stop extends Error {}
 
+/** The same first step as `npm run check`, so both print the same problems and exit with the same code. */
 function load(): Platform {
-  try {
-    return loadPlatform(configPath());
-  } catch (err) {
-    if (err instanceof PlatformConfigError) throw new Stop(err.message);
-    throw err;
-  }
+  const loaded = loadDescription();
+  if ("problem" in loaded) throw new Stop(loaded.problem);
+  return loaded.platform;
 }
 
 function synthesize(platform: Platform, outdir: string): StackRef[] {
@@ -36,15 +34,32 @@ function synthesize(platform: Platform, outdir: string): StackRef[] {
       throw err;
     }
     printWarnings(staging);
-    mkdirSync(outdir, { recursive: true });
-    for (const entry of readdirSync(staging)) {
-      rmSync(path.join(outdir, entry), { recursive: true, force: true });
-      renameSync(path.join(staging, entry), path.join(outdir, entry));
-    }
+    publish(staging, outdir);
     return stacks;
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * Moves the new output into place stack by stack, and removes the folders of stacks no longer in the description,
+ * except under the cdktf CLI (cdktf.json sets SECRETS_PLATFORM_CDKTF_CLI): the CLI lists cdktf.out/stacks before it
+ * runs the app and removes the vanished stacks' folders itself afterwards, failing with ENOENT on one already gone.
+ */
+function publish(staging: string, outdir: string): void {
+  const stacksDir = path.join(outdir, "stacks");
+  mkdirSync(stacksDir, { recursive: true });
+  const fresh = existsSync(path.join(staging, "stacks")) ? readdirSync(path.join(staging, "stacks")) : [];
+  if (!process.env.SECRETS_PLATFORM_CDKTF_CLI) {
+    for (const gone of readdirSync(stacksDir).filter((s) => !fresh.includes(s))) rmSync(path.join(stacksDir, gone), { recursive: true, force: true });
+  }
+  for (const stack of fresh) replace(path.join(staging, "stacks", stack), path.join(stacksDir, stack));
+  for (const entry of readdirSync(staging).filter((e) => e !== "stacks")) replace(path.join(staging, entry), path.join(outdir, entry));
+}
+
+function replace(from: string, to: string): void {
+  rmSync(to, { recursive: true, force: true });
+  renameSync(from, to);
 }
 
 /** cdktf prints annotations only under its CLI; npm run synth shows the warnings too. */

@@ -1,10 +1,10 @@
 // Loads and validates the platform description. Every problem is collected, named by its field path,
 // and reported at once; nothing is built from a description that has any problem.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
-import { Platform, platformSchema } from "./schema";
+import { ACCOUNT, Platform, platformSchema } from "./schema";
 import {
   IAM_ROLE_NAME_MAX,
   isProduction,
@@ -14,7 +14,15 @@ import {
   workloadRoleName,
 } from "./naming";
 
-export const DEFAULT_CONFIG = path.join(__dirname, "platform.yaml");
+/** The project folder: the nearest one above this module holding package.json (this module also runs bundled into dist/). */
+function projectRoot(from: string = __dirname): string {
+  for (let dir = from; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+  }
+  return path.resolve(from, "..");
+}
+
+export const DEFAULT_CONFIG = path.join(projectRoot(), "config", "platform.yaml");
 
 export interface ConfigIssue {
   /** Dotted field path, e.g. applications.myapp.workloads.api.reads[2]. */
@@ -29,7 +37,9 @@ export class PlatformConfigError extends Error {
   ) {
     super(
       `${source}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the platform description\n` +
-        issues.map((i) => `  - ${i.path || "(top level)"}: ${i.message}`).join("\n"),
+        // A problem of the whole file (unreadable, empty, bad YAML) has no field path; later lines of a message
+        // (the offending YAML line) are indented under their bullet.
+        issues.map((i) => `  - ${i.path ? `${i.path}: ` : ""}${i.message.replace(/\n/g, "\n    ")}`).join("\n"),
     );
     this.name = "PlatformConfigError";
   }
@@ -40,28 +50,82 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.PLATFORM_CONFIG ? path.resolve(env.PLATFORM_CONFIG) : DEFAULT_CONFIG;
 }
 
-export function loadPlatform(file: string = configPath()): Platform {
+/**
+ * The first step of synth and check (review loads the same way): load the description that PLATFORM_CONFIG names, or the
+ * example. A problem with it comes back as the text the command prints on stderr before it exits with 1.
+ */
+export function loadDescription(env: NodeJS.ProcessEnv = process.env): { platform: Platform; file: string } | { problem: string } {
+  const file = configPath(env);
+  try {
+    return { platform: loadPlatform(file, env), file };
+  } catch (err) {
+    if (err instanceof PlatformConfigError) return { problem: err.message };
+    throw err;
+  }
+}
+
+export function loadPlatform(file: string = configPath(), env: NodeJS.ProcessEnv = process.env): Platform {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new PlatformConfigError(file, [{ path: "", message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? err})` }]);
+    const code = (err as NodeJS.ErrnoException).code;
+    const what = code === "ENOENT" ? "the file does not exist" : `cannot read the file (${code ?? err})`;
+    // Someone who exported PLATFORM_CONFIG for another description may have forgotten it.
+    const named = env.PLATFORM_CONFIG && path.resolve(env.PLATFORM_CONFIG) === file
+      ? `; PLATFORM_CONFIG=${env.PLATFORM_CONFIG} names it: correct the path, or unset PLATFORM_CONFIG to use ${EXAMPLE}`
+      : "";
+    throw new PlatformConfigError(file, [{ path: "", message: `${what}${named}` }]);
   }
   return parsePlatform(text, file);
 }
 
+/** The example every message points a user to. */
+const EXAMPLE = "config/platform.yaml";
+
 export function parsePlatform(text: string, source = "platform description"): Platform {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new PlatformConfigError(
-      source,
-      doc.errors.map((e) => ({ path: "", message: `YAML syntax: ${e.message.split("\n")[0]}` })),
-    );
-  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
+  if (doc.errors.length > 0) throw new PlatformConfigError(source, [yamlProblem(text, doc.errors, lines)]);
   return validatePlatform(doc.toJS(), source);
 }
 
+/** What to change, for the parser's messages that name a symptom rather than the slip. */
+const YAML_HINTS: Partial<Record<YAMLError["code"], string>> = {
+  BAD_INDENT: "check the indentation here and on the line before: the keys of one map start in the same column",
+  BLOCK_AS_IMPLICIT_KEY: "check the indentation here and on the next line: the keys of one map start in the same column",
+  MULTILINE_IMPLICIT_KEY: "check the indentation here and on the next line: the keys of one map start in the same column",
+  TAB_AS_INDENT: "indent with spaces",
+  DUPLICATE_KEY: "each key may appear once in a map: merge the two or rename one",
+};
+
+/**
+ * The first YAML error only: after one slip (an indentation, an unclosed bracket) the parser reports every
+ * following token as unexpected too, and those messages point away from the line to fix.
+ */
+function yamlProblem(text: string, errors: readonly YAMLError[], lines: LineCounter): ConfigIssue {
+  const first = errors.reduce((a, b) => (b.pos[0] < a.pos[0] ? b : a));
+  const { line, col: at } = lines.linePos(first.pos[0]);
+  const source = text.split(/\r?\n/)[line - 1] ?? "";
+  // Indentation errors start at column 1; point at the key whose indentation is wrong instead.
+  const indent = /^ */.exec(source)![0].length;
+  const col = at <= indent && indent < source.length ? indent + 1 : at;
+  const gutter = `${line} | `;
+  // BAD_INDENT also names an unclosed [ or {, whose message already says what is missing.
+  const hint = YAML_HINTS[first.code] && !/^Flow /.test(first.message) ? ` (${YAML_HINTS[first.code]})` : "";
+  return {
+    path: "",
+    message: `YAML syntax at line ${line}, column ${col}: ${first.message}${hint}\n${gutter}${source}\n${" ".repeat(gutter.length + col - 1)}^`,
+  };
+}
+
 export function validatePlatform(raw: unknown, source = "platform description"): Platform {
+  if (raw === null || raw === undefined) {
+    throw new PlatformConfigError(source, [{ path: "", message: `the description is empty: it needs organization, environments and applications; start from the example, ${EXAMPLE}` }]);
+  }
+  if (!isMap(raw)) {
+    throw new PlatformConfigError(source, [{ path: "", message: `the description must be a map of organization, environments and applications, not ${typeName(raw)}; see the example, ${EXAMPLE}` }]);
+  }
   const result = platformSchema.safeParse(raw, { reportInput: true });
   const issues = result.success ? [] : result.error.issues.flatMap(describeIssue);
   // Cross-references are checked on the raw input too, so one run reports every problem.
@@ -82,7 +146,7 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
     case "unrecognized_keys":
       return issue.keys.map((k) => ({
         path: at ? `${at}.${k}` : k,
-        message: "unknown field (check the spelling; see config/schema.ts for the fields allowed here)",
+        message: "unknown field (check the spelling; docs/description.md lists the fields allowed here)",
       }));
     case "invalid_type":
       if (issue.input === undefined) return [{ path: at, message: `is required (${issue.expected})` }];
@@ -255,6 +319,7 @@ function crossCheck(raw: unknown): ConfigIssue[] {
   }
 
   checkStateBackends(envs, add);
+  checkServiceAccounts(apps, add);
   checkSharedAzureResources(envs, add);
   checkPipelines(envs, add);
 
@@ -266,7 +331,7 @@ function crossCheck(raw: unknown): ConfigIssue[] {
       for (const [app, spec] of apps) {
         for (const [secret, s] of entries(spec.secrets)) {
           if (["postgres", "jwt", "token"].includes(s.type) && s.rotation === undefined) {
-            add(`applications.${app}.secrets.${secret}.rotation`, `is required: environment ${env} is production and has AWS, where ${s.type} secrets must rotate (add rotation: { ${s.type === "postgres" ? "strategy: single-user, " : ""}everyDays: 30 })`);
+            add(`applications.${app}.secrets.${secret}.rotation`, `is required: ${s.type} secrets must rotate in production environments on AWS, such as ${env} (add rotation: { ${s.type === "postgres" ? "strategy: single-user, " : ""}everyDays: 30 })`);
           }
         }
       }
@@ -274,7 +339,8 @@ function crossCheck(raw: unknown): ConfigIssue[] {
     if (production && isMap(e.vault) && Array.isArray(e.vault.audit) && e.vault.audit.length < 2) {
       add(`${at}.vault.audit`, `lists ${e.vault.audit.length} audit device; production needs at least two so Vault keeps serving when one blocks (guardrail SP-VLT-006); add a syslog or socket device, or remove audit to get the defaults`);
     }
-    if (isMap(e.aws) && isMap(e.aws.eks) && typeof e.aws.eks.oidcProviderArn === "string" && typeof e.aws.accountId === "string") {
+    // Only a well-formed account id can be compared: a mistyped one is reported on accountId itself, not here.
+    if (isMap(e.aws) && isMap(e.aws.eks) && typeof e.aws.eks.oidcProviderArn === "string" && typeof e.aws.accountId === "string" && ACCOUNT.test(e.aws.accountId)) {
       const acct = e.aws.eks.oidcProviderArn.split(":")[4];
       if (acct && acct !== e.aws.accountId) add(`${at}.aws.eks.oidcProviderArn`, `belongs to account ${acct}, not to this environment's account ${e.aws.accountId}`);
     }
@@ -301,6 +367,25 @@ function crossCheck(raw: unknown): ConfigIssue[] {
     if (isMap(e.azure)) checkAzureEnvironment(`${at}.azure`, e.azure, add);
   }
   return issues;
+}
+
+/**
+ * A Kubernetes service account carries one eks.amazonaws.com/role-arn annotation and one azure.workload.identity/client-id,
+ * so two workloads on one service account would get two identities of which the pod can assume only one.
+ */
+function checkServiceAccounts(apps: [string, Loose][], add: Add): void {
+  const seen = new Map<string, string>();
+  for (const [app, spec] of apps) {
+    for (const [workload, w] of entries(spec.workloads)) {
+      const k = w.kubernetes;
+      if (!isMap(k) || typeof k.namespace !== "string" || typeof k.serviceAccount !== "string") continue;
+      const account = `${k.namespace}/${k.serviceAccount}`;
+      const at = `applications.${app}.workloads.${workload}`;
+      const twin = seen.get(account);
+      if (twin) add(`${at}.kubernetes`, `names service account ${account}, as ${twin} does; a service account carries one identity (one IAM role, one Azure managed identity), so give each workload its own serviceAccount`);
+      else seen.set(account, at);
+    }
+  }
 }
 
 /** Two stacks writing one state file would each plan to destroy the other's resources. */

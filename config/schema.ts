@@ -59,14 +59,15 @@ export function scheduleExpressionProblem(expression: string): string | undefine
 
 /** Either a day cadence or a Secrets Manager schedule expression (rate() or cron()). */
 const cadence = {
-  everyDays: everyDays.optional(),
+  everyDays: everyDays.optional().describe("Rotate every this many days (1 to 365). Give this or scheduleExpression."),
   scheduleExpression: z
     .string()
     .superRefine((v, ctx) => {
       const problem = scheduleExpressionProblem(v);
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
-    .optional(),
+    .optional()
+    .describe("A schedule instead of everyDays: rate(N days), rate(N hours) from 4 hours, or a six-field cron(...) as Secrets Manager reads them."),
 };
 
 const rotationSimple = z.strictObject({ ...cadence });
@@ -74,63 +75,69 @@ const rotationSimple = z.strictObject({ ...cadence });
 const rotationPostgres = z.strictObject({
   strategy: z.enum(["single-user", "alternating-users"], {
     error: "must be single-user or alternating-users",
-  }),
+  }).describe("single-user: the secret's user changes its own password. alternating-users: the masterSecret's user keeps two users and rotation alternates between them, so one always works."),
   ...cadence,
   masterSecret: z
     .string()
     .regex(/^[a-z][a-z0-9-]*\/[a-z][a-z0-9_-]*$/, "must be <app>/<secret>, e.g. dbadmin/master")
-    .optional(),
+    .optional()
+    .describe("alternating-users only: <app>/<secret> of the postgres secret whose user may create and alter users."),
 });
 
 const postgresSecret = z.strictObject({
-  type: z.literal("postgres"),
-  description: z.string().max(200).optional(),
-  rotation: rotationPostgres.optional(),
+  type: z.literal("postgres").describe("postgres: PostgreSQL credentials (username, password, host, port, dbname, engine), rotated by the platform."),
+  description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
+  rotation: rotationPostgres.optional().describe("How and how often the platform rotates the value. Required in production environments on AWS."),
   /** Vault only: issue short-lived credentials from Vault's database engine instead of a stored value. */
-  dynamic: z.boolean().optional(),
+  dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
 });
 
 const jwtSecret = z.strictObject({
-  type: z.literal("jwt"),
-  description: z.string().max(200).optional(),
-  algorithm: z.enum(["HS256", "RS256", "ES256"], { error: "must be HS256, RS256 or ES256" }).default("HS256"),
-  expiryHours: z.number().int().min(1).max(720).default(24),
-  rotation: rotationSimple.optional(),
-  dynamic: z.boolean().optional(),
+  type: z.literal("jwt").describe("jwt: a JWT signing key (secret_key, algorithm, expiry_hours, kid), rotated by the platform."),
+  description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
+  algorithm: z
+    .enum(["HS256", "RS256", "ES256"], { error: "must be HS256, RS256 or ES256" })
+    .default("HS256")
+    .describe("Signing algorithm: HS256 (a shared secret), RS256 or ES256 (a key pair; the public key is kept with it)."),
+  expiryHours: z.number().int().min(1).max(720).default(24).describe("Lifetime of the tokens the application signs, kept in the value as expiry_hours (1 to 720)."),
+  rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production environments on AWS."),
+  dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
 });
 
 const tokenSecret = z.strictObject({
-  type: z.literal("token"),
-  description: z.string().max(200).optional(),
-  length: z.number().int().min(16, "at least 16 characters").max(256).default(48),
-  rotation: rotationSimple.optional(),
-  dynamic: z.boolean().optional(),
+  type: z.literal("token").describe("token: an opaque random value the platform generates and rotates."),
+  description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
+  length: z.number().int().min(16, "at least 16 characters").max(256).default(48).describe("Length of the generated value in characters (16 to 256)."),
+  rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production environments on AWS."),
+  dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
 });
 
 const apiKeySecret = z.strictObject({
-  type: z.literal("api-key"),
-  description: z.string().max(200).optional(),
+  type: z.literal("api-key").describe("api-key: a value a person puts (e.g. a vendor's API key); never rotated by the platform."),
+  description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
   /** Azure Key Vault sets the secret's expiration this many days after creation. @default 365 on Azure */
-  expiresAfterDays: z.number().int().min(1).max(3650).optional(),
+  expiresAfterDays: z.number().int().min(1).max(3650).optional().describe("Azure Key Vault marks the secret expired this many days after it is created (default 365 on Azure): renew the value before then."),
   // Accepted here only so that the cross-field check can explain why it is wrong.
-  rotation: z.unknown().optional(),
-  dynamic: z.boolean().optional(),
+  rotation: z.unknown().optional().describe("Not allowed: a person sets api-key values. Use type token for a value the platform generates and rotates."),
+  dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
 });
 
 const secret = z.discriminatedUnion("type", [postgresSecret, jwtSecret, tokenSecret, apiKeySecret], {
   error: (issue) =>
     issue.code === "invalid_union" ? "type must be one of postgres, jwt, api-key, token" : undefined,
-});
+}).describe("A secret; its type decides what the value holds and how it rotates.");
 
 const kubernetesBinding = z.strictObject({
   namespace: z
     .string()
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a Kubernetes namespace name (lowercase, digits, dashes)")
-    .max(63),
+    .max(63)
+    .describe("Namespace of the workload's pods."),
   serviceAccount: z
     .string()
     .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes service account name (lowercase, digits, dashes, dots)")
-    .max(253),
+    .max(253)
+    .describe("Service account the pods run as; each workload needs its own."),
 });
 
 const cidr = z
@@ -138,26 +145,30 @@ const cidr = z
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, "must be an IPv4 CIDR such as 10.0.0.0/16");
 
 const approleBinding = z.strictObject({
-  secretIdTtlSeconds: z.number().int().min(60).max(2_592_000).default(86_400),
-  tokenTtlSeconds: z.number().int().min(60).max(86_400).default(3600),
-  tokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(14_400),
-  boundCidrs: z.array(cidr).optional(),
+  secretIdTtlSeconds: z.number().int().min(60).max(2_592_000).default(86_400).describe("Lifetime of an AppRole secret id, in seconds."),
+  tokenTtlSeconds: z.number().int().min(60).max(86_400).default(3600).describe("Lifetime of the Vault token a login returns, in seconds (at most tokenMaxTtlSeconds)."),
+  tokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(14_400).describe("Longest a renewed token lives, in seconds."),
+  boundCidrs: z.array(cidr).optional().describe("IPv4 networks the AppRole may log in from and use its token from; default anywhere."),
 });
 
 const workload = z.strictObject({
-  description: z.string().max(200).optional(),
-  kubernetes: kubernetesBinding.optional(),
-  approle: approleBinding.optional(),
-  reads: z.array(secretName).min(1, "a workload must read at least one secret"),
-});
+  description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
+  kubernetes: kubernetesBinding.optional().describe("The pods authenticate as this Kubernetes service account (IRSA on EKS, Vault Kubernetes auth, AKS workload identity). Give this or approle."),
+  approle: approleBinding.optional().describe("The workload authenticates to Vault with AppRole (Vault only). Give this or kubernetes."),
+  reads: z.array(secretName).min(1, "a workload must read at least one secret").describe("Secrets of its own application that the workload reads; it gets exactly these, on every backend."),
+}).describe("Something that reads secrets at run time: a deployment, a job.");
 
 const application = z.strictObject({
-  description: z.string().max(200).optional(),
-  secrets: z.record(secretName, secret).refine((s) => Object.keys(s).length > 0, "an application needs at least one secret"),
-  workloads: z.record(name(40), workload).optional(),
-});
+  description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
+  secrets: z
+    .record(secretName, secret)
+    .refine((s) => Object.keys(s).length > 0, "an application needs at least one secret")
+    .describe("The application's secrets by name (lowercase letters, digits, single _ or -; at most 40 characters)."),
+  workloads: z.record(name(40), workload).optional().describe("Who reads the secrets, by name (lowercase letters, digits, single dashes; at most 40 characters)."),
+}).describe("An application: its secrets and the workloads that read them.");
 
-const ACCOUNT = /^\d{12}$/;
+/** An AWS account id: exactly 12 digits. */
+export const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 /** ARNs and service endpoints are built for the commercial partition (arn:aws, amazonaws.com). */
 const awsRegion = z
@@ -167,19 +178,19 @@ const awsRegion = z
 const OIDC_ARN = /^arn:aws(-[a-z]+)?:iam::(\d{12}):oidc-provider\/[A-Za-z0-9.\-_/]+$/;
 
 const awsBackend = z.strictObject({
-  type: z.literal("s3", { error: "must be s3 for an AWS stack's state (azurerm state is for Vault and Azure stacks)" }),
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
-  key: z.string().min(1).optional(),
-  region: z.string().regex(REGION, "must be an AWS region such as us-east-1"),
-  kmsKeyId: z.string().optional(),
+  type: z.literal("s3", { error: "must be s3 for an AWS stack's state (azurerm state is for Vault and Azure stacks)" }).describe("s3: state in an S3 bucket, encrypted, with S3's lock file."),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name").describe("The state bucket."),
+  key: z.string().min(1).optional().describe("Object key of the state; default secrets-platform/<stack>.tfstate. Each stack needs its own."),
+  region: z.string().regex(REGION, "must be an AWS region such as us-east-1").describe("Region of the state bucket."),
+  kmsKeyId: z.string().optional().describe("KMS key that encrypts the state object; default the bucket's S3-managed key."),
 });
 
 const azurermBackend = z.strictObject({
-  type: z.literal("azurerm"),
-  resourceGroupName: z.string().min(1),
-  storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, "must be a storage account name (3-24 lowercase letters and digits)"),
-  containerName: z.string().regex(/^[a-z0-9](-?[a-z0-9])*$/, "must be a blob container name").min(3).max(63),
-  key: z.string().min(1).optional(),
+  type: z.literal("azurerm").describe("azurerm: state in an Azure storage blob, with Microsoft Entra authentication."),
+  resourceGroupName: z.string().min(1).describe("Resource group of the storage account."),
+  storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, "must be a storage account name (3-24 lowercase letters and digits)").describe("Storage account of the state."),
+  containerName: z.string().regex(/^[a-z0-9](-?[a-z0-9])*$/, "must be a blob container name").min(3).max(63).describe("Blob container of the state."),
+  key: z.string().min(1).optional().describe("Blob name of the state; default secrets-platform/<stack>.tfstate. Each stack needs its own."),
 });
 
 const backend = z.discriminatedUnion("type", [awsBackend, azurermBackend], {
@@ -187,37 +198,54 @@ const backend = z.discriminatedUnion("type", [awsBackend, azurermBackend], {
 });
 
 const awsEnvironment = z.strictObject({
-  accountId: z.string({ error: "must be a 12-digit AWS account id in quotes" }).regex(ACCOUNT, "must be a 12-digit AWS account id in quotes, e.g. \"111111111111\""),
-  region: awsRegion,
+  accountId: z.string({ error: "must be a 12-digit AWS account id in quotes" }).regex(ACCOUNT, "must be a 12-digit AWS account id in quotes, e.g. \"111111111111\"")
+    .describe("The environment's AWS account, 12 digits in quotes."),
+  region: awsRegion.describe("AWS region of the secrets (the aws partition; not China, GovCloud or ISO)."),
   eks: z
     .strictObject({
       oidcProviderArn: z
         .string()
-        .regex(OIDC_ARN, "must be an IAM OIDC provider ARN, arn:aws:iam::<account>:oidc-provider/<issuer host and path>"),
+        .regex(OIDC_ARN, "must be an IAM OIDC provider ARN, arn:aws:iam::<account>:oidc-provider/<issuer host and path>")
+        .describe("The cluster's IAM OIDC provider, in this environment's account."),
     })
-    .optional(),
+    .optional()
+    .describe("An EKS cluster whose pods get IAM roles (IRSA) for the Kubernetes workloads."),
   network: z
     .strictObject({
       subnetIds: z
         .array(z.string().regex(/^subnet-[0-9a-f]{4,17}$/, "must be a subnet id such as subnet-0abc"))
-        .min(1, "list at least one subnet (one per Availability Zone) for the rotation functions"),
+        .min(1, "list at least one subnet (one per Availability Zone) for the rotation functions")
+        .describe("Subnets of the rotation functions, one per Availability Zone."),
       securityGroupIds: z
         .array(z.string().regex(/^sg-[0-9a-f]{4,17}$/, "must be a security group id such as sg-0abc"))
-        .min(1, "list at least one security group that may reach the database"),
+        .min(1, "list at least one security group that may reach the database")
+        .describe("Security groups of the rotation functions; they must reach the database."),
       /** Create a Secrets Manager interface endpoint in the VPC of these subnets. */
-      vpcId: z.string().regex(/^vpc-[0-9a-f]{4,17}$/, "must be a VPC id such as vpc-0abc").optional(),
-      secretsManagerEndpoint: z.boolean().default(true),
+      vpcId: z
+        .string()
+        .regex(/^vpc-[0-9a-f]{4,17}$/, "must be a VPC id such as vpc-0abc")
+        .optional()
+        .describe("The VPC of the subnets: a Secrets Manager interface endpoint is created in it."),
+      secretsManagerEndpoint: z.boolean().default(true).describe("Create the endpoint when vpcId is given; false when the VPC already has one or a NAT."),
     })
-    .optional(),
-  recoveryWindowDays: z.number().int().min(7, "Secrets Manager allows 7 to 30 days").max(30, "Secrets Manager allows 7 to 30 days").optional(),
+    .optional()
+    .describe("The VPC the rotation functions run in, e.g. to reach a private database."),
+  recoveryWindowDays: z
+    .number()
+    .int()
+    .min(7, "Secrets Manager allows 7 to 30 days")
+    .max(30, "Secrets Manager allows 7 to 30 days")
+    .optional()
+    .describe("Days a deleted secret can still be restored (7 to 30); default 30 in production, 7 elsewhere."),
   logRetentionDays: z
     .number()
     .int()
     .refine((d) => LOG_RETENTION_DAYS.includes(d), `must be one of CloudWatch's retention values: ${"1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"}`)
-    .optional(),
+    .optional()
+    .describe("Days CloudWatch keeps the rotation functions' logs, one of CloudWatch's retention values; default 365."),
   /** SNS topic the rotation error alarms notify. */
-  alarmTopicArn: z.string().regex(/^arn:aws(-[a-z]+)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN").optional(),
-  backend: awsBackend.optional(),
+  alarmTopicArn: z.string().regex(/^arn:aws(-[a-z]+)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN").optional().describe("SNS topic that the rotation error alarms notify."),
+  backend: awsBackend.optional().describe("Where Terraform keeps this stack's state; default a local file, terraform.<stack>.tfstate."),
 });
 
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -226,59 +254,74 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 export const SYSLOG_FACILITIES = ["KERN", "USER", "MAIL", "DAEMON", "AUTH", "SYSLOG", "LPR", "NEWS", "UUCP", "CRON", "AUTHPRIV", "FTP", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5", "LOCAL6", "LOCAL7"];
 
 const vaultAudit = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("file"), path: z.string().startsWith("/", "must be an absolute file path") }),
   z.strictObject({
-    type: z.literal("syslog"),
-    tag: z.string().default("vault"),
+    type: z.literal("file").describe("file: audit log lines appended to a file on the Vault servers."),
+    path: z.string().startsWith("/", "must be an absolute file path").describe("Absolute path of the log file on the Vault servers."),
+  }),
+  z.strictObject({
+    type: z.literal("syslog").describe("syslog: audit log lines sent to the Vault servers' syslog."),
+    tag: z.string().default("vault").describe("Program tag of the syslog lines."),
     facility: z
       .string()
       .refine((f) => SYSLOG_FACILITIES.includes(f.toUpperCase()), `must be a syslog facility Vault accepts: ${SYSLOG_FACILITIES.join(", ")}`)
-      .default("AUTH"),
+      .default("AUTH")
+      .describe("Syslog facility of the lines."),
   }),
-  z.strictObject({ type: z.literal("socket"), address: z.string().regex(/^[^\s:]+:\d+$/, "must be host:port"), socketType: z.enum(["tcp", "udp"]).default("tcp") }),
-]);
+  z.strictObject({
+    type: z.literal("socket").describe("socket: audit log lines sent to a log collector over the network."),
+    address: z.string().regex(/^[^\s:]+:\d+$/, "must be host:port").describe("host:port of the collector."),
+    socketType: z.enum(["tcp", "udp"]).default("tcp").describe("Protocol to the collector."),
+  }),
+]).describe("An audit device.");
 
 const vaultEnvironment = z.strictObject({
-  address: httpsUrl("Vault server"),
+  address: httpsUrl("Vault server").describe("URL of the Vault server (https)."),
   namespace: z
     .string()
     .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "must be a Vault Enterprise namespace path such as team-a or team-a/dev, without leading or trailing slash")
-    .optional(),
-  kvMount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as secret").default("secret"),
-  kvMaxVersions: z.number().int().min(1).max(100).default(10),
+    .optional()
+    .describe("Vault Enterprise namespace of everything the stack creates, e.g. team-a/dev."),
+  kvMount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as secret").default("secret").describe("Path of the KV version 2 secrets engine the stack mounts."),
+  kvMaxVersions: z.number().int().min(1).max(100).default(10).describe("Versions KV keeps of each secret."),
   kubernetes: z
     .strictObject({
-      host: httpsUrl("Kubernetes API server"),
-      caCert: z.string().includes("BEGIN CERTIFICATE", { message: "must be a PEM certificate" }).optional(),
-      authPath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as kubernetes").default("kubernetes"),
+      host: httpsUrl("Kubernetes API server").describe("URL of the Kubernetes API server that Vault asks to review login tokens."),
+      caCert: z.string().includes("BEGIN CERTIFICATE", { message: "must be a PEM certificate" }).optional().describe("PEM certificate of the API server's CA, when Vault does not already trust it."),
+      authPath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as kubernetes").default("kubernetes").describe("Path of the Kubernetes auth method."),
       /**
        * The audience Vault requires in a login token. With the client's own token as reviewer, the same
        * token authenticates Vault's TokenReview call, so it must be an audience the API server accepts.
        */
-      audience: z.string().min(1).default(KUBERNETES_API_AUDIENCE),
-      tokenTtlSeconds: z.number().int().min(60).max(86_400).default(3600),
-      tokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(14_400),
+      audience: z.string().min(1).default(KUBERNETES_API_AUDIENCE).describe("Audience Vault requires in login tokens; one the API server accepts, since the same token authenticates Vault's review of it."),
+      tokenTtlSeconds: z.number().int().min(60).max(86_400).default(3600).describe("Lifetime of the Vault token a login returns, in seconds (at most tokenMaxTtlSeconds)."),
+      tokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(14_400).describe("Longest a renewed token lives, in seconds."),
     })
-    .optional(),
-  approlePath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as approle (lowercase letters, digits, _ and -, starting with a letter)").default("approle"),
+    .optional()
+    .describe("Vault's Kubernetes auth method; needed when a workload uses kubernetes."),
+  approlePath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as approle (lowercase letters, digits, _ and -, starting with a letter)").default("approle").describe("Path of the AppRole auth method."),
   /** Audit devices; when absent, a file device and a syslog device (two, so Vault keeps serving if one blocks). */
-  audit: z.array(vaultAudit).min(1, "Vault needs at least one audit device; omit audit for the default file and syslog devices").optional(),
+  audit: z
+    .array(vaultAudit)
+    .min(1, "Vault needs at least one audit device; omit audit for the default file and syslog devices")
+    .optional()
+    .describe("Audit devices; default a file and a syslog device (two, so Vault keeps serving when one blocks). Production needs two."),
   database: z
     .strictObject({
-      mount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as database (lowercase letters, digits, _ and -, starting with a letter)").default("database"),
+      mount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as database (lowercase letters, digits, _ and -, starting with a letter)").default("database").describe("Path of the database secrets engine."),
       // The same rule as constructs/vault/postgres-connection.ts, so that a host it refuses is reported here with its field.
-      host: z.string().regex(/^[A-Za-z0-9.-]+$/, "must be a host name or IPv4 address (letters, digits, dots and dashes), e.g. pg.dev.example.com"),
-      port: z.number().int().min(1).max(65535).default(5432),
-      dbname: z.string().min(1),
-      username: z.string().min(1),
-      sslmode: z.enum(["require", "verify-ca", "verify-full", "disable"]).default("verify-full"),
-      defaultTtlSeconds: z.number().int().min(60).default(3600),
-      maxTtlSeconds: z.number().int().min(60).default(86_400),
+      host: z.string().regex(/^[A-Za-z0-9.-]+$/, "must be a host name or IPv4 address (letters, digits, dots and dashes), e.g. pg.dev.example.com").describe("PostgreSQL host that Vault connects to."),
+      port: z.number().int().min(1).max(65535).default(5432).describe("PostgreSQL port."),
+      dbname: z.string().min(1).describe("Database name."),
+      username: z.string().min(1).describe("Admin user Vault connects as; its password is given as TF_VAR_vault_database_password, never in this file."),
+      sslmode: z.enum(["require", "verify-ca", "verify-full", "disable"]).default("verify-full").describe("TLS mode of Vault's connection (libpq sslmode)."),
+      defaultTtlSeconds: z.number().int().min(60).default(3600).describe("Lifetime of issued credentials, in seconds."),
+      maxTtlSeconds: z.number().int().min(60).default(86_400).describe("Longest issued credentials live after renewal, in seconds."),
       /** Raise it to send a new admin password (TF_VAR_vault_database_password) to Vault's connection. */
-      passwordVersion: z.number().int().min(1).default(1),
+      passwordVersion: z.number().int().min(1).default(1).describe("Raise it to send a new admin password (TF_VAR_vault_database_password) to Vault's connection."),
     })
-    .optional(),
-  backend: backend.optional(),
+    .optional()
+    .describe("Vault's database secrets engine, for postgres secrets marked dynamic."),
+  backend: backend.optional().describe("Where Terraform keeps this stack's state (s3 or azurerm); default a local file, terraform.<stack>.tfstate."),
 });
 
 const SUBNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
@@ -286,31 +329,43 @@ const VNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/provide
 const WORKSPACE_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
 
 const azureEnvironment = z.strictObject({
-  subscriptionId: uuid("subscription"),
-  tenantId: uuid("tenant"),
-  location: z.string().regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as eastus"),
-  resourceGroupName: z.string().regex(/^[-\w.()]{1,89}[-\w()]$/, "must be a resource group name (letters, digits, -_.(), not ending in a dot)"),
-  keyVaultName: z.string().optional(),
+  subscriptionId: uuid("subscription").describe("Azure subscription of the stack's resources."),
+  tenantId: uuid("tenant").describe("Microsoft Entra tenant of the subscription."),
+  location: z.string().regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as eastus").describe("Azure region, e.g. eastus."),
+  resourceGroupName: z.string().regex(/^[-\w.()]{1,89}[-\w()]$/, "must be a resource group name (letters, digits, -_.(), not ending in a dot)")
+    .describe("Resource group the stack creates and owns; one per environment."),
+  keyVaultName: z.string().optional().describe("Name of the Key Vault, globally unique (3-24 letters, digits, dashes); default <organization>-<env>-kv."),
   privateEndpoint: z.strictObject({
-    subnetId: z.string().regex(SUBNET_ID, "must be a subnet resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>"),
-    virtualNetworkId: z.string().regex(VNET_ID, "must be a virtual network resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>"),
-  }),
-  aksOidcIssuerUrl: httpsUrl("AKS OIDC issuer"),
-  logAnalyticsWorkspaceId: z.string().regex(WORKSPACE_ID, "must be a Log Analytics workspace resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>"),
+    subnetId: z.string().regex(SUBNET_ID, "must be a subnet resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>")
+      .describe("Subnet of the vault's private endpoint."),
+    virtualNetworkId: z
+      .string()
+      .regex(VNET_ID, "must be a virtual network resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>")
+      .describe("Virtual network linked to the privatelink.vaultcore.azure.net zone; one per environment."),
+  }).describe("The vault is reached only through a private endpoint; its public network access is off."),
+  aksOidcIssuerUrl: httpsUrl("AKS OIDC issuer").describe("OIDC issuer URL of the AKS cluster, with its final /, for workload identity."),
+  logAnalyticsWorkspaceId: z.string().regex(WORKSPACE_ID, "must be a Log Analytics workspace resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>")
+    .describe("Log Analytics workspace that receives the vault's audit logs."),
   /**
    * The object id of the principal that deploys (a pipeline identity): it gets Key Vault Secrets Officer.
    * @default - whoever runs Terraform
    */
-  deployerObjectId: uuid("deployer object id").optional(),
+  deployerObjectId: uuid("deployer object id").optional().describe("Object id of the principal that deploys (a pipeline identity); it gets Key Vault Secrets Officer. Default: whoever runs Terraform."),
   /** A CanNotDelete lock on the vault. @default - on in production environments, off elsewhere */
-  managementLock: z.boolean().optional(),
-  softDeleteRetentionDays: z.number().int().min(7).max(90).default(90),
+  managementLock: z.boolean().optional().describe("A CanNotDelete lock on the vault; default on in production, off elsewhere."),
+  softDeleteRetentionDays: z.number().int().min(7).max(90).default(90).describe("Days a deleted vault or secret can be recovered (7 to 90)."),
   /**
    * Seconds to wait after granting the deployer its data-plane role before creating secrets, for Azure RBAC to
    * propagate (0: no wait). Needs `sleep` on the deploying machine.
    */
-  rbacPropagationSeconds: z.number().int().min(0, "use 0 (no wait) to 600").max(600, "use 0 (no wait) to 600").default(60),
-  backend: backend.optional(),
+  rbacPropagationSeconds: z
+    .number()
+    .int()
+    .min(0, "use 0 (no wait) to 600")
+    .max(600, "use 0 (no wait) to 600")
+    .default(60)
+    .describe("Seconds to wait after granting the deployer its role before creating secrets, for Azure RBAC to propagate (0: no wait); needs sleep on the deploying machine."),
+  backend: backend.optional().describe("Where Terraform keeps this stack's state (s3 or azurerm); default a local file, terraform.<stack>.tfstate."),
 });
 
 /**
@@ -323,41 +378,50 @@ const pipeline = z.strictObject({
     repository: z
       .string()
       .regex(/^[A-Za-z0-9](-?[A-Za-z0-9])*\/[A-Za-z0-9._-]{1,100}$/, "must be owner/name, e.g. acme/secrets-platform (no wildcard)")
-      .refine((r) => r.split("/")[0].length <= 39 && !/\/\.\.?$/.test(r), "must be owner/name, e.g. acme/secrets-platform (no wildcard)"),
+      .refine((r) => r.split("/")[0].length <= 39 && !/\/\.\.?$/.test(r), "must be owner/name, e.g. acme/secrets-platform (no wildcard)")
+      .describe("The GitHub repository whose workflow deploys this environment, owner/name; matched exactly."),
     /** The GitHub environment the deploy job runs in; it becomes the token's subject repo:<owner>/<name>:environment:<this>. */
     environment: z
       .string()
-      .regex(/^[A-Za-z0-9._-]{1,255}$/, "must be a GitHub environment name (letters, digits, '.', '_', '-'; no wildcard, colon or space)"),
-  }),
+      .regex(/^[A-Za-z0-9._-]{1,255}$/, "must be a GitHub environment name (letters, digits, '.', '_', '-'; no wildcard, colon or space)")
+      .describe("The GitHub environment the deploy job runs in; the token subject is repo:<owner>/<name>:environment:<this>."),
+  }).describe("The GitHub repository and environment trusted to deploy."),
   /** An existing IAM OIDC provider for https://token.actions.githubusercontent.com. @default - bootstrap creates one */
   awsOidcProviderArn: z
     .string()
     .regex(/^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, "must be the ARN of the account's GitHub OIDC provider, arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com")
-    .optional(),
+    .optional()
+    .describe("An existing IAM OIDC provider for GitHub's tokens; default: bootstrap creates one."),
   /** Create the S3 bucket and the azurerm container that this environment's backend blocks name. @default false */
-  createStateStorage: z.boolean().default(false),
+  createStateStorage: z.boolean().default(false).describe("Create the S3 bucket and azurerm container that this environment's backend blocks name."),
 });
 
 const environment = z
   .strictObject({
     /** Production gets the stricter defaults (recovery window, log retention, locks, rotation required). */
-    production: z.boolean().optional(),
-    aws: awsEnvironment.optional(),
-    vault: vaultEnvironment.optional(),
-    azure: azureEnvironment.optional(),
-    pipeline: pipeline.optional(),
+    production: z
+      .boolean()
+      .optional()
+      .describe("Stricter defaults: a 30-day recovery window, a lock on the vault, rotation required, two Vault audit devices. Default: true for environments named prod or production."),
+    aws: awsEnvironment.optional().describe("Present: the stack aws-<env> keeps the secrets in AWS Secrets Manager."),
+    vault: vaultEnvironment.optional().describe("Present: the stack vault-<env> keeps the secrets in HashiCorp Vault."),
+    azure: azureEnvironment.optional().describe("Present: the stack azure-<env> keeps the secrets in Azure Key Vault."),
+    pipeline: pipeline.optional().describe("Present: the stack bootstrap-<env> creates the CI deployer and planner identities that a GitHub workflow assumes through OIDC (docs/pipeline.md)."),
   })
-  .refine((e) => e.aws || e.vault || e.azure, "an environment needs at least one of aws, vault, azure");
+  .refine((e) => e.aws || e.vault || e.azure, "an environment needs at least one of aws, vault, azure")
+  .describe("An environment: at least one of aws, vault, azure.");
 
 export const platformSchema = z.strictObject({
-  organization: name(32),
+  organization: name(32).describe("Prefix of names and tags (lowercase letters, digits, single dashes; at most 32 characters)."),
   environments: z
     .record(name(24), environment)
-    .refine((e) => Object.keys(e).length > 0, "at least one environment is needed"),
+    .refine((e) => Object.keys(e).length > 0, "at least one environment is needed")
+    .describe("Environments by name (lowercase letters, digits, single dashes; at most 24 characters)."),
   applications: z
     .record(name(40), application)
-    .refine((a) => Object.keys(a).length > 0, "at least one application is needed"),
-});
+    .refine((a) => Object.keys(a).length > 0, "at least one application is needed")
+    .describe("Applications by name (lowercase letters, digits, single dashes; at most 40 characters)."),
+}).describe("The secrets platform description: environments, applications, their secrets and who reads them.");
 
 export type PlatformInput = z.input<typeof platformSchema>;
 export type Platform = z.output<typeof platformSchema>;

@@ -1,0 +1,18 @@
+// Tests describe their own inputs: what a developer exported in their shell (PLATFORM_CONFIG, as the README
+// invites, or a debugging switch) must not change what the suite checks. Jest runs this in its own process
+// before it starts the workers, so the workers and every process a test spawns inherit the cleaned environment.
+export const PROJECT_INPUTS = [
+  "PLATFORM_CONFIG",
+  "CDKTF_OUTDIR",
+  "SECRETS_PLATFORM_DEBUG",
+  "LAMBDA_BUNDLE_DIR",
+  "SECRETS_PLATFORM_CDKTF_CLI",
+  // Set by the cdktf CLI for the app it runs; a test run from inside one would otherwise inherit them.
+  "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS",
+  "CDKTF_CONTEXT_JSON",
+  "SYNTH_HCL_OUTPUT",
+];
+
+export default function globalSetup(): void {
+  for (const name of PROJECT_INPUTS) delete process.env[name];
+}
