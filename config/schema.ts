@@ -138,7 +138,13 @@ const cidr = z
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, "must be an IPv4 CIDR such as 10.0.0.0/16");
 
 const approleBinding = z.strictObject({
-  secretIdTtlSeconds: z.number().int().min(60).max(2_592_000).default(86_400),
+  /** Lifetime of a secret id: short, since it is delivered just before the workload logs in with it. */
+  secretIdTtlSeconds: z.number().int().min(60).max(2_592_000).default(600),
+  /**
+   * Logins one secret id allows (Vault's secret_id_num_uses; 0 there means unlimited, which is refused here).
+   * @default 1 - each start of the workload gets a fresh secret id
+   */
+  secretIdNumUses: z.number().int().min(1, "a secret id must be usable a limited number of times: use 1 (the default) or more; unlimited (0) is refused").max(100).default(1),
   tokenTtlSeconds: z.number().int().min(60).max(86_400).default(3600),
   tokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(14_400),
   boundCidrs: z.array(cidr).optional(),
@@ -204,10 +210,33 @@ const awsEnvironment = z.strictObject({
       securityGroupIds: z
         .array(z.string().regex(/^sg-[0-9a-f]{4,17}$/, "must be a security group id such as sg-0abc"))
         .min(1, "list at least one security group that may reach the database"),
-      /** Create a Secrets Manager interface endpoint in the VPC of these subnets. */
+      /** The VPC of these subnets; needed to create the Secrets Manager endpoint. */
       vpcId: z.string().regex(/^vpc-[0-9a-f]{4,17}$/, "must be a VPC id such as vpc-0abc").optional(),
-      secretsManagerEndpoint: z.boolean().default(true),
+      /**
+       * How the functions in the VPC reach Secrets Manager: `existing`, the VPC's own interface endpoint (most VPCs
+       * that run EKS have one); `create`, a new endpoint with private DNS, which then answers for every client of the
+       * VPC; `none`, the public endpoint through a NAT.
+       */
+      secretsManagerEndpoint: z
+        .enum(["create", "existing", "none"], {
+          error: "must be create, existing or none (the former true is create, false is none)",
+        })
+        .default("existing"),
+      /** With create: the VPC's CIDR blocks, admitted to the endpoint on 443 (no AWS lookup runs at synth). */
+      vpcCidrBlocks: z.array(cidr).min(1, "list at least one CIDR block, or leave vpcCidrBlocks out").optional(),
+      /** With create: security groups of the other clients (EKS nodes, pods) admitted to the endpoint on 443. */
+      endpointClientSecurityGroupIds: z
+        .array(z.string().regex(/^sg-[0-9a-f]{4,17}$/, "must be a security group id such as sg-0abc"))
+        .min(1, "list at least one security group, or leave endpointClientSecurityGroupIds out")
+        .optional(),
     })
+    .optional(),
+  /**
+   * Roles that may read every secret of the environment in an emergency, besides the workloads and functions
+   * that use them: each secret's resource policy denies reading to everyone else.
+   */
+  breakGlassRoleArns: z
+    .array(z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, "must be an IAM role ARN, arn:aws:iam::<account>:role/<path and name>"))
     .optional(),
   recoveryWindowDays: z.number().int().min(7, "Secrets Manager allows 7 to 30 days").max(30, "Secrets Manager allows 7 to 30 days").optional(),
   logRetentionDays: z
@@ -226,7 +255,11 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 export const SYSLOG_FACILITIES = ["KERN", "USER", "MAIL", "DAEMON", "AUTH", "SYSLOG", "LPR", "NEWS", "UUCP", "CRON", "AUTHPRIV", "FTP", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5", "LOCAL6", "LOCAL7"];
 
 const vaultAudit = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("file"), path: z.string().startsWith("/", "must be an absolute file path") }),
+  z.strictObject({
+    type: z.literal("file"),
+    // "stdout" is Vault's keyword for the server's standard output (docs: vault/docs/audit/file).
+    path: z.string().refine((p) => p.startsWith("/") || p === "stdout", "must be an absolute file path, or stdout"),
+  }),
   z.strictObject({
     type: z.literal("syslog"),
     tag: z.string().default("vault"),
@@ -249,7 +282,13 @@ const vaultEnvironment = z.strictObject({
   kubernetes: z
     .strictObject({
       host: httpsUrl("Kubernetes API server"),
-      caCert: z.string().includes("BEGIN CERTIFICATE", { message: "must be a PEM certificate" }).optional(),
+      /**
+       * PEM file of the cluster's CA, relative to the description file: Vault verifies the API server with it when
+       * it reviews a login token. Read when the stacks are built.
+       */
+      caCertFile: z.string({ error: "is required: the path of the cluster's CA certificate (PEM), relative to this file" }).min(1),
+      // Accepted here only so that the cross-field check can say what replaced it.
+      caCert: z.unknown().optional(),
       authPath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as kubernetes").default("kubernetes"),
       /**
        * The audience Vault requires in a login token. With the client's own token as reviewer, the same
@@ -261,7 +300,7 @@ const vaultEnvironment = z.strictObject({
     })
     .optional(),
   approlePath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as approle (lowercase letters, digits, _ and -, starting with a letter)").default("approle"),
-  /** Audit devices; when absent, a file device and a syslog device (two, so Vault keeps serving if one blocks). */
+  /** Audit devices; when absent, a file device and a file device on stdout (two, so Vault keeps serving if one blocks). */
   audit: z.array(vaultAudit).min(1, "Vault needs at least one audit device; omit audit for the default file and syslog devices").optional(),
   database: z
     .strictObject({
@@ -272,6 +311,8 @@ const vaultEnvironment = z.strictObject({
       dbname: z.string().min(1),
       username: z.string().min(1),
       sslmode: z.enum(["require", "verify-ca", "verify-full", "disable"]).default("verify-full"),
+      /** PEM file of the CA that signed the database's certificate (RDS's CA bundle, a private CA), relative to the description file. */
+      tlsCaFile: z.string().min(1).optional(),
       defaultTtlSeconds: z.number().int().min(60).default(3600),
       maxTtlSeconds: z.number().int().min(60).default(86_400),
       /** Raise it to send a new admin password (TF_VAR_vault_database_password) to Vault's connection. */
@@ -283,6 +324,7 @@ const vaultEnvironment = z.strictObject({
 
 const SUBNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
 const VNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
+const DNS_ZONE_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/privateDnsZones\/privatelink\.vaultcore\.azure\.net$/i;
 const WORKSPACE_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
 
 const azureEnvironment = z.strictObject({
@@ -291,9 +333,19 @@ const azureEnvironment = z.strictObject({
   location: z.string().regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as eastus"),
   resourceGroupName: z.string().regex(/^[-\w.()]{1,89}[-\w()]$/, "must be a resource group name (letters, digits, -_.(), not ending in a dot)"),
   keyVaultName: z.string().optional(),
+  /** The resource group named above exists already (created by another team): read it, do not create or own it. */
+  existingResourceGroup: z.boolean().default(false),
   privateEndpoint: z.strictObject({
     subnetId: z.string().regex(SUBNET_ID, "must be a subnet resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>"),
     virtualNetworkId: z.string().regex(VNET_ID, "must be a virtual network resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>"),
+    /**
+     * An existing privatelink.vaultcore.azure.net zone, already linked to the networks that resolve the vault
+     * (hub and spoke: it lives in the hub subscription). The stack then creates no zone and no link.
+     */
+    privateDnsZoneId: z
+      .string()
+      .regex(DNS_ZONE_ID, "must be the resource id of a privatelink.vaultcore.azure.net zone, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net")
+      .optional(),
   }),
   aksOidcIssuerUrl: httpsUrl("AKS OIDC issuer"),
   logAnalyticsWorkspaceId: z.string().regex(WORKSPACE_ID, "must be a Log Analytics workspace resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>"),

@@ -1,5 +1,6 @@
 // Bad Azure inputs in the description: each stops validation with an error that names the field path and what to do.
 import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { ConfigIssue, DEFAULT_CONFIG, PlatformConfigError, parsePlatform } from "../config/load";
 
@@ -10,7 +11,7 @@ function issuesOf(change: (d: any) => void): ConfigIssue[] {
   const doc = structuredClone(example);
   change(doc);
   try {
-    parsePlatform(stringify(doc), "test description");
+    parsePlatform(stringify(doc), "test description", path.dirname(DEFAULT_CONFIG));
     return [];
   } catch (err) {
     if (!(err instanceof PlatformConfigError)) throw err;
