@@ -183,6 +183,9 @@ function checkVaultEnvironment(at: string, v: Loose, add: Add): void {
     const kvMount = v.kvMount ?? "secret";
     if ((v.database.mount ?? "database") === kvMount) add(`${at}.database.mount`, `is the same path as kvMount (${kvMount}); give the database secrets engine its own mount`);
   }
+  if (isMap(v.kubernetes) && v.kubernetes.caCertFile === undefined) {
+    add(`${at}.kubernetes.caCertFile`, "is required: the path of the cluster's CA certificate (PEM), relative to the description file; with no CA Vault checks the API server against its system trust store, which does not hold a cluster's CA, and every Kubernetes login fails");
+  }
   if (isMap(v.kubernetes) && v.kubernetes.caCert !== undefined) {
     add(`${at}.kubernetes.caCert`, "was replaced by caCertFile: put the PEM certificate in a file and give its path, relative to the description file");
   }

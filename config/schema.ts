@@ -286,7 +286,7 @@ const vaultEnvironment = z.strictObject({
        * PEM file of the cluster's CA, relative to the description file: Vault verifies the API server with it when
        * it reviews a login token. Read when the stacks are built.
        */
-      caCertFile: z.string({ error: "is required: the path of the cluster's CA certificate (PEM), relative to this file" }).min(1),
+      caCertFile: z.string().min(1),
       // Accepted here only so that the cross-field check can say what replaced it.
       caCert: z.unknown().optional(),
       authPath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as kubernetes").default("kubernetes"),

@@ -152,3 +152,33 @@ test("without Vault, two Kubernetes workloads whose Azure managed identity names
   });
   expectIssue(issues, "applications.myapp-api.workloads.x", /Azure managed identity name "<org>-<env>-myapp-api-x" is the same as that of applications.myapp.workloads.api-x; rename one/);
 });
+
+describe("existing private DNS zone and resource group", () => {
+  const HUB_ZONE = "/subscriptions/00000000-0000-0000-0000-0000000000ff/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net";
+
+  test("environments that share the hub's zone may share one spoke network; those that share an existing resource group are fine", () => {
+    const issues = issuesOf((d) => {
+      d.environments.staging.azure.subscriptionId = d.environments.dev.azure.subscriptionId;
+      d.environments.staging.azure.privateEndpoint = structuredClone(d.environments.dev.azure.privateEndpoint);
+      for (const env of ["dev", "staging"]) {
+        d.environments[env].azure.privateEndpoint.privateDnsZoneId = HUB_ZONE;
+        d.environments[env].azure.resourceGroupName = "rg-shared-secrets";
+        d.environments[env].azure.existingResourceGroup = true;
+      }
+    });
+    expect(issues).toEqual([]);
+  });
+
+  test("a zone id that is not a Key Vault privatelink zone", () => {
+    const issues = issuesOf((d) => (d.environments.dev.azure.privateEndpoint.privateDnsZoneId = HUB_ZONE.replace("privatelink.vaultcore.azure.net", "privatelink.blob.core.windows.net")));
+    expectIssue(issues, "environments.dev.azure.privateEndpoint.privateDnsZoneId", /resource id of a privatelink.vaultcore.azure.net zone/);
+  });
+
+  test("two environments creating the same resource group are still refused", () => {
+    const issues = issuesOf((d) => {
+      d.environments.staging.azure.subscriptionId = d.environments.dev.azure.subscriptionId;
+      d.environments.staging.azure.resourceGroupName = d.environments.dev.azure.resourceGroupName;
+    });
+    expectIssue(issues, "environments.staging.azure.resourceGroupName", /each Azure stack creates and owns its resource group/);
+  });
+});
