@@ -88,7 +88,7 @@ describe("who can read an AWS secret (each secret's read-deny)", () => {
   });
 
   it("says plainly which secrets anyone with IAM permission can read when a read-deny is missing", () => {
-    const json = structuredClone(example.json["aws-dev"]);
+    const json: any = structuredClone(example.json["aws-dev"]);
     for (const p of Object.values<any>(json.resource.aws_secretsmanager_secret_policy)) {
       if (!p.policy.includes("acme-dev-rotate-jwt")) continue;
       const doc = JSON.parse(p.policy);
@@ -176,7 +176,7 @@ describe("network exposure of the example (dev)", () => {
   });
 
   it("flags as broken a private-DNS endpoint that admits only the rotation functions", () => {
-    const json = structuredClone(example.json["aws-dev"]);
+    const json: any = structuredClone(example.json["aws-dev"]);
     for (const [name, r] of Object.entries<any>(json.resource.aws_vpc_security_group_ingress_rule)) if (r.cidr_ipv4) delete json.resource.aws_vpc_security_group_ingress_rule[name];
     const review = buildReview({ environment: "dev", production: false, stacks: [{ name: "aws-dev", backend: "aws", json }], guardrails: [] });
     const endpoint = review.network.find((r) => r.resource.startsWith("VPC endpoint"))!;
@@ -185,7 +185,7 @@ describe("network exposure of the example (dev)", () => {
   });
 
   it("stops calling the Kubernetes token review ok when the cluster's CA is absent", () => {
-    const json = structuredClone(example.json["vault-dev"]);
+    const json: any = structuredClone(example.json["vault-dev"]);
     for (const c of Object.values<any>(json.resource.vault_kubernetes_auth_backend_config)) delete c.kubernetes_ca_cert;
     const review = buildReview({ environment: "dev", production: false, stacks: [{ name: "vault-dev", backend: "vault", json }], guardrails: [] });
     const row = review.network.find((r) => r.resource === "Kubernetes API (token review)")!;
