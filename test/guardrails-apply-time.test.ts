@@ -106,6 +106,19 @@ describe("Vault and Azure rules", () => {
     expect(errorMessages(stack)[0]).toContain("secret_id_num_uses is 0 (0, Vault's default, is unlimited)");
   });
 
+  it("SP-VLT-009 fires on a verify-full PostgreSQL connection without its CA", () => {
+    const d = exampleDescription();
+    for (const env of ["dev", "staging", "prod"]) {
+      d.environments[env].vault.database = { host: `pg.${env}.example.com`, dbname: "app", username: "vault_admin", tlsCaFile: d.environments[env].vault.kubernetes.caCertFile };
+    }
+    d.applications.myapp.secrets.database.dynamic = true;
+    const stack = freshStack("vault", "prod", stringify(d));
+    expect(errorsOf(stack)).toEqual([]);
+    l1(stack, "vault_database_secret_backend_connection").addOverride("postgresql.tls_ca", "");
+    expect(errorsOf(stack)).toEqual([["SP-VLT-009", "vault-prod/database/postgres/connection"]]);
+    expect(errorMessages(stack)[0]).toContain("sslmode=verify-full without tls_ca");
+  });
+
   it("SP-AZR-006 fires on a private endpoint without its DNS zone group", () => {
     const stack = freshStack("azure", "prod");
     (l1(stack, "azurerm_private_endpoint") as PrivateEndpoint).resetPrivateDnsZoneGroup();

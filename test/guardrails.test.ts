@@ -36,7 +36,7 @@ describe("the untouched example", () => {
     expect(report.findings).toEqual([]);
     expect(report.suppressions).toEqual([]);
     expect(report.production).toBe(name.endsWith("-prod"));
-    expect(report.ruleIds).toHaveLength(29);
+    expect(report.ruleIds).toHaveLength(30);
   });
 });
 

@@ -330,6 +330,8 @@ describe("a Vault-only description with AppRole and dynamic credentials (test/va
       ["pg/creds/qa-billing-core", "vault", "postgres (dynamic)", "lease 30m, at most 2h", "Vault database engine, connection postgres"],
       ["pg/creds/qa-orders", "vault", "postgres (dynamic)", "lease 30m, at most 2h", "Vault database engine, connection postgres"],
     ]);
+    // Not a day-long credential: Vault revokes a lease with the token that created it.
+    for (const r of qa.rotation) expect(r.strategy).toBe("new login per lease, dropped when the lease ends or the Vault token that read it expires");
   });
 
   it("flags an AppRole that can log in from any address", () => {
