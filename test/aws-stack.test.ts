@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { lambdaBundleDir, rotationFunctionName } from "../stacks/aws-stack";
 import { onlyResource, resources, StackJson, synthExample, synthYaml } from "./helpers/synth";
 import { minimalDescription, toYaml } from "./helpers/descriptions";
+import { exampleChangedAfterValidation, freshStack, synthAnnotations } from "./guardrails-helpers";
 import { stableForSnapshot } from "./helpers/snapshot";
 
 const { json } = synthExample(["aws"]);
@@ -440,6 +441,12 @@ describe("descriptions other than the example", () => {
     const { stacks, json } = synthYaml(toYaml(d), { backends: ["aws"] });
     expect(warningsOf(stacks["aws-dev"])).toEqual([expect.stringMatching(/rotates PostgreSQL secrets \(dev\/myapp\/db\) but aws has no network.*Add aws.network/)]);
     expect(onlyResource(json["aws-dev"], "aws_lambda_function", (f) => f.function_name.includes("postgres")).vpc_config).toBeUndefined();
+  });
+
+  it("refuses, in production, a rotating PostgreSQL secret without aws.network even when validation was bypassed", () => {
+    const platform = exampleChangedAfterValidation((p) => delete (p.environments.prod.aws as any).network);
+    const errors = synthAnnotations(freshStack("aws", "prod", platform)).filter((a) => a.level === "error");
+    expect(errors).toEqual([expect.objectContaining({ path: "aws-prod", message: expect.stringMatching(/rotates PostgreSQL secrets \(prod\/dbadmin\/master, prod\/myapp\/database\) but aws has no network/) })]);
   });
 
   it("writes local state relative to the stack's folder, and warns when a production environment keeps it", () => {
