@@ -77,17 +77,21 @@ export function loadPlatform(file: string = configPath(), env: NodeJS.ProcessEnv
       : "";
     throw new PlatformConfigError(file, [{ path: "", message: `${what}${named}` }]);
   }
-  return parsePlatform(text, file);
+  return parsePlatform(text, file, path.dirname(file));
 }
 
 /** The example every message points a user to. */
 const EXAMPLE = "config/platform.yaml";
 
-export function parsePlatform(text: string, source = "platform description"): Platform {
+/**
+ * @param baseDir the folder that file paths in the description (CA certificates) are relative to
+ * @default baseDir - the current directory
+ */
+export function parsePlatform(text: string, source = "platform description", baseDir?: string): Platform {
   const lines = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0) throw new PlatformConfigError(source, [yamlProblem(text, doc.errors, lines)]);
-  return validatePlatform(doc.toJS(), source);
+  return validatePlatform(doc.toJS(), source, baseDir);
 }
 
 /** What to change, for the parser's messages that name a symptom rather than the slip. */
@@ -119,7 +123,7 @@ function yamlProblem(text: string, errors: readonly YAMLError[], lines: LineCoun
   };
 }
 
-export function validatePlatform(raw: unknown, source = "platform description"): Platform {
+export function validatePlatform(raw: unknown, source = "platform description", baseDir: string = process.cwd()): Platform {
   if (raw === null || raw === undefined) {
     throw new PlatformConfigError(source, [{ path: "", message: `the description is empty: it needs organization, environments and applications; start from the example, ${EXAMPLE}` }]);
   }
@@ -130,10 +134,59 @@ export function validatePlatform(raw: unknown, source = "platform description"):
   const issues = result.success ? [] : result.error.issues.flatMap(describeIssue);
   // Cross-references are checked on the raw input too, so one run reports every problem.
   issues.push(...crossCheck(raw));
+  issues.push(...checkFiles(raw, baseDir));
   if (issues.length > 0 || !result.success) {
     throw new PlatformConfigError(source, dedupe(issues));
   }
-  return result.data;
+  return resolveFiles(result.data, baseDir);
+}
+
+/** The text of a PEM certificate file, or why it is not one. Never accepts a file that holds a private key. */
+export function readCertificateFile(file: string): { pem: string } | { problem: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    return { problem: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})` };
+  }
+  if (/PRIVATE KEY-----/.test(text)) return { problem: `${file} holds a private key; give a file with the CA certificate only, and delete the key from it` };
+  if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(text)) {
+    return { problem: `${file} is not a PEM certificate (no -----BEGIN CERTIFICATE----- ... -----END CERTIFICATE----- block)` };
+  }
+  return { pem: text.endsWith("\n") ? text : `${text}\n` };
+}
+
+/** The certificate files a description names, by field path, relative as written. */
+function certificateFiles(raw: unknown): { at: string; file: string; what: string }[] {
+  const out: { at: string; file: string; what: string }[] = [];
+  if (!isMap(raw)) return out;
+  for (const [env, e] of entries(raw.environments)) {
+    const v = isMap(e.vault) ? e.vault : undefined;
+    if (isMap(v?.kubernetes) && typeof v.kubernetes.caCertFile === "string" && v.kubernetes.caCertFile !== "") {
+      out.push({ at: `environments.${env}.vault.kubernetes.caCertFile`, file: v.kubernetes.caCertFile, what: "the Kubernetes cluster's CA certificate (kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d)" });
+    }
+    if (isMap(v?.database) && typeof v.database.tlsCaFile === "string" && v.database.tlsCaFile !== "") {
+      out.push({ at: `environments.${env}.vault.database.tlsCaFile`, file: v.database.tlsCaFile, what: "the CA certificate that signed the database server's certificate (for RDS, the region's CA bundle)" });
+    }
+  }
+  return out;
+}
+
+/** File paths are relative to the description file; each must be a readable PEM certificate. */
+function checkFiles(raw: unknown, baseDir: string): ConfigIssue[] {
+  return certificateFiles(raw).flatMap(({ at, file, what }) => {
+    const read = readCertificateFile(path.resolve(baseDir, file));
+    return "problem" in read ? [{ path: at, message: `${read.problem}: give the path, relative to the description file, of ${what}` }] : [];
+  });
+}
+
+/** The description with every file path made absolute, so stacks read the same files wherever they run. */
+function resolveFiles(platform: Platform, baseDir: string): Platform {
+  for (const e of Object.values(platform.environments)) {
+    if (e.vault?.kubernetes) e.vault.kubernetes.caCertFile = path.resolve(baseDir, e.vault.kubernetes.caCertFile);
+    if (e.vault?.database?.tlsCaFile) e.vault.database.tlsCaFile = path.resolve(baseDir, e.vault.database.tlsCaFile);
+  }
+  return platform;
 }
 
 function formatPath(p: readonly PropertyKey[]): string {
@@ -193,6 +246,15 @@ function checkVaultEnvironment(at: string, v: Loose, add: Add): void {
     checkTtls(`${at}.database`, v.database.defaultTtlSeconds ?? 3600, v.database.maxTtlSeconds ?? 86_400, add, ["defaultTtlSeconds", "maxTtlSeconds"]);
     const kvMount = v.kvMount ?? "secret";
     if ((v.database.mount ?? "database") === kvMount) add(`${at}.database.mount`, `is the same path as kvMount (${kvMount}); give the database secrets engine its own mount`);
+  }
+  if (isMap(v.kubernetes) && v.kubernetes.caCertFile === undefined) {
+    add(`${at}.kubernetes.caCertFile`, "is required: the path of the cluster's CA certificate (PEM), relative to the description file; with no CA Vault checks the API server against its system trust store, which does not hold a cluster's CA, and every Kubernetes login fails");
+  }
+  if (isMap(v.kubernetes) && v.kubernetes.caCert !== undefined) {
+    add(`${at}.kubernetes.caCert`, "was replaced by caCertFile: put the PEM certificate in a file and give its path, relative to the description file");
+  }
+  if (isMap(v.database) && ["verify-ca", "verify-full", undefined].includes(v.database.sslmode) && v.database.tlsCaFile === undefined) {
+    add(`${at}.database.tlsCaFile`, `is required with sslmode ${v.database.sslmode ?? "verify-full"} (the default): without it Vault checks the database's certificate against its system trust store, which holds neither RDS's CAs nor a private CA, and every connection fails; give the CA's PEM file, relative to the description file`);
   }
   const approlePath = v.approlePath ?? "approle";
   if (isMap(v.kubernetes) && (v.kubernetes.authPath ?? "kubernetes") === approlePath) {
@@ -336,6 +398,7 @@ function crossCheck(raw: unknown): ConfigIssue[] {
         }
       }
     }
+    if (isMap(e.aws)) checkAwsNetwork(`${at}.aws`, env, production, e.aws, apps, add);
     if (production && isMap(e.vault) && Array.isArray(e.vault.audit) && e.vault.audit.length < 2) {
       add(`${at}.vault.audit`, `lists ${e.vault.audit.length} audit device; production needs at least two so Vault keeps serving when one blocks (guardrail SP-VLT-006); add a syslog or socket device, or remove audit to get the defaults`);
     }
@@ -388,6 +451,38 @@ function checkServiceAccounts(apps: [string, Loose][], add: Add): void {
   }
 }
 
+/** How rotation functions reach Secrets Manager and their databases: combinations the field formats cannot see. */
+function checkAwsNetwork(at: string, env: string, production: boolean, aws: Loose, apps: [string, Loose][], add: Add): void {
+  const network = isMap(aws.network) ? aws.network : undefined;
+  if (!network) {
+    // A PostgreSQL rotation function outside any VPC cannot reach a private database. The stack warns elsewhere.
+    const rotating = apps.flatMap(([app, spec]) =>
+      entries(spec.secrets)
+        .filter(([, s]) => s.type === "postgres" && s.rotation !== undefined)
+        .map(([secret]) => `${app}/${secret}`),
+    );
+    if (production && rotating.length > 0) {
+      add(`${at}.network`, `is required: environment ${env} is production and rotates PostgreSQL secrets (${rotating.join(", ")}), whose rotation function must run in the database's VPC to reach it; add network: { subnetIds: [...], securityGroupIds: [...] }`);
+    }
+    return;
+  }
+  const mode = network.secretsManagerEndpoint ?? "existing";
+  const hasClients = Array.isArray(network.vpcCidrBlocks) || Array.isArray(network.endpointClientSecurityGroupIds);
+  if (mode === "create") {
+    if (network.vpcId === undefined) add(`${at}.network.vpcId`, "is required with secretsManagerEndpoint: create (the endpoint is created in this VPC); add it, or use existing");
+    if (!hasClients) {
+      add(
+        `${at}.network.secretsManagerEndpoint`,
+        "is create, which turns on private DNS: Secrets Manager's name then resolves to this endpoint for every client in the VPC, so it must admit them all; list the VPC's CIDR blocks under vpcCidrBlocks or the clients' security groups under endpointClientSecurityGroupIds, or use existing",
+      );
+    }
+  } else {
+    for (const field of ["vpcCidrBlocks", "endpointClientSecurityGroupIds"]) {
+      if (network[field] !== undefined) add(`${at}.network.${field}`, `is used only with secretsManagerEndpoint: create (it is ${mode}); remove it or set secretsManagerEndpoint: create`);
+    }
+  }
+}
+
 /** Two stacks writing one state file would each plan to destroy the other's resources. */
 function checkStateBackends(envs: [string, Loose][], add: (path: string, message: string) => void): void {
   const seen = new Map<string, string>();
@@ -418,7 +513,8 @@ function checkSharedAzureResources(envs: [string, Loose][], add: Add): void {
     if (!isMap(e.azure)) continue;
     const a = e.azure;
     const at = `environments.${env}.azure`;
-    if (typeof a.subscriptionId === "string" && typeof a.resourceGroupName === "string") {
+    // An existing resource group is owned elsewhere, and a zone given by id is linked elsewhere: sharing them is fine.
+    if (typeof a.subscriptionId === "string" && typeof a.resourceGroupName === "string" && a.existingResourceGroup !== true) {
       // Resource group names are case-insensitive.
       const key = `${a.subscriptionId.toLowerCase()}/${a.resourceGroupName.toLowerCase()}`;
       const twin = groups.get(key);
@@ -427,7 +523,7 @@ function checkSharedAzureResources(envs: [string, Loose][], add: Add): void {
       } else groups.set(key, env);
     }
     const vnet = isMap(a.privateEndpoint) ? a.privateEndpoint.virtualNetworkId : undefined;
-    if (typeof vnet === "string") {
+    if (typeof vnet === "string" && !(isMap(a.privateEndpoint) && a.privateEndpoint.privateDnsZoneId !== undefined)) {
       const key = vnet.toLowerCase();
       const twin = networks.get(key);
       if (twin) {

@@ -145,10 +145,22 @@ const cidr = z
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, "must be an IPv4 CIDR such as 10.0.0.0/16");
 
 const approleBinding = z.strictObject({
-  secretIdTtlSeconds: z.number().int().min(60).max(2_592_000).default(86_400).describe("Lifetime of an AppRole secret id, in seconds."),
+  /** Lifetime of a secret id: short, since it is delivered just before the workload logs in with it. */
+  secretIdTtlSeconds: z.number().int().min(60).max(2_592_000).default(600).describe("Lifetime of an AppRole secret id, in seconds; short, since it is delivered just before the workload logs in."),
+  /**
+   * Logins one secret id allows (Vault's secret_id_num_uses; 0 there means unlimited, which is refused here).
+   * @default 1 - each start of the workload gets a fresh secret id
+   */
+  secretIdNumUses: z
+    .number()
+    .int()
+    .min(1, "a secret id must be usable a limited number of times: use 1 (the default) or more; unlimited (0) is refused")
+    .max(100)
+    .default(1)
+    .describe("Logins one secret id allows; 1 means each start of the workload gets a fresh secret id. Unlimited (0) is refused."),
   tokenTtlSeconds: z.number().int().min(60).max(86_400).default(3600).describe("Lifetime of the Vault token a login returns, in seconds (at most tokenMaxTtlSeconds)."),
   tokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(14_400).describe("Longest a renewed token lives, in seconds."),
-  boundCidrs: z.array(cidr).optional().describe("IPv4 networks the AppRole may log in from and use its token from; default anywhere."),
+  boundCidrs: z.array(cidr).optional().describe("IPv4 networks the AppRole may log in from and use its token from (secret id and token CIDR bindings); default anywhere."),
 });
 
 const workload = z.strictObject({
@@ -220,16 +232,46 @@ const awsEnvironment = z.strictObject({
         .array(z.string().regex(/^sg-[0-9a-f]{4,17}$/, "must be a security group id such as sg-0abc"))
         .min(1, "list at least one security group that may reach the database")
         .describe("Security groups of the rotation functions; they must reach the database."),
-      /** Create a Secrets Manager interface endpoint in the VPC of these subnets. */
+      /** The VPC of these subnets; needed to create the Secrets Manager endpoint. */
       vpcId: z
         .string()
         .regex(/^vpc-[0-9a-f]{4,17}$/, "must be a VPC id such as vpc-0abc")
         .optional()
-        .describe("The VPC of the subnets: a Secrets Manager interface endpoint is created in it."),
-      secretsManagerEndpoint: z.boolean().default(true).describe("Create the endpoint when vpcId is given; false when the VPC already has one or a NAT."),
+        .describe("The VPC of the subnets; needed with secretsManagerEndpoint: create."),
+      /**
+       * How the functions in the VPC reach Secrets Manager: `existing`, the VPC's own interface endpoint (most VPCs
+       * that run EKS have one); `create`, a new endpoint with private DNS, which then answers for every client of the
+       * VPC; `none`, the public endpoint through a NAT.
+       */
+      secretsManagerEndpoint: z
+        .enum(["create", "existing", "none"], {
+          error: "must be create, existing or none (the former true is create, false is none)",
+        })
+        .default("existing")
+        .describe("How the functions reach Secrets Manager: existing (the VPC's own interface endpoint), create (a new endpoint with private DNS, which answers for every client of the VPC), none (the public endpoint through a NAT)."),
+      /** With create: the VPC's CIDR blocks, admitted to the endpoint on 443 (no AWS lookup runs at synth). */
+      vpcCidrBlocks: z
+        .array(cidr)
+        .min(1, "list at least one CIDR block, or leave vpcCidrBlocks out")
+        .optional()
+        .describe("With create: the VPC's CIDR blocks, admitted to the endpoint on port 443."),
+      /** With create: security groups of the other clients (EKS nodes, pods) admitted to the endpoint on 443. */
+      endpointClientSecurityGroupIds: z
+        .array(z.string().regex(/^sg-[0-9a-f]{4,17}$/, "must be a security group id such as sg-0abc"))
+        .min(1, "list at least one security group, or leave endpointClientSecurityGroupIds out")
+        .optional()
+        .describe("With create: security groups of the other clients of the endpoint (EKS nodes, pods), admitted on port 443."),
     })
     .optional()
     .describe("The VPC the rotation functions run in, e.g. to reach a private database."),
+  /**
+   * Roles that may read every secret of the environment in an emergency, besides the workloads and functions
+   * that use them: each secret's resource policy denies reading to everyone else.
+   */
+  breakGlassRoleArns: z
+    .array(z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, "must be an IAM role ARN, arn:aws:iam::<account>:role/<path and name>"))
+    .optional()
+    .describe("Roles that may read every secret of the environment in an emergency; each secret's policy denies reading to everyone but these, its readers and its rotation."),
   recoveryWindowDays: z
     .number()
     .int()
@@ -255,8 +297,12 @@ export const SYSLOG_FACILITIES = ["KERN", "USER", "MAIL", "DAEMON", "AUTH", "SYS
 
 const vaultAudit = z.discriminatedUnion("type", [
   z.strictObject({
-    type: z.literal("file").describe("file: audit log lines appended to a file on the Vault servers."),
-    path: z.string().startsWith("/", "must be an absolute file path").describe("Absolute path of the log file on the Vault servers."),
+    type: z.literal("file").describe("file: audit log lines appended to a file on the Vault servers, or written to their standard output."),
+    // "stdout" is Vault's keyword for the server's standard output (docs: vault/docs/audit/file).
+    path: z
+      .string()
+      .refine((p) => p.startsWith("/") || p === "stdout", "must be an absolute file path, or stdout")
+      .describe("Absolute path of the log file on the Vault servers, or stdout (collected by the platform's log pipeline)."),
   }),
   z.strictObject({
     type: z.literal("syslog").describe("syslog: audit log lines sent to the Vault servers' syslog."),
@@ -286,7 +332,13 @@ const vaultEnvironment = z.strictObject({
   kubernetes: z
     .strictObject({
       host: httpsUrl("Kubernetes API server").describe("URL of the Kubernetes API server that Vault asks to review login tokens."),
-      caCert: z.string().includes("BEGIN CERTIFICATE", { message: "must be a PEM certificate" }).optional().describe("PEM certificate of the API server's CA, when Vault does not already trust it."),
+      /**
+       * PEM file of the cluster's CA, relative to the description file: Vault verifies the API server with it when
+       * it reviews a login token. Read when the stacks are built.
+       */
+      caCertFile: z.string().min(1).describe("PEM file of the cluster's CA, relative to the description file; Vault verifies the API server with it when it reviews a login token."),
+      // Accepted here only so that the cross-field check can say what replaced it.
+      caCert: z.unknown().optional().describe("Replaced by caCertFile."),
       authPath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as kubernetes").default("kubernetes").describe("Path of the Kubernetes auth method."),
       /**
        * The audience Vault requires in a login token. With the client's own token as reviewer, the same
@@ -299,12 +351,12 @@ const vaultEnvironment = z.strictObject({
     .optional()
     .describe("Vault's Kubernetes auth method; needed when a workload uses kubernetes."),
   approlePath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as approle (lowercase letters, digits, _ and -, starting with a letter)").default("approle").describe("Path of the AppRole auth method."),
-  /** Audit devices; when absent, a file device and a syslog device (two, so Vault keeps serving if one blocks). */
+  /** Audit devices; when absent, a file device and a file device on stdout (two, so Vault keeps serving if one blocks). */
   audit: z
     .array(vaultAudit)
-    .min(1, "Vault needs at least one audit device; omit audit for the default file and syslog devices")
+    .min(1, "Vault needs at least one audit device; omit audit for the default file and stdout devices")
     .optional()
-    .describe("Audit devices; default a file and a syslog device (two, so Vault keeps serving when one blocks). Production needs two."),
+    .describe("Audit devices; default a file device and a file device on stdout (two, so Vault keeps serving when one blocks). Production needs two."),
   database: z
     .strictObject({
       mount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as database (lowercase letters, digits, _ and -, starting with a letter)").default("database").describe("Path of the database secrets engine."),
@@ -314,6 +366,8 @@ const vaultEnvironment = z.strictObject({
       dbname: z.string().min(1).describe("Database name."),
       username: z.string().min(1).describe("Admin user Vault connects as; its password is given as TF_VAR_vault_database_password, never in this file."),
       sslmode: z.enum(["require", "verify-ca", "verify-full", "disable"]).default("verify-full").describe("TLS mode of Vault's connection (libpq sslmode)."),
+      /** PEM file of the CA that signed the database's certificate (RDS's CA bundle, a private CA), relative to the description file. */
+      tlsCaFile: z.string().min(1).optional().describe("PEM file of the CA that signed the database's certificate (RDS's CA bundle, a private CA), relative to the description file; required with verify-full or verify-ca."),
       defaultTtlSeconds: z.number().int().min(60).default(3600).describe("Lifetime of issued credentials, in seconds."),
       maxTtlSeconds: z.number().int().min(60).default(86_400).describe("Longest issued credentials live after renewal, in seconds."),
       /** Raise it to send a new admin password (TF_VAR_vault_database_password) to Vault's connection. */
@@ -326,6 +380,7 @@ const vaultEnvironment = z.strictObject({
 
 const SUBNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
 const VNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
+const DNS_ZONE_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/privateDnsZones\/privatelink\.vaultcore\.azure\.net$/i;
 const WORKSPACE_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
 
 const azureEnvironment = z.strictObject({
@@ -333,15 +388,26 @@ const azureEnvironment = z.strictObject({
   tenantId: uuid("tenant").describe("Microsoft Entra tenant of the subscription."),
   location: z.string().regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as eastus").describe("Azure region, e.g. eastus."),
   resourceGroupName: z.string().regex(/^[-\w.()]{1,89}[-\w()]$/, "must be a resource group name (letters, digits, -_.(), not ending in a dot)")
-    .describe("Resource group the stack creates and owns; one per environment."),
+    .describe("Resource group of the stack; created and owned by the stack unless existingResourceGroup is true. One per environment."),
   keyVaultName: z.string().optional().describe("Name of the Key Vault, globally unique (3-24 letters, digits, dashes); default <organization>-<env>-kv."),
+  /** The resource group named above exists already (created by another team): read it, do not create or own it. */
+  existingResourceGroup: z.boolean().default(false).describe("The resource group exists already (created by another team): the stack reads it instead of creating and owning it."),
   privateEndpoint: z.strictObject({
     subnetId: z.string().regex(SUBNET_ID, "must be a subnet resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>")
       .describe("Subnet of the vault's private endpoint."),
     virtualNetworkId: z
       .string()
       .regex(VNET_ID, "must be a virtual network resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>")
-      .describe("Virtual network linked to the privatelink.vaultcore.azure.net zone; one per environment."),
+      .describe("Virtual network linked to the privatelink.vaultcore.azure.net zone the stack creates; one per environment."),
+    /**
+     * An existing privatelink.vaultcore.azure.net zone, already linked to the networks that resolve the vault
+     * (hub and spoke: it lives in the hub subscription). The stack then creates no zone and no link.
+     */
+    privateDnsZoneId: z
+      .string()
+      .regex(DNS_ZONE_ID, "must be the resource id of a privatelink.vaultcore.azure.net zone, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net")
+      .optional()
+      .describe("An existing privatelink.vaultcore.azure.net zone already linked to the networks that resolve the vault (hub and spoke); the stack then creates no zone and no link."),
   }).describe("The vault is reached only through a private endpoint; its public network access is off."),
   aksOidcIssuerUrl: httpsUrl("AKS OIDC issuer").describe("OIDC issuer URL of the AKS cluster, with its final /, for workload identity."),
   logAnalyticsWorkspaceId: z.string().regex(WORKSPACE_ID, "must be a Log Analytics workspace resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>")

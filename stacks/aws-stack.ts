@@ -53,6 +53,8 @@ export class AwsSecretsStack extends TerraformStack {
   readonly workloadRoles = new Map<string, WorkloadRole>();
   /** By rotation kind: postgres-single-user, postgres-alternating-users-<master app>-<master secret>, jwt, token. */
   readonly rotationFunctions = new Map<string, RotationFunction>();
+  /** The Secrets Manager endpoint the stack creates (secretsManagerEndpoint: create), if any. */
+  endpoint?: SecretsManagerEndpoint;
 
   constructor(scope: Construct, id: string, readonly environment: EnvironmentModel) {
     super(scope, id);
@@ -67,7 +69,7 @@ export class AwsSecretsStack extends TerraformStack {
       allowedAccountIds: [aws.accountId],
       defaultTags: [{ tags: { organization: org, environment: env, "managed-by": MANAGED_BY } }],
     });
-    configureStateBackend(this, id, aws.backend);
+    configureStateBackend(this, id, aws.backend, environment.production);
 
     this.key = new EnvironmentKey(this, "environment-key", {
       account,
@@ -85,6 +87,7 @@ export class AwsSecretsStack extends TerraformStack {
           encryptionKey: this.key,
           description: s.spec.description ?? `${s.spec.type} secret of ${s.app} in ${env}`,
           recoveryWindowInDays,
+          breakGlassRoleArns: aws.breakGlassRoleArns,
           tags: secretTags(env, s),
         }),
       );
@@ -106,6 +109,11 @@ export class AwsSecretsStack extends TerraformStack {
   private addRotation(aws: AwsEnvironment, account: AccountRegion): void {
     const { organization: org, name: env } = this.environment;
     const network = aws.network && { subnetIds: aws.network.subnetIds, securityGroupIds: aws.network.securityGroupIds };
+    const rotating = this.environment.secrets.filter((s) => rotationKind(s) !== undefined);
+    this.checkDatabaseReach(aws, rotating);
+    // Created before any function, so that functions and schedules can wait for it.
+    this.endpoint = rotating.length > 0 ? this.addSecretsManagerEndpoint(aws) : undefined;
+    const dependsOn = this.endpoint?.dependables;
     const rotated = new Map<string, number>();
     for (const s of this.environment.secrets) {
       const base = rotationKind(s);
@@ -140,6 +148,7 @@ export class AwsSecretsStack extends TerraformStack {
           // there, and Secrets Manager through the interface endpoint below.
           network,
           alarmTopicArn: aws.alarmTopicArn,
+          dependsOn,
           tags: { "rotation-kind": base.startsWith("postgres-alternating-users") ? "postgres-alternating-users" : base },
         });
         // PostgreSQL passwords come from Secrets Manager's generator; keys and tokens from node:crypto.
@@ -158,25 +167,45 @@ export class AwsSecretsStack extends TerraformStack {
         // A database secret rotates once a person has put its connection details; keys and tokens
         // get their first value from the rotation that runs on creation.
         rotateImmediately: s.spec.type !== "postgres",
+        // A first apply must not rotate before the functions can reach Secrets Manager.
+        dependsOn,
       });
     }
-    if (aws.network && aws.network.secretsManagerEndpoint && this.rotationFunctions.size > 0) {
-      if (aws.network.vpcId) {
-        new SecretsManagerEndpoint(this, "secretsmanager-endpoint", {
-          // Security group names may not begin with "sg-", which an organization could.
-          name: `secretsmanager-endpoint-${org}-${env}`,
-          region: aws.region,
-          vpcId: aws.network.vpcId,
-          subnetIds: aws.network.subnetIds,
-          clientSecurityGroupIds: aws.network.securityGroupIds,
-        });
-      } else {
-        // The endpoint needs the VPC's id, which offline synth cannot look up from the subnets.
-        Annotations.of(this).addWarning(
-          `environment ${env}: no Secrets Manager endpoint, since aws.network has no vpcId; rotation functions in the VPC then need a NAT or an existing endpoint. Add vpcId to create one, or set secretsManagerEndpoint: false to silence this.`,
-        );
-      }
-    }
+  }
+
+  /**
+   * The endpoint when the description asks to create one (secretsManagerEndpoint: create). With `existing` the
+   * VPC's own endpoint serves the functions; with `none` they go through a NAT to the public endpoint.
+   */
+  private addSecretsManagerEndpoint(aws: AwsEnvironment): SecretsManagerEndpoint | undefined {
+    const net = aws.network;
+    if (!net || net.secretsManagerEndpoint !== "create") return undefined;
+    const { organization: org, name: env } = this.environment;
+    // Validation requires both; a stack built from an unvalidated model stops here rather than guessing.
+    if (!net.vpcId) throw new Error(`environment ${env}: secretsManagerEndpoint create needs aws.network.vpcId`);
+    return new SecretsManagerEndpoint(this, "secretsmanager-endpoint", {
+      // Security group names may not begin with "sg-", which an organization could.
+      name: `secretsmanager-endpoint-${org}-${env}`,
+      region: aws.region,
+      vpcId: net.vpcId,
+      subnetIds: net.subnetIds,
+      functionSecurityGroupIds: net.securityGroupIds,
+      clientCidrBlocks: net.vpcCidrBlocks,
+      clientSecurityGroupIds: net.endpointClientSecurityGroupIds,
+    });
+  }
+
+  /**
+   * A PostgreSQL rotation function outside any VPC reaches only databases on public addresses. Production refuses
+   * that (validation stops the description first); elsewhere it is a warning.
+   */
+  private checkDatabaseReach(aws: AwsEnvironment, rotating: readonly SecretModel[]): void {
+    if (aws.network) return;
+    const postgres = rotating.filter((s) => s.spec.type === "postgres").map((s) => s.path);
+    if (postgres.length === 0) return;
+    const message = `environment ${this.environment.name} rotates PostgreSQL secrets (${postgres.join(", ")}) but aws has no network: the rotation function runs outside any VPC and reaches only a database with a public address. Add aws.network (subnetIds, securityGroupIds) of the database's VPC.`;
+    if (this.environment.production) Annotations.of(this).addError(message);
+    else Annotations.of(this).addWarning(message);
   }
 
   private addWorkloadRoles(aws: AwsEnvironment): void {

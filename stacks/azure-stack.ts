@@ -5,6 +5,7 @@ import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Token } from "c
 import { Construct } from "constructs";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azurerm-resource-group";
 import type { EnvironmentModel, SecretModel } from "../config/model";
 import type { SecretSpec } from "../config/schema";
 import { keyVaultName, keyVaultSecretName } from "../config/naming";
@@ -37,7 +38,7 @@ export class AzureSecretsStack extends TerraformStack {
     super(scope, id);
     const azure = environment.spec.azure;
     if (!azure) throw new Error(`${id}: environment ${environment.name} has no azure block`);
-    configureStateBackend(this, id, azure.backend);
+    configureStateBackend(this, id, azure.backend, environment.production);
 
     new AzurermProvider(this, "azurerm", {
       subscriptionId: azure.subscriptionId,
@@ -67,11 +68,10 @@ export class AzureSecretsStack extends TerraformStack {
       environment: environment.name,
       "managed-by": MANAGED_BY,
     };
-    const group = new ResourceGroup(this, "resource-group", {
-      name: azure.resourceGroupName,
-      location: azure.location,
-      tags,
-    });
+    // An existing group is read, so that a wrong name fails at plan, and never owned: destroying the stack leaves it.
+    const group = azure.existingResourceGroup
+      ? new DataAzurermResourceGroup(this, "resource-group", { name: azure.resourceGroupName })
+      : new ResourceGroup(this, "resource-group", { name: azure.resourceGroupName, location: azure.location, tags });
 
     const vault = new KeyVault(this, "key-vault", {
       name: keyVaultName(environment.organization, environment.name, azure.keyVaultName),
@@ -84,6 +84,7 @@ export class AzureSecretsStack extends TerraformStack {
     vault.addPrivateEndpoint({
       subnetId: azure.privateEndpoint.subnetId,
       virtualNetworkIds: [azure.privateEndpoint.virtualNetworkId],
+      existingPrivateDnsZoneId: azure.privateEndpoint.privateDnsZoneId,
     });
     vault.addDiagnostics({ logAnalyticsWorkspaceId: azure.logAnalyticsWorkspaceId });
     if (azure.managementLock ?? environment.production) vault.addDeleteLock();

@@ -1,14 +1,31 @@
 // Terraform state backend per stack: local by default (cdktf's own), or the remote backend that the
 // environment's description names. State never holds a secret value, but it still maps the estate, so
 // remote state is encrypted and locked.
-import { AzurermBackend, S3Backend, TerraformStack } from "cdktf";
+import { Annotations, AzurermBackend, LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import type { StateBackend } from "../config/schema";
 
 /** The managed-by tag on everything the platform creates, on every backend. */
 export const MANAGED_BY = "secrets-platform";
 
-export function configureStateBackend(stack: TerraformStack, stackName: string, backend: StateBackend | undefined): void {
-  if (!backend) return;
+/**
+ * Where local state lives: terraform.<stack>.tfstate in the folder that holds cdktf.out (the project folder, where
+ * cdktf itself puts it), written relative to the stack's folder cdktf.out/stacks/<stack>, where Terraform runs.
+ * cdktf writes that path absolute, which ties a saved plan to one checkout.
+ */
+export function localStatePath(stackName: string): string {
+  return `../../../terraform.${stackName}.tfstate`;
+}
+
+export function configureStateBackend(stack: TerraformStack, stackName: string, backend: StateBackend | undefined, production = false): void {
+  if (!backend) {
+    new LocalBackend(stack, { path: localStatePath(stackName) });
+    if (production) {
+      Annotations.of(stack).addWarning(
+        `${stackName} keeps its Terraform state in a local file: nobody else can apply it, nothing locks it, and losing the file loses track of every resource. Give the environment a remote state backend (backend: s3 for AWS, azurerm for Vault and Azure).`,
+      );
+    }
+    return;
+  }
   const key = backend.key ?? `secrets-platform/${stackName}.tfstate`;
   if (backend.type === "s3") {
     new S3Backend(stack, {

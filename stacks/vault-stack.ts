@@ -2,6 +2,7 @@
 // Kubernetes and AppRole login, audit devices, and dynamic PostgreSQL credentials where asked for.
 // It only translates the description into the props of constructs/vault; they do the work.
 import { TerraformOutput, TerraformStack } from "cdktf";
+import { readCertificateFile } from "../config/load";
 import { Construct } from "constructs";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import type { EnvironmentModel, WorkloadModel } from "../config/model";
@@ -48,7 +49,7 @@ export class VaultSecretsStack extends TerraformStack {
     const env = environment.name;
     const vault = environment.spec.vault;
     if (!vault) throw new Error(`environment ${env} has no vault block; stack ${id} cannot be built`);
-    configureStateBackend(this, id, vault.backend);
+    configureStateBackend(this, id, vault.backend, environment.production);
 
     // Address and namespace only: the token comes from VAULT_TOKEN in the deployer's environment.
     new VaultProvider(this, "vault", { address: vault.address, namespace: vault.namespace });
@@ -65,7 +66,7 @@ export class VaultSecretsStack extends TerraformStack {
       this.kubernetesAuth = new KubernetesAuth(this, "kubernetes-auth", {
         path: k8s.authPath,
         kubernetesHost: k8s.host,
-        kubernetesCaCert: k8s.caCert,
+        kubernetesCaCert: certificate(k8s.caCertFile),
       });
     }
     if (environment.workloads.some((w) => w.spec.approle)) {
@@ -109,6 +110,7 @@ export class VaultSecretsStack extends TerraformStack {
       databaseName: db.dbname,
       username: db.username,
       sslMode: db.sslmode,
+      tlsCa: db.tlsCaFile ? certificate(db.tlsCaFile) : undefined,
       passwordWo: password.stringValue,
       passwordWoVersion: db.passwordVersion,
     });
@@ -161,6 +163,7 @@ export class VaultSecretsStack extends TerraformStack {
         roleName,
         policy,
         secretIdTtlSeconds: w.spec.approle.secretIdTtlSeconds,
+        secretIdNumUses: w.spec.approle.secretIdNumUses,
         tokenTtlSeconds: w.spec.approle.tokenTtlSeconds,
         tokenMaxTtlSeconds: w.spec.approle.tokenMaxTtlSeconds,
         boundCidrs: w.spec.approle.boundCidrs,
@@ -194,6 +197,13 @@ export class VaultSecretsStack extends TerraformStack {
       out("database_credentials_paths", [...dbRoles.values()].map((r) => r.credentialsPath), "Paths where workloads read short-lived PostgreSQL credentials");
     }
   }
+}
+
+/** A certificate file of the description, read when the stack is built (validation has checked it already). */
+function certificate(file: string): string {
+  const read = readCertificateFile(file);
+  if ("problem" in read) throw new Error(read.problem);
+  return read.pem;
 }
 
 function isDynamic(s: EnvironmentModel["secrets"][number]): boolean {

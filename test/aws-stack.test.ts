@@ -1,11 +1,14 @@
 // The AWS stacks of the example: each property that matters is asserted by name, beside a snapshot.
 import { AnnotationMetadataEntryType } from "cdktf";
+import * as os from "node:os";
+import type { IConstruct } from "constructs";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { lambdaBundleDir, rotationFunctionName } from "../stacks/aws-stack";
 import { onlyResource, resources, StackJson, synthExample, synthYaml } from "./helpers/synth";
 import { minimalDescription, toYaml } from "./helpers/descriptions";
+import { exampleChangedAfterValidation, freshStack, synthAnnotations } from "./guardrails-helpers";
 import { stableForSnapshot } from "./helpers/snapshot";
 
 const { json } = synthExample(["aws"]);
@@ -19,6 +22,28 @@ const policyOfRole = (stack: StackJson, roleName: string) => {
   const id = Object.entries(resources(stack, "aws_iam_role")).find(([, r]) => r.name === roleName)![0];
   return policyOf(onlyResource(stack, "aws_iam_role_policy", (p) => p.role === `\${aws_iam_role.${id}.id}`));
 };
+
+const warningsOf = (stack: IConstruct) => stack.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
+
+/**
+ * Whether a resource policy denies a principal an action on the secret it is attached to, for the condition
+ * operators these policies use (Bool on aws:SecureTransport, ArnNotLike on aws:PrincipalArn with * wildcards).
+ */
+function deniedBy(policy: any, principalArn: string, action: string, secureTransport: boolean): boolean {
+  const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  return [policy.Statement].flat().some((s: any) => {
+    if (s.Effect !== "Deny" || s.Principal !== "*") return false;
+    if (![s.Action].flat().some((a: string) => glob(a).test(action))) return false;
+    return Object.entries<any>(s.Condition ?? {}).every(([op, byKey]) =>
+      Object.entries<any>(byKey).every(([key, values]) => {
+        const vs = [values].flat();
+        if (op === "Bool" && key === "aws:SecureTransport") return vs.map(String).includes(String(secureTransport));
+        if (op === "ArnNotLike" && key === "aws:PrincipalArn") return !vs.some((v: string) => glob(v).test(principalArn));
+        throw new Error(`deniedBy does not know ${op} ${key}`);
+      }),
+    );
+  });
+}
 
 it("builds one AWS stack per environment", () => {
   expect(Object.keys(json).sort()).toEqual(["aws-dev", "aws-prod", "aws-staging"]);
@@ -107,9 +132,45 @@ describe.each(ENVS)("aws-%s", (env) => {
       for (const p of policies) {
         expect(p.block_public_policy).toBe(true);
         const [deny] = policyOf(p).Statement;
-        expect(deny).toMatchObject({ Effect: "Deny", Principal: "*", Action: "secretsmanager:*", Condition: { Bool: { "aws:SecureTransport": false } } });
-        expect(deny.Resource).toBe(p.secret_arn);
+        // In a secret's resource policy "*" is that secret.
+        expect(deny).toMatchObject({ Effect: "Deny", Principal: "*", Action: "secretsmanager:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": false } } });
       }
+    });
+
+    it("deny reading each secret to every principal but the roles that use it and the break-glass roles", () => {
+      const role = (name: string) => `arn:aws:iam::${account}:role/${name}`;
+      const breakGlass = env === "prod" ? ["arn:aws:iam::333333333333:role/secrets-break-glass"] : [];
+      const expected: Record<string, string[]> = {
+        // The master: its own rotation function, and the alternating-users function that logs in with it.
+        [`${env}/dbadmin/master`]: [role(`acme-${env}-rotate-postgres-single-user`), role(`acme-${env}-rotate-postgres-alternating-users-dbadmin-master`)],
+        [`${env}/myapp/database`]: [role(`acme-${env}-rotate-postgres-alternating-users-dbadmin-master`), role(`acme-${env}-myapp-api`)],
+        [`${env}/myapp/jwt`]: [role(`acme-${env}-rotate-jwt`), role(`acme-${env}-myapp-api`)],
+        [`${env}/myapp/openai`]: [role(`acme-${env}-myapp-api`)],
+      };
+      const secrets = resources(stack, "aws_secretsmanager_secret");
+      for (const p of Object.values(resources(stack, "aws_secretsmanager_secret_policy"))) {
+        const name = secrets[/^\$\{aws_secretsmanager_secret\.(.+)\.arn\}$/.exec(p.secret_arn)![1]].name;
+        const deny = policyOf(p).Statement.find((s: any) => s.Sid === "DenyReadingExceptListedPrincipals");
+        expect(deny).toMatchObject({ Effect: "Deny", Principal: "*", Action: "secretsmanager:GetSecretValue", Resource: "*" });
+        // ArnNotLike on aws:PrincipalArn: a role's sessions carry the role's ARN there.
+        expect(Object.keys(deny.Condition)).toEqual(["ArnNotLike"]);
+        expect([...deny.Condition.ArnNotLike["aws:PrincipalArn"]].sort()).toEqual([...expected[name], ...breakGlass].sort());
+      }
+    });
+
+    it("never deny the deployer managing a secret or its policy: the read-deny names GetSecretValue only", () => {
+      for (const p of Object.values(resources(stack, "aws_secretsmanager_secret_policy"))) {
+        const deployer = `arn:aws:iam::${account}:role/github-deployer`;
+        for (const action of ["PutResourcePolicy", "DeleteResourcePolicy", "GetResourcePolicy", "DescribeSecret", "UpdateSecret", "TagResource", "RotateSecret", "DeleteSecret", "PutSecretValue"]) {
+          expect(deniedBy(policyOf(p), deployer, `secretsmanager:${action}`, true)).toBe(false);
+        }
+        expect(deniedBy(policyOf(p), deployer, "secretsmanager:GetSecretValue", true)).toBe(true);
+      }
+      // The workload's IRSA sessions carry its role's ARN as aws:PrincipalArn, so they still read what they list.
+      const openaiId = Object.entries(resources(stack, "aws_secretsmanager_secret")).find(([, s]) => s.name === `${env}/myapp/openai`)![0];
+      const openai = onlyResource(stack, "aws_secretsmanager_secret_policy", (p) => p.secret_arn === `\${aws_secretsmanager_secret.${openaiId}.arn}`);
+      expect(deniedBy(policyOf(openai), `arn:aws:iam::${account}:role/acme-${env}-myapp-api`, "secretsmanager:GetSecretValue", true)).toBe(false);
+      expect(deniedBy(policyOf(openai), `arn:aws:iam::${account}:role/acme-${env}-myapp-api`, "secretsmanager:GetSecretValue", false)).toBe(true);
     });
   });
 
@@ -227,16 +288,41 @@ describe.each(ENVS)("aws-%s", (env) => {
       for (const a of alarms) expect(a).toMatchObject({ namespace: "AWS/Lambda", metric_name: "Errors", threshold: 1 });
     });
 
-    it("runs rotation in the VPC with a Secrets Manager endpoint reachable from its security group", () => {
-      const pg = functions[fnId("postgres-single-user")];
+    it("runs rotation in the VPC", () => {
       for (const f of Object.values(functions)) {
         expect(f.vpc_config).toEqual({ subnet_ids: [`subnet-0${"abc"[ENVS.indexOf(env)]}1b2c3d4e5f60001`, `subnet-0${"abc"[ENVS.indexOf(env)]}1b2c3d4e5f60002`], security_group_ids: [`sg-0${"abc"[ENVS.indexOf(env)]}1b2c3d4e5f60001`] });
       }
-      const endpoint = onlyResource(stack, "aws_vpc_endpoint");
-      expect(endpoint).toMatchObject({ service_name: "com.amazonaws.us-east-1.secretsmanager", vpc_endpoint_type: "Interface", private_dns_enabled: true });
-      const ingress = onlyResource(stack, "aws_vpc_security_group_ingress_rule");
-      expect(ingress).toMatchObject({ from_port: 443, to_port: 443, referenced_security_group_id: pg.vpc_config.security_group_ids[0] });
     });
+
+    const ingressSources = () =>
+      Object.values(resources(stack, "aws_vpc_security_group_ingress_rule")).map((r) => {
+        expect(r).toMatchObject({ ip_protocol: "tcp", from_port: 443, to_port: 443 });
+        return r.cidr_ipv4 ?? r.referenced_security_group_id;
+      });
+
+    if (env === "staging") {
+      it("uses the VPC's existing Secrets Manager endpoint (the default): creates none", () => {
+        expect(resources(stack, "aws_vpc_endpoint")).toEqual({});
+        expect(resources(stack, "aws_security_group")).toEqual({});
+      });
+    } else {
+      it("creates a private-DNS Secrets Manager endpoint that admits every client of the VPC, not only the functions", () => {
+        const endpoint = onlyResource(stack, "aws_vpc_endpoint");
+        expect(endpoint).toMatchObject({ service_name: "com.amazonaws.us-east-1.secretsmanager", vpc_endpoint_type: "Interface", private_dns_enabled: true });
+        const fnGroup = `sg-0${"abc"[ENVS.indexOf(env)]}1b2c3d4e5f60001`;
+        // dev lists the VPC's CIDR blocks, prod the clients' security groups (EKS nodes and pods).
+        expect(ingressSources().sort()).toEqual(env === "dev" ? ["10.10.0.0/16", fnGroup] : [fnGroup, "sg-0c1b2c3d4e5f60002"]);
+      });
+
+      it("makes every rotation function and schedule wait for the endpoint and its ingress rules", () => {
+        const endpointRef = `aws_vpc_endpoint.${Object.keys(resources(stack, "aws_vpc_endpoint"))[0]}`;
+        const ruleRefs = Object.keys(resources(stack, "aws_vpc_security_group_ingress_rule")).map((n) => `aws_vpc_security_group_ingress_rule.${n}`);
+        expect(ruleRefs.length).toBeGreaterThan(0);
+        const waiters = [...Object.values(functions), ...Object.values(resources(stack, "aws_secretsmanager_secret_rotation"))];
+        expect(waiters).toHaveLength(3 + 3);
+        for (const w of waiters) expect(w.depends_on).toEqual(expect.arrayContaining([endpointRef, ...ruleRefs]));
+      });
+    }
   });
 
   it("outputs every secret ARN and workload role ARN", () => {
@@ -330,15 +416,52 @@ describe("descriptions other than the example", () => {
     expect(stack.terraform!.backend.s3).toEqual({ bucket: "acme-tfstate", key: "secrets-platform/aws-dev.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true });
   });
 
-  it("places functions in a network without a VPC id, and warns that no endpoint is created", () => {
+  it("places functions in a network without a VPC id, reaching Secrets Manager through the VPC's existing endpoint", () => {
     const d = minimalDescription();
     d.environments.dev.aws.network = { subnetIds: ["subnet-0abc"], securityGroupIds: ["sg-0abc"] };
     const { stacks, json } = synthYaml(toYaml(d), { backends: ["aws"] });
     const stack = json["aws-dev"];
     expect(onlyResource(stack, "aws_lambda_function").vpc_config).toEqual({ subnet_ids: ["subnet-0abc"], security_group_ids: ["sg-0abc"] });
     expect(resources(stack, "aws_vpc_endpoint")).toEqual({});
-    const warnings = stacks["aws-dev"].node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
-    expect(warnings).toEqual([expect.stringContaining("no Secrets Manager endpoint, since aws.network has no vpcId")]);
+    expect(onlyResource(stack, "aws_lambda_function").depends_on).toHaveLength(2); // log group and permissions only
+    expect(warningsOf(stacks["aws-dev"])).toEqual([]);
+  });
+
+  it("creates no endpoint with secretsManagerEndpoint none (the functions go through a NAT)", () => {
+    const d = minimalDescription();
+    d.environments.dev.aws.network = { subnetIds: ["subnet-0abc"], securityGroupIds: ["sg-0abc"], vpcId: "vpc-0abc", secretsManagerEndpoint: "none" };
+    const stack = synthYaml(toYaml(d), { backends: ["aws"] }).json["aws-dev"];
+    expect(resources(stack, "aws_vpc_endpoint")).toEqual({});
+    expect(onlyResource(stack, "aws_lambda_function").vpc_config.subnet_ids).toEqual(["subnet-0abc"]);
+  });
+
+  it("warns, outside production, that a rotating PostgreSQL secret without aws.network runs outside the database's VPC", () => {
+    const d = minimalDescription();
+    d.applications.myapp.secrets.db = { type: "postgres", rotation: { strategy: "single-user", everyDays: 30 } };
+    const { stacks, json } = synthYaml(toYaml(d), { backends: ["aws"] });
+    expect(warningsOf(stacks["aws-dev"])).toEqual([expect.stringMatching(/rotates PostgreSQL secrets \(dev\/myapp\/db\) but aws has no network.*Add aws.network/)]);
+    expect(onlyResource(json["aws-dev"], "aws_lambda_function", (f) => f.function_name.includes("postgres")).vpc_config).toBeUndefined();
+  });
+
+  it("refuses, in production, a rotating PostgreSQL secret without aws.network even when validation was bypassed", () => {
+    const platform = exampleChangedAfterValidation((p) => delete (p.environments.prod.aws as any).network);
+    const errors = synthAnnotations(freshStack("aws", "prod", platform)).filter((a) => a.level === "error");
+    expect(errors).toEqual([expect.objectContaining({ path: "aws-prod", message: expect.stringMatching(/rotates PostgreSQL secrets \(prod\/dbadmin\/master, prod\/myapp\/database\) but aws has no network/) })]);
+  });
+
+  it("writes local state relative to the stack's folder, and warns when a production environment keeps it", () => {
+    const d = minimalDescription();
+    d.environments.prod = structuredClone(d.environments.dev);
+    const { stacks, json } = synthYaml(toYaml(d), { backends: ["aws"] });
+    for (const env of ["dev", "prod"]) {
+      const local = json[`aws-${env}`].terraform!.backend.local.path;
+      expect(path.isAbsolute(local)).toBe(false);
+      // From cdktf.out/stacks/<stack>, where Terraform runs, to the project folder, where cdktf keeps local state.
+      const project = path.join(os.tmpdir(), "some-checkout");
+      expect(path.resolve(project, "cdktf.out", "stacks", `aws-${env}`, local)).toBe(path.join(project, `terraform.aws-${env}.tfstate`));
+    }
+    expect(warningsOf(stacks["aws-dev"])).toEqual([]);
+    expect(warningsOf(stacks["aws-prod"])).toEqual([expect.stringContaining("aws-prod keeps its Terraform state in a local file")]);
   });
 
   it("creates no IRSA role where the environment has no EKS cluster", () => {

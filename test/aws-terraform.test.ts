@@ -52,4 +52,46 @@ describe.each(refs.map((r) => r.name))("%s", (stackName) => {
     const [trust] = JSON.parse(role!.change.after!.assume_role_policy as string).Statement;
     expect(Object.values(trust.Condition.StringEquals).sort()).toEqual(["sts.amazonaws.com", "system:serviceaccount:myapp:myapp-api"]);
   });
+
+  it("plans every secret's resource policy with the read-deny, known in full before apply", () => {
+    const env = stackName.replace(/^aws-/, "");
+    const policies = (plan.resource_changes ?? []).filter((r) => r.type === "aws_secretsmanager_secret_policy");
+    expect(policies).toHaveLength(4);
+    for (const p of policies) {
+      // A literal policy: the plan shows exactly who may read, instead of "(known after apply)".
+      expect(typeof p.change.after!.policy).toBe("string");
+      const statements = JSON.parse(p.change.after!.policy as string).Statement;
+      const deny = statements.find((x: any) => x.Action === "secretsmanager:GetSecretValue");
+      expect(deny).toMatchObject({ Effect: "Deny", Principal: "*", Resource: "*" });
+      const readers: string[] = deny.Condition.ArnNotLike["aws:PrincipalArn"];
+      expect(readers.every((a) => a.startsWith(`arn:aws:iam::${synthesized.provider.aws[0].allowed_account_ids[0]}:role/`))).toBe(true);
+      expect(readers.includes("arn:aws:iam::333333333333:role/secrets-break-glass")).toBe(env === "prod");
+      // Only reading is denied: nothing here stops the deployer replacing this policy.
+      expect(statements.filter((x: any) => x.Effect === "Deny" && !x.Condition?.Bool).map((x: any) => x.Action)).toEqual(["secretsmanager:GetSecretValue"]);
+    }
+  });
+
+  it("plans the Secrets Manager endpoint the description asks for, open to the VPC's clients, before any rotation", () => {
+    const env = stackName.replace(/^aws-/, "");
+    const changes = plan.resource_changes ?? [];
+    const endpoints = changes.filter((r) => r.type === "aws_vpc_endpoint");
+    if (env === "staging") {
+      // secretsManagerEndpoint: existing (the default): the VPC's own endpoint serves the functions.
+      expect(endpoints).toEqual([]);
+      return;
+    }
+    expect(endpoints.map((e) => e.change.after)).toEqual([expect.objectContaining({ private_dns_enabled: true, vpc_endpoint_type: "Interface", service_name: "com.amazonaws.us-east-1.secretsmanager" })]);
+    const sources = changes
+      .filter((r) => r.type === "aws_vpc_security_group_ingress_rule")
+      .map((r) => r.change.after!.cidr_ipv4 ?? r.change.after!.referenced_security_group_id)
+      .sort();
+    expect(sources).toEqual(env === "dev" ? ["10.10.0.0/16", "sg-0a1b2c3d4e5f60001"] : ["sg-0c1b2c3d4e5f60001", "sg-0c1b2c3d4e5f60002"]);
+    // Terraform orders what the configuration says: every function and rotation waits for the endpoint and its rules.
+    const config = (plan.configuration as any).root_module.resources as { address: string; depends_on?: string[] }[];
+    const endpoint = endpoints[0].address;
+    const rules = changes.filter((r) => r.type === "aws_vpc_security_group_ingress_rule").map((r) => r.address);
+    const waiters = config.filter((r) => /^aws_(lambda_function|secretsmanager_secret_rotation)\./.test(r.address));
+    expect(waiters).toHaveLength(6);
+    for (const w of waiters) expect(w.depends_on).toEqual(expect.arrayContaining([endpoint, ...rules]));
+  });
 });

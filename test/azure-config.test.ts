@@ -1,5 +1,6 @@
 // Bad Azure inputs in the description: each stops validation with an error that names the field path and what to do.
 import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { ConfigIssue, DEFAULT_CONFIG, PlatformConfigError, parsePlatform } from "../config/load";
 
@@ -10,7 +11,7 @@ function issuesOf(change: (d: any) => void): ConfigIssue[] {
   const doc = structuredClone(example);
   change(doc);
   try {
-    parsePlatform(stringify(doc), "test description");
+    parsePlatform(stringify(doc), "test description", path.dirname(DEFAULT_CONFIG));
     return [];
   } catch (err) {
     if (!(err instanceof PlatformConfigError)) throw err;
@@ -150,4 +151,34 @@ test("without Vault, two Kubernetes workloads whose Azure managed identity names
     d.applications.myapp.workloads["api-x"] = { kubernetes: { namespace: "c", serviceAccount: "d" }, reads: ["jwt"] };
   });
   expectIssue(issues, "applications.myapp-api.workloads.x", /Azure managed identity name "<org>-<env>-myapp-api-x" is the same as that of applications.myapp.workloads.api-x; rename one/);
+});
+
+describe("existing private DNS zone and resource group", () => {
+  const HUB_ZONE = "/subscriptions/00000000-0000-0000-0000-0000000000ff/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net";
+
+  test("environments that share the hub's zone may share one spoke network; those that share an existing resource group are fine", () => {
+    const issues = issuesOf((d) => {
+      d.environments.staging.azure.subscriptionId = d.environments.dev.azure.subscriptionId;
+      d.environments.staging.azure.privateEndpoint = structuredClone(d.environments.dev.azure.privateEndpoint);
+      for (const env of ["dev", "staging"]) {
+        d.environments[env].azure.privateEndpoint.privateDnsZoneId = HUB_ZONE;
+        d.environments[env].azure.resourceGroupName = "rg-shared-secrets";
+        d.environments[env].azure.existingResourceGroup = true;
+      }
+    });
+    expect(issues).toEqual([]);
+  });
+
+  test("a zone id that is not a Key Vault privatelink zone", () => {
+    const issues = issuesOf((d) => (d.environments.dev.azure.privateEndpoint.privateDnsZoneId = HUB_ZONE.replace("privatelink.vaultcore.azure.net", "privatelink.blob.core.windows.net")));
+    expectIssue(issues, "environments.dev.azure.privateEndpoint.privateDnsZoneId", /resource id of a privatelink.vaultcore.azure.net zone/);
+  });
+
+  test("two environments creating the same resource group are still refused", () => {
+    const issues = issuesOf((d) => {
+      d.environments.staging.azure.subscriptionId = d.environments.dev.azure.subscriptionId;
+      d.environments.staging.azure.resourceGroupName = d.environments.dev.azure.resourceGroupName;
+    });
+    expectIssue(issues, "environments.staging.azure.resourceGroupName", /each Azure stack creates and owns its resource group/);
+  });
 });

@@ -196,3 +196,49 @@ describe("the constructs check their props", () => {
     expect(() => new RbacPropagationWait(s, "wait", { after: [grant.assignment], seconds: 0 })).toThrow(/1 to 600/);
   });
 });
+
+describe("enterprise networks: an existing private DNS zone and an existing resource group", () => {
+  const hubZone = "/subscriptions/99999999-0000-0000-0000-000000000000/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net";
+  const hub = (env: string) => azureBlock(env, "").replace(
+    "      privateEndpoint:\n",
+    `      existingResourceGroup: true\n      privateEndpoint:\n        privateDnsZoneId: ${hubZone}\n`,
+  );
+  // Two environments on one spoke network share the hub's zone: nothing to link twice.
+  const spoke = `
+organization: globex
+environments:
+  dev:
+${hub("dev")}
+  qa:
+${hub("dev").replace("rg-dev", "rg-qa")}
+applications:
+  shop:
+    secrets: { stripe: { type: api-key } }
+`;
+  const { json } = synthYaml(spoke, { backends: ["azure"] });
+  const stack = json["azure-dev"];
+
+  it("registers the endpoint in the hub's zone by id, and creates no zone and no link", () => {
+    const pe = onlyResource(stack, "azurerm_private_endpoint");
+    expect(pe.private_dns_zone_group).toEqual({ name: "default", private_dns_zone_ids: [hubZone] });
+    expect(resources(stack, "azurerm_private_dns_zone")).toEqual({});
+    expect(resources(stack, "azurerm_private_dns_zone_virtual_network_link")).toEqual({});
+    // Secrets still wait for the endpoint, which carries the zone group.
+    const secret = onlyResource(stack, "azurerm_key_vault_secret");
+    expect(secret.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^azurerm_private_endpoint\./)]));
+  });
+
+  it("reads the existing resource group instead of creating (and owning) it", () => {
+    expect(resources(stack, "azurerm_resource_group")).toEqual({});
+    expect(Object.values(stack.data?.azurerm_resource_group ?? {})).toEqual([expect.objectContaining({ name: "rg-dev" })]);
+    const ref = `\${data.azurerm_resource_group.${Object.keys(stack.data!.azurerm_resource_group)[0]}.name}`;
+    expect(onlyResource(stack, "azurerm_key_vault").resource_group_name).toBe(ref);
+    expect(onlyResource(stack, "azurerm_private_endpoint").resource_group_name).toBe(ref);
+  });
+
+  it("refuses a private endpoint without a DNS zone", () => {
+    const stack = new TerraformStack(Testing.app(), "t");
+    const vault = new KeyVault(stack, "kv", { name: "kv-test-1", location: "westeurope", resourceGroupName: "rg", tenantId: sub });
+    expect(() => vault.addPrivateEndpoint({ subnetId: "/subscriptions/x/subnets/pe", virtualNetworkIds: [] })).toThrow(/at least one virtual network/);
+  });
+});

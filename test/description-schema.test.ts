@@ -35,7 +35,8 @@ describe("config/platform.schema.json", () => {
     d.environments.dev = parse(read("config/platform.yaml")).environments.dev;
     d.environments.dev.azure.tenantId = d.environments.dev.azure.tenantId.toUpperCase();
     d.environments.dev.azure.privateEndpoint.subnetId = d.environments.dev.azure.privateEndpoint.subnetId.replace("/resourceGroups/", "/RESOURCEGROUPS/");
-    expect(() => validatePlatform(structuredClone(d))).not.toThrow();
+    // File paths in the example (the cluster CA) are relative to its folder.
+    expect(() => validatePlatform(structuredClone(d), "test", path.join(ROOT, "config"))).not.toThrow();
     expect(validate(d) ? [] : validate.errors).toEqual([]);
   });
 

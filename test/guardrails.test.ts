@@ -8,14 +8,12 @@ import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { KubernetesAuthBackendRole } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-role";
 import { stringify } from "yaml";
-import { readFileSync } from "node:fs";
-import { DEFAULT_CONFIG } from "../config/load";
 import { guardrailReport } from "../constructs/guardrails";
 import type { AwsSecretsStack } from "../stacks/aws-stack";
 import type { VaultSecretsStack } from "../stacks/vault-stack";
 import { synthExample } from "./helpers/synth";
 import { errorMessages, errorsOf, exampleChangedAfterValidation, freshStack, l1 } from "./guardrails-helpers";
-import { parse } from "yaml";
+import { exampleDescription } from "./helpers/descriptions";
 
 const aws = (env = "prod") => freshStack<AwsSecretsStack>("aws", env);
 const vault = (env = "prod") => freshStack<VaultSecretsStack>("vault", env);
@@ -23,7 +21,7 @@ const azure = (env = "prod") => freshStack("azure", env);
 
 /** The example description with one change, as YAML. */
 function exampleWith(change: (d: any) => void): string {
-  const d = parse(readFileSync(DEFAULT_CONFIG, "utf8"));
+  const d = exampleDescription();
   change(d);
   return stringify(d);
 }
@@ -39,7 +37,7 @@ describe("the untouched example", () => {
     expect(report.findings).toEqual([]);
     expect(report.suppressions).toEqual([]);
     expect(report.production).toBe(name.endsWith("-prod"));
-    expect(report.ruleIds).toHaveLength(23);
+    expect(report.ruleIds).toHaveLength(32);
   });
 
   // The CI deployer administers what the environment's stacks create, which workload rules would flag: bootstrap-<env>

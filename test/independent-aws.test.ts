@@ -2,9 +2,8 @@
 // Manager"), written from the claims and the description file, not from the constructs: expected
 // access is computed here from the YAML, and the synthesized Terraform JSON is read as a reviewer
 // would read it.
-import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { DEFAULT_CONFIG } from "../config/load";
+import { exampleDescription } from "./helpers/descriptions";
 import { StackJson, Synthesized, synthExample, synthYaml } from "./helpers/synth";
 
 /** The only actions whose resource may be "*": AWS accepts no narrower resource for them. */
@@ -69,7 +68,7 @@ interface Case {
 
 let ownSynth: Synthesized | undefined;
 const CASES: Case[] = [
-  { label: "example (config/platform.yaml)", description: parse(readFileSync(DEFAULT_CONFIG, "utf8")), synth: () => synthExample(["aws"]) },
+  { label: "example (config/platform.yaml)", description: exampleDescription(), synth: () => synthExample(["aws"]) },
   { label: "own description", description: parse(OWN_DESCRIPTION), synth: () => (ownSynth ??= synthYaml(OWN_DESCRIPTION, { backends: ["aws"] })) },
 ];
 

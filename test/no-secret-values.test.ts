@@ -2,7 +2,7 @@
 // the example and of a description that uses every feature: no attribute that carries a value is
 // set, write-only arguments take only ephemeral variables, and nothing looks like a credential.
 import { synthExample, synthYaml, StackJson } from "./helpers/synth";
-import { minimalDescription, toYaml } from "./helpers/descriptions";
+import { EXAMPLE_CA_FILE, minimalDescription, toYaml } from "./helpers/descriptions";
 import { loadPlatform } from "../config/load";
 
 /** Attributes that would put a value into plan and state, by resource type. */
@@ -29,8 +29,8 @@ function everything(): Record<string, StackJson> {
   const d = minimalDescription();
   d.environments.dev.vault = {
     address: "https://vault.dev.example.com:8200",
-    kubernetes: { host: "https://k8s.dev.example.com:6443" },
-    database: { host: "db.dev.example.com", dbname: "app", username: "vault_admin" },
+    kubernetes: { host: "https://k8s.dev.example.com:6443", caCertFile: EXAMPLE_CA_FILE },
+    database: { host: "db.dev.example.com", dbname: "app", username: "vault_admin", tlsCaFile: EXAMPLE_CA_FILE },
   };
   d.environments.dev.azure = loadPlatform().environments.dev.azure;
   d.applications.myapp.secrets.database = { type: "postgres", dynamic: true, rotation: { strategy: "single-user", everyDays: 30 } };

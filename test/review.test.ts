@@ -59,8 +59,44 @@ describe("access matrix of the example (dev)", () => {
     expect(new Set(dev.access.map((r) => `${r.backend}:${r.stack}`))).toEqual(new Set(["aws:aws-dev", "vault:vault-dev", "azure:azure-dev"]));
   });
 
-  it("prod grants the same shape with prod names", () => {
-    expect(prod.access.map(row).map((r) => r.join(" | ").replace(/prod/g, "dev"))).toEqual(dev.access.map(row).map((r) => r.join(" | ")));
+  it("prod grants the same shape with prod names, plus its break-glass role on every AWS secret", () => {
+    const isBreakGlass = (r: { workload: string }) => r.workload.startsWith("break-glass ");
+    expect(prod.access.filter((r) => !isBreakGlass(r)).map(row).map((r) => r.join(" | ").replace(/prod/g, "dev"))).toEqual(dev.access.map(row).map((r) => r.join(" | ")));
+    expect(dev.access.filter(isBreakGlass)).toEqual([]);
+    expect(prod.access.filter(isBreakGlass).map(row)).toEqual(
+      ["prod/dbadmin/master", "prod/myapp/database", "prod/myapp/jwt", "prod/myapp/openai"].map((secret) => [
+        "break-glass arn:aws:iam::333333333333:role/secrets-break-glass",
+        secret,
+        "aws",
+        "read (GetSecretValue, excepted from the secret's read-deny)",
+      ]),
+    );
+  });
+});
+
+describe("who can read an AWS secret (each secret's read-deny)", () => {
+  it("lists every secret's readers, and says in the Markdown that nothing else can read", () => {
+    expect(prod.awsReadGuards.map((g) => g.secret)).toEqual(["prod/dbadmin/master", "prod/myapp/database", "prod/myapp/jwt", "prod/myapp/openai"]);
+    expect(prod.awsReadGuards.find((g) => g.secret === "prod/myapp/openai")!.readers).toEqual([
+      "arn:aws:iam::333333333333:role/secrets-break-glass",
+      "arn:aws:iam::333333333333:role/acme-prod-myapp-api",
+    ]);
+    const text = renderMarkdown(prod);
+    expect(text).toContain("**AWS: nothing else can read.** Each secret's resource policy denies `secretsmanager:GetSecretValue` to every principal not listed above for it");
+    expect(text).toContain("Break-glass roles: `arn:aws:iam::333333333333:role/secrets-break-glass`.");
+    expect(renderMarkdown(dev)).toContain("Break-glass roles: none.");
+  });
+
+  it("says plainly which secrets anyone with IAM permission can read when a read-deny is missing", () => {
+    const json: any = structuredClone(example.json["aws-dev"]);
+    for (const p of Object.values<any>(json.resource.aws_secretsmanager_secret_policy)) {
+      if (!p.policy.includes("acme-dev-rotate-jwt")) continue;
+      const doc = JSON.parse(p.policy);
+      doc.Statement = doc.Statement.filter((s: any) => s.Action !== "secretsmanager:GetSecretValue");
+      p.policy = JSON.stringify(doc);
+    }
+    const review = buildReview({ environment: "dev", production: false, stacks: [{ name: "aws-dev", backend: "aws", json }], guardrails: [] });
+    expect(renderMarkdown(review)).toContain("**AWS: anyone whose IAM policy allows it can read** `dev/myapp/jwt`: its resource policy has no read-deny.");
   });
 });
 
@@ -123,6 +159,39 @@ describe("network exposure of the example (dev)", () => {
     expect(dev.network.find((r) => r.resource === "Lambda acme-dev-rotate-jwt")!.exposure).toBe(
       "in VPC subnets subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002, security groups sg-0a1b2c3d4e5f60001",
     );
+    expect(dev.network.find((r) => r.resource === "VPC endpoint com.amazonaws.us-east-1.secretsmanager")!.exposure).toMatch(
+      /private DNS on: every client of the VPC reaches the service through it, ingress tcp\/443 from sg-0a1b2c3d4e5f60001; tcp\/443 from 10\.10\.0\.0\/16$/,
+    );
+    expect(dev.network.find((r) => r.resource === "Kubernetes API (token review)")!.exposure).toBe("https://k8s.dev.example.com:6443, cluster CA pinned");
+  });
+
+  it("says where Secrets Manager is reached when the VPC's existing endpoint serves the functions (staging)", () => {
+    const staging = reviewOf("staging", example.stacks, example.json);
+    expect(staging.network.find((r) => r.resource === "Secrets Manager from the VPC")).toEqual({
+      backend: "aws",
+      resource: "Secrets Manager from the VPC",
+      exposure: "through the VPC's existing endpoint or a NAT, neither managed here (secretsManagerEndpoint: existing or none)",
+      flagged: false,
+    });
+  });
+
+  it("flags as broken a private-DNS endpoint that admits only the rotation functions", () => {
+    const json: any = structuredClone(example.json["aws-dev"]);
+    for (const [name, r] of Object.entries<any>(json.resource.aws_vpc_security_group_ingress_rule)) if (r.cidr_ipv4) delete json.resource.aws_vpc_security_group_ingress_rule[name];
+    const review = buildReview({ environment: "dev", production: false, stacks: [{ name: "aws-dev", backend: "aws", json }], guardrails: [] });
+    const endpoint = review.network.find((r) => r.resource.startsWith("VPC endpoint"))!;
+    expect(endpoint).toMatchObject({ flagged: true, flag: "broken", exposure: expect.stringContaining("admits only the rotation functions, so every other client in the VPC times out") });
+    expect(renderMarkdown(review)).toMatch(/\| aws \| VPC endpoint com\.amazonaws\.us-east-1\.secretsmanager \| .* \| \*\*broken\*\* \|/);
+  });
+
+  it("stops calling the Kubernetes token review ok when the cluster's CA is absent", () => {
+    const json: any = structuredClone(example.json["vault-dev"]);
+    for (const c of Object.values<any>(json.resource.vault_kubernetes_auth_backend_config)) delete c.kubernetes_ca_cert;
+    const review = buildReview({ environment: "dev", production: false, stacks: [{ name: "vault-dev", backend: "vault", json }], guardrails: [] });
+    const row = review.network.find((r) => r.resource === "Kubernetes API (token review)")!;
+    expect(row).toMatchObject({ flagged: true, flag: "broken" });
+    expect(row.exposure).toContain("no cluster CA: Vault checks the API server against its system trust store, and every Kubernetes login fails");
+    expect(renderMarkdown(review)).toContain("| **broken** |");
   });
 
   it("flags a Key Vault opened to the internet", () => {
@@ -261,6 +330,8 @@ describe("a Vault-only description with AppRole and dynamic credentials (test/va
       ["pg/creds/qa-billing-core", "vault", "postgres (dynamic)", "lease 30m, at most 2h", "Vault database engine, connection postgres"],
       ["pg/creds/qa-orders", "vault", "postgres (dynamic)", "lease 30m, at most 2h", "Vault database engine, connection postgres"],
     ]);
+    // Not a day-long credential: Vault revokes a lease with the token that created it.
+    for (const r of qa.rotation) expect(r.strategy).toBe("new login per lease, dropped when the lease ends or the Vault token that read it expires");
   });
 
   it("flags an AppRole that can log in from any address", () => {

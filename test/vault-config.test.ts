@@ -1,6 +1,10 @@
 // Bad Vault descriptions stop the run with the field path and what to change.
 import { parsePlatform, PlatformConfigError } from "../config/load";
 import { baseDescription, toYaml } from "./vault-fixtures";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EXAMPLE_CA_FILE } from "./helpers/descriptions";
 
 function issuesOf(change: (d: any) => void): { path: string; message: string }[] {
   const d = baseDescription();
@@ -157,4 +161,83 @@ test.each<[string, (d: any) => void, string, RegExp]>([
 ])("%s is refused, naming the field", (_what, change, path, message) => {
   const issues = issuesOf(change);
   expect(issues).toEqual(expect.arrayContaining([{ path, message: expect.stringMatching(message) }]));
+});
+
+describe("certificate files and AppRole secret ids", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "vault-config-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string) => {
+    writeFileSync(path.join(dir, name), text);
+    return name;
+  };
+  /** Validates as if the description were a file in `dir`: file paths are relative to it. */
+  const issuesInDir = (change: (d: any) => void) => {
+    const d = baseDescription();
+    change(d);
+    try {
+      parsePlatform(toYaml(d), path.join(dir, "platform.yaml"), dir);
+      return [];
+    } catch (err) {
+      expect(err).toBeInstanceOf(PlatformConfigError);
+      return [...(err as PlatformConfigError).issues];
+    }
+  };
+  const CA = "environments.dev.vault.kubernetes.caCertFile";
+
+  test("reads caCertFile relative to the description file and gives the stack an absolute path", () => {
+    write("cluster-ca.pem", readFileSync(EXAMPLE_CA_FILE, "utf8"));
+    const d = baseDescription();
+    vault(d).kubernetes.caCertFile = "cluster-ca.pem";
+    const platform = parsePlatform(toYaml(d), path.join(dir, "platform.yaml"), dir);
+    expect(platform.environments.dev.vault!.kubernetes!.caCertFile).toBe(path.join(dir, "cluster-ca.pem"));
+  });
+
+  test.each<[string, (d: any) => void, string, RegExp]>([
+    ["no caCertFile", (d) => delete vault(d).kubernetes.caCertFile, CA, /is required: the path of the cluster's CA certificate/],
+    ["a caCertFile that does not exist", (d) => (vault(d).kubernetes.caCertFile = "missing.pem"), CA, /cannot read .*missing\.pem \(ENOENT\): give the path, relative to the description file, of the Kubernetes cluster's CA/],
+    ["a caCertFile that is not PEM", (d) => (vault(d).kubernetes.caCertFile = write("ca.der", "0\x82\x01")), CA, /is not a PEM certificate/],
+    [
+      "a caCertFile with a private key in it",
+      (d) => (vault(d).kubernetes.caCertFile = write("ca-and-key.pem", `${readFileSync(EXAMPLE_CA_FILE, "utf8")}-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n`)),
+      CA,
+      /holds a private key/,
+    ],
+    ["the former inline caCert", (d) => (vault(d).kubernetes.caCert = "-----BEGIN CERTIFICATE-----"), "environments.dev.vault.kubernetes.caCert", /replaced by caCertFile/],
+    [
+      "verify-full against the database without its CA",
+      (d) => (vault(d).database = { host: "pg", dbname: "app", username: "vault" }),
+      "environments.dev.vault.database.tlsCaFile",
+      /is required with sslmode verify-full .*system trust store, which holds neither RDS's CAs nor a private CA/,
+    ],
+    [
+      "a tlsCaFile that does not exist",
+      (d) => (vault(d).database = { host: "pg", dbname: "app", username: "vault", sslmode: "verify-ca", tlsCaFile: "rds-ca.pem" }),
+      "environments.dev.vault.database.tlsCaFile",
+      /cannot read .*rds-ca\.pem .*the CA certificate that signed the database server's certificate/,
+    ],
+    [
+      "an AppRole secret id with unlimited uses",
+      (d) => (api(d).kubernetes = undefined, (api(d).approle = { secretIdNumUses: 0 })),
+      "applications.myapp.workloads.api.approle.secretIdNumUses",
+      /unlimited \(0\) is refused/,
+    ],
+    ["an audit file device writing nowhere", (d) => (vault(d).audit = [{ type: "file", path: "discard" }, { type: "file", path: "stdout" }]), "environments.dev.vault.audit[0].path", /absolute file path, or stdout/],
+  ])("%s is refused, naming the field", (_what, change, at, message) => {
+    write("ok.pem", readFileSync(EXAMPLE_CA_FILE, "utf8"));
+    expect(issuesInDir((d) => {
+      vault(d).kubernetes.caCertFile = "ok.pem";
+      change(d);
+    })).toEqual(expect.arrayContaining([{ path: at, message: expect.stringMatching(message) }]));
+  });
+
+  test("sslmode require needs no CA; a stdout audit device is accepted", () => {
+    write("ok.pem", readFileSync(EXAMPLE_CA_FILE, "utf8"));
+    expect(
+      issuesInDir((d) => {
+        vault(d).kubernetes.caCertFile = "ok.pem";
+        vault(d).database = { host: "pg", dbname: "app", username: "vault", sslmode: "require" };
+        vault(d).audit = [{ type: "file", path: "stdout" }];
+      }),
+    ).toEqual([]);
+  });
 });

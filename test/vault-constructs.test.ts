@@ -1,5 +1,7 @@
 // The reusable Vault constructs on their own: secure defaults, and refusals with messages that say what to change.
 import { TerraformStack, Testing } from "cdktf";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import { KvV2Mount } from "../constructs/vault/kv-mount";
 import { WorkloadPolicy } from "../constructs/vault/workload-policy";
@@ -14,6 +16,7 @@ function newStack(): TerraformStack {
   new VaultProvider(stack, "vault", { address: "https://vault.example.com:8200" });
   return stack;
 }
+const CA = readFileSync(path.join(__dirname, "..", "config", "example-kubernetes-ca.pem"), "utf8");
 const synth = (stack: TerraformStack) => JSON.parse(Testing.synth(stack, true));
 const only = (json: any, type: string) => {
   const all = Object.values(json.resource?.[type] ?? {});
@@ -58,7 +61,7 @@ describe("WorkloadPolicy", () => {
 describe("KubernetesAuth", () => {
   const setup = () => {
     const stack = newStack();
-    const auth = new KubernetesAuth(stack, "k8s", { kubernetesHost: "https://k8s.example.com:6443" });
+    const auth = new KubernetesAuth(stack, "k8s", { kubernetesHost: "https://k8s.example.com:6443", kubernetesCaCert: CA });
     const policy = new WorkloadPolicy(stack, "p", { policyName: "dev-a-w" });
     policy.addToPolicy({ path: "secret/data/dev/a/s", capabilities: ["read"] });
     return { stack, auth, policy };
@@ -71,6 +74,7 @@ describe("KubernetesAuth", () => {
     const config = only(json, "vault_kubernetes_auth_backend_config");
     expect(config.token_reviewer_jwt).toBeUndefined();
     expect(config.disable_local_ca_jwt).toBe(true);
+    expect(config.kubernetes_ca_cert).toBe(CA);
     expect(only(json, "vault_kubernetes_auth_backend_role")).toMatchObject({
       audience: "https://kubernetes.default.svc",
       token_ttl: 3600,
@@ -92,6 +96,16 @@ describe("KubernetesAuth", () => {
     const { auth, policy } = setup();
     expect(() => auth.addRole("r", { roleName: "dev-a-w", serviceAccountName: "sa", serviceAccountNamespace: "ns", policy, ...change })).toThrow(message);
   });
+
+  test("refuses a config without the cluster's CA while disable_local_ca_jwt is on, and a CA that is not PEM", () => {
+    // With disable_local_ca_jwt and no kubernetes_ca_cert, Vault trusts only its system CAs, never a cluster's own.
+    expect(() => new KubernetesAuth(newStack(), "k8s", { kubernetesHost: "https://k8s.example.com:6443" })).toThrow(/kubernetesCaCert is required.*system trust store/);
+    expect(() => new KubernetesAuth(newStack(), "k8s", { kubernetesHost: "https://k8s.example.com:6443", kubernetesCaCert: "not a cert" })).toThrow(/must be a PEM certificate/);
+    // Vault inside the cluster may use its own pod's CA file, when told not to disable it.
+    const stack = newStack();
+    new KubernetesAuth(stack, "k8s", { kubernetesHost: "https://k8s.example.com:6443", disableLocalCaJwt: false });
+    expect(only(synth(stack), "vault_kubernetes_auth_backend_config").disable_local_ca_jwt).toBe(false);
+  });
 });
 
 describe("AppRoleAuth", () => {
@@ -103,16 +117,18 @@ describe("AppRoleAuth", () => {
     return { stack, auth, policy };
   };
 
-  test("defaults: secret ids bound, 24 h secret ids, 1 h / 4 h tokens, no CIDR restriction unless given", () => {
+  test("defaults: secret ids bound, single use, 10 min secret ids, 1 h / 4 h tokens, no CIDR restriction unless given", () => {
     const { stack, auth, policy } = setup();
     auth.addRole("r", { roleName: "dev-a-w", policy });
     const role = only(synth(stack), "vault_approle_auth_backend_role");
-    expect(role).toMatchObject({ bind_secret_id: true, secret_id_ttl: 86400, token_ttl: 3600, token_max_ttl: 14400 });
+    // Vault's own default secret_id_num_uses is 0, unlimited: it must be set.
+    expect(role).toMatchObject({ bind_secret_id: true, secret_id_num_uses: 1, secret_id_ttl: 600, token_ttl: 3600, token_max_ttl: 14400 });
     expect(role.secret_id_bound_cidrs).toBeUndefined();
   });
 
   test.each([
     [{ secretIdTtlSeconds: 0 }, /secretIdTtlSeconds/],
+    [{ secretIdNumUses: 0 }, /secretIdNumUses must be .* at least 1 \(Vault reads 0 as unlimited uses\)/],
     [{ boundCidrs: ["10.0.0.0"] }, /bound CIDR "10.0.0.0"/],
     [{ tokenTtlSeconds: 600, tokenMaxTtlSeconds: 300 }, /must be at least the token TTL/],
   ])("refuses %o", (change, message) => {
@@ -122,14 +138,22 @@ describe("AppRoleAuth", () => {
 });
 
 describe("AuditDevices", () => {
-  test("two devices by default, file and syslog, log_raw off", () => {
+  test("two devices by default, a file and a file on stdout (no syslog socket needed), log_raw off", () => {
     const stack = newStack();
     new AuditDevices(stack, "audit");
     const audits = Object.values(synth(stack).resource.vault_audit) as any[];
-    expect(audits.map((a) => [a.type, a.path, a.options.log_raw])).toEqual([
-      ["file", "file", "false"],
-      ["syslog", "syslog", "false"],
+    expect(audits.map((a) => [a.type, a.path, a.options.file_path, a.options.log_raw]).sort((x, y) => x[1].localeCompare(y[1]))).toEqual([
+      ["file", "file", "/vault/logs/audit.log", "false"],
+      ["file", "file-2", "stdout", "false"],
     ]);
+    expect(audits.some((a) => a.type === "syslog")).toBe(false);
+  });
+
+  test("keeps syslog as an option", () => {
+    const stack = newStack();
+    new AuditDevices(stack, "audit", { targets: [{ type: "file", filePath: "stdout" }, { type: "syslog", facility: "LOCAL0" }] });
+    const audits = Object.values(synth(stack).resource.vault_audit) as any[];
+    expect(audits.map((a) => [a.type, a.path])).toEqual([["file", "file"], ["syslog", "syslog"]]);
   });
 
   test("refuses an empty list and a relative file path", () => {

@@ -2,6 +2,7 @@
 // workloads, dynamic PostgreSQL credentials and non-default Vault settings, plus a small valid base for
 // bad-input tests.
 import { stringify } from "yaml";
+import { EXAMPLE_CA_FILE } from "./helpers/descriptions";
 
 export const SECOND_DESCRIPTION = `
 organization: globex
@@ -14,10 +15,7 @@ environments:
       kvMaxVersions: 5
       kubernetes:
         host: https://k8s.qa.example.com:6443
-        caCert: |
-          -----BEGIN CERTIFICATE-----
-          MIIBdummyTESTcertificateAAAA
-          -----END CERTIFICATE-----
+        caCertFile: ${EXAMPLE_CA_FILE}
         authPath: k8s-qa
         audience: vault-qa
         tokenTtlSeconds: 900
@@ -41,11 +39,13 @@ environments:
       address: https://vault.live.example.com:8200
       kubernetes:
         host: https://k8s.live.example.com:6443
+        caCertFile: ${EXAMPLE_CA_FILE}
       database:
         host: pg.live.example.com
         dbname: orders
         username: vault_admin
         passwordVersion: 3
+        tlsCaFile: ${EXAMPLE_CA_FILE}
       backend: { type: s3, bucket: globex-tfstate, region: eu-west-1 }
 applications:
   orders:
@@ -89,7 +89,7 @@ export function baseDescription(): any {
       dev: {
         vault: {
           address: "https://vault.dev.example.com:8200",
-          kubernetes: { host: "https://k8s.dev.example.com:6443" },
+          kubernetes: { host: "https://k8s.dev.example.com:6443", caCertFile: EXAMPLE_CA_FILE },
         },
       },
     },

@@ -2,6 +2,9 @@
 // second description's Kubernetes, AppRole, audit and dynamic-credential resources.
 import { onlyResource, resources, StackJson, synthExample, synthYaml } from "./helpers/synth";
 import { SECOND_DESCRIPTION } from "./vault-fixtures";
+import { EXAMPLE_CA_FILE } from "./helpers/descriptions";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 
 const CANARY = "canary-db-password-Zq7!";
 let example: Record<string, StackJson>;
@@ -40,9 +43,12 @@ describe("the example's Vault stacks", () => {
     expect(onlyResource(json, "vault_kv_secret_backend_v2")).toMatchObject({ max_versions: 10, cas_required: true });
     for (const t of ["vault_kv_secret_v2", "vault_kv_secret", "vault_generic_secret"]) expect(count(json, t)).toBe(0);
 
-    // Two audit devices by default: a file and a syslog device, values HMAC'd.
+    // Two audit devices by default: a file on disk and a file device on stdout (no syslog socket needed), values HMAC'd.
     const audits = Object.values(resources(json, "vault_audit"));
-    expect(audits.map((a) => a.type).sort()).toEqual(["file", "syslog"]);
+    expect(audits.map((a) => [a.type, a.path, a.options.file_path]).sort((x, y) => x[1].localeCompare(y[1]))).toEqual([
+      ["file", "file", "/vault/logs/audit.log"],
+      ["file", "file-2", "stdout"],
+    ]);
     for (const a of audits) expect(a.options.log_raw).toBe("false");
 
     // Kubernetes auth: short-lived client tokens review themselves; no stored reviewer JWT.
@@ -50,6 +56,8 @@ describe("the example's Vault stacks", () => {
     expect(config.kubernetes_host).toBe(`https://k8s.${env}.example.com:6443`);
     expect(config.token_reviewer_jwt).toBeUndefined();
     expect(config.disable_local_ca_jwt).toBe(true);
+    // With disable_local_ca_jwt, Vault checks the API server against this CA only: the file the description names.
+    expect(config.kubernetes_ca_cert).toBe(readFileSync(path.join(__dirname, "..", "config", "example-kubernetes-ca.pem"), "utf8"));
     const role = onlyResource(json, "vault_kubernetes_auth_backend_role");
     expect(role).toMatchObject({
       role_name: `${env}-myapp-api`,
@@ -137,12 +145,14 @@ describe("the second description's Vault stacks", () => {
     expect(roles["qa-orders-batch"]).toMatchObject({
       bind_secret_id: true,
       secret_id_ttl: 3600,
+      secret_id_num_uses: 1,
       token_ttl: 600,
       token_max_ttl: 1200,
       secret_id_bound_cidrs: ["10.20.0.0/16"],
       token_bound_cidrs: ["10.20.0.0/16"],
     });
-    expect(roles["qa-reports-exporter"]).toMatchObject({ secret_id_ttl: 86400, token_ttl: 3600, token_max_ttl: 14400 });
+    // Defaults: a secret id logs in once and lives 10 minutes.
+    expect(roles["qa-reports-exporter"]).toMatchObject({ secret_id_ttl: 600, secret_id_num_uses: 1, token_ttl: 3600, token_max_ttl: 14400 });
     expect(roles["qa-reports-exporter"].secret_id_bound_cidrs).toBeUndefined();
     // Each role gets the policy of its own workload.
     const policies = resources(qa(), "vault_policy");
@@ -171,7 +181,11 @@ describe("the second description's Vault stacks", () => {
     expect(conn.postgresql.password).toBeUndefined();
     expect(conn.postgresql.password_wo_version).toBe(1);
     expect(onlyResource(live(), "vault_database_secret_backend_connection").postgresql.password_wo_version).toBe(3);
-    expect(onlyResource(live(), "vault_database_secret_backend_connection").postgresql.connection_url).toContain("sslmode=verify-full");
+    const verified = onlyResource(live(), "vault_database_secret_backend_connection").postgresql;
+    expect(verified.connection_url).toContain("sslmode=verify-full");
+    // verify-full checks the server against tls_ca, the CA file the description names, not Vault's system trust store.
+    expect(verified.tls_ca).toBe(readFileSync(EXAMPLE_CA_FILE, "utf8"));
+    expect(conn.postgresql.tls_ca).toBeUndefined(); // sslmode require: nothing verified, no CA needed
     expect(conn.allowed_roles.sort()).toEqual(["qa-billing-core", "qa-orders"]);
 
     const variable = qa().variable?.vault_database_password;
@@ -209,7 +223,7 @@ describe("the second description's Vault stacks", () => {
 
   test("the state backend is the one the vault block names", () => {
     expect(live().terraform?.backend?.s3).toMatchObject({ bucket: "globex-tfstate", key: "secrets-platform/vault-live.tfstate", encrypt: true });
-    expect(qa().terraform?.backend).toBeUndefined();
+    expect(qa().terraform?.backend).toEqual({ local: { path: "../../../terraform.vault-qa.tfstate" } });
   });
 
   test("outputs name mounts, auth paths and roles, and are never sensitive values", () => {

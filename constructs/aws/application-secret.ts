@@ -3,6 +3,7 @@
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretPolicy } from "@cdktf/provider-aws/lib/secretsmanager-secret-policy";
 import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsmanager-secret-rotation";
+import { ITerraformDependable, Lazy } from "cdktf";
 import { Construct } from "constructs";
 import { AccountRegion, secretArnPattern } from "./arns";
 import { EnvironmentKey } from "./environment-key";
@@ -20,6 +21,12 @@ export interface RotationScheduleOptions {
    * @default true
    */
   readonly rotateImmediately?: boolean;
+  /**
+   * What must exist before Secrets Manager first invokes the function, such as the VPC endpoint the function
+   * reaches Secrets Manager through.
+   * @default - the function and its invoke permission only
+   */
+  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 export interface ApplicationSecretProps {
@@ -34,6 +41,12 @@ export interface ApplicationSecretProps {
    * @default 30
    */
   readonly recoveryWindowInDays?: number;
+  /**
+   * Roles that may read the value besides those granted with grantRead or grantRotate (break-glass roles, whose
+   * own IAM policies are managed elsewhere). Role ARNs; a path or wildcard is matched as ArnLike would.
+   * @default - none
+   */
+  readonly breakGlassRoleArns?: readonly string[];
   /** @default - none */
   readonly tags?: Record<string, string>;
 }
@@ -46,9 +59,14 @@ export const SECRET_ROTATE_ACTIONS = [
   "secretsmanager:UpdateSecretVersionStage",
 ];
 
+/** The read-deny statement's Sid; the review and the guardrails find the statement by its shape, not by this. */
+export const READ_DENY_SID = "DenyReadingExceptListedPrincipals";
+
 /**
- * A secret with a resource policy that Secrets Manager checks for public access (blocked) and
- * that denies every request not made over TLS.
+ * A secret with a resource policy that Secrets Manager checks for public access (blocked), that denies every
+ * request not made over TLS, and that denies reading the value to every principal except the roles granted it
+ * here and the break-glass roles: who can read is answerable from the secret alone, whatever IAM policies
+ * (such as an administrator's secretsmanager:* on *) say elsewhere in the account.
  */
 export class ApplicationSecret extends Construct {
   readonly secret: SecretsmanagerSecret;
@@ -57,6 +75,8 @@ export class ApplicationSecret extends Construct {
   readonly arnPattern: string;
   readonly secretName: string;
   private readonly key: EnvironmentKey;
+  /** Role ARNs not denied GetSecretValue, in the order they were granted. */
+  private readonly readers: string[] = [];
 
   constructor(scope: Construct, id: string, props: ApplicationSecretProps) {
     super(scope, id);
@@ -74,21 +94,48 @@ export class ApplicationSecret extends Construct {
       recoveryWindowInDays,
       tags: props.tags,
     });
-    const policy = new PolicyDocument([
+    this.readers.push(...(props.breakGlassRoleArns ?? []));
+    this.resourcePolicy = new SecretsmanagerSecretPolicy(this, "policy", {
+      secretArn: this.secret.arn,
+      // Rendered at synth, once every grant is known. Free of references, so `terraform plan` shows it whole.
+      policy: Lazy.stringValue({ produce: () => JSON.stringify(this.resourcePolicyDocument().toObject()) }),
+      blockPublicPolicy: true,
+    });
+  }
+
+  /** The principals that may read the value: every other one is denied by the resource policy. */
+  get readerArns(): readonly string[] {
+    return [...new Set(this.readers)];
+  }
+
+  private resourcePolicyDocument(): PolicyDocument {
+    const readers = this.readerArns;
+    // In a secret's resource policy, Resource "*" is the secret the policy is attached to (Secrets Manager user
+    // guide, "Permissions policy examples").
+    return new PolicyDocument([
       {
         sid: "DenyRequestsWithoutTls",
         effect: "Deny",
         principals: "*",
         actions: ["secretsmanager:*"],
-        resources: [this.secret.arn],
+        resources: ["*"],
         conditions: { Bool: { "aws:SecureTransport": false } },
       },
+      {
+        // Only GetSecretValue: the deployer (and any administrator) still describes, tags, rotates, deletes the
+        // secret and replaces this very policy, so nobody is locked out of managing it.
+        // aws:PrincipalArn is the role's ARN for every session of the role (IRSA's AssumeRoleWithWebIdentity,
+        // a Lambda's execution role), not the session's sts ARN (IAM user guide, global condition keys), so
+        // ArnNotLike on role ARNs covers their sessions.
+        sid: READ_DENY_SID,
+        effect: "Deny",
+        principals: "*",
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: ["*"],
+        // Nobody granted yet (a value a person puts, that no workload reads): nobody reads it.
+        conditions: readers.length > 0 ? { ArnNotLike: { "aws:PrincipalArn": readers } } : undefined,
+      },
     ]);
-    this.resourcePolicy = new SecretsmanagerSecretPolicy(this, "policy", {
-      secretArn: this.secret.arn,
-      policy: policy.toJson(),
-      blockPublicPolicy: true,
-    });
   }
 
   get arn(): string {
@@ -97,6 +144,7 @@ export class ApplicationSecret extends Construct {
 
   /** Read the value and metadata of this secret only, and decrypt it through Secrets Manager. */
   grantRead(grantee: IGrantable): void {
+    this.readers.push(grantee.principalArn);
     grantee.addToPolicy({ actions: SECRET_READ_ACTIONS, resources: [this.arnPattern] });
     this.key.grantDecryptViaSecretsManager(grantee);
   }
@@ -114,12 +162,13 @@ export class ApplicationSecret extends Construct {
       rotateImmediately: options.rotateImmediately ?? true,
       rotationRules: { automaticallyAfterDays: options.everyDays, scheduleExpression: options.scheduleExpression },
       // Secrets Manager invokes the function as soon as rotation is set.
-      dependsOn: [fn.permission, fn.function],
+      dependsOn: [fn.permission, fn.function, ...(options.dependsOn ?? [])],
     });
   }
 
   /** What a rotation function needs on this secret: read, write versions, move staging labels. */
   grantRotate(grantee: IGrantable): void {
+    this.readers.push(grantee.principalArn);
     grantee.addToPolicy({ actions: SECRET_ROTATE_ACTIONS, resources: [this.arnPattern] });
     this.key.grantEncryptDecryptViaSecretsManager(grantee);
   }

@@ -15,6 +15,11 @@ export function secretArnPattern(at: AccountRegion, secretName: string): string 
   return `arn:${at.partition ?? "aws"}:secretsmanager:${at.region}:${at.accountId}:secret:${secretName}-??????`;
 }
 
+/** A role's ARN from its name (roles here have the default path "/"), known before the role exists. */
+export function roleArn(at: Pick<AccountRegion, "accountId" | "partition">, roleName: string): string {
+  return `arn:${at.partition ?? "aws"}:iam::${at.accountId}:role/${roleName}`;
+}
+
 export function accountRootArn(at: AccountRegion): string {
   return `arn:${at.partition ?? "aws"}:iam::${at.accountId}:root`;
 }

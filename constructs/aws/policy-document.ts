@@ -24,6 +24,11 @@ export interface PolicyStatement {
 
 /** Anything that can receive permissions: a role, or a function's role. */
 export interface IGrantable {
+  /**
+   * The IAM role ARN that requests carry as aws:PrincipalArn, known at synth: a secret's resource policy names
+   * it as one of the principals not denied reading.
+   */
+  readonly principalArn: string;
   addToPolicy(statement: PolicyStatement): void;
 }
 

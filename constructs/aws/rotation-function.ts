@@ -6,11 +6,11 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { AssetType, TerraformAsset } from "cdktf";
+import { AssetType, ITerraformDependable, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { AccountRegion, logGroupArn } from "./arns";
+import { AccountRegion, logGroupArn, roleArn } from "./arns";
 import { EnvironmentKey } from "./environment-key";
 import { IGrantable, inlinePolicySizeCheck, PolicyDocument, PolicyStatement } from "./policy-document";
 
@@ -39,6 +39,12 @@ export interface RotationFunctionProps {
   readonly memorySize?: number;
   /** Notified when the function fails. @default - the alarm has no action */
   readonly alarmTopicArn?: string;
+  /**
+   * What the function needs before it can run, such as the VPC endpoint it reaches Secrets Manager through and
+   * that endpoint's ingress rules.
+   * @default - only the function's own log group and permissions
+   */
+  readonly dependsOn?: readonly ITerraformDependable[];
   /** @default - none */
   readonly tags?: Record<string, string>;
 }
@@ -61,6 +67,8 @@ export class RotationFunction extends Construct implements IGrantable {
   readonly policy = new PolicyDocument();
   /** One token for the ARN, so it dedupes wherever it is named. */
   readonly arn: string;
+  /** Its role's ARN, which its requests carry as aws:PrincipalArn. */
+  readonly principalArn: string;
 
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
@@ -71,6 +79,7 @@ export class RotationFunction extends Construct implements IGrantable {
     const { account } = props;
     const partition = account.partition ?? "aws";
     const logGroupName = `/aws/lambda/${props.functionName}`;
+    this.principalArn = roleArn(account, props.functionName);
 
     props.encryptionKey.allowLogGroup(logGroupName);
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
@@ -138,7 +147,7 @@ export class RotationFunction extends Construct implements IGrantable {
       tracingConfig: { mode: "PassThrough" },
       tags: props.tags,
       // The log group and the role's permissions exist before the first invocation can log.
-      dependsOn: [this.logGroup, rolePolicy],
+      dependsOn: [this.logGroup, rolePolicy, ...(props.dependsOn ?? [])],
     });
     this.arn = this.function.arn;
 

@@ -2,6 +2,7 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
+import { roleArn } from "./arns";
 import { IGrantable, inlinePolicySizeCheck, PolicyDocument, PolicyStatement } from "./policy-document";
 
 export interface WorkloadRoleProps {
@@ -35,11 +36,15 @@ export class WorkloadRole extends Construct implements IGrantable {
   readonly policy: PolicyDocument = new PolicyDocument();
   /** `system:serviceaccount:<namespace>:<serviceAccount>` */
   readonly subject: string;
+  /** The role's ARN, in the OIDC provider's account (IRSA roles live where the provider is). */
+  readonly principalArn: string;
 
   constructor(scope: Construct, id: string, props: WorkloadRoleProps) {
     super(scope, id);
     const issuer = oidcIssuer(props.oidcProviderArn);
     this.subject = `system:serviceaccount:${props.namespace}:${props.serviceAccount}`;
+    const [, partition, , , accountId] = props.oidcProviderArn.split(":");
+    this.principalArn = roleArn({ partition, accountId }, props.roleName);
     const trust = new PolicyDocument([
       {
         sid: "ServiceAccountAssumesRoleWithWebIdentity",

@@ -34,10 +34,19 @@ export interface KeyVaultProps {
 export interface KeyVaultPrivateEndpointOptions {
   /** The subnet the endpoint is placed in. */
   readonly subnetId: string;
-  /** Virtual networks that resolve the vault's name to the endpoint (links of the private DNS zone). */
+  /**
+   * Virtual networks that resolve the vault's name to the endpoint (links of the private DNS zone created here).
+   * Not used with existingPrivateDnsZoneId, whose links are managed where the zone lives.
+   */
   readonly virtualNetworkIds: readonly string[];
   /** @default KEY_VAULT_PRIVATE_DNS_ZONE (use the sovereign cloud's zone there) */
   readonly dnsZoneName?: string;
+  /**
+   * Resource id of an existing privatelink.vaultcore.azure.net zone (hub and spoke: in the hub, already linked to
+   * the networks). The endpoint's DNS zone group registers the vault's A record there; no zone or link is created.
+   * @default - a zone is created in the vault's resource group and linked to virtualNetworkIds
+   */
+  readonly existingPrivateDnsZoneId?: string;
 }
 
 export interface KeyVaultDiagnosticsOptions {
@@ -118,9 +127,9 @@ export class KeyVault extends Construct implements ISecretStore {
    * A private endpoint in the subnet, the private DNS zone linked to the virtual networks, and the endpoint's DNS
    * zone group, so that the vault's name resolves to the private address. Secrets added later wait for them.
    */
-  addPrivateEndpoint(options: KeyVaultPrivateEndpointOptions): { endpoint: PrivateEndpoint; dns: PrivateDnsZone } {
+  addPrivateEndpoint(options: KeyVaultPrivateEndpointOptions): { endpoint: PrivateEndpoint; dns?: PrivateDnsZone } {
     this.assertNoSecretYet();
-    const dns = new PrivateDnsZone(this, "private-dns", {
+    const dns = options.existingPrivateDnsZoneId ? undefined : new PrivateDnsZone(this, "private-dns", {
       zoneName: options.dnsZoneName ?? KEY_VAULT_PRIVATE_DNS_ZONE,
       resourceGroupName: this.props.resourceGroupName,
       virtualNetworkIds: options.virtualNetworkIds,
@@ -134,11 +143,13 @@ export class KeyVault extends Construct implements ISecretStore {
       subnetId: options.subnetId,
       targetResourceId: this.vault.id,
       subresourceName: "vault",
-      privateDnsZoneIds: [dns.zoneId],
+      // The private endpoint's DNS zone group writes the vault's A record into the zone, whichever subscription
+      // the zone is in (azurerm_private_endpoint, private_dns_zone_group.private_dns_zone_ids).
+      privateDnsZoneIds: [options.existingPrivateDnsZoneId ?? dns!.zoneId],
       tags: this.props.tags,
     });
     // The endpoint carries the DNS zone group; the links make the record resolvable from the networks.
-    this.addDataPlaneDependency(endpoint.endpoint, ...dns.links);
+    this.addDataPlaneDependency(endpoint.endpoint, ...(dns?.links ?? []));
     return { endpoint, dns };
   }
 

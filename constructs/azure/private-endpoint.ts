@@ -23,6 +23,11 @@ export class PrivateEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: PrivateEndpointProps) {
     super(scope, id);
+    // Without a DNS zone group nothing registers the endpoint's address: clients keep resolving the vault's public
+    // name, which refuses them (public access is off).
+    if (props.privateDnsZoneIds.length === 0) {
+      throw new Error(`${this.node.path}: give at least one private DNS zone id, or the endpoint's address is never registered in DNS`);
+    }
     this.endpoint = new AzPrivateEndpoint(this, "endpoint", {
       name: props.name,
       location: props.location,

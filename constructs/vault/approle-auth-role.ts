@@ -10,10 +10,16 @@ export interface AppRoleAuthRoleOptions {
   /** The policy the login token gets. */
   readonly policy: IVaultPolicy;
   /**
-   * Lifetime of a secret id, in seconds (0, unlimited, is refused).
-   * @default 86400
+   * Lifetime of a secret id, in seconds (0, unlimited, is refused). Short: a secret id is delivered just before
+   * the workload logs in with it.
+   * @default 600
    */
   readonly secretIdTtlSeconds?: number;
+  /**
+   * Logins one secret id allows (secret_id_num_uses; Vault's own default, 0, is unlimited and refused here).
+   * @default 1 - a secret id logs in once; a copy taken after that is worthless
+   */
+  readonly secretIdNumUses?: number;
   /**
    * Lifetime of a login token, in seconds.
    * @default 3600
@@ -25,7 +31,8 @@ export interface AppRoleAuthRoleOptions {
    */
   readonly tokenMaxTtlSeconds?: number;
   /**
-   * Source networks allowed to use a secret id and the tokens it yields.
+   * Source networks allowed to log in with a secret id (secret_id_bound_cidrs) and to use the tokens it yields
+   * (token_bound_cidrs).
    * @default - any source address
    */
   readonly boundCidrs?: readonly string[];
@@ -53,7 +60,11 @@ export class AppRoleAuthRole extends Construct {
     const ttl = props.tokenTtlSeconds ?? 3600;
     const maxTtl = props.tokenMaxTtlSeconds ?? 14_400;
     checkTokenTtls(what, ttl, maxTtl);
-    const secretIdTtl = props.secretIdTtlSeconds ?? 86_400;
+    const secretIdTtl = props.secretIdTtlSeconds ?? 600;
+    const secretIdNumUses = props.secretIdNumUses ?? 1;
+    if (!Number.isInteger(secretIdNumUses) || secretIdNumUses < 1) {
+      throw new Error(`${what}: secretIdNumUses must be a whole number, at least 1 (Vault reads 0 as unlimited uses), got ${secretIdNumUses}`);
+    }
     if (!Number.isInteger(secretIdTtl) || secretIdTtl < 60) {
       throw new Error(`${what}: secretIdTtlSeconds must be a whole number of seconds, at least 60 (0 would never expire), got ${secretIdTtl}`);
     }
@@ -66,6 +77,7 @@ export class AppRoleAuthRole extends Construct {
       roleName: props.roleName,
       bindSecretId: true,
       secretIdTtl,
+      secretIdNumUses,
       tokenTtl: ttl,
       tokenMaxTtl: maxTtl,
       tokenPolicies: [props.policy.policyNameRef],

@@ -5,7 +5,7 @@ import { Audit } from "@cdktf/provider-vault/lib/audit";
 
 /** Where an audit device writes. */
 export type AuditDeviceTarget =
-  | { readonly type: "file"; /** Absolute path on the Vault servers. */ readonly filePath: string; /** @default "0600" */ readonly mode?: string }
+  | { readonly type: "file"; /** Absolute path on the Vault servers, or "stdout". */ readonly filePath: string; /** @default "0600" */ readonly mode?: string }
   | { readonly type: "syslog"; /** @default "vault" */ readonly tag?: string; /** @default "AUTH" */ readonly facility?: string }
   | { readonly type: "socket"; /** host:port */ readonly address: string; /** @default "tcp" */ readonly socketType?: "tcp" | "udp" };
 
@@ -56,7 +56,9 @@ export class AuditDevice extends Construct {
 function targetOptions(t: AuditDeviceTarget): Record<string, string> {
   switch (t.type) {
     case "file":
-      if (!t.filePath.startsWith("/")) throw new Error(`file audit device: filePath "${t.filePath}" must be an absolute path`);
+      // stdout is a keyword of the file device, not a file: no mode to set.
+      if (t.filePath === "stdout") return { file_path: "stdout" };
+      if (!t.filePath.startsWith("/")) throw new Error(`file audit device: filePath "${t.filePath}" must be an absolute path or stdout`);
       return { file_path: t.filePath, mode: t.mode ?? "0600" };
     case "syslog":
       return { tag: t.tag ?? "vault", facility: t.facility ?? "AUTH" };

@@ -7,7 +7,7 @@ import { AuditDevice, AuditDeviceTarget } from "./audit-device";
 export interface AuditDevicesProps {
   /**
    * The devices to enable, each at the path of its type (file, syslog, socket; file-2... for repeats).
-   * @default - a file device at /vault/logs/audit.log and a syslog device (tag vault, facility AUTH)
+   * @default - a file device at /vault/logs/audit.log and a file device on stdout
    */
   readonly targets?: readonly AuditDeviceTarget[];
   /**
@@ -22,9 +22,14 @@ export interface AuditDevicesProps {
   readonly provider?: TerraformProvider;
 }
 
+/**
+ * The second device writes to the server's stdout (file_path "stdout", Vault docs: audit/file), which the
+ * platform's log pipeline collects from the container. Not syslog: enabling a syslog device fails where no
+ * syslog socket exists, as in the official Vault image and Helm chart.
+ */
 export const DEFAULT_AUDIT_TARGETS: readonly AuditDeviceTarget[] = [
   { type: "file", filePath: "/vault/logs/audit.log" },
-  { type: "syslog", tag: "vault", facility: "AUTH" },
+  { type: "file", filePath: "stdout" },
 ];
 
 export class AuditDevices extends Construct {

@@ -8,8 +8,10 @@ export interface KubernetesAuthProps {
   /** The Kubernetes API server URL that Vault calls for TokenReview, e.g. https://k8s.dev.example.com:6443. */
   readonly kubernetesHost: string;
   /**
-   * PEM CA certificate of the Kubernetes API server.
-   * @default - Vault verifies the API server against its system trust store
+   * PEM CA certificate of the Kubernetes API server. Required unless disableLocalCaJwt is false: with it true and
+   * no CA, Vault verifies the API server against its system trust store (Vault API docs, auth/kubernetes/config,
+   * kubernetes_ca_cert), which never holds a cluster's own CA, so every login fails.
+   * @default - none; only with disableLocalCaJwt false, where Vault in a pod of the cluster uses its pod's CA file
    */
   readonly kubernetesCaCert?: string;
   /**
@@ -61,6 +63,15 @@ export class KubernetesAuth extends Construct {
     if (!/^https:\/\/[^/\s]+/.test(props.kubernetesHost)) {
       throw new Error(`kubernetesHost "${props.kubernetesHost}" must be the https:// URL of the Kubernetes API server`);
     }
+    const disableLocalCaJwt = props.disableLocalCaJwt ?? true;
+    if (disableLocalCaJwt && !props.kubernetesCaCert) {
+      throw new Error(
+        `${this.node.path}: kubernetesCaCert is required: without it Vault checks the API server ${props.kubernetesHost} against its system trust store, which does not hold the cluster's CA, and every login fails`,
+      );
+    }
+    if (props.kubernetesCaCert !== undefined && !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(props.kubernetesCaCert)) {
+      throw new Error(`${this.node.path}: kubernetesCaCert must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)`);
+    }
     this.namespace = props.namespace;
     this.backend = new AuthBackend(this, "backend", {
       type: "kubernetes",
@@ -72,7 +83,7 @@ export class KubernetesAuth extends Construct {
       backend: this.backend.path,
       kubernetesHost: props.kubernetesHost,
       kubernetesCaCert: props.kubernetesCaCert,
-      disableLocalCaJwt: props.disableLocalCaJwt ?? true,
+      disableLocalCaJwt,
       issuer: props.issuer,
       namespace: props.namespace,
     });

@@ -35,6 +35,14 @@ export interface PostgresConnectionOptions {
    */
   readonly sslMode?: PostgresSslMode;
   /**
+   * PEM CA certificate that signed the database server's certificate, sent as the connection's tls_ca (the
+   * provider's postgresql.tls_ca; Vault's PostgreSQL plugin verifies the server against it). Needed with
+   * verify-ca and verify-full unless the server's certificate chains to a public CA: otherwise the plugin uses
+   * Vault's system trust store, which holds neither RDS's CAs nor a private CA, and every connection fails.
+   * @default - the system trust store of the Vault servers
+   */
+  readonly tlsCa?: string;
+  /**
    * Let Vault hash passwords (SCRAM-SHA-256) before sending them to PostgreSQL, so that no plain
    * password appears in PostgreSQL's statement logs. Needs Vault 1.14 or later.
    * @default "scram-sha-256"
@@ -67,6 +75,9 @@ export class PostgresConnection extends Construct {
       throw new Error("passwordWo must reference an ephemeral variable (ephemeralStringVariable(...).stringValue), not a literal password");
     }
     if (!/^[A-Za-z0-9.-]+$/.test(props.host)) throw new Error(`PostgreSQL host "${props.host}" must be a host name or IPv4 address`);
+    if (props.tlsCa !== undefined && !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(props.tlsCa)) {
+      throw new Error("tlsCa must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)");
+    }
     const port = props.port ?? 5432;
     const version = props.passwordWoVersion ?? 1;
     if (!Number.isInteger(version) || version < 1) throw new Error(`passwordWoVersion must be a whole number of at least 1, got ${version}`);
@@ -86,6 +97,7 @@ export class PostgresConnection extends Construct {
         passwordWo: props.passwordWo,
         passwordWoVersion: version,
         passwordAuthentication: props.passwordAuthentication ?? "scram-sha-256",
+        tlsCa: props.tlsCa,
       },
       namespace: props.namespace,
     });

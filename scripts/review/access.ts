@@ -5,7 +5,7 @@ import { readIamPolicy } from "../../constructs/guardrails/iam-policy";
 import type { SynthesizedResource, SynthesizedStack } from "../../constructs/guardrails/rule";
 import { asList, blocks, fromJson, literalValue, references, wholeReference } from "../../constructs/guardrails/synthesized";
 import { readVaultPolicy } from "../../constructs/guardrails/vault-policy";
-import type { AccessRow, Backend, ReviewedStack } from "./model";
+import type { AccessRow, AwsReadGuard, Backend, ReviewedStack } from "./model";
 
 const BACKEND_ORDER: Backend[] = ["aws", "vault", "azure"];
 
@@ -107,7 +107,64 @@ function awsPrincipal(view: SynthesizedStack, role: SynthesizedResource): { work
   return { workload: `role ${roleName}`, authentication: `assumed by ${statements.map((s) => JSON.stringify(s.principals)).join(", ") || "nobody in this stack"}` };
 }
 
+/** The principals a secret policy's read-deny leaves out: a Deny of GetSecretValue for "*" except aws:PrincipalArn. */
+function readDenyExceptions(view: SynthesizedStack, policy: unknown): string[] | undefined {
+  const read = readIamPolicy(policy, view);
+  if ("error" in read) return undefined;
+  for (const s of read.statements) {
+    const everyone = Object.values(s.principals ?? {}).some((ids) => ids.includes("*"));
+    if (s.effect !== "Deny" || !everyone || !s.actions.some((a) => /^secretsmanager:(GetSecretValue|\*|Get\*)$/i.test(a))) continue;
+    const entries = Object.entries(s.conditions).flatMap(([op, byKey]) => Object.entries(byKey).map(([k, v]) => ({ op, k, v })));
+    if (entries.every((e) => /^(Arn|String)Not(Like|Equals)$/.test(e.op) && e.k.toLowerCase() === "aws:principalarn")) return entries.flatMap((e) => e.v);
+  }
+  return undefined;
+}
+
+/** Every secret of the AWS stacks with the principals its resource policy lets read (undefined: no read-deny). */
+export function awsReadGuards(stacks: readonly ReviewedStack[]): AwsReadGuard[] {
+  return stacks
+    .filter((s) => s.backend === "aws")
+    .flatMap((s) => {
+      const view = fromJson(s.json, s.name);
+      return view.ofType("aws_secretsmanager_secret").map((secret) => {
+        const policy = view.ofType("aws_secretsmanager_secret_policy").find((p) => references(p.attributes.secret_arn).some((r) => r.address === secret.address));
+        return { secret: literal(secret.attributes.name) ?? secret.address, stack: s.name, readers: policy ? readDenyExceptions(view, policy.attributes.policy) : undefined };
+      });
+    })
+    .sort((a, b) => a.secret.localeCompare(b.secret));
+}
+
+/**
+ * Principals a secret's read-deny lets read that are not roles of this stack: break-glass roles, whose IAM
+ * policies live elsewhere. They read only if their own IAM policy allows it too.
+ */
+function breakGlassAccess(view: SynthesizedStack, stack: string): AccessRow[] {
+  const ownRoles = new Set(view.ofType("aws_iam_role").map((r) => literal(r.attributes.name)).filter(Boolean));
+  const rows: AccessRow[] = [];
+  for (const p of view.ofType("aws_secretsmanager_secret_policy")) {
+    const secret = view.referenced(p.attributes.secret_arn);
+    const name = literal(secret?.attributes.name) ?? String(p.attributes.secret_arn);
+    for (const arn of readDenyExceptions(view, p.attributes.policy) ?? []) {
+      const roleName = /:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1];
+      if (roleName && ownRoles.has(roleName)) continue;
+      rows.push({
+        workload: `break-glass ${arn}`,
+        secret: name,
+        backend: "aws",
+        stack,
+        permission: "read (GetSecretValue, excepted from the secret's read-deny)",
+        authentication: "its own IAM policy, managed outside this stack, must also allow it",
+      });
+    }
+  }
+  return rows;
+}
+
 function awsAccess(view: SynthesizedStack, stack: string): AccessRow[] {
+  return [...roleAccess(view, stack), ...breakGlassAccess(view, stack)];
+}
+
+function roleAccess(view: SynthesizedStack, stack: string): AccessRow[] {
   const rows = new Map<string, { row: Omit<AccessRow, "permission">; actions: Set<string> }>();
   for (const role of view.ofType("aws_iam_role")) {
     const who = awsPrincipal(view, role);

@@ -2,7 +2,7 @@
 // Pure: no synth, no Terraform, no files; tests call it directly.
 import type { GuardrailReport } from "../../constructs/guardrails";
 import type { TerraformPlan } from "../terraform-offline";
-import { accessMatrix } from "./access";
+import { accessMatrix, awsReadGuards } from "./access";
 import { summarizePlan, summarizeSynthesized } from "./changes";
 import { accessDiagram } from "./mermaid";
 import type { Backend, Review, ReviewedStack } from "./model";
@@ -42,6 +42,7 @@ export function buildReview(input: ReviewInput): Review {
     production: input.production,
     changes,
     access,
+    awsReadGuards: awsReadGuards(input.stacks),
     rotation: rotationTable(input.stacks),
     network: networkExposure(input.stacks),
     guardrails: input.guardrails,

@@ -40,6 +40,19 @@ export function renderMarkdown(review: Review): string {
 
   out.push("## Access matrix", "", "Derived from the synthesized IAM roles and policies, Vault roles and policies, and Azure role assignments: what will really be granted.", "");
   out.push(...table(["Workload", "Secret", "Backend", "Permission", "Authenticates with"], review.access.map((r) => [r.workload, `\`${r.secret}\``, r.backend, r.permission, r.authentication])), "");
+  const guards = review.awsReadGuards;
+  if (guards.length > 0) {
+    const open = guards.filter((g) => g.readers === undefined);
+    const breakGlass = [...new Set(review.access.filter((r) => r.backend === "aws" && r.workload.startsWith("break-glass ")).map((r) => r.workload.slice("break-glass ".length)))];
+    out.push(
+      open.length === 0
+        ? "**AWS: nothing else can read.** Each secret's resource policy denies `secretsmanager:GetSecretValue` to every principal not listed above for it, whatever its IAM policy grants (an administrator's `secretsmanager:*` included)."
+        : `**AWS: anyone whose IAM policy allows it can read** ${open.map((g) => `\`${g.secret}\``).join(", ")}: ${open.length === 1 ? "its" : "their"} resource policy has no read-deny.`,
+      "",
+      `Break-glass roles: ${breakGlass.length ? breakGlass.map((b) => `\`${b}\``).join(", ") : "none"}.`,
+      "",
+    );
+  }
 
   out.push("## Who can read what", "", "```mermaid", review.mermaid, "```", "");
 
@@ -47,7 +60,7 @@ export function renderMarkdown(review: Review): string {
   out.push(...table(["Secret", "Backend", "Type", "Strategy", "Cadence", "Function"], review.rotation.map((r) => [`\`${r.secret}\``, r.backend, r.type, r.strategy, r.cadence, r.function])), "");
 
   out.push("## Network exposure", "");
-  out.push(...table(["Backend", "Resource", "Exposure", "Flag"], review.network.map((r) => [r.backend, r.resource, r.exposure, r.flagged ? "**exposed**" : "ok"])), "");
+  out.push(...table(["Backend", "Resource", "Exposure", "Flag"], review.network.map((r) => [r.backend, r.resource, r.exposure, r.flagged ? `**${r.flag ?? "exposed"}**` : "ok"])), "");
 
   out.push("## Guardrails", "");
   out.push(

@@ -58,8 +58,18 @@ export interface ExposureRow {
   readonly backend: Backend;
   readonly resource: string;
   readonly exposure: string;
-  /** True when the setting opens the backend beyond private networks or plain-text transport. */
+  /** True when the setting opens the backend beyond private networks or plain-text transport, or breaks access. */
   readonly flagged: boolean;
+  /** What the flag says, when it is not "exposed" (e.g. "broken"). */
+  readonly flag?: string;
+}
+
+/** Who may read one AWS secret's value, by its resource policy's read-deny. */
+export interface AwsReadGuard {
+  readonly secret: string;
+  readonly stack: string;
+  /** The principal ARNs the deny excepts; undefined when the secret has no read-deny (IAM alone decides). */
+  readonly readers?: readonly string[];
 }
 
 export interface Review {
@@ -67,6 +77,8 @@ export interface Review {
   readonly production: boolean;
   readonly changes: readonly StackChanges[];
   readonly access: readonly AccessRow[];
+  /** AWS: each secret's read-deny, which makes the access matrix the whole list of readers. */
+  readonly awsReadGuards: readonly AwsReadGuard[];
   readonly rotation: readonly RotationRow[];
   readonly network: readonly ExposureRow[];
   readonly guardrails: readonly GuardrailReport[];

@@ -1,6 +1,7 @@
 // Network exposure: how each backend is reached. Key Vault's public access, firewall and private endpoints;
 // rotation functions' VPC placement and the Secrets Manager endpoint; the Vault and Kubernetes addresses.
 import { readIamPolicy } from "../../constructs/guardrails/iam-policy";
+import { privateDnsEndpointForFunctionsOnly } from "../../constructs/guardrails/rules/aws";
 import type { SynthesizedStack } from "../../constructs/guardrails/rule";
 import { asList, blocks, fromJson, references } from "../../constructs/guardrails/synthesized";
 import type { ExposureRow, ReviewedStack } from "./model";
@@ -37,17 +38,34 @@ function awsExposure(view: SynthesizedStack): ExposureRow[] {
       flagged: false,
     });
   }
-  for (const ep of view.ofType("aws_vpc_endpoint")) {
+  const endpoints = view.ofType("aws_vpc_endpoint");
+  for (const ep of endpoints) {
     const ingress = view
       .ofType("aws_vpc_security_group_ingress_rule")
       .filter((r) => asList(ep.attributes.security_group_ids).includes(r.attributes.security_group_id))
       .map((r) => `${r.attributes.ip_protocol}/${r.attributes.from_port} from ${r.attributes.referenced_security_group_id ?? r.attributes.cidr_ipv4 ?? "?"}`);
     const open = ingress.some((i) => i.endsWith(" from 0.0.0.0/0"));
+    // With private DNS the regional name resolves to this endpoint for the whole VPC (SP-AWS-009).
+    const functionsOnly = privateDnsEndpointForFunctionsOnly.check(ep, { production: false, stack: view }).length > 0;
     rows.push({
       backend: "aws",
       resource: `VPC endpoint ${ep.attributes.service_name}`,
-      exposure: `${ep.attributes.vpc_endpoint_type ?? "Gateway"} endpoint in ${ep.attributes.vpc_id}, subnets ${list(ep.attributes.subnet_ids)}, private DNS ${ep.attributes.private_dns_enabled ? "on" : "off"}${ingress.length ? `, ingress ${ingress.join("; ")}` : ""}`,
-      flagged: open,
+      exposure:
+        `${ep.attributes.vpc_endpoint_type ?? "Gateway"} endpoint in ${ep.attributes.vpc_id}, subnets ${list(ep.attributes.subnet_ids)}, ` +
+        `${ep.attributes.private_dns_enabled ? "private DNS on: every client of the VPC reaches the service through it" : "private DNS off"}` +
+        `${ingress.length ? `, ingress ${ingress.join("; ")}` : ", no ingress"}` +
+        `${functionsOnly ? "; admits only the rotation functions, so every other client in the VPC times out" : ""}`,
+      flagged: open || functionsOnly,
+      flag: functionsOnly && !open ? "broken" : undefined,
+    });
+  }
+  const inVpc = view.ofType("aws_lambda_function").filter((f) => blocks(f.attributes.vpc_config).length > 0);
+  if (inVpc.length > 0 && !endpoints.some((ep) => /\.secretsmanager$/.test(String(ep.attributes.service_name)))) {
+    rows.push({
+      backend: "aws",
+      resource: "Secrets Manager from the VPC",
+      exposure: "through the VPC's existing endpoint or a NAT, neither managed here (secretsManagerEndpoint: existing or none)",
+      flagged: false,
     });
   }
   const policies = view.ofType("aws_secretsmanager_secret_policy");
@@ -80,20 +98,25 @@ function vaultExposure(view: SynthesizedStack, providers: Record<string, any[]>)
   }
   for (const c of view.ofType("vault_kubernetes_auth_backend_config")) {
     const host = String(c.attributes.kubernetes_host);
+    // Without the cluster's CA (and with disable_local_ca_jwt) Vault trusts only its system CAs: logins fail (SP-VLT-007).
+    const ca = typeof c.attributes.kubernetes_ca_cert === "string" && c.attributes.kubernetes_ca_cert.trim() !== "";
+    const localCa = c.attributes.disable_local_ca_jwt === false;
     rows.push({
       backend: "vault",
       resource: "Kubernetes API (token review)",
-      exposure: `${host}${c.attributes.kubernetes_ca_cert ? ", CA pinned" : ", CA from Vault's trust store"}`,
-      flagged: host.startsWith("http://"),
+      exposure: `${host}${ca ? ", cluster CA pinned" : localCa ? ", CA from Vault's own pod (Vault must run in this cluster)" : ", no cluster CA: Vault checks the API server against its system trust store, and every Kubernetes login fails"}`,
+      flagged: host.startsWith("http://") || (!ca && !localCa),
+      flag: !host.startsWith("http://") && !ca && !localCa ? "broken" : undefined,
     });
   }
   for (const r of view.ofType("vault_approle_auth_backend_role")) {
     const cidrs = asList(r.attributes.secret_id_bound_cidrs);
+    const uses = r.attributes.secret_id_num_uses;
     rows.push({
       backend: "vault",
       resource: `AppRole ${r.attributes.role_name}`,
-      exposure: cidrs.length ? `login only from ${list(cidrs)}` : "login from any address",
-      flagged: cidrs.length === 0,
+      exposure: `${cidrs.length ? `login only from ${list(cidrs)}` : "login from any address"}; secret ids ${typeof uses === "number" && uses > 0 ? `log in ${uses === 1 ? "once" : `${uses} times`}` : "log in any number of times"}, expire after ${r.attributes.secret_id_ttl ?? "never"}s`,
+      flagged: cidrs.length === 0 || !(typeof uses === "number" && uses > 0),
     });
   }
   return rows;

@@ -74,7 +74,8 @@ function vaultRotation(view: SynthesizedStack): RotationRow[] {
         secret: `${mount}/creds/${role.attributes.name}`,
         backend: "vault",
         type: "postgres (dynamic)",
-        strategy: "new login per lease, dropped when the lease ends",
+        // A lease is a child of the token that read it: Vault revokes it when that token ends (docs: concepts/lease).
+        strategy: "new login per lease, dropped when the lease ends or the Vault token that read it expires",
         cadence: `lease ${seconds(role.attributes.default_ttl ?? "default")}, at most ${seconds(role.attributes.max_ttl ?? "default")}`,
         function: `Vault database engine, connection ${literalValue(view, role.attributes.db_name) ?? role.attributes.db_name}`,
       };

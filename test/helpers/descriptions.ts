@@ -1,5 +1,10 @@
 // Valid descriptions to start from; tests break one thing at a time.
-import { stringify } from "yaml";
+import * as path from "node:path";
+import { readFileSync } from "node:fs";
+import { parse, stringify } from "yaml";
+
+/** The example's public CA certificate (config/example-kubernetes-ca.pem), for descriptions that need a CA file. */
+export const EXAMPLE_CA_FILE = path.join(__dirname, "..", "..", "config", "example-kubernetes-ca.pem");
 
 /** A small valid description: one environment on AWS, one application, one workload. */
 export function minimalDescription(): any {
@@ -28,4 +33,18 @@ export function minimalDescription(): any {
 
 export function toYaml(description: unknown): string {
   return stringify(description);
+}
+
+/**
+ * The example description (config/platform.yaml) as plain data, with its file paths made absolute so that the
+ * YAML it is turned back into validates from any folder.
+ */
+export function exampleDescription(): any {
+  const configDir = path.join(__dirname, "..", "..", "config");
+  const d = parse(readFileSync(path.join(configDir, "platform.yaml"), "utf8"));
+  for (const e of Object.values<any>(d.environments)) {
+    if (e.vault?.kubernetes?.caCertFile) e.vault.kubernetes.caCertFile = path.resolve(configDir, e.vault.kubernetes.caCertFile);
+    if (e.vault?.database?.tlsCaFile) e.vault.database.tlsCaFile = path.resolve(configDir, e.vault.database.tlsCaFile);
+  }
+  return d;
 }

@@ -1,8 +1,8 @@
 // Guardrails for AWS Secrets Manager stacks: least-privilege IAM, IRSA trust, customer-managed keys,
 // rotation, and rotation functions that log with retention and cannot be invoked on another account's behalf.
-import type { ResourceRule, RulePack, SynthesizedResource, SynthesizedStack, Violation } from "../rule";
+import type { ResourceRule, RulePack, StackRule, SynthesizedResource, SynthesizedStack, Violation } from "../rule";
 import { hasWildcardPrincipal, IamStatement, readIamPolicy, statementLabel } from "../iam-policy";
-import { blocks, references, wholeReference } from "../synthesized";
+import { asList, blocks, references, wholeReference } from "../synthesized";
 
 /**
  * Actions that have no resource-level permissions, so IAM only accepts "*" as their Resource. A statement
@@ -267,6 +267,246 @@ export const permissionWithoutSourceAccount: ResourceRule = {
   },
 };
 
+// ---------------------------------------------------------------- network: interface endpoints
+
+const list = (v: unknown): string[] => asList(v as any).map(String);
+
+/** Where a security group admits traffic from: CIDR blocks and prefix lists ("network"), or other security groups. */
+function ingressSources(sg: SynthesizedResource, stack: SynthesizedStack): { networks: string[]; groups: string[] } {
+  const networks: string[] = [];
+  const groups: string[] = [];
+  const isThisGroup = (v: unknown) => references(v).some((r) => r.address === sg.address);
+  const take = (rule: Record<string, any>) => {
+    for (const key of ["cidr_ipv4", "cidr_ipv6", "prefix_list_id"]) if (typeof rule[key] === "string") networks.push(rule[key]);
+    for (const key of ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"]) networks.push(...list(rule[key]));
+    if (typeof rule.referenced_security_group_id === "string") groups.push(rule.referenced_security_group_id);
+    if (typeof rule.source_security_group_id === "string") groups.push(rule.source_security_group_id);
+    groups.push(...list(rule.security_groups));
+    if (rule.self === true) groups.push(`${sg.address} (self)`);
+  };
+  blocks(sg.attributes.ingress).forEach(take);
+  stack.ofType("aws_vpc_security_group_ingress_rule").filter((r) => isThisGroup(r.attributes.security_group_id)).forEach((r) => take(r.attributes));
+  stack.ofType("aws_security_group_rule").filter((r) => r.attributes.type === "ingress" && isThisGroup(r.attributes.security_group_id)).forEach((r) => take(r.attributes));
+  return { networks, groups };
+}
+
+/** The security groups of every Lambda function in a VPC, as written in the stack. */
+function functionSecurityGroups(stack: SynthesizedStack): Set<string> {
+  return new Set(stack.ofType("aws_lambda_function").flatMap((f) => blocks(f.attributes.vpc_config).flatMap((c) => list(c.security_group_ids))));
+}
+
+const isInterfaceWithPrivateDns = (ep: SynthesizedResource) => ep.attributes.vpc_endpoint_type === "Interface" && ep.attributes.private_dns_enabled === true;
+
+export const privateDnsEndpointForFunctionsOnly: ResourceRule = {
+  id: "SP-AWS-009",
+  name: "Private-DNS interface endpoint that admits only the Lambda functions",
+  reason: "With private DNS the service's regional name resolves to the endpoint for the whole VPC, so every other client (IRSA pods included) is sent to an endpoint its security group refuses, and times out.",
+  fix: "Admit HTTPS from the VPC's CIDR blocks or the clients' security groups as well (aws.network.vpcCidrBlocks or endpointClientSecurityGroupIds with secretsManagerEndpoint: create), or use the VPC's existing endpoint (secretsManagerEndpoint: existing).",
+  appliesTo: ["aws_vpc_endpoint"],
+  check(ep, { stack }) {
+    if (!isInterfaceWithPrivateDns(ep)) return [];
+    const ownGroups = list(ep.attributes.security_group_ids)
+      .map((id) => stack.referenced(id))
+      .filter((g): g is SynthesizedResource => g?.type === "aws_security_group");
+    // Groups made elsewhere cannot be read here; the rule speaks only about what the stack itself decides.
+    if (ownGroups.length === 0 || ownGroups.length !== list(ep.attributes.security_group_ids).length) return [];
+    const sources = ownGroups.map((g) => ingressSources(g, stack));
+    const networks = sources.flatMap((s) => s.networks);
+    const groups = sources.flatMap((s) => s.groups);
+    if (networks.length > 0) return [];
+    const functions = functionSecurityGroups(stack);
+    const others = groups.filter((g) => !functions.has(g));
+    if (others.length > 0) return [];
+    return [
+      groups.length === 0
+        ? `private DNS is on for ${ep.attributes.service_name}, and the endpoint's security groups admit nobody`
+        : `private DNS is on for ${ep.attributes.service_name}, and the endpoint admits only the Lambda functions' security groups (${[...new Set(groups)].join(", ")})`,
+    ];
+  },
+};
+
+/** Whether a resource lists the element at `address` in its depends_on. */
+const dependsOn = (r: SynthesizedResource, address: string) => list(r.attributes.depends_on).includes(address);
+
+export const rotationBeforeEndpoint: StackRule = {
+  id: "SP-AWS-010",
+  name: "Rotation that does not wait for the Secrets Manager endpoint the stack creates",
+  reason: "Secrets Manager invokes a rotation function as soon as its rotation is set; on a first apply a function in the VPC would call an endpoint (or through ingress rules) that does not exist yet, and the first rotation fails.",
+  fix: "Make every Lambda function in the VPC and every aws_secretsmanager_secret_rotation depend on the endpoint and its ingress rules (RotationFunctionProps.dependsOn and RotationScheduleOptions.dependsOn).",
+  appliesTo: "stack",
+  check(stack) {
+    const endpoints = stack.ofType("aws_vpc_endpoint").filter((ep) => /\.secretsmanager$/.test(String(ep.attributes.service_name)) && ep.attributes.vpc_endpoint_type === "Interface");
+    if (endpoints.length === 0) return [];
+    const needed = endpoints.flatMap((ep) => [
+      ep.address,
+      ...list(ep.attributes.security_group_ids)
+        .map((id) => stack.referenced(id))
+        .filter((g): g is SynthesizedResource => g?.type === "aws_security_group")
+        .flatMap((g) =>
+          [...stack.ofType("aws_vpc_security_group_ingress_rule"), ...stack.ofType("aws_security_group_rule")]
+            .filter((r) => references(r.attributes.security_group_id).some((ref) => ref.address === g.address))
+            .map((r) => r.address),
+        ),
+    ]);
+    const waiters = [
+      ...stack.ofType("aws_lambda_function").filter((f) => blocks(f.attributes.vpc_config).length > 0),
+      ...stack.ofType("aws_secretsmanager_secret_rotation"),
+    ];
+    return waiters.flatMap((w) => {
+      const missing = needed.filter((a) => !dependsOn(w, a));
+      return missing.length === 0 ? [] : [`${w.address} does not depend on ${missing.join(", ")}`];
+    });
+  },
+};
+
+// ---------------------------------------------------------------- who can read a secret
+
+/** Negated operators that leave the listed principals out of a Deny. */
+const EXCEPT_OPERATORS = ["ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals"];
+const READ_ACTION = "secretsmanager:getsecretvalue";
+/** Actions whose denial would lock the deployer out of managing the secret or its policy. */
+const MANAGEMENT_ACTIONS = ["secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy", "secretsmanager:GetResourcePolicy", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret", "secretsmanager:DescribeSecret"];
+
+const actionMatches = (pattern: string, action: string) =>
+  new RegExp(`^${pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(action.toLowerCase());
+
+const everyone = (s: IamStatement) => hasWildcardPrincipal(s.principals);
+
+/** The statement's exceptions (aws:PrincipalArn under a negated operator), or undefined when its conditions are anything else. */
+function readDenyExceptions(s: IamStatement): string[] | undefined {
+  const out: string[] = [];
+  for (const [op, byKey] of Object.entries(s.conditions)) {
+    for (const [key, values] of Object.entries(byKey)) {
+      if (!EXCEPT_OPERATORS.includes(op) || key.toLowerCase() !== "aws:principalarn") return undefined;
+      out.push(...values);
+    }
+  }
+  return out;
+}
+
+/** The resource policies attached to a secret in the stack. */
+function policiesOf(secret: SynthesizedResource, stack: SynthesizedStack): SynthesizedResource[] {
+  return stack
+    .ofType("aws_secretsmanager_secret_policy")
+    .filter((p) => references(p.attributes.secret_arn).some((r) => r.address === secret.address) || p.attributes.secret_arn === secret.attributes.name);
+}
+
+export const secretWithoutReadDeny: ResourceRule = {
+  id: "SP-AWS-011",
+  name: "Secret whose resource policy does not deny reading to unlisted principals",
+  reason: "Without it anyone the account's IAM policies allow (an administrator's secretsmanager:* on *) reads the secret, and who can read it is not answerable from the secret itself.",
+  fix: "Attach a resource policy with a Deny of secretsmanager:GetSecretValue for Principal \"*\" except (ArnNotLike aws:PrincipalArn) the roles that use the secret and the break-glass roles; ApplicationSecret does.",
+  appliesTo: ["aws_secretsmanager_secret"],
+  check(secret, { stack }) {
+    const policies = policiesOf(secret, stack);
+    if (policies.length === 0) return [`secret ${secret.attributes.name ?? secret.name} has no aws_secretsmanager_secret_policy`];
+    const out: string[] = [];
+    for (const p of policies) {
+      const read = readIamPolicy(p.attributes.policy, stack);
+      if ("error" in read) {
+        out.push(`the resource policy cannot be checked at synth: ${read.error}`);
+        continue;
+      }
+      const denies = read.statements.filter(
+        (s) => s.effect === "Deny" && everyone(s) && s.actions.some((a) => actionMatches(a, READ_ACTION)) && readDenyExceptions(s) !== undefined,
+      );
+      if (denies.length === 0) out.push(`the resource policy of ${secret.attributes.name ?? secret.name} has no Deny of secretsmanager:GetSecretValue for Principal "*" limited only by aws:PrincipalArn exceptions`);
+    }
+    return out;
+  },
+};
+
+export const secretPolicyLocksOutDeployer: ResourceRule = {
+  id: "SP-AWS-012",
+  name: "Secret resource policy that denies managing the secret or its policy",
+  reason: "A Deny for every principal on PutResourcePolicy, DeleteSecret or similar locks the deployer out: the policy can then only be changed by the account's root user.",
+  fix: "Deny only secretsmanager:GetSecretValue to unlisted principals; keep management actions out of Deny statements for \"*\" (a Deny conditioned only on aws:SecureTransport = false is fine).",
+  appliesTo: ["aws_secretsmanager_secret_policy"],
+  check(p, { stack }) {
+    const read = readIamPolicy(p.attributes.policy, stack);
+    if ("error" in read) return []; // SP-AWS-011 reports an unreadable policy
+    return read.statements.flatMap((s, i) => {
+      if (s.effect !== "Deny" || !everyone(s)) return [];
+      const keys = Object.entries(s.conditions).flatMap(([op, byKey]) => Object.keys(byKey).map((k) => `${op}:${k.toLowerCase()}`));
+      if (keys.length > 0 && keys.every((k) => k === "Bool:aws:securetransport")) return [];
+      const blocked = MANAGEMENT_ACTIONS.filter((m) => s.actions.some((a) => actionMatches(a, m)) || (s.notActions.length > 0 && !s.notActions.some((a) => actionMatches(a, m))));
+      return blocked.length === 0 ? [] : [`${statementLabel(s, i)} denies ${blocked.join(", ")} to every principal${keys.length ? ` (conditions ${keys.join(", ")})` : ""}`];
+    });
+  },
+};
+
+/** Account of an exact secret ARN pattern or ARN. */
+const secretAccount = (resource: string) => /^arn:([^:]+):secretsmanager:[^:]*:(\d{12}):secret:/.exec(resource);
+
+export const readDenyShutsOutGrantee: ResourceRule = {
+  id: "SP-AWS-013",
+  name: "Secret read-deny that shuts out a role the stack grants reading",
+  reason: "The role's identity policy allows GetSecretValue, but the secret's resource policy denies it: the workload or rotation function fails at run time, not at deploy.",
+  fix: "List the role's ARN in the read-deny's aws:PrincipalArn exceptions (ApplicationSecret.grantRead and grantRotate do).",
+  appliesTo: ["aws_secretsmanager_secret"],
+  check(secret, { stack }) {
+    const name = secret.attributes.name;
+    if (typeof name !== "string" || name.includes("${")) return [];
+    const exceptions: string[] = [];
+    let enforced = false;
+    for (const p of policiesOf(secret, stack)) {
+      const read = readIamPolicy(p.attributes.policy, stack);
+      if ("error" in read) return [];
+      for (const s of read.statements) {
+        if (s.effect !== "Deny" || !everyone(s) || !s.actions.some((a) => actionMatches(a, READ_ACTION))) continue;
+        const except = readDenyExceptions(s);
+        if (except === undefined) continue; // conditioned on something else (TLS): not about who reads
+        enforced = true;
+        exceptions.push(...except);
+      }
+    }
+    if (!enforced) return [];
+    const out: string[] = [];
+    for (const role of stack.ofType("aws_iam_role")) {
+      const roleName = role.attributes.name;
+      if (typeof roleName !== "string" || roleName.includes("${")) continue;
+      const granted = rolePolicyDocuments(role, stack).some((doc) => {
+        const read = readIamPolicy(doc, stack);
+        return !("error" in read) && read.statements.some((s) => s.effect === "Allow" && s.actions.some((a) => actionMatches(a, READ_ACTION)) && s.resources.some((r) => namesSecret(r, secret)));
+      });
+      if (!granted) continue;
+      const grantedArn = role.attributes.path && role.attributes.path !== "/" ? undefined : roleArnFor(secret, stack, roleName);
+      if (grantedArn && !exceptions.some((e) => actionMatches(e, grantedArn))) out.push(`role ${roleName} may read ${name} by its IAM policy, but the secret's read-deny does not except ${grantedArn}`);
+    }
+    return out;
+  },
+};
+
+function rolePolicyDocuments(role: SynthesizedResource, stack: SynthesizedStack): unknown[] {
+  const isRole = (v: unknown) => references(v).some((r) => r.address === role.address) || v === role.attributes.name;
+  return [
+    ...blocks(role.attributes.inline_policy).map((b) => b.policy),
+    ...stack.ofType("aws_iam_role_policy").filter((p) => isRole(p.attributes.role)).map((p) => p.attributes.policy),
+  ];
+}
+
+/** Whether an IAM Resource names this secret: its exact -?????? pattern or a reference to it. */
+function namesSecret(resource: string, secret: SynthesizedResource): boolean {
+  if (references(resource).some((r) => r.address === secret.address)) return true;
+  const m = /^arn:[^:]+:secretsmanager:[^:]*:\d{12}:secret:(.+)-\?{6}$/.exec(resource);
+  return m?.[1] === secret.attributes.name;
+}
+
+/** The ARN a role's requests carry, in the account of the ARNs that grant it the secret. */
+function roleArnFor(secret: SynthesizedResource, stack: SynthesizedStack, roleName: string): string | undefined {
+  for (const role of stack.ofType("aws_iam_role").filter((r) => r.attributes.name === roleName)) {
+    for (const doc of rolePolicyDocuments(role, stack)) {
+      const read = readIamPolicy(doc, stack);
+      if ("error" in read) continue;
+      for (const s of read.statements) for (const r of s.resources) {
+        const m = secretAccount(r);
+        if (m && namesSecret(r, secret)) return `arn:${m[1]}:iam::${m[2]}:role/${roleName}`;
+      }
+    }
+  }
+  return undefined;
+}
+
 export const AWS_RULES: RulePack = {
   name: "aws",
   rules: [
@@ -278,5 +518,10 @@ export const AWS_RULES: RulePack = {
     rotatableSecretWithoutRotation,
     functionWithoutLogRetention,
     permissionWithoutSourceAccount,
+    privateDnsEndpointForFunctionsOnly,
+    rotationBeforeEndpoint,
+    secretWithoutReadDeny,
+    secretPolicyLocksOutDeployer,
+    readDenyShutsOutGrantee,
   ],
 };

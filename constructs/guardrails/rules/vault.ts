@@ -107,7 +107,7 @@ export const tooFewAuditDevices: StackRule = {
   id: "SP-VLT-006",
   name: "Fewer than two Vault audit devices in production",
   reason: "Vault stops answering when no audit device can write; a second device keeps it serving, and audited, when one fails.",
-  fix: "Keep two audit devices (the defaults: file and syslog), or list at least two under vault.audit in the description.",
+  fix: "Keep two audit devices (the defaults: a file on disk and a file on stdout), or list at least two under vault.audit in the description.",
   appliesTo: "stack",
   check(stack, { production }) {
     if (!production) return [];
@@ -115,6 +115,61 @@ export const tooFewAuditDevices: StackRule = {
     if (!isVaultStack) return [];
     const devices = stack.ofType("vault_audit");
     return devices.length >= 2 ? [] : [`${devices.length} vault_audit device${devices.length === 1 ? "" : "s"} in the stack`];
+  },
+};
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/;
+
+export const kubernetesAuthWithoutCa: ResourceRule = {
+  id: "SP-VLT-007",
+  name: "Vault Kubernetes auth without the cluster's CA",
+  reason: "With no kubernetes_ca_cert (and disable_local_ca_jwt on, or Vault outside the cluster) Vault checks the API server against its system trust store, which does not hold a cluster's own CA: every login fails.",
+  fix: "Set kubernetes_ca_cert to the cluster's CA certificate (vault.kubernetes.caCertFile), or set disable_local_ca_jwt = false explicitly when Vault runs in a pod of that cluster.",
+  appliesTo: ["vault_kubernetes_auth_backend_config"],
+  check(r) {
+    const ca = r.attributes.kubernetes_ca_cert;
+    if (typeof ca === "string" && ca.trim() !== "") {
+      return ca.includes("${") || PEM_CERTIFICATE.test(ca) ? [] : ["kubernetes_ca_cert is not a PEM certificate"];
+    }
+    // Vault in a pod of the cluster uses the pod's own CA file when local defaults are not disabled.
+    if (r.attributes.disable_local_ca_jwt === false) return [];
+    return [`kubernetes_ca_cert is not set and disable_local_ca_jwt is ${JSON.stringify(r.attributes.disable_local_ca_jwt ?? "not set")}`];
+  },
+};
+
+export const approleUnlimitedSecretId: ResourceRule = {
+  id: "SP-VLT-008",
+  name: "Vault AppRole secret id with unlimited uses or no expiry",
+  reason: "A secret id that logs in any number of times, or never expires, is a long-lived credential: a copy taken from a log or a CI variable logs in as the workload for as long as the role exists.",
+  fix: "Set secret_id_num_uses to a small number (the platform uses 1) and secret_id_ttl to minutes (approle.secretIdNumUses, approle.secretIdTtlSeconds).",
+  appliesTo: ["vault_approle_auth_backend_role"],
+  check(r) {
+    if (r.attributes.bind_secret_id === false) return []; // no secret id at all: bound CIDRs alone, another matter
+    const out: string[] = [];
+    const uses = r.attributes.secret_id_num_uses;
+    if (typeof uses !== "number" || uses <= 0) out.push(`secret_id_num_uses is ${JSON.stringify(uses ?? "not set")} (0, Vault's default, is unlimited)`);
+    const ttl = r.attributes.secret_id_ttl;
+    if (typeof ttl !== "number" || ttl <= 0) out.push(`secret_id_ttl is ${JSON.stringify(ttl ?? "not set")} (0, Vault's default, never expires)`);
+    return out;
+  },
+};
+
+export const postgresVerifyWithoutCa: ResourceRule = {
+  id: "SP-VLT-009",
+  name: "Vault PostgreSQL connection that verifies TLS without a CA",
+  reason: "With sslmode verify-full or verify-ca and no tls_ca (nor sslrootcert) Vault checks the database against its system trust store, which holds neither RDS's CAs nor a private CA: every connection, and so every credential, fails.",
+  fix: "Give the connection the CA that signed the database's certificate (postgresql.tls_ca; vault.database.tlsCaFile), or use sslmode require where verification is impossible.",
+  appliesTo: ["vault_database_secret_backend_connection", "vault_database_secrets_mount"],
+  check(r) {
+    return asList(r.attributes.postgresql)
+      .filter((c: any) => c && typeof c === "object")
+      .flatMap((c: any) => {
+        const url = String(c.connection_url ?? "");
+        const mode = /[?&]sslmode=(verify-full|verify-ca)(&|$)/.exec(url)?.[1];
+        if (!mode || /[?&]sslrootcert=/.test(url)) return [];
+        const ca = c.tls_ca;
+        return typeof ca === "string" && ca.trim() !== "" ? [] : [`sslmode=${mode} without tls_ca`];
+      });
   },
 };
 
@@ -127,5 +182,8 @@ export const VAULT_RULES: RulePack = {
     kubernetesRoleWildcardBinding,
     kubernetesRoleWithoutAudience,
     tooFewAuditDevices,
+    kubernetesAuthWithoutCa,
+    approleUnlimitedSecretId,
+    postgresVerifyWithoutCa,
   ],
 };
