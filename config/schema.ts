@@ -122,7 +122,19 @@ const secret = z.discriminatedUnion("type", [postgresSecret, jwtSecret, tokenSec
     issue.code === "invalid_union" ? "type must be one of postgres, jwt, api-key, token" : undefined,
 });
 
+/** How a Kubernetes workload's pods get their secrets (docs/kubernetes.md). */
+export const KUBERNETES_DELIVERIES = ["sdk", "external-secrets", "vault-agent"] as const;
+export const SECRET_BACKENDS = ["aws", "vault", "azure"] as const;
+const secretBackend = z.enum(SECRET_BACKENDS, { error: "must be aws, vault or azure" });
+
 const kubernetesBinding = z.strictObject({
+  /**
+   * sdk: the application calls the secrets manager itself; external-secrets: the External Secrets Operator syncs each
+   * secret into a Secret <app>-<secret>; vault-agent: the Vault Agent Injector renders each secret into a file.
+   */
+  delivery: z.enum(KUBERNETES_DELIVERIES, { error: "must be sdk, external-secrets or vault-agent" }).default("sdk"),
+  /** The backend this workload reads from. @default - the environment's kubernetes.secretStoreBackend */
+  backend: secretBackend.optional(),
   namespace: z
     .string()
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a Kubernetes namespace name (lowercase, digits, dashes)")
@@ -148,6 +160,8 @@ const workload = z.strictObject({
   description: z.string().max(200).optional(),
   kubernetes: kubernetesBinding.optional(),
   approle: approleBinding.optional(),
+  // Accepted here only so that the cross-field check can say where delivery belongs (under kubernetes).
+  delivery: z.unknown().optional(),
   reads: z.array(secretName).min(1, "a workload must read at least one secret"),
 });
 
@@ -313,6 +327,17 @@ const azureEnvironment = z.strictObject({
   backend: backend.optional(),
 });
 
+/** present => stack kubernetes-<env>: service accounts, the Vault token-review binding, External Secrets objects. */
+const kubernetesEnvironment = z.strictObject({
+  /** The kubeconfig context Terraform uses; the credential stays in the kubeconfig, never in the description. */
+  kubeconfigContext: z.string().min(1, "name the kubeconfig context of this environment's cluster"),
+  /** @default "~/.kube/config" */
+  kubeconfigPath: z.string().min(1).default("~/.kube/config"),
+  /** Where External Secrets read from by default. @default - the first of aws, vault, azure the environment has */
+  secretStoreBackend: secretBackend.optional(),
+  backend: backend.optional(),
+});
+
 const environment = z
   .strictObject({
     /** Production gets the stricter defaults (recovery window, log retention, locks, rotation required). */
@@ -320,6 +345,7 @@ const environment = z
     aws: awsEnvironment.optional(),
     vault: vaultEnvironment.optional(),
     azure: azureEnvironment.optional(),
+    kubernetes: kubernetesEnvironment.optional(),
   })
   .refine((e) => e.aws || e.vault || e.azure, "an environment needs at least one of aws, vault, azure");
 
@@ -339,6 +365,7 @@ export type Environment = Platform["environments"][string];
 export type AwsEnvironment = NonNullable<Environment["aws"]>;
 export type VaultEnvironment = NonNullable<Environment["vault"]>;
 export type AzureEnvironment = NonNullable<Environment["azure"]>;
+export type KubernetesEnvironment = NonNullable<Environment["kubernetes"]>;
 export type Application = Platform["applications"][string];
 export type SecretSpec = Application["secrets"][string];
 export type WorkloadSpec = NonNullable<Application["workloads"]>[string];

@@ -6,13 +6,16 @@ import { environmentModel } from "../config/model";
 import { AwsSecretsStack } from "./aws-stack";
 import { VaultSecretsStack } from "./vault-stack";
 import { AzureSecretsStack } from "./azure-stack";
+import { KubernetesSecretsStack } from "./kubernetes-stack";
 import { applyGuardrails } from "../constructs/guardrails";
 
 export type BackendKind = "aws" | "vault" | "azure";
+/** A backend stack, or the kubernetes-<env> stack that points a cluster at them. */
+export type StackKind = BackendKind | "kubernetes";
 
 export interface StackRef {
   readonly name: string;
-  readonly backend: BackendKind;
+  readonly backend: StackKind;
   readonly environment: string;
 }
 
@@ -23,6 +26,8 @@ export function stackNames(platform: Platform): StackRef[] {
     for (const backend of ["aws", "vault", "azure"] as const) {
       if (spec[backend]) refs.push({ name: `${backend}-${env}`, backend, environment: env });
     }
+    // After the backend stacks: it takes their identities through cross-stack references.
+    if (spec.kubernetes) refs.push({ name: `kubernetes-${env}`, backend: "kubernetes", environment: env });
   }
   return refs;
 }
@@ -30,20 +35,32 @@ export function stackNames(platform: Platform): StackRef[] {
 export interface BuildOptions {
   /** Build only the stacks of these environments. @default - every environment */
   readonly environments?: readonly string[];
-  /** Build only the stacks of these backends. @default - every backend */
-  readonly backends?: readonly BackendKind[];
+  /**
+   * Build only the stacks of these backends. A kubernetes stack also needs its environment's backend stacks in the
+   * same app (cross-stack references), so they are built, and returned, with it.
+   * @default - every backend
+   */
+  readonly backends?: readonly StackKind[];
 }
 
 export function buildPlatform(scope: Construct, platform: Platform, options: BuildOptions = {}): StackRef[] {
-  const refs = stackNames(platform).filter(
-    (r) =>
-      (!options.environments || options.environments.includes(r.environment)) &&
-      (!options.backends || options.backends.includes(r.backend)),
-  );
+  const all = stackNames(platform);
+  const wanted = (r: StackRef) =>
+    (!options.environments || options.environments.includes(r.environment)) && (!options.backends || options.backends.includes(r.backend));
+  const kubernetesEnvs = new Set(all.filter((r) => r.backend === "kubernetes" && wanted(r)).map((r) => r.environment));
+  const refs = all.filter((r) => wanted(r) || (kubernetesEnvs.has(r.environment) && r.backend !== "kubernetes"));
+  const built = new Map<string, TerraformStack>();
   for (const ref of refs) {
     const model = environmentModel(platform, ref.environment);
     let stack: TerraformStack;
     switch (ref.backend) {
+      case "kubernetes":
+        stack = new KubernetesSecretsStack(scope, ref.name, model, {
+          aws: built.get(`aws-${ref.environment}`) as AwsSecretsStack | undefined,
+          vault: built.get(`vault-${ref.environment}`) as VaultSecretsStack | undefined,
+          azure: built.get(`azure-${ref.environment}`) as AzureSecretsStack | undefined,
+        });
+        break;
       case "aws":
         stack = new AwsSecretsStack(scope, ref.name, model);
         break;
@@ -54,6 +71,7 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
         stack = new AzureSecretsStack(scope, ref.name, model);
         break;
     }
+    built.set(ref.name, stack);
     // Every stack is checked when it synthesizes; a finding stops synth (constructs/guardrails, docs/guardrails.md).
     applyGuardrails(stack, { production: model.production });
   }

@@ -241,7 +241,7 @@ describe.each(ENVS)("aws-%s", (env) => {
 
   it("outputs every secret ARN and workload role ARN", () => {
     expect(Object.keys(stack.output!["secret-arns"].value as object).sort()).toEqual([`${env}/dbadmin/master`, `${env}/myapp/database`, `${env}/myapp/jwt`, `${env}/myapp/openai`]);
-    expect(Object.keys(stack.output!["workload-role-arns"].value as object)).toEqual(["myapp/api"]);
+    expect(Object.keys(stack.output!["workload-role-arns"].value as object)).toEqual(["myapp/api", "myapp/web", "myapp/worker"]);
   });
 });
 

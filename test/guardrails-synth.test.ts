@@ -49,7 +49,7 @@ it("App.synth() of the example passes every guardrail", () => {
   withEnv(CONTINUE, undefined, () => buildPlatform(app, loadPlatform(DEFAULT_CONFIG)));
   expect(() => app.synth()).not.toThrow();
   const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8"));
-  expect(Object.keys(manifest.stacks)).toHaveLength(9);
+  expect(Object.keys(manifest.stacks)).toHaveLength(12);
   for (const stack of Object.values<any>(manifest.stacks)) expect(stack.annotations).toEqual([]);
 });
 

@@ -42,12 +42,12 @@ describe("synthesizing the example", () => {
   it("exits 0 and names every stack", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain("synthesized 9 stacks into");
+    expect(run.stdout).toContain("synthesized 12 stacks into");
   });
 
   it("writes cdktf.out/stacks/<backend>-<env>/cdk.tf.json for every environment and backend", () => {
     const stacks = readdirSync(path.join(outdir, "stacks")).sort();
-    expect(stacks).toEqual(["aws-dev", "aws-prod", "aws-staging", "azure-dev", "azure-prod", "azure-staging", "vault-dev", "vault-prod", "vault-staging"]);
+    expect(stacks).toEqual(["aws-dev", "aws-prod", "aws-staging", "azure-dev", "azure-prod", "azure-staging", "kubernetes-dev", "kubernetes-prod", "kubernetes-staging", "vault-dev", "vault-prod", "vault-staging"]);
     for (const s of stacks) expect(JSON.parse(readFileSync(path.join(outdir, "stacks", s, "cdk.tf.json"), "utf8")).resource).toBeDefined();
     const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
     expect(Object.keys(manifest.stacks).sort()).toEqual(stacks);

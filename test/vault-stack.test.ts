@@ -50,7 +50,7 @@ describe("the example's Vault stacks", () => {
     expect(config.kubernetes_host).toBe(`https://k8s.${env}.example.com:6443`);
     expect(config.token_reviewer_jwt).toBeUndefined();
     expect(config.disable_local_ca_jwt).toBe(true);
-    const role = onlyResource(json, "vault_kubernetes_auth_backend_role");
+    const role = onlyResource(json, "vault_kubernetes_auth_backend_role", (r) => r.role_name === `${env}-myapp-api`);
     expect(role).toMatchObject({
       role_name: `${env}-myapp-api`,
       bound_service_account_names: ["myapp-api"],
@@ -101,7 +101,7 @@ describe("the second description's Vault stacks", () => {
 
   test("every Kubernetes role is bound to exactly one service account and one namespace, never a wildcard, with an audience", () => {
     const roles = [qa(), live(), ...Object.values(example)].flatMap((j) => Object.values(resources(j, "vault_kubernetes_auth_backend_role")));
-    expect(roles.length).toBe(7);
+    expect(roles.length).toBe(13);
     for (const r of roles) {
       expect(r.bound_service_account_names).toHaveLength(1);
       expect(r.bound_service_account_namespaces).toHaveLength(1);

@@ -3,7 +3,8 @@
 import type { GuardrailReport } from "../../constructs/guardrails";
 import type { StackJson } from "../../constructs/guardrails/synthesized";
 
-export type Backend = "aws" | "vault" | "azure";
+/** A backend, or "kubernetes" for the kubernetes-<env> stack that points a cluster at them. */
+export type Backend = "aws" | "vault" | "azure" | "kubernetes";
 
 /** A synthesized stack as the review reads it. */
 export interface ReviewedStack {
