@@ -68,7 +68,7 @@ describe("the example's Vault stacks", () => {
     expect(json.variable).toBeUndefined();
 
     expect(json.output?.kv_mount?.value).toBe("secret");
-    expect(json.output?.kubernetes_roles?.value).toEqual([`${env}-myapp-api`]);
+    expect(json.output?.kubernetes_roles?.value).toEqual([`${env}-myapp-api`, `${env}-myapp-worker`, `${env}-myapp-web`]);
   });
 
   test("nothing synthesized carries a token, a password or another secret-looking value", () => {
