@@ -35,7 +35,7 @@ function serviceAccount(stack: SynthesizedStack, namespace: string, name: string
 }
 
 export const externalSecretBeyondReads: ResourceRule = {
-  id: "SP-K8S-001",
+  id: "SP-KUB-001",
   name: "ExternalSecret syncing a secret its workload does not read",
   reason: "A synced Secret is readable by every pod of the namespace that mounts it; a secret outside the workload's reads widens what it holds beyond the description.",
   fix: "Sync only the secrets listed in the workload's reads, through the SecretStore of that workload's service account (the kubernetes stack builds exactly these).",
@@ -84,7 +84,7 @@ function ownIdentity(annotation: string, value: unknown, workload: string): stri
 }
 
 export const serviceAccountForeignIdentity: ResourceRule = {
-  id: "SP-K8S-002",
+  id: "SP-KUB-002",
   name: "Service account annotated with another workload's identity",
   reason: "A pod becomes whatever identity its service account names; another workload's role or managed identity hands it that workload's secrets.",
   fix: "Annotate each service account with its own workload's IAM role and managed identity, taken from the aws and azure stacks (the kubernetes stack does).",
@@ -107,7 +107,7 @@ const STATIC_AUTH: Record<string, string[]> = {
 };
 
 export const secretStoreStaticCredential: ResourceRule = {
-  id: "SP-K8S-003",
+  id: "SP-KUB-003",
   name: "SecretStore not authenticating as a service account",
   reason: "A static credential in a Kubernetes Secret never expires and opens the backend to whoever reads the namespace's Secrets; a service account's token is short-lived and bound to one workload.",
   fix: "Authenticate as the workload's service account: aws auth.jwt.serviceAccountRef, vault auth.kubernetes with role and serviceAccountRef, azurekv authType WorkloadIdentity with serviceAccountRef.",
