@@ -11,8 +11,9 @@ export function refreshInterval(rotationPeriodSeconds: number | undefined): stri
   return minutes === 60 ? "1h" : `${minutes}m`;
 }
 
-/** Seconds in a Go duration made of h, m and s parts ("1h", "24m", "1h30m"); NaN when it is not one. */
+/** Seconds in a Go duration made of h, m and s parts ("1h", "24m", "1h30m", and "0", which Go accepts bare); NaN when it is not one. */
 export function durationSeconds(duration: string): number {
+  if (/^0+$/.test(duration)) return 0;
   const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(duration);
   if (!m || duration === "") return NaN;
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);

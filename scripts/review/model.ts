@@ -63,6 +63,23 @@ export interface ExposureRow {
   readonly flagged: boolean;
 }
 
+/** What the kubernetes stack builds for one workload. */
+export interface KubernetesRow {
+  readonly stack: string;
+  /** <app>/<workload> */
+  readonly workload: string;
+  /** <namespace>/<name> */
+  readonly serviceAccount: string;
+  readonly delivery: "sdk" | "external-secrets" | "vault-agent";
+  /** The identities the service account is annotated with or bound to. */
+  readonly identities: readonly string[];
+  readonly store: string;
+  /** Secrets synced into native Secrets (with their refresh) or rendered by the Vault Agent. */
+  readonly secrets: readonly string[];
+  /** Set when secrets are synced into native Secrets that are never refreshed. */
+  readonly flag?: string;
+}
+
 export interface Review {
   readonly environment: string;
   readonly production: boolean;
@@ -70,6 +87,7 @@ export interface Review {
   readonly access: readonly AccessRow[];
   readonly rotation: readonly RotationRow[];
   readonly network: readonly ExposureRow[];
+  readonly kubernetes: readonly KubernetesRow[];
   readonly guardrails: readonly GuardrailReport[];
   readonly mermaid: string;
   /** No guardrail finding is left unsuppressed. */

@@ -15,7 +15,7 @@ const isKind = (r: SynthesizedResource, kind: string) => String(manifestOf(r).ap
 const metadataOf = (r: SynthesizedResource): Record<string, any> => blocks(r.attributes.metadata)[0] ?? {};
 
 /** The service account a namespaced object's store authenticates as: provider.*.serviceAccountRef in any auth shape. */
-function storeServiceAccount(provider: Record<string, any>): string | undefined {
+export function storeServiceAccount(provider: Record<string, any>): string | undefined {
   const p = provider.aws ?? provider.vault ?? provider.azurekv;
   const ref = p?.auth?.jwt?.serviceAccountRef ?? p?.auth?.kubernetes?.serviceAccountRef ?? p?.serviceAccountRef;
   return typeof ref?.name === "string" ? ref.name : undefined;
