@@ -64,7 +64,8 @@ export class KubernetesSecretsStack extends TerraformStack {
     super(scope, id);
     const k8s = environment.spec.kubernetes;
     if (!k8s) throw new Error(`${id}: environment ${environment.name} has no kubernetes block`);
-    // Credentials stay in the kubeconfig (or KUBE_CONFIG_PATH): the description names the context only.
+    // Credentials stay in the kubeconfig (or KUBE_CONFIG_PATH): the description names the context only. config_path and
+    // config_context select the file and context (registry.terraform.io/providers/hashicorp/kubernetes, provider docs).
     new KubernetesProvider(this, "kubernetes", { configPath: k8s.kubeconfigPath, configContext: k8s.kubeconfigContext });
     configureStateBackend(this, id, k8s.backend);
 

@@ -23,7 +23,8 @@ export interface WorkloadServiceAccountProps {
   /**
    * Mount the service account token into pods by default. Only needed where something in the pod logs in with that
    * token (Vault's Kubernetes auth); IRSA and Azure workload identity project their own audience-bound tokens.
-   * A pod's own automountServiceAccountToken takes precedence over this (Kubernetes documents the pod's field as winning).
+   * A pod's own automountServiceAccountToken takes precedence over this (kubernetes.io, "Configure Service Accounts for
+   * Pods": "the pod spec takes precedence over the service account if both specify" the field).
    * @default false
    */
   readonly automountToken?: boolean;

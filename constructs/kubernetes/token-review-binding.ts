@@ -1,5 +1,7 @@
 // Lets one service account call the TokenReview API, which Vault's Kubernetes auth needs when it reviews a login with
-// the client's own token (no token_reviewer_jwt, as constructs/vault/kubernetes-auth.ts configures it).
+// the client's own token (no token_reviewer_jwt, as constructs/vault/kubernetes-auth.ts configures it). Vault's
+// Kubernetes auth documentation ("Use the Vault client's JWT as the reviewer JWT") requires that binding for each
+// client's service account.
 import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
 import { createHash } from "node:crypto";
 import { Construct } from "constructs";
