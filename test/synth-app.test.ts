@@ -63,7 +63,7 @@ describe("synthesizing the example", () => {
     expect(failed.stderr).toContain("no-bundles/postgres.zip is missing: run `npm run build:lambda` first");
     expect(failed.stderr).not.toMatch(/^\s+at /m);
     expect(readFileSync(path.join(outdir, "manifest.json"), "utf8")).toBe(before);
-    expect(readdirSync(path.join(outdir, "stacks"))).toHaveLength(9);
+    expect(readdirSync(path.join(outdir, "stacks"))).toHaveLength(12);
     expect(readFileSync(marker, "utf8")).toBe("previous output");
     expect(readdirSync(tmp).filter((f) => f.includes("staging"))).toEqual([]);
   });
