@@ -70,8 +70,8 @@ it.each(["qa", "live"])("kubernetes-%s holds exactly the expected objects", (env
   expect(objectKeys(json[`kubernetes-${env}`])).toEqual(
     [
       // Vault logins: the Vault Agent (orders/batch) and External Secrets on Vault (billing/worker); nobody else.
-      "ClusterRoleBinding vault-token-review-batch-orders-batch",
-      "ClusterRoleBinding vault-token-review-billing-worker",
+      "ClusterRoleBinding vault-token-review.batch.orders-batch",
+      "ClusterRoleBinding vault-token-review.billing.worker",
       "ExternalSecret audit/audit-key",
       "ExternalSecret billing/billing-api-token",
       "ExternalSecret shop/orders-signing",
@@ -130,4 +130,15 @@ it("annotates service accounts with the identities each environment has", () => 
   expect(annotations("qa", "orders-api")).toEqual(["eks.amazonaws.com/role-arn", "secrets-platform.io/reads", "secrets-platform.io/workload"]);
   expect(annotations("live", "orders-api")).toEqual(["azure.workload.identity/client-id", "eks.amazonaws.com/role-arn", "secrets-platform.io/reads", "secrets-platform.io/workload"]);
   expect(json["kubernetes-live"].provider!.kubernetes).toEqual([{ config_context: "live-cluster", config_path: "/etc/globex/kubeconfig" }]);
+});
+
+it("gives service accounts whose dashed names would meet distinct token-review bindings", () => {
+  const out = synthApp(
+    DESCRIPTION.replace("namespace: batch, serviceAccount: orders-batch", "namespace: a-b, serviceAccount: c").replace("namespace: billing, serviceAccount: worker,", "namespace: a, serviceAccount: b-c,"),
+    { environments: ["qa"], backends: ["kubernetes"] },
+  );
+  expect(objectKeys(out.json["kubernetes-qa"]).filter((k) => k.startsWith("ClusterRoleBinding"))).toEqual([
+    "ClusterRoleBinding vault-token-review.a-b.c",
+    "ClusterRoleBinding vault-token-review.a.b-c",
+  ]);
 });

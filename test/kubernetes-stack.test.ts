@@ -46,10 +46,10 @@ describe.each(ENVS)("kubernetes-%s", (env) => {
     const secretStoreBackend = { dev: "vault", staging: "aws", prod: "azure" }[env];
     // Service accounts that log in to Vault with their own token: web (vault-agent) always, api (sdk) and worker
     // (external-secrets) where the environment's secretStoreBackend is vault.
-    const vaultLogins = secretStoreBackend === "vault" ? ["myapp-jobs-myapp-worker", "myapp-myapp-api", "myapp-myapp-web"] : ["myapp-myapp-web"];
+    const vaultLogins = secretStoreBackend === "vault" ? ["myapp-jobs.myapp-worker", "myapp.myapp-api", "myapp.myapp-web"] : ["myapp.myapp-web"];
     expect(objectKeys(k8s(env))).toEqual(
       [
-        ...vaultLogins.map((n) => `ClusterRoleBinding vault-token-review-${n}`),
+        ...vaultLogins.map((n) => `ClusterRoleBinding vault-token-review.${n}`),
         "ExternalSecret myapp-jobs/myapp-database",
         "ExternalSecret myapp-jobs/myapp-jwt",
         "SecretStore myapp-jobs/myapp-worker",

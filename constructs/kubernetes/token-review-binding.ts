@@ -17,9 +17,12 @@ export interface TokenReviewBindingProps {
   readonly managedBy?: string;
 }
 
-/** Object names stop at 253 characters; a long one keeps a readable start and a stable hash. */
+/**
+ * vault-token-review.<namespace>.<serviceAccount>: namespaces hold no dot, so no two service accounts share a name
+ * (with dashes, a-b/c and a/b-c would). Names stop at 253 characters; a long one keeps its start and a stable hash.
+ */
 export function tokenReviewBindingName(namespace: string, serviceAccount: string): string {
-  const name = `vault-token-review-${namespace}-${serviceAccount}`;
+  const name = `vault-token-review.${namespace}.${serviceAccount}`;
   if (name.length <= 253) return name;
   return `${name.slice(0, 244)}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
 }
