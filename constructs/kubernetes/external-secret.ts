@@ -3,6 +3,7 @@ import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Construct } from "constructs";
 import { EXTERNAL_SECRETS_API_VERSION } from "./external-secrets-api";
 import { MANAGED_BY_LABEL, SECRET_PATH_ANNOTATION, WORKLOAD_ANNOTATION } from "./labels";
+import { durationSeconds } from "./refresh-interval";
 import type { SecretStore } from "./secret-store";
 
 export interface ExternalSecretProps {
@@ -32,7 +33,9 @@ export class ExternalSecret extends Construct {
 
   constructor(scope: Construct, id: string, props: ExternalSecretProps) {
     super(scope, id);
-    if (/^0+[a-z]*$/.test(props.refreshInterval)) {
+    const seconds = durationSeconds(props.refreshInterval);
+    if (Number.isNaN(seconds)) throw new Error(`${this.node.path}: refreshInterval ${props.refreshInterval} is not a duration such as 1h or 24m`);
+    if (seconds === 0) {
       throw new Error(`${this.node.path}: refreshInterval ${props.refreshInterval} would sync once and never again; a rotated secret would go stale`);
     }
     this.targetName = props.name;
