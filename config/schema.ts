@@ -127,7 +127,22 @@ const secret = z.discriminatedUnion("type", [postgresSecret, jwtSecret, tokenSec
     issue.code === "invalid_union" ? "type must be one of postgres, jwt, api-key, token" : undefined,
 }).describe("A secret; its type decides what the value holds and how it rotates.");
 
+/** How a Kubernetes workload's pods get their secrets (docs/kubernetes.md). */
+export const KUBERNETES_DELIVERIES = ["sdk", "external-secrets", "vault-agent"] as const;
+export const SECRET_BACKENDS = ["aws", "vault", "azure"] as const;
+const secretBackend = z.enum(SECRET_BACKENDS, { error: "must be aws, vault or azure" });
+
 const kubernetesBinding = z.strictObject({
+  /**
+   * sdk: the application calls the secrets manager itself; external-secrets: the External Secrets Operator syncs each
+   * secret into a Secret <app>-<secret>; vault-agent: the Vault Agent Injector renders each secret into a file.
+   */
+  delivery: z
+    .enum(KUBERNETES_DELIVERIES, { error: "must be sdk, external-secrets or vault-agent" })
+    .default("sdk")
+    .describe("How the pods get their secrets: sdk (the application calls the secrets manager), external-secrets (synced into a Secret <app>-<secret>), vault-agent (rendered into a file by the Vault Agent Injector)."),
+  /** The backend this workload reads from. @default - the environment's kubernetes.secretStoreBackend */
+  backend: secretBackend.optional().describe("The backend this workload's External Secrets or agent read from; default the environment's kubernetes.secretStoreBackend."),
   namespace: z
     .string()
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a Kubernetes namespace name (lowercase, digits, dashes)")
@@ -167,6 +182,8 @@ const workload = z.strictObject({
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
   kubernetes: kubernetesBinding.optional().describe("The pods authenticate as this Kubernetes service account (IRSA on EKS, Vault Kubernetes auth, AKS workload identity). Give this or approle."),
   approle: approleBinding.optional().describe("The workload authenticates to Vault with AppRole (Vault only). Give this or kubernetes."),
+  // Accepted here only so that the cross-field check can say where delivery belongs (under kubernetes).
+  delivery: z.unknown().optional().describe("Belongs under kubernetes: kubernetes.delivery."),
   reads: z.array(secretName).min(1, "a workload must read at least one secret").describe("Secrets of its own application that the workload reads; it gets exactly these, on every backend."),
 }).describe("Something that reads secrets at run time: a deployment, a job.");
 
@@ -462,6 +479,20 @@ const pipeline = z.strictObject({
   createStateStorage: z.boolean().default(false).describe("Create the S3 bucket and azurerm container that this environment's backend blocks name."),
 });
 
+/** present => stack kubernetes-<env>: service accounts, the Vault token-review binding, External Secrets objects. */
+const kubernetesEnvironment = z.strictObject({
+  /** The kubeconfig context Terraform uses; the credential stays in the kubeconfig, never in the description. */
+  kubeconfigContext: z
+    .string()
+    .min(1, "name the kubeconfig context of this environment's cluster")
+    .describe("The kubeconfig context Terraform uses for this environment's cluster; the credential stays in the kubeconfig."),
+  /** @default "~/.kube/config" */
+  kubeconfigPath: z.string().min(1).default("~/.kube/config").describe("The kubeconfig file."),
+  /** Where External Secrets read from by default. @default - the first of aws, vault, azure the environment has */
+  secretStoreBackend: secretBackend.optional().describe("Where External Secrets read from unless a workload says otherwise; default the first of aws, vault, azure the environment has."),
+  backend: backend.optional().describe("Where Terraform keeps this stack's state (s3 or azurerm); default a local file, terraform.<stack>.tfstate."),
+});
+
 const environment = z
   .strictObject({
     /** Production gets the stricter defaults (recovery window, log retention, locks, rotation required). */
@@ -473,6 +504,7 @@ const environment = z
     vault: vaultEnvironment.optional().describe("Present: the stack vault-<env> keeps the secrets in HashiCorp Vault."),
     azure: azureEnvironment.optional().describe("Present: the stack azure-<env> keeps the secrets in Azure Key Vault."),
     pipeline: pipeline.optional().describe("Present: the stack bootstrap-<env> creates the CI deployer and planner identities that a GitHub workflow assumes through OIDC (docs/pipeline.md)."),
+    kubernetes: kubernetesEnvironment.optional().describe("Present: the stack kubernetes-<env> creates service accounts, External Secrets objects and Vault Agent annotations in the cluster (docs/kubernetes.md)."),
   })
   .refine((e) => e.aws || e.vault || e.azure, "an environment needs at least one of aws, vault, azure")
   .describe("An environment: at least one of aws, vault, azure.");
@@ -496,6 +528,7 @@ export type AwsEnvironment = NonNullable<Environment["aws"]>;
 export type VaultEnvironment = NonNullable<Environment["vault"]>;
 export type AzureEnvironment = NonNullable<Environment["azure"]>;
 export type PipelineSpec = NonNullable<Environment["pipeline"]>;
+export type KubernetesEnvironment = NonNullable<Environment["kubernetes"]>;
 export type Application = Platform["applications"][string];
 export type SecretSpec = Application["secrets"][string];
 export type WorkloadSpec = NonNullable<Application["workloads"]>[string];

@@ -34,6 +34,11 @@ export const MIN_TERRAFORM_VERSION = ">= 1.11";
 export const SECRET_VALUES_VARIABLE = "secret_values";
 
 export class AzureSecretsStack extends TerraformStack {
+  /** The environment's Key Vault (its URI is what External Secrets and applications use). */
+  readonly keyVault: KeyVault;
+  /** Managed identities of Kubernetes workloads, by `<app>/<workload>`. */
+  readonly workloadIdentities = new Map<string, WorkloadIdentity>();
+
   constructor(scope: Construct, id: string, readonly environment: EnvironmentModel) {
     super(scope, id);
     const azure = environment.spec.azure;
@@ -73,14 +78,14 @@ export class AzureSecretsStack extends TerraformStack {
       ? new DataAzurermResourceGroup(this, "resource-group", { name: azure.resourceGroupName })
       : new ResourceGroup(this, "resource-group", { name: azure.resourceGroupName, location: azure.location, tags });
 
-    const vault = new KeyVault(this, "key-vault", {
+    const vault = (this.keyVault = new KeyVault(this, "key-vault", {
       name: keyVaultName(environment.organization, environment.name, azure.keyVaultName),
       location: azure.location,
       resourceGroupName: group.name,
       tenantId: azure.tenantId,
       softDeleteRetentionDays: azure.softDeleteRetentionDays,
       tags,
-    });
+    }));
     vault.addPrivateEndpoint({
       subnetId: azure.privateEndpoint.subnetId,
       virtualNetworkIds: [azure.privateEndpoint.virtualNetworkId],
@@ -118,6 +123,7 @@ export class AzureSecretsStack extends TerraformStack {
       });
       for (const read of workload.reads) secrets.get(read.path)!.grantRead(identity);
       clientIds[`${workload.app}/${workload.name}`] = identity.clientId;
+      this.workloadIdentities.set(`${workload.app}/${workload.name}`, identity);
     }
 
     new TerraformOutput(this, "key_vault_name", { value: vault.vaultName });

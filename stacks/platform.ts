@@ -1,4 +1,5 @@
-// Builds every stack of the description: one per backend per environment, named <backend>-<env>.
+// Builds every stack of the description: one per backend per environment, named <backend>-<env>, plus the
+// kubernetes-<env> and bootstrap-<env> stacks of environments that ask for them.
 import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { Platform } from "../config/schema";
@@ -6,15 +7,20 @@ import { environmentModel } from "../config/model";
 import { AwsSecretsStack } from "./aws-stack";
 import { VaultSecretsStack } from "./vault-stack";
 import { AzureSecretsStack } from "./azure-stack";
+import { KubernetesSecretsStack } from "./kubernetes-stack";
 import { applyGuardrails } from "../constructs/guardrails";
 import { BootstrapStack, DeployedStacks } from "./bootstrap-stack";
 
-/** A backend stack, or the bootstrap-<env> stack of an environment with a pipeline block (CI identities, state). */
-export type BackendKind = "aws" | "vault" | "azure" | "bootstrap";
+export type BackendKind = "aws" | "vault" | "azure";
+/**
+ * A backend stack; the kubernetes-<env> stack that points a cluster at them; or the bootstrap-<env> stack of an
+ * environment with a pipeline block (CI identities, state storage).
+ */
+export type StackKind = BackendKind | "kubernetes" | "bootstrap";
 
 export interface StackRef {
   readonly name: string;
-  readonly backend: BackendKind;
+  readonly backend: StackKind;
   readonly environment: string;
 }
 
@@ -25,6 +31,8 @@ export function stackNames(platform: Platform): StackRef[] {
     for (const backend of ["aws", "vault", "azure"] as const) {
       if (spec[backend]) refs.push({ name: `${backend}-${env}`, backend, environment: env });
     }
+    // After the backend stacks: it takes their identities through cross-stack references.
+    if (spec.kubernetes) refs.push({ name: `kubernetes-${env}`, backend: "kubernetes", environment: env });
     if (spec.pipeline) refs.push({ name: `bootstrap-${env}`, backend: "bootstrap", environment: env });
   }
   return refs;
@@ -33,21 +41,33 @@ export function stackNames(platform: Platform): StackRef[] {
 export interface BuildOptions {
   /** Build only the stacks of these environments. @default - every environment */
   readonly environments?: readonly string[];
-  /** Build only the stacks of these backends. @default - every backend */
-  readonly backends?: readonly BackendKind[];
+  /**
+   * Build only the stacks of these backends. A kubernetes stack also needs its environment's backend stacks in the
+   * same app (cross-stack references), so they are built, and returned, with it.
+   * @default - every backend
+   */
+  readonly backends?: readonly StackKind[];
 }
 
 export function buildPlatform(scope: Construct, platform: Platform, options: BuildOptions = {}): StackRef[] {
-  const refs = stackNames(platform).filter(
-    (r) =>
-      (!options.environments || options.environments.includes(r.environment)) &&
-      (!options.backends || options.backends.includes(r.backend)),
-  );
+  const all = stackNames(platform);
+  const wanted = (r: StackRef) =>
+    (!options.environments || options.environments.includes(r.environment)) && (!options.backends || options.backends.includes(r.backend));
+  // A kubernetes stack reads its backend stacks' outputs: build those with it (bootstrap builds its own apart).
+  const kubernetesEnvs = new Set(all.filter((r) => r.backend === "kubernetes" && wanted(r)).map((r) => r.environment));
+  const refs = all.filter((r) => wanted(r) || (kubernetesEnvs.has(r.environment) && (r.backend === "aws" || r.backend === "vault" || r.backend === "azure")));
   const built = new Map<string, TerraformStack>();
   for (const ref of refs) {
     const model = environmentModel(platform, ref.environment);
     let stack: TerraformStack;
     switch (ref.backend) {
+      case "kubernetes":
+        stack = new KubernetesSecretsStack(scope, ref.name, model, {
+          aws: built.get(`aws-${ref.environment}`) as AwsSecretsStack | undefined,
+          vault: built.get(`vault-${ref.environment}`) as VaultSecretsStack | undefined,
+          azure: built.get(`azure-${ref.environment}`) as AzureSecretsStack | undefined,
+        });
+        break;
       case "aws":
         stack = new AwsSecretsStack(scope, ref.name, model);
         break;

@@ -143,8 +143,9 @@ describe.each(ENVS)("aws-%s", (env) => {
       const expected: Record<string, string[]> = {
         // The master: its own rotation function, and the alternating-users function that logs in with it.
         [`${env}/dbadmin/master`]: [role(`acme-${env}-rotate-postgres-single-user`), role(`acme-${env}-rotate-postgres-alternating-users-dbadmin-master`)],
-        [`${env}/myapp/database`]: [role(`acme-${env}-rotate-postgres-alternating-users-dbadmin-master`), role(`acme-${env}-myapp-api`)],
-        [`${env}/myapp/jwt`]: [role(`acme-${env}-rotate-jwt`), role(`acme-${env}-myapp-api`)],
+        // The example's workloads: api reads database, jwt and openai; worker database and jwt; web jwt.
+        [`${env}/myapp/database`]: [role(`acme-${env}-rotate-postgres-alternating-users-dbadmin-master`), role(`acme-${env}-myapp-api`), role(`acme-${env}-myapp-worker`)],
+        [`${env}/myapp/jwt`]: [role(`acme-${env}-rotate-jwt`), role(`acme-${env}-myapp-api`), role(`acme-${env}-myapp-worker`), role(`acme-${env}-myapp-web`)],
         [`${env}/myapp/openai`]: [role(`acme-${env}-myapp-api`)],
       };
       const secrets = resources(stack, "aws_secretsmanager_secret");
@@ -327,7 +328,7 @@ describe.each(ENVS)("aws-%s", (env) => {
 
   it("outputs every secret ARN and workload role ARN", () => {
     expect(Object.keys(stack.output!["secret-arns"].value as object).sort()).toEqual([`${env}/dbadmin/master`, `${env}/myapp/database`, `${env}/myapp/jwt`, `${env}/myapp/openai`]);
-    expect(Object.keys(stack.output!["workload-role-arns"].value as object)).toEqual(["myapp/api"]);
+    expect(Object.keys(stack.output!["workload-role-arns"].value as object)).toEqual(["myapp/api", "myapp/web", "myapp/worker"]);
   });
 });
 

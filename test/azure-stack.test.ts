@@ -148,12 +148,12 @@ describe.each(azureEnvs)("azure-%s", (env, spec) => {
             scope: ref("azurerm_key_vault_secret", secretsByName[keyVaultSecretName(r.app, r.name)].tfName, "resource_versionless_id"),
           })),
         )
-        .sort((a, b) => a.scope.localeCompare(b.scope));
+        .sort((a, b) => a.scope.localeCompare(b.scope) || a.principal.localeCompare(b.principal));
       const actual = rolesNamed(stack, "Key Vault Secrets User")
         .map(([, r]) => ({ principal: r.principal_id, scope: r.scope }))
-        .sort((a, b) => a.scope.localeCompare(b.scope));
+        .sort((a, b) => a.scope.localeCompare(b.scope) || a.principal.localeCompare(b.principal));
       expect(actual).toEqual(expected);
-      expect(actual.length).toBe(3);
+      expect(actual.length).toBe(6); // api reads 3, worker 2, web 1
     });
     test("no reader role is scoped to the vault, the resource group or anything but a single secret's versionless id", () => {
       for (const [, r] of rolesNamed(stack, "Key Vault Secrets User")) {

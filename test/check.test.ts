@@ -62,7 +62,7 @@ describe("npm run check", () => {
     const packages = new Set(modules.filter((m) => m.startsWith("node_modules/")).map((m) => m.split("/").slice(1, m.startsWith("node_modules/@") ? 3 : 2).join("/")));
     expect([...packages].sort()).toEqual(["yaml", "zod"]);
     // scripts/check.sh rebuilds the bundle when a file under config/ changes: a module from elsewhere needs it too.
-    expect([...new Set(modules.filter((m) => !m.startsWith("node_modules/")))].sort()).toEqual(["config/load.ts", "config/naming.ts", "config/schema.ts", "scripts/check.ts"]);
+    expect([...new Set(modules.filter((m) => !m.startsWith("node_modules/")))].sort()).toEqual(["config/kubernetes.ts", "config/load.ts", "config/naming.ts", "config/schema.ts", "scripts/check.ts"]);
   });
 
   it("needs well under a second of CPU once built", () => {
@@ -89,7 +89,7 @@ describe("check and synth say the same about a bad description", () => {
   const cases: Array<[string, string, RegExp]> = [
     ["an empty file", write("empty.yaml", ""), /the description is empty/],
     ["a YAML slip", write("slip.yaml", "organization: acme\nenvironments:\n  dev:\n    aws: {}\n   vault: {}\n"), /YAML syntax at line 5, column 4/],
-    ["a cross-check", write("shared.yaml", toYaml(shared)), /names service account myapp\/myapp-api, as applications.myapp.workloads.api does/],
+    ["a cross-check", write("shared.yaml", toYaml(shared)), /service account myapp\/myapp-api is also built for applications.myapp.workloads.api.kubernetes.serviceAccount/],
     ["a missing file", path.join(tmp, "missing.yaml"), /the file does not exist; PLATFORM_CONFIG=.* names it/],
   ];
 

@@ -220,8 +220,9 @@ describe("messages say what to change, once", () => {
       }),
     ).toEqual([
       {
-        path: "applications.billing.workloads.worker.kubernetes",
-        message: "names service account myapp/myapp-api, as applications.myapp.workloads.api does; a service account carries one identity (one IAM role, one Azure managed identity), so give each workload its own serviceAccount",
+        path: "applications.billing.workloads.worker.kubernetes.serviceAccount",
+        message:
+          "service account myapp/myapp-api is also built for applications.myapp.workloads.api.kubernetes.serviceAccount (a service account carries one identity: one IAM role annotation, one Azure managed identity); rename one of them or put them in different namespaces",
       },
     ]);
   });

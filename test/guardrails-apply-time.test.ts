@@ -112,6 +112,8 @@ describe("Vault and Azure rules", () => {
       d.environments[env].vault.database = { host: `pg.${env}.example.com`, dbname: "app", username: "vault_admin", tlsCaFile: d.environments[env].vault.kubernetes.caCertFile };
     }
     d.applications.myapp.secrets.database.dynamic = true;
+    // External Secrets' Vault provider reads KV only: the example's worker must read a dynamic secret another way.
+    d.applications.myapp.workloads.worker.kubernetes.delivery = "vault-agent";
     const stack = freshStack("vault", "prod", stringify(d));
     expect(errorsOf(stack)).toEqual([]);
     l1(stack, "vault_database_secret_backend_connection").addOverride("postgresql.tls_ca", "");

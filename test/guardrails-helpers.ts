@@ -4,7 +4,7 @@ import { AnnotationMetadataEntryType, TerraformResource, TerraformStack, Testing
 import type { IConstruct } from "constructs";
 import { DEFAULT_CONFIG, loadPlatform, parsePlatform } from "../config/load";
 import type { Platform } from "../config/schema";
-import { BackendKind, buildPlatform } from "../stacks/platform";
+import { StackKind, buildPlatform } from "../stacks/platform";
 
 let example: Platform | undefined;
 
@@ -12,7 +12,7 @@ let example: Platform | undefined;
  * A freshly built stack (not yet synthesized) of the example, of a YAML description, or of a platform
  * object changed after validation (as anyone's own stacks could be built, without our validation); ~50 ms.
  */
-export function freshStack<T extends TerraformStack = TerraformStack>(backend: BackendKind, env: string, description?: string | Platform): T {
+export function freshStack<T extends TerraformStack = TerraformStack>(backend: StackKind, env: string, description?: string | Platform): T {
   const platform =
     typeof description === "string" ? parsePlatform(description, "test description") : (description ?? (example ??= loadPlatform(DEFAULT_CONFIG)));
   const app = Testing.app();

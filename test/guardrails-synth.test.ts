@@ -56,8 +56,8 @@ it("App.synth() of the example passes every guardrail", () => {
   withEnv(CONTINUE, undefined, () => buildPlatform(app, loadPlatform(DEFAULT_CONFIG)));
   expect(() => app.synth()).not.toThrow();
   const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8"));
-  // Three backend stacks and one bootstrap-<env> stack (the CI identities) per environment.
-  expect(Object.keys(manifest.stacks)).toHaveLength(12);
+  // Three backend stacks, one kubernetes-<env> and one bootstrap-<env> stack (the CI identities) per environment.
+  expect(Object.keys(manifest.stacks)).toHaveLength(15);
   for (const [name, stack] of Object.entries<any>(manifest.stacks)) expectOnlyBootstrapSuppressions(name, stack.annotations);
 });
 

@@ -37,7 +37,8 @@ describe("the untouched example", () => {
     expect(report.findings).toEqual([]);
     expect(report.suppressions).toEqual([]);
     expect(report.production).toBe(name.endsWith("-prod"));
-    expect(report.ruleIds).toHaveLength(32);
+    // every pack applies to every stack: AWS, Vault, Azure, Kubernetes and pipeline rules, and the two on suppressions
+    expect(report.ruleIds).toHaveLength(35);
   });
 
   // The CI deployer administers what the environment's stacks create, which workload rules would flag: bootstrap-<env>
@@ -252,7 +253,7 @@ describe("SP-AWS-007 and SP-AWS-008 rotation functions", () => {
 
 describe("Vault rules", () => {
   const policyOf = (stack: VaultSecretsStack) => stack.policies.get("prod-myapp-api")!;
-  const k8sRole = (stack: VaultSecretsStack) => l1(stack, "vault_kubernetes_auth_backend_role") as KubernetesAuthBackendRole;
+  const k8sRole = (stack: VaultSecretsStack) => l1(stack, "vault_kubernetes_auth_backend_role", "role-myapp-api/") as KubernetesAuthBackendRole;
 
   it("SP-VLT-001 fires when the policy grants another application's secret (which the construct allows)", () => {
     const stack = vault();

@@ -22,8 +22,8 @@ it("synthesizes every stack of the app into the output folder", () => {
   const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
   expect(Object.keys(manifest.stacks).sort()).toEqual(
     [
-      "aws-dev", "aws-prod", "aws-staging", "azure-dev", "azure-prod", "azure-staging",
-      "bootstrap-dev", "bootstrap-prod", "bootstrap-staging", "vault-dev", "vault-prod", "vault-staging",
+      "aws-dev", "aws-prod", "aws-staging", "azure-dev", "azure-prod", "azure-staging", "bootstrap-dev", "bootstrap-prod",
+      "bootstrap-staging", "kubernetes-dev", "kubernetes-prod", "kubernetes-staging", "vault-dev", "vault-prod", "vault-staging",
     ],
   );
 });
@@ -46,8 +46,8 @@ it("writes the Markdown and the JSON review, and passes", () => {
   expect(markdown).toContain("**Guardrails: passed.**");
   const json = JSON.parse(readFileSync(result.jsonFile!, "utf8"));
   expect(json).toEqual(JSON.parse(JSON.stringify(result.review)));
-  expect(json.access).toHaveLength(14);
-  expect(json.guardrails.map((g: { stack: string }) => g.stack)).toEqual(["aws-dev", "vault-dev", "azure-dev"]);
+  expect(json.access).toHaveLength(23);
+  expect(json.guardrails.map((g: { stack: string }) => g.stack)).toEqual(["aws-dev", "vault-dev", "azure-dev", "kubernetes-dev"]);
 });
 
 it("npm run review exits 1 on a description that validation refuses, naming the field", () => {

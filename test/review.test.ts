@@ -29,6 +29,12 @@ describe("access matrix of the example (dev)", () => {
   it("lists every grant, row by row", () => {
     expect(dev.access.map(row)).toEqual([
       ["deployer (Terraform's credentials)", "* (every secret in acme-dev-kv)", "azure", "manage (Key Vault Secrets Officer)"],
+      ["k8s myapp-jobs/myapp-worker", "dev/myapp/database", "aws", "read (GetSecretValue, DescribeSecret)"],
+      ["k8s myapp-jobs/myapp-worker", "dev/myapp/database", "vault", "read (data: read; metadata: read)"],
+      ["k8s myapp-jobs/myapp-worker", "dev/myapp/database", "azure", "read (Key Vault Secrets User)"],
+      ["k8s myapp-jobs/myapp-worker", "dev/myapp/jwt", "aws", "read (GetSecretValue, DescribeSecret)"],
+      ["k8s myapp-jobs/myapp-worker", "dev/myapp/jwt", "vault", "read (data: read; metadata: read)"],
+      ["k8s myapp-jobs/myapp-worker", "dev/myapp/jwt", "azure", "read (Key Vault Secrets User)"],
       ["k8s myapp/myapp-api", "dev/myapp/database", "aws", "read (GetSecretValue, DescribeSecret)"],
       ["k8s myapp/myapp-api", "dev/myapp/database", "vault", "read (data: read; metadata: read)"],
       ["k8s myapp/myapp-api", "dev/myapp/database", "azure", "read (Key Vault Secrets User)"],
@@ -38,6 +44,9 @@ describe("access matrix of the example (dev)", () => {
       ["k8s myapp/myapp-api", "dev/myapp/openai", "aws", "read (GetSecretValue, DescribeSecret)"],
       ["k8s myapp/myapp-api", "dev/myapp/openai", "vault", "read (data: read; metadata: read)"],
       ["k8s myapp/myapp-api", "dev/myapp/openai", "azure", "read (Key Vault Secrets User)"],
+      ["k8s myapp/myapp-web", "dev/myapp/jwt", "aws", "read (GetSecretValue, DescribeSecret)"],
+      ["k8s myapp/myapp-web", "dev/myapp/jwt", "vault", "read (data: read; metadata: read)"],
+      ["k8s myapp/myapp-web", "dev/myapp/jwt", "azure", "read (Key Vault Secrets User)"],
       ["lambda acme-dev-rotate-jwt", "dev/myapp/jwt", "aws", "rotate (DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage)"],
       ["lambda acme-dev-rotate-postgres-alternating-users-dbadmin-master", "dev/dbadmin/master", "aws", "read (GetSecretValue, DescribeSecret)"],
       ["lambda acme-dev-rotate-postgres-alternating-users-dbadmin-master", "dev/myapp/database", "aws", "rotate (DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage)"],
@@ -211,11 +220,11 @@ describe("network exposure of the example (dev)", () => {
 describe("who-can-read-what diagram", () => {
   it("has one edge per principal and secret, labelled per backend", () => {
     expect(dev.mermaid.split("\n")[0]).toBe("flowchart LR");
-    expect(dev.mermaid).toContain('w1["k8s myapp/myapp-api"]');
+    expect(dev.mermaid).toContain('w2["k8s myapp/myapp-api"]');
     expect(dev.mermaid).toContain('s2[("dev/myapp/database")]');
-    expect(dev.mermaid).toContain('w1 -->|"aws: read, vault: read, azure: read"| s2');
+    expect(dev.mermaid).toContain('w2 -->|"aws: read, vault: read, azure: read"| s2');
     expect(dev.mermaid).toContain('w0 -->|"azure: manage"| s0');
-    expect(dev.mermaid.split("\n").filter((l) => l.includes("-->"))).toHaveLength(8);
+    expect(dev.mermaid.split("\n").filter((l) => l.includes("-->"))).toHaveLength(11);
   });
 });
 

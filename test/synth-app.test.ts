@@ -42,14 +42,14 @@ describe("synthesizing the example", () => {
   it("exits 0 and names every stack", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain("synthesized 12 stacks into");
+    expect(run.stdout).toContain("synthesized 15 stacks into");
   });
 
   it("writes cdktf.out/stacks/<backend>-<env>/cdk.tf.json for every environment and backend", () => {
     const stacks = readdirSync(path.join(outdir, "stacks")).sort();
     expect(stacks).toEqual([
-      "aws-dev", "aws-prod", "aws-staging", "azure-dev", "azure-prod", "azure-staging",
-      "bootstrap-dev", "bootstrap-prod", "bootstrap-staging", "vault-dev", "vault-prod", "vault-staging",
+      "aws-dev", "aws-prod", "aws-staging", "azure-dev", "azure-prod", "azure-staging", "bootstrap-dev", "bootstrap-prod",
+      "bootstrap-staging", "kubernetes-dev", "kubernetes-prod", "kubernetes-staging", "vault-dev", "vault-prod", "vault-staging",
     ]);
     for (const s of stacks) expect(JSON.parse(readFileSync(path.join(outdir, "stacks", s, "cdk.tf.json"), "utf8")).resource).toBeDefined();
     const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
@@ -66,7 +66,7 @@ describe("synthesizing the example", () => {
     expect(failed.stderr).toContain("no-bundles/postgres.zip is missing: run `npm run build:lambda` first");
     expect(failed.stderr).not.toMatch(/^\s+at /m);
     expect(readFileSync(path.join(outdir, "manifest.json"), "utf8")).toBe(before);
-    expect(readdirSync(path.join(outdir, "stacks"))).toHaveLength(12);
+    expect(readdirSync(path.join(outdir, "stacks"))).toHaveLength(15);
     expect(readFileSync(marker, "utf8")).toBe("previous output");
     expect(readdirSync(tmp).filter((f) => f.includes("staging"))).toEqual([]);
   });

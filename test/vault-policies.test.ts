@@ -34,9 +34,10 @@ const read = ["read"];
 const kv = (mount: string, path: string) => ({ [`${mount}/data/${path}`]: read, [`${mount}/metadata/${path}`]: read });
 
 const EXAMPLE_EXPECTED: PolicyTable = Object.fromEntries(
-  ["dev", "staging", "prod"].map((env) => [
-    `${env}-myapp-api`,
-    { ...kv("secret", `${env}/myapp/database`), ...kv("secret", `${env}/myapp/jwt`), ...kv("secret", `${env}/myapp/openai`) },
+  ["dev", "staging", "prod"].flatMap((env) => [
+    [`${env}-myapp-api`, { ...kv("secret", `${env}/myapp/database`), ...kv("secret", `${env}/myapp/jwt`), ...kv("secret", `${env}/myapp/openai`) }],
+    [`${env}-myapp-worker`, { ...kv("secret", `${env}/myapp/database`), ...kv("secret", `${env}/myapp/jwt`) }],
+    [`${env}-myapp-web`, { ...kv("secret", `${env}/myapp/jwt`) }],
   ]),
 );
 
@@ -70,7 +71,7 @@ describe("workload policies", () => {
 
   test("no policy contains a wildcard, sys/, auth/, or any capability but read", () => {
     const all = { ...example.texts, ...second.texts };
-    expect(Object.keys(all).length).toBe(11);
+    expect(Object.keys(all).length).toBe(17);
     for (const [name, text] of Object.entries(all)) {
       const body = text.replace(/^#.*$/gm, ""); // comments say nothing to Vault
       expect({ name, wildcard: /[*+]/.test(body) }).toEqual({ name, wildcard: false });

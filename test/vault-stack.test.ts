@@ -58,7 +58,7 @@ describe("the example's Vault stacks", () => {
     expect(config.disable_local_ca_jwt).toBe(true);
     // With disable_local_ca_jwt, Vault checks the API server against this CA only: the file the description names.
     expect(config.kubernetes_ca_cert).toBe(readFileSync(path.join(__dirname, "..", "config", "example-kubernetes-ca.pem"), "utf8"));
-    const role = onlyResource(json, "vault_kubernetes_auth_backend_role");
+    const role = onlyResource(json, "vault_kubernetes_auth_backend_role", (r) => r.role_name === `${env}-myapp-api`);
     expect(role).toMatchObject({
       role_name: `${env}-myapp-api`,
       bound_service_account_names: ["myapp-api"],
@@ -76,7 +76,7 @@ describe("the example's Vault stacks", () => {
     expect(json.variable).toBeUndefined();
 
     expect(json.output?.kv_mount?.value).toBe("secret");
-    expect(json.output?.kubernetes_roles?.value).toEqual([`${env}-myapp-api`]);
+    expect(json.output?.kubernetes_roles?.value).toEqual([`${env}-myapp-api`, `${env}-myapp-worker`, `${env}-myapp-web`]);
   });
 
   test("nothing synthesized carries a token, a password or another secret-looking value", () => {
@@ -109,7 +109,7 @@ describe("the second description's Vault stacks", () => {
 
   test("every Kubernetes role is bound to exactly one service account and one namespace, never a wildcard, with an audience", () => {
     const roles = [qa(), live(), ...Object.values(example)].flatMap((j) => Object.values(resources(j, "vault_kubernetes_auth_backend_role")));
-    expect(roles.length).toBe(7);
+    expect(roles.length).toBe(13);
     for (const r of roles) {
       expect(r.bound_service_account_names).toHaveLength(1);
       expect(r.bound_service_account_namespaces).toHaveLength(1);

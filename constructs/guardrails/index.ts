@@ -9,7 +9,7 @@ import type { GuardrailOptions, GuardrailReport } from "./evaluate";
 export { GuardrailAspect, guardrailAspectsOf } from "./aspect";
 export { evaluateStack, findingMessage, runRules } from "./evaluate";
 export type { GuardrailOptions, GuardrailReport, SuppressedFinding, SuppressionRecord } from "./evaluate";
-export { AWS_RULES, AZURE_RULES, DEFAULT_PACKS, VAULT_RULES } from "./packs";
+export { AWS_RULES, AZURE_RULES, DEFAULT_PACKS, KUBERNETES_RULES, PIPELINE_RULES, VAULT_RULES } from "./packs";
 export type { Finding, ResourceRule, Rule, RuleContext, RulePack, StackRule, SynthesizedResource, SynthesizedStack, Violation } from "./rule";
 export { MIN_REASON_LENGTH, suppress, SUPPRESSION_RULES } from "./suppressions";
 

@@ -3,9 +3,10 @@
 import type { RulePack } from "./rule";
 import { AWS_RULES } from "./rules/aws";
 import { AZURE_RULES } from "./rules/azure";
+import { KUBERNETES_RULES } from "./rules/kubernetes";
 import { VAULT_RULES } from "./rules/vault";
 import { PIPELINE_RULES } from "./rules/pipeline";
 
-export { AWS_RULES, AZURE_RULES, PIPELINE_RULES, VAULT_RULES };
+export { AWS_RULES, AZURE_RULES, KUBERNETES_RULES, PIPELINE_RULES, VAULT_RULES };
 
-export const DEFAULT_PACKS: readonly RulePack[] = [AWS_RULES, VAULT_RULES, AZURE_RULES, PIPELINE_RULES];
+export const DEFAULT_PACKS: readonly RulePack[] = [AWS_RULES, VAULT_RULES, AZURE_RULES, KUBERNETES_RULES, PIPELINE_RULES];

@@ -8,6 +8,7 @@ import { accessDiagram } from "./mermaid";
 import type { Backend, Review, ReviewedStack } from "./model";
 import { networkExposure } from "./network";
 import { rotationTable } from "./rotation";
+import { kubernetesTable } from "./kubernetes";
 import type { StackJson } from "../../constructs/guardrails/synthesized";
 
 export interface ReviewInput {
@@ -45,6 +46,7 @@ export function buildReview(input: ReviewInput): Review {
     awsReadGuards: awsReadGuards(input.stacks),
     rotation: rotationTable(input.stacks),
     network: networkExposure(input.stacks),
+    kubernetes: kubernetesTable(input.stacks),
     guardrails: input.guardrails,
     mermaid: accessDiagram(access),
     passed: input.guardrails.every((g) => g.findings.length === 0),

@@ -59,6 +59,15 @@ export function renderMarkdown(review: Review): string {
   out.push("## Rotation", "");
   out.push(...table(["Secret", "Backend", "Type", "Strategy", "Cadence", "Function"], review.rotation.map((r) => [`\`${r.secret}\``, r.backend, r.type, r.strategy, r.cadence, r.function])), "");
 
+  out.push("## Kubernetes", "", "What the kubernetes stack builds per workload: how its pods get secrets, and which native Secrets hold copies.", "");
+  out.push(
+    ...table(
+      ["Workload", "Service account", "Delivery", "Identities", "Store", "Secrets synced or rendered", "Flag"],
+      review.kubernetes.map((k) => [k.workload, k.serviceAccount, k.delivery, k.identities.join(", ") || "-", k.store, k.secrets.join("; ") || "-", k.flag ? `**${k.flag}**` : "ok"]),
+    ),
+    "",
+  );
+
   out.push("## Network exposure", "");
   out.push(...table(["Backend", "Resource", "Exposure", "Flag"], review.network.map((r) => [r.backend, r.resource, r.exposure, r.flagged ? `**${r.flag ?? "exposed"}**` : "ok"])), "");
 

@@ -3,7 +3,8 @@
 import type { GuardrailReport } from "../../constructs/guardrails";
 import type { StackJson } from "../../constructs/guardrails/synthesized";
 
-export type Backend = "aws" | "vault" | "azure";
+/** A backend, or "kubernetes" for the kubernetes-<env> stack that points a cluster at them. */
+export type Backend = "aws" | "vault" | "azure" | "kubernetes";
 
 /** A synthesized stack as the review reads it. */
 export interface ReviewedStack {
@@ -72,6 +73,23 @@ export interface AwsReadGuard {
   readonly readers?: readonly string[];
 }
 
+/** What the kubernetes stack builds for one workload. */
+export interface KubernetesRow {
+  readonly stack: string;
+  /** <app>/<workload> */
+  readonly workload: string;
+  /** <namespace>/<name> */
+  readonly serviceAccount: string;
+  readonly delivery: "sdk" | "external-secrets" | "vault-agent";
+  /** The identities the service account is annotated with or bound to. */
+  readonly identities: readonly string[];
+  readonly store: string;
+  /** Secrets synced into native Secrets (with their refresh) or rendered by the Vault Agent. */
+  readonly secrets: readonly string[];
+  /** Set when secrets are synced into native Secrets that are never refreshed. */
+  readonly flag?: string;
+}
+
 export interface Review {
   readonly environment: string;
   readonly production: boolean;
@@ -81,6 +99,7 @@ export interface Review {
   readonly awsReadGuards: readonly AwsReadGuard[];
   readonly rotation: readonly RotationRow[];
   readonly network: readonly ExposureRow[];
+  readonly kubernetes: readonly KubernetesRow[];
   readonly guardrails: readonly GuardrailReport[];
   readonly mermaid: string;
   /** No guardrail finding is left unsuppressed. */

@@ -2,7 +2,7 @@
 import { Testing, TerraformStack } from "cdktf";
 import { DEFAULT_CONFIG, loadPlatform, parsePlatform } from "../../config/load";
 import type { Platform } from "../../config/schema";
-import { BackendKind, buildPlatform } from "../../stacks/platform";
+import { StackKind, buildPlatform } from "../../stacks/platform";
 
 /** A synthesized stack: its parsed Terraform JSON. */
 export type StackJson = {
@@ -22,7 +22,7 @@ export interface Synthesized {
 
 export interface SynthOptions {
   readonly environments?: string[];
-  readonly backends?: BackendKind[];
+  readonly backends?: StackKind[];
 }
 
 export function synthPlatform(platform: Platform, options: SynthOptions = {}): Synthesized {
@@ -44,7 +44,7 @@ export function synthYaml(yaml: string, options: SynthOptions = {}): Synthesized
 
 const examples = new Map<string, Synthesized>();
 /** The example description (config/platform.yaml), synthesized once per test file and backend set. */
-export function synthExample(backends?: BackendKind[]): Synthesized {
+export function synthExample(backends?: StackKind[]): Synthesized {
   const key = backends?.join(",") ?? "all";
   let found = examples.get(key);
   if (!found) {
