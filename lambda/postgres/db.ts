@@ -51,29 +51,50 @@ export async function connect(login: Login, options: { setRoleNone?: boolean } =
   return client;
 }
 
-/** SQLSTATE 28P01 invalid_password, 28000 invalid_authorization_specification. */
-export function isAuthFailure(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return code === "28P01" || code === "28000";
+/**
+ * SQLSTATE 28P01 invalid_password: the user or the password is wrong (PostgreSQL does not say
+ * which). 28000 invalid_authorization_specification is not a wrong password: pg_hba.conf has no
+ * entry for this host, user, database and encryption, or an entry rejects it.
+ */
+export function isWrongPassword(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === "28P01";
 }
 
-/** Logs in, or returns undefined when the server refuses these credentials. Other errors throw. */
+/** Logs in, or returns undefined when the password is refused. Any other failure throws, described. */
 export async function tryLogin(login: Login, options: { setRoleNone?: boolean } = {}): Promise<Client | undefined> {
   try {
     return await connect(login, options);
   } catch (err) {
-    if (isAuthFailure(err)) return undefined;
+    if (isWrongPassword(err)) return undefined;
     throw describeConnectError(err, login);
   }
 }
 
+/**
+ * What went wrong connecting, in words that point at the cause: pg_hba.conf refusals and TLS
+ * requirements are named as such, never as a wrong password.
+ */
 export function describeConnectError(err: unknown, login: Login): RotationError {
   const e = err as { code?: string; message?: string };
-  return new RotationError(
-    `Cannot reach PostgreSQL at ${login.host}:${login.port} (database ${login.database}, TLS ${login.ssl}) as ${login.user}: ` +
-      `${e.message ?? String(err)}`,
-    e.code ?? "DB_UNREACHABLE",
-  );
+  const message = e.message ?? String(err);
+  const where = `PostgreSQL at ${login.host}:${login.port} (database ${login.database}, TLS ${login.ssl}) as ${login.user}`;
+  if (e.code === "28000") {
+    // "no pg_hba.conf entry for ..., no encryption": what a server that requires TLS answers
+    // (RDS with rds.force_ssl, hostssl-only rules); "pg_hba.conf rejects ...": a reject rule.
+    const noTls = login.ssl === "disable" && /no pg_hba\.conf entry/i.test(message) && /no encryption/i.test(message);
+    return new RotationError(
+      noTls
+        ? `${where} refused a connection without TLS (pg_hba.conf, SQLSTATE 28000: ${message}). The server requires TLS ` +
+            `(or has no entry for this user at all): set "ssl" in the secret's value (true, or "require"), or POSTGRES_SSL_MODE.`
+        : `${where} refused the connection in pg_hba.conf (SQLSTATE 28000: ${message}); this is not a wrong password. ` +
+            `A DBA adds a pg_hba.conf entry for this user, database and source address (and encryption), or removes the reject rule.`,
+      noTls ? "TLS_REQUIRED" : "PG_HBA_REFUSED",
+    );
+  }
+  if (/does not support SSL/i.test(message)) {
+    return new RotationError(`${where}: the server does not offer TLS, which this value requires (${message}).`, "TLS_UNAVAILABLE");
+  }
+  return new RotationError(`Cannot reach ${where}: ${message}`, e.code ?? "DB_UNREACHABLE");
 }
 
 export async function closeQuietly(client: Client | undefined): Promise<void> {
