@@ -291,9 +291,15 @@ describe.each(MASTERS)("with a %s master", (kind) => {
 
 describe("hostile values: nothing outside the secret's own pair changes", () => {
   let victimPassword: string;
+  let evil: PostgresServer;
+  const evilPassword = `Evil-${randomUUID()}`;
+  afterAll(() => evil?.destroy());
   beforeAll(async () => {
     victimPassword = `Victim-${randomUUID()}`;
     env.mustNotLog.push(victimPassword);
+    env.mustNotLog.push(evilPassword);
+    evil = await startPostgres();
+    await evil.sql(`CREATE ROLE victim LOGIN PASSWORD ${quoteLit(evilPassword)}`);
     await pg.sql(`CREATE ROLE victim LOGIN PASSWORD ${quoteLit(victimPassword)}`);
     await pg.sql(`CREATE ROLE other_team LOGIN PASSWORD ${quoteLit(victimPassword)}`);
   });
@@ -389,6 +395,14 @@ describe("hostile values: nothing outside the secret's own pair changes", () => 
         });
         expect(b.failure).toMatchObject({ step: "setSecret", cause: { code: "PRIVILEGED_ROLE" } });
       }
+    });
+
+    it("refuses a value whose port names another server on the master's host (the current login must be proven where the master acts)", async () => {
+      // The writer runs a server of their own on the same host, with a role named like the victim
+      // and a password they chose: logging in there proves nothing about the master's server.
+      const { failure } = await attempt(kind, { port: evil.port, username: "victim", password: evilPassword });
+      expect(failure).toMatchObject({ step: "createSecret", cause: { code: "MASTER_HOST_MISMATCH" } });
+      expect(await pg.sql(`SELECT 1 FROM pg_roles WHERE rolname = 'victim_clone'`)).toEqual([]);
     });
 
     it("refuses an AWSPENDING written by someone else that names another role or turns TLS off", async () => {
@@ -492,7 +506,7 @@ it("refuses a master secret for another host", async () => {
   const { arn, value } = await appUser(undefined, "superuser", { database: false });
   env.fake.putSecretValue({ SecretId: arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify({ ...value, masterarn: otherMaster }) });
   await expect(h.rotate(arn, randomUUID(), { stepAttempts: 1, rotationAttempts: 1 })).rejects.toThrow(
-    /is for host db\.elsewhere\.example, not 127\.0\.0\.1/,
+    /is for db\.elsewhere\.example:5432, not 127\.0\.0\.1:\d+/,
   );
 });
 

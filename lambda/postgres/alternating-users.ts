@@ -60,10 +60,13 @@ async function masterOf(current: PostgresValue, secretId: string): Promise<{ arn
   const { arn, from } = masterArnOf(current, secretId);
   const secret = await getOtherSecret(arn, from);
   const value = parsePostgresValue(secret.value, "master secret's AWSCURRENT", arn);
-  if (value.host.toLowerCase() !== current.host.toLowerCase()) {
-    // Never send the master password to a server the master secret does not name.
+  if (value.host.toLowerCase() !== current.host.toLowerCase() || value.port !== current.port) {
+    // Never send the master password to a server the master secret does not name. The port too:
+    // the AWSCURRENT login is the proof that the pair belongs to this secret, so it must be made
+    // on the server the master acts on, not on another one the writer runs on the same host.
     throw new RotationError(
-      `The master secret ${arn} is for host ${value.host}, not ${current.host}; alternating rotation needs the master user of the same server.`,
+      `The master secret ${arn} is for ${value.host}:${value.port}, not ${current.host}:${current.port}; alternating rotation ` +
+        `needs the master user of the same server (host and port).`,
       "MASTER_HOST_MISMATCH",
     );
   }
