@@ -366,6 +366,30 @@ describe("hostile values: nothing outside the secret's own pair changes", () => 
       expect(failure).toMatchObject({ step: "setSecret", cause: { code: "NOT_THIS_SECRETS_ROLE" } });
     });
 
+    it("refuses an unmarked <user>_clone the master made a member of the user, unless a password in the secret logs in as it", async () => {
+      // A DBA, as the master, made a login `<user>_clone` for another team (reading this user's
+      // data, plus grants of its own). Membership granted by the master says nothing about whose
+      // it is: resetting it would lock that team out and hand its login to this secret's writer.
+      const masterValue = env.fake.valueAt<PgValue>(masterArnFor(kind), AWSCURRENT)!;
+      const { failure, app } = await attempt(kind, {}, async (a) => {
+        await withLogin({ ...masterValue, dbname: "postgres" }, async (c) => {
+          await c.query(`CREATE ROLE ${quoteIdent(a.name + "_clone")} LOGIN PASSWORD ${quoteLit(victimPassword)}`);
+          await c.query(`GRANT ${quoteIdent(a.name)} TO ${quoteIdent(a.name + "_clone")}`);
+        });
+      });
+      expect(failure).toMatchObject({ step: "setSecret", cause: { code: "NOT_THIS_SECRETS_ROLE" } });
+      expect(await pg.canLogin(`${app.name}_clone`, victimPassword)).toBe(true);
+
+      // The same clone, when AWSPREVIOUS holds its working password (AWS's own function rotated
+      // twice: AWSCURRENT is the user, AWSPREVIOUS the clone), is taken over.
+      env.fake.putSecretValue({ SecretId: app.arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify({ ...app.value, username: `${app.name}_clone`, password: victimPassword }) });
+      env.fake.putSecretValue({ SecretId: app.arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify(app.value) });
+      await h.rotate(app.arn, (failure as unknown as { token: string }).token); // Secrets Manager retries the failed rotation
+      expect(current(app.arn).username).toBe(`${app.name}_clone`);
+      expect(await pg.canLogin(`${app.name}_clone`, victimPassword)).toBe(false);
+      await withLogin(current(app.arn), async (c) => expect((await c.query("SELECT current_user AS u")).rows[0].u).toBe(app.name));
+    });
+
     it("refuses a pair whose clone this function made for another secret", async () => {
       const first = await appUser(undefined, kind, { database: false });
       await h.rotate(first.arn);

@@ -14,12 +14,12 @@
 import { Client } from "pg";
 import { RotationError } from "../shared/errors";
 import { Logger } from "../shared/log";
-import { Rotator } from "../shared/protocol";
+import { Rotator, StepContext } from "../shared/protocol";
 import { getOtherSecret } from "../shared/secrets";
 import { Login, closeQuietly, connect, describeConnectError, loginOf, logsIn, setPassword, tryLogin } from "./db";
 import { CLONE_SUFFIX, MAX_NAME_BYTES, Pair, otherOf, pairOf } from "./names";
 import { PairFacts, markerFor, provePair } from "./pair-roles";
-import { createPending, currentValue, finishPostgres, pendingValue } from "./single-user";
+import { createPending, currentValue, finishPostgres, pendingValue, previousValue } from "./single-user";
 import { PostgresValue, parsePostgresValue, sameServer } from "./value";
 
 export { CLONE_SUFFIX, MAX_NAME_BYTES };
@@ -207,6 +207,23 @@ async function reassignFromClone(asClone: Client, pair: Pair, database: string):
   }
 }
 
+/**
+ * Whether AWSPREVIOUS names `username` on AWSCURRENT's server and its password logs in as that
+ * role (AWS's multi-user function leaves the previous user's password working).
+ */
+async function previousLogsInAs(ctx: StepContext, username: string, current: PostgresValue): Promise<boolean> {
+  const previous = await previousValue(ctx);
+  if (!previous || previous.username !== username || !sameServer(previous, current)) return false;
+  const client = await tryLogin(loginOf(previous), { setRoleNone: true });
+  if (!client) return false;
+  try {
+    const { rows } = await client.query<{ u: string }>("SELECT session_user AS u");
+    return rows[0]?.u === username;
+  } finally {
+    await closeQuietly(client);
+  }
+}
+
 function checkPending(pending: PostgresValue, current: PostgresValue, pair: Pair, secretId: string): void {
   const other = otherOf(pair, current.username);
   if (pending.username !== other || !sameServer(pending, current) || (pending.masterarn ?? "") !== (current.masterarn ?? "")) {
@@ -252,7 +269,9 @@ export const alternatingUsersRotator: Rotator = {
         throw describeConnectError(err, login);
       }
       await checkMaster(masterClient, master.value.username);
-      const facts = await provePair(masterClient, pair, current.username, master.value.username, ctx.secretId);
+      const facts = await provePair(masterClient, pair, current.username, master.value.username, ctx.secretId, () =>
+        previousLogsInAs(ctx, pair.clone, current),
+      );
       await ensureClone(masterClient, master.value.username, pair, facts, ctx.secretId, log);
       // The password is set last but for the hand-over below: "pending logs in" means the roles are ready.
       if (await logsIn(pending)) {

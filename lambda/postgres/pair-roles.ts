@@ -5,7 +5,10 @@
 // - the clone, when this function created it for this secret: created in one transaction with a
 //   role COMMENT naming the secret's ARN, which only a role with CREATEROLE can set;
 // - a clone that a master or superuser made a member of the base user, as AWS's own multi-user
-//   function does: it holds the base user's rights already, so resetting it hands out nothing new;
+//   function does, when a password from this secret logs in as it (AWSCURRENT, or AWSPREVIOUS
+//   after AWS's function rotated twice): its writer holds that login already. Membership alone
+//   proves nothing: a DBA may have made `<user>_clone` a member for another team, whose login
+//   (and own grants) a reset would hand to this secret's writer;
 // - the base user, when the clone is a member of it granted by the master or a superuser.
 // Neither may have SUPERUSER, CREATEROLE, REPLICATION or BYPASSRLS, nor reach (through memberships)
 // a role that has them, the master, or a reserved role: a second login with those rights, whose
@@ -103,7 +106,15 @@ const q = (s: string) => JSON.stringify(s);
  * Refuses (throws) unless both roles of the pair may be acted on for this secret; see the top of
  * this file. `current` is the AWSCURRENT user, which has just logged in.
  */
-export async function provePair(client: Client, pair: Pair, current: string, master: string, secretArn: string): Promise<PairFacts> {
+export async function provePair(
+  client: Client,
+  pair: Pair,
+  current: string,
+  master: string,
+  secretArn: string,
+  /** Whether a password from this secret other than AWSCURRENT's logs in as the clone. */
+  cloneLogsIn: () => Promise<boolean>,
+): Promise<PairFacts> {
   const refuse = (why: string, code = "NOT_THIS_SECRETS_ROLE") => new RotationError(`Refusing to rotate ${secretArn}: ${why}`, code);
   const base = await roleFacts(client, pair.base);
   const clone = await roleFacts(client, pair.clone);
@@ -148,6 +159,13 @@ export async function provePair(client: Client, pair: Pair, current: string, mas
       `${q(pair.clone)} exists but was not created by this function for this secret (no marker comment), nor made a member of ` +
         `${q(pair.base)} by the master or a superuser. Drop or rename it, or (if it is this application's clone) run as the master: ` +
         `GRANT ${q(pair.base)} TO ${q(pair.clone)}.`,
+    );
+  }
+  if (!marked && current === pair.base && !(await cloneLogsIn())) {
+    throw refuse(
+      `${q(pair.clone)} exists and is a member of ${q(pair.base)}, but was not created by this function for this secret and no ` +
+        `password in the secret logs in as it: it may be another team's login. If it is this application's clone (made by AWS's ` +
+        `rotation function), put its working password as AWSCURRENT (username ${q(pair.clone)}), then rotate; otherwise rename it.`,
     );
   }
   if (current === pair.clone && !grantedByAuthority) {
