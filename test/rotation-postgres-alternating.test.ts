@@ -464,6 +464,31 @@ describe("hostile values: nothing outside the secret's own pair changes", () => 
   });
 });
 
+it("the master's session ignores objects and settings the application user put in the master's database", async () => {
+  // The master secret names a database where the application user may create objects (here: its
+  // CREATE on the public schema). An unnest(text[]) there is a better match than pg_catalog's
+  // unnest(anyarray), and a default role for the database would make the master act as the user.
+  const { name, value, dbname } = await appUser(undefined, "RDS-like");
+  const masterValue = env.fake.valueAt<PgValue>(rdsMasterArn, AWSCURRENT)!;
+  await pg.sql(`GRANT CONNECT ON DATABASE ${dbname} TO ${RDS_MASTER}; GRANT CREATE ON SCHEMA public TO ${quoteIdent(name)}`, dbname);
+  const masterInAppDb = env.fake.createSecret(`dev/dbadmin/rds-like-in-${dbname}`, { value: { ...masterValue, dbname } });
+  await withLogin(value, (c) =>
+    c.query(
+      `CREATE FUNCTION public.unnest(text[]) RETURNS SETOF text LANGUAGE plpgsql AS $$
+         BEGIN
+           IF session_user <> ${quoteLit(name)} THEN EXECUTE 'ALTER ROLE ${quoteIdent(name)} CREATEROLE'; END IF;
+           RETURN QUERY SELECT pg_catalog.unnest($1);
+         END $$;
+       ALTER ROLE CURRENT_USER SET work_mem = '8MB'`, // so the master's query of role settings has one to unnest
+    ),
+  );
+  await pg.sql(`ALTER DATABASE ${dbname} SET role = ${quoteLit(name)}`);
+  const arn = env.fake.createSecret(`dev/app/db-alt-master-db-${counter}`, { value: { ...value, masterarn: masterInAppDb } });
+  await h.rotate(arn);
+  expect(current(arn).username).toBe(`${name}_clone`);
+  expect(await pg.sql(`SELECT rolcreaterole FROM pg_roles WHERE rolname = ${quoteLit(name)}`)).toEqual([{ rolcreaterole: false }]);
+});
+
 it("works for a user name that needs quoting", async () => {
   const { arn, name } = await appUser(`App User"x ${counter + 1}`);
   await h.rotate(arn);

@@ -264,7 +264,7 @@ export const alternatingUsersRotator: Rotator = {
     try {
       const login = masterLogin(master.value);
       try {
-        masterClient = await connect(login);
+        masterClient = await connect(login, { trusted: true });
       } catch (err) {
         throw describeConnectError(err, login);
       }

@@ -30,7 +30,23 @@ function timeoutMs(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
 }
 
 /** Opens a connection; throws pg's error (the caller decides what an auth failure means). */
-export async function connect(login: Login, options: { setRoleNone?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+export interface ConnectOptions {
+  /** The session acts as the login user, whatever `ALTER ROLE/DATABASE ... SET role` says. */
+  readonly setRoleNone?: boolean;
+  /**
+   * For the master: also resolve every function and operator in pg_catalog only. The master's
+   * database may hold objects an application user created (a database it owns, CREATE on public);
+   * a function there that matches an argument type better than pg_catalog's (unnest(text[]) over
+   * unnest(anyarray)) would otherwise run as the master.
+   */
+  readonly trusted?: boolean;
+}
+
+export async function connect(login: Login, options: ConnectOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+  const startup = [
+    ...(options.setRoleNone || options.trusted ? ["-c role=none"] : []),
+    ...(options.trusted ? ["-c search_path=pg_catalog,pg_temp"] : []),
+  ];
   const client = new Client({
     host: login.host,
     port: login.port,
@@ -42,8 +58,8 @@ export async function connect(login: Login, options: { setRoleNone?: boolean } =
     statement_timeout: timeoutMs(env, "POSTGRES_STATEMENT_TIMEOUT_MS", 30000),
     query_timeout: timeoutMs(env, "POSTGRES_STATEMENT_TIMEOUT_MS", 30000) + 5000,
     application_name: "secrets-platform-rotation",
-    // A startup option beats `ALTER ROLE ... SET role`, so the session acts as the login user.
-    ...(options.setRoleNone ? { options: "-c role=none" } : {}),
+    // Startup options beat `ALTER ROLE/DATABASE ... SET`, which the role or the database owner controls.
+    ...(startup.length ? { options: startup.join(" ") } : {}),
   });
   // A dropped connection emits 'error'; without a listener that would crash the function.
   client.on("error", () => undefined);
@@ -61,7 +77,7 @@ export function isWrongPassword(err: unknown): boolean {
 }
 
 /** Logs in, or returns undefined when the password is refused. Any other failure throws, described. */
-export async function tryLogin(login: Login, options: { setRoleNone?: boolean } = {}): Promise<Client | undefined> {
+export async function tryLogin(login: Login, options: ConnectOptions = {}): Promise<Client | undefined> {
   try {
     return await connect(login, options);
   } catch (err) {
