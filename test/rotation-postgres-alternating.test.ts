@@ -489,6 +489,29 @@ it("the master's session ignores objects and settings the application user put i
   expect(await pg.sql(`SELECT rolcreaterole FROM pg_roles WHERE rolname = ${quoteLit(name)}`)).toEqual([{ rolcreaterole: false }]);
 });
 
+it("fails setSecret with MISSING_GRANT when a clone's schema cannot go to the user, and completes once the grant is made", async () => {
+  // AWS's function left a clone owning a schema; the user lacks CREATE on the database, which
+  // taking a schema over needs. The rotation must fail naming the grant, not skip it.
+  const { arn, name, value, dbname } = await appUser(undefined, "RDS-like");
+  const clonePassword = `AwsClone-${randomUUID()}`;
+  env.mustNotLog.push(clonePassword);
+  const clone = quoteIdent(name + "_clone");
+  await pg.sql(`CREATE ROLE ${clone} LOGIN PASSWORD ${quoteLit(clonePassword)}; GRANT ${quoteIdent(name)} TO ${clone}; GRANT CREATE ON DATABASE ${dbname} TO ${clone}`);
+  await withLogin({ username: `${name}_clone`, password: clonePassword, dbname }, (c) => c.query("CREATE SCHEMA clone_made"));
+  await pg.sql(`REVOKE CREATE ON DATABASE ${dbname} FROM ${clone}`);
+  env.fake.putSecretValue({ SecretId: arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify({ ...value, username: `${name}_clone`, password: clonePassword }) });
+  const failure = await h.rotate(arn, randomUUID(), { stepAttempts: 1, rotationAttempts: 1 }).then(() => undefined, (e: Error) => e);
+  expect(failure).toMatchObject({ step: "setSecret", cause: { code: "MISSING_GRANT" } });
+  expect(failure!.message).toContain(`GRANT CREATE ON DATABASE "${dbname}" TO "${name}"`);
+  expect(current(arn).username).toBe(`${name}_clone`);
+  expect(await pg.canLogin(`${name}_clone`, clonePassword, dbname)).toBe(true);
+
+  await pg.sql(`GRANT CREATE ON DATABASE ${dbname} TO ${quoteIdent(name)}`);
+  await h.rotate(arn, (failure as unknown as { token: string }).token);
+  expect(current(arn).username).toBe(name);
+  expect(await pg.sql(`SELECT pg_get_userbyid(nspowner) AS o FROM pg_namespace WHERE nspname = 'clone_made'`, dbname)).toEqual([{ o: name }]);
+});
+
 it("works for a user name that needs quoting", async () => {
   const { arn, name } = await appUser(`App User"x ${counter + 1}`);
   await h.rotate(arn);
