@@ -445,6 +445,15 @@ describe("hostile values: nothing outside the secret's own pair changes", () => 
     });
   });
 
+  it("refuses a current login the server let in without asking for a password (pg_hba.conf trust)", async () => {
+    // A trust rule for the function's network: any password "works", so the login proves nothing.
+    await pg.sql(`CREATE ROLE trusted_victim LOGIN PASSWORD ${quoteLit(victimPassword)}`);
+    await pg.prependHba(["host all trusted_victim 127.0.0.1/32 trust"]);
+    const { failure } = await attempt("RDS-like", { username: "trusted_victim", password: `made-up-${randomUUID()}` });
+    expect(failure).toMatchObject({ step: "setSecret", cause: { code: "LOGIN_WITHOUT_PASSWORD" } });
+    expect(await pg.sql(`SELECT 1 FROM pg_roles WHERE rolname = 'trusted_victim_clone'`)).toEqual([]);
+  });
+
   it("refuses names PostgreSQL would truncate: a 58-byte user, and a 63-byte user's name plus _clone", async () => {
     const long = "u".repeat(58);
     const a = await attempt("superuser", { username: long });

@@ -278,6 +278,20 @@ it("refuses a pending value that names another user", async () => {
   await expect(h.invoke("setSecret", arn, token)).rejects.toMatchObject({ code: "PENDING_MISMATCH" });
 });
 
+it("fails, rather than report a rotation that changed nothing, when the server lets the user in without a password (pg_hba.conf trust)", async () => {
+  const { arn, name, password } = await appUser();
+  const before = await storedVerifier(name);
+  await pg.prependHba([`host all ${name} 127.0.0.1/32 trust`]);
+  const hostile = { ...current(arn), password: `made-up-${randomUUID()}` };
+  env.fake.putSecretValue({ SecretId: arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify(hostile) });
+  await expect(h.rotate(arn, randomUUID(), { stepAttempts: 1, rotationAttempts: 1 })).rejects.toMatchObject({
+    step: "setSecret",
+    cause: { code: "LOGIN_WITHOUT_PASSWORD" },
+  });
+  expect(await storedVerifier(name)).toBe(before);
+  expect(password).not.toBe(hostile.password);
+});
+
 it("says so when no known password logs in", async () => {
   const { arn, name } = await appUser();
   await pg.sql(`ALTER ROLE "${name}" PASSWORD 'changed-by-hand-${randomUUID()}'`);

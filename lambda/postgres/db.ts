@@ -29,7 +29,6 @@ function timeoutMs(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
   return Number.isInteger(v) && v > 0 ? v : fallback;
 }
 
-/** Opens a connection; throws pg's error (the caller decides what an auth failure means). */
 export interface ConnectOptions {
   /** The session acts as the login user, whatever `ALTER ROLE/DATABASE ... SET role` says. */
   readonly setRoleNone?: boolean;
@@ -42,17 +41,29 @@ export interface ConnectOptions {
   readonly trusted?: boolean;
 }
 
+/**
+ * Opens a connection; throws pg's error (the caller decides what an auth failure means). An
+ * application's login must be authenticated by its password: the function takes a successful
+ * login as proof that the value's writer holds that role's password, which a server that lets the
+ * role in without asking (`trust`, `peer`, `cert` in pg_hba.conf) does not show. (The master's
+ * login is the operator's configuration, not evidence, and is exempt.)
+ */
 export async function connect(login: Login, options: ConnectOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
   const startup = [
     ...(options.setRoleNone || options.trusted ? ["-c role=none"] : []),
     ...(options.trusted ? ["-c search_path=pg_catalog,pg_temp"] : []),
   ];
+  let asked = false;
   const client = new Client({
     host: login.host,
     port: login.port,
     database: login.database,
     user: login.user,
-    password: login.password,
+    // pg calls a password function only when the server asks for a password.
+    password: async () => {
+      asked = true;
+      return login.password;
+    },
     ssl: login.ssl === "disable" ? false : { rejectUnauthorized: login.ssl === "verify-full" },
     connectionTimeoutMillis: timeoutMs(env, "POSTGRES_CONNECT_TIMEOUT_MS", 5000),
     statement_timeout: timeoutMs(env, "POSTGRES_STATEMENT_TIMEOUT_MS", 30000),
@@ -64,6 +75,15 @@ export async function connect(login: Login, options: ConnectOptions = {}, env: N
   // A dropped connection emits 'error'; without a listener that would crash the function.
   client.on("error", () => undefined);
   await client.connect();
+  if (!asked && !options.trusted) {
+    await closeQuietly(client);
+    throw new RotationError(
+      `PostgreSQL at ${login.host}:${login.port} let ${JSON.stringify(login.user)} log in to database ${login.database} without asking ` +
+        `for a password (pg_hba.conf trust, peer or cert): such a login proves nothing about the secret's value, so rotation ` +
+        `refuses it. Require scram-sha-256 (or md5) for this user in pg_hba.conf.`,
+      "LOGIN_WITHOUT_PASSWORD",
+    );
+  }
   return client;
 }
 
@@ -82,6 +102,7 @@ export async function tryLogin(login: Login, options: ConnectOptions = {}): Prom
     return await connect(login, options);
   } catch (err) {
     if (isWrongPassword(err)) return undefined;
+    if (err instanceof RotationError) throw err;
     throw describeConnectError(err, login);
   }
 }
