@@ -33,7 +33,9 @@ export interface ConnectOptions {
   /** The session acts as the login user, whatever `ALTER ROLE/DATABASE ... SET role` says. */
   readonly setRoleNone?: boolean;
   /**
-   * For the master: also resolve every function and operator in pg_catalog only. The master's
+   * The master's own login (exempt from the password check below, which is about evidence from
+   * an application's value). Its session also resolves every function and operator in pg_catalog
+   * only, and acts as itself. The master's
    * database may hold objects an application user created (a database it owns, CREATE on public);
    * a function there that matches an argument type better than pg_catalog's (unnest(text[]) over
    * unnest(anyarray)) would otherwise run as the master.
