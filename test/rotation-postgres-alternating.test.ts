@@ -521,6 +521,20 @@ it("fails setSecret with MISSING_GRANT when a clone's schema cannot go to the us
   expect(await pg.sql(`SELECT pg_get_userbyid(nspowner) AS o FROM pg_namespace WHERE nspname = 'clone_made'`, dbname)).toEqual([{ o: name }]);
 });
 
+it("a clone that gave itself a per-database default role acts as the user again after the next rotation", async () => {
+  // The clone may change its own settings, also for one database (ALTER ROLE ... IN DATABASE):
+  // the rotation puts its "act as the user" back rather than stopping for good.
+  const { arn, name } = await appUser(undefined, "RDS-like", { database: false });
+  await h.rotate(arn);
+  await withLogin(current(arn), (c) => c.query(`SET ROLE NONE; ALTER ROLE CURRENT_USER IN DATABASE postgres SET role = ${quoteLit(name + "_clone")}`));
+  await h.rotate(arn);
+  await h.rotate(arn);
+  expect(current(arn).username).toBe(`${name}_clone`);
+  await withLogin(current(arn), async (c) => expect((await c.query("SELECT current_user AS u")).rows[0].u).toBe(name));
+  const [clone] = await dbState([`${name}_clone`]);
+  expect(clone.config).toEqual([`role=${name}`]);
+});
+
 it("works for a user name that needs quoting", async () => {
   const { arn, name } = await appUser(`App User"x ${counter + 1}`);
   await h.rotate(arn);

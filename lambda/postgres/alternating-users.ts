@@ -161,10 +161,20 @@ async function ensureClone(master: Client, masterName: string, pair: Pair, facts
   if (!clone?.memberOf.some((m) => m.role === pair.base)) statements.push(`GRANT ${id(pair.base)} TO ${id(pair.clone)}`);
   if (clone && !clone.inherit) statements.push(`ALTER ROLE ${id(pair.clone)} INHERIT`);
   const roleSettings = clone?.settings.filter((s) => /^(@\d+:)?role=/.test(s)) ?? [];
-  if (roleSettings.length !== 1 || roleSettings[0] !== `role=${pair.base}`) {
-    if (roleSettings.some((s) => s.startsWith("@"))) {
-      throw new RotationError(`${JSON.stringify(pair.clone)} has a per-database default role; remove it with ALTER ROLE ... IN DATABASE ... RESET role.`, "CLONE_HAS_DEFAULT_ROLE");
-    }
+  if (roleSettings.some((s) => s.startsWith("@"))) {
+    // A per-database default role beats the global one; the clone may set one for itself (after
+    // SET ROLE NONE). Removed, so that every session of the clone acts as the user again.
+    const { rows } = await master.query<{ datname: string }>(
+      `SELECT DISTINCT d.datname FROM pg_catalog.pg_db_role_setting s
+         JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase
+         JOIN pg_catalog.pg_roles r ON r.oid = s.setrole, pg_catalog.unnest(s.setconfig) c
+        WHERE r.rolname = $1 AND c LIKE 'role=%'`,
+      [pair.clone],
+    );
+    for (const { datname } of rows) statements.push(`ALTER ROLE ${id(pair.clone)} IN DATABASE ${id(datname)} RESET role`);
+  }
+  const globalRole = roleSettings.filter((s) => !s.startsWith("@"));
+  if (globalRole.length !== 1 || globalRole[0] !== `role=${pair.base}`) {
     statements.push(`ALTER ROLE ${id(pair.clone)} SET role = ${master.escapeLiteral(pair.base)}`);
   }
   if (statements.length === 0) return;
