@@ -535,6 +535,18 @@ it("a clone that gave itself a per-database default role acts as the user again 
   expect(clone.config).toEqual([`role=${name}`]);
 });
 
+it("stops, naming the fix, while the user itself has a default role (what it creates would not be shared)", async () => {
+  const { arn, name, value } = await appUser(undefined, "RDS-like", { database: false });
+  await pg.sql(`GRANT reporting TO ${quoteIdent(name)}`);
+  await withLogin(value, (c) => c.query(`ALTER ROLE CURRENT_USER SET role = 'reporting'`)); // a user may set its own
+  const failure = await h.rotate(arn, randomUUID(), { stepAttempts: 1, rotationAttempts: 1 }).then(() => undefined, (e: Error) => e);
+  expect(failure).toMatchObject({ step: "setSecret", cause: { code: "BASE_HAS_DEFAULT_ROLE" } });
+  expect(failure!.message).toContain(`ALTER ROLE "${name}" RESET role`);
+  await pg.sql(`ALTER ROLE ${quoteIdent(name)} RESET role`);
+  await h.rotate(arn, (failure as unknown as { token: string }).token);
+  expect(current(arn).username).toBe(`${name}_clone`);
+});
+
 it("works for a user name that needs quoting", async () => {
   const { arn, name } = await appUser(`App User"x ${counter + 1}`);
   await h.rotate(arn);
