@@ -149,6 +149,35 @@ describe("the built zips, loaded on their own", () => {
     expect(await pg.canLogin("bundled_alt", password)).toBe(true);
   });
 
+  it("postgres.zip, with an RDS-like master, refuses another role's clone name and rotates its own pair", async () => {
+    const fn = await load("postgres", { ROTATION_STRATEGY: "alternating-users" });
+    const masterPassword = `Master-${randomUUID()}`;
+    const password = `Initial-${randomUUID()}`;
+    env.mustNotLog.push(masterPassword, password);
+    await pg.sql(`CREATE ROLE bundle_rds_master LOGIN CREATEROLE PASSWORD '${masterPassword}'`);
+    await pg.sql(`CREATE ROLE bundle_app LOGIN PASSWORD '${password}'`);
+    await pg.sql(`CREATE ROLE bundle_victim LOGIN PASSWORD '${password}'`);
+    await pg.sql(`GRANT bundle_app TO bundle_rds_master`);
+    const master = env.fake.createSecret("dev/bundle/rds-master", {
+      value: { engine: "postgres", host: pg.host, port: String(pg.port), username: "bundle_rds_master", password: masterPassword, ssl: "False" },
+    });
+    const base = { engine: "postgres", host: pg.host, port: pg.port, dbname: "postgres", masterarn: master };
+    const hostile = env.fake.createSecret("dev/bundle/hostile", { value: { ...base, username: "bundle_victim_clone", password: "made-up-password" } });
+    const h = new RotationHarness(env.fake, fn.handler);
+    await expect(h.rotate(hostile, randomUUID(), { stepAttempts: 1, rotationAttempts: 1 })).rejects.toMatchObject({ cause: { code: "CURRENT_LOGIN_FAILED" } });
+    expect(await pg.sql(`SELECT 1 FROM pg_roles WHERE rolname = 'bundle_victim_clone'`)).toEqual([]);
+    expect(await pg.canLogin("bundle_victim", password)).toBe(true);
+    const own = env.fake.createSecret("dev/bundle/own", { value: { ...base, username: "bundle_app", password } });
+    await h.rotate(own);
+    await h.rotate(own);
+    const value = env.fake.valueAt<{ username: string; password: string }>(own, AWSCURRENT)!;
+    expect(value.username).toBe("bundle_app");
+    expect(await pg.canLogin("bundle_app", value.password)).toBe(true);
+    const clone = env.fake.valueAt<{ username: string; password: string }>(own, AWSPREVIOUS)!;
+    expect(clone.username).toBe("bundle_app_clone");
+    expect(await pg.canLogin(clone.username, clone.password)).toBe(true);
+  });
+
   it("postgres.zip without ROTATION_STRATEGY follows the value, as AWS's functions do", async () => {
     const fn = await load("postgres", { ROTATION_STRATEGY: "" });
     const password = `Initial-${randomUUID()}`;

@@ -3,7 +3,7 @@
 import { createHmac, createPublicKey, verify as cryptoVerify } from "node:crypto";
 import { randomUUID } from "node:crypto";
 import { handler as jwtHandler } from "../lambda/jwt";
-import { signJwt, verifyJwt } from "../lambda/jwt/keys";
+import { KeyEntry, generateKey, jwksOf, signJwt, verifyJwt } from "../lambda/jwt/keys";
 import { handler as tokenHandler } from "../lambda/token";
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from "./helpers/fake-secrets-manager";
 import { RotationHarness, STEPS } from "./helpers/rotation-harness";
@@ -33,6 +33,8 @@ interface JwtValue {
   kid: string;
   public_key?: string;
   previous?: { kid?: string; algorithm: string; public_key?: string; secret_key?: string };
+  current?: KeyEntry;
+  next?: KeyEntry;
   [k: string]: unknown;
 }
 
@@ -128,13 +130,16 @@ describe("token", () => {
 describe("jwt", () => {
   const h = track(jwts());
 
-  it.each(["HS256", "RS256", "ES256"])("%s: rotates on creation, then again, keeping the previous key for verification", async (alg) => {
+  it.each(["HS256", "RS256", "ES256"])("%s: rotates on creation, then again, publishing the next key one rotation ahead", async (alg) => {
     const arn = env.fake.createSecret(`dev/app/jwt-${alg}`, { tags: { "secrets-platform:jwt-algorithm": alg } });
     await h.rotate(arn);
     const first = env.fake.valueAt<JwtValue>(arn, AWSCURRENT)!;
     expect(first).toMatchObject({ algorithm: alg, expiry_hours: 24 });
     expect(first.kid).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     expect(first.previous).toBeUndefined();
+    // The tutorial's fields are the current key's.
+    expect(first.current).toEqual({ kid: first.kid, algorithm: alg, secret_key: first.secret_key, ...(first.public_key ? { public_key: first.public_key } : {}) });
+    expect(first.next!.kid).not.toBe(first.kid);
     if (alg === "HS256") {
       expect(first.public_key).toBeUndefined();
       expect(Buffer.from(first.secret_key, "base64url")).toHaveLength(32); // 256 random bits
@@ -145,29 +150,55 @@ describe("jwt", () => {
       else expect(details.namedCurve).toBe("prime256v1");
     }
 
-    // A token signed before the rotation...
-    const oldToken = signJwt({ algorithm: alg as "HS256", kid: first.kid, secretKey: first.secret_key }, { sub: "u", exp: Math.floor(Date.now() / 1000) + 60 });
+    // A verifier's JWKS built from the value read before the rotation...
+    const jwksBefore = await jwksOf(first);
+    const oldToken = await signJwt(first.current!, { sub: "u", exp: Math.floor(Date.now() / 1000) + 60 });
 
     await h.rotate(arn);
     const second = env.fake.valueAt<JwtValue>(arn, AWSCURRENT)!;
-    expect(second.kid).not.toBe(first.kid);
-    expect(second.secret_key).not.toBe(first.secret_key);
+    // next was promoted: the key that signs now was published one rotation ago.
+    expect(second.kid).toBe(first.next!.kid);
+    expect(second.current).toEqual(first.next);
+    expect(second.next!.kid).not.toBe(second.kid);
     expect(second.previous).toEqual(
       alg === "HS256"
         ? { kid: first.kid, algorithm: alg, secret_key: first.secret_key }
         : { kid: first.kid, algorithm: alg, public_key: first.public_key },
     );
-    // ...still verifies with the previous key kept in the new value,
+    // ...accepts tokens signed with the new key (issue 9, item 5),
+    const newToken = await signJwt(second.current!, { sub: "u" });
+    await expect(verifyJwt(newToken, jwksBefore)).resolves.toMatchObject({ sub: "u" });
+    // a token signed before the rotation verifies with the new value's JWKS, and independently.
+    await expect(verifyJwt(oldToken, await jwksOf(second))).resolves.toMatchObject({ sub: "u" });
     expect(independentVerify(oldToken, alg, second.previous!.public_key ?? second.previous!.secret_key!)).toBe(true);
-    // and the new key signs tokens that verify with the new verification key only.
-    const newToken = signJwt({ algorithm: alg as "HS256", kid: second.kid, secretKey: second.secret_key }, { sub: "u" });
     expect(independentVerify(newToken, alg, second.public_key ?? second.secret_key)).toBe(true);
     expect(independentVerify(newToken, alg, first.public_key ?? first.secret_key)).toBe(false);
-    expect(() => verifyJwt(newToken, { algorithm: alg as "HS256", kid: second.kid, key: second.public_key ?? second.secret_key })).not.toThrow();
     // The overlap is one rotation deep.
     await h.rotate(arn);
-    expect(env.fake.valueAt<JwtValue>(arn, AWSCURRENT)!.previous).not.toHaveProperty("previous");
+    const third = env.fake.valueAt<JwtValue>(arn, AWSCURRENT)!;
+    expect(third.previous!.kid).toBe(second.kid);
+    await expect(verifyJwt(oldToken, await jwksOf(third))).rejects.toThrow(/no key with kid/);
     expectSettled(arn);
+  });
+
+  it("a token whose header names another algorithm than its key's is rejected by the JWKS", async () => {
+    const hs = await generateKey("HS256");
+    const rs = await generateKey("RS256");
+    const jwks = await jwksOf({ current: rs, next: hs });
+    const forged = await signJwt({ ...hs, kid: rs.kid }, { sub: "x" });
+    await expect(verifyJwt(forged, jwks)).rejects.toThrow(/alg HS256 is not RS256/);
+  });
+
+  it.each([
+    ["HS256 with a PEM private key", async () => ({ secret_key: (await generateKey("RS256")).secret_key, algorithm: "HS256" })],
+    ["RS256 with an EC key", async () => ({ secret_key: (await generateKey("ES256")).secret_key, algorithm: "RS256" })],
+    ["ES256 with another key's public_key", async () => ({ ...(await generateKey("ES256")), public_key: (await generateKey("ES256")).public_key })],
+  ])("refuses a current value whose algorithm does not match its key: %s", async (_what, make) => {
+    const value = await make();
+    const arn = env.fake.createSecret(`dev/app/jwt-mismatch-${randomUUID().slice(0, 6)}`, { value });
+    const failure = await h.rotate(arn, randomUUID(), { stepAttempts: 1, rotationAttempts: 1 }).then(() => undefined, (e: Error) => e);
+    expect(failure).toMatchObject({ step: "createSecret", cause: { code: "KEY_ALGORITHM_MISMATCH" } });
+    expect(env.fake.valueAt(arn, AWSCURRENT)).toEqual(value);
   });
 
   it("takes algorithm and expiry from a tutorial-shaped value a person put, and keeps its key as previous", async () => {
@@ -177,7 +208,8 @@ describe("jwt", () => {
     await h.rotate(arn);
     const value = env.fake.valueAt<JwtValue>(arn, AWSCURRENT)!;
     expect(value).toMatchObject({ algorithm: "HS256", expiry_hours: 12, issuer: "myapp" });
-    expect(value.previous).toEqual({ algorithm: "HS256", secret_key: "your-256-bit-secret" });
+    expect(value.previous).toMatchObject({ algorithm: "HS256", secret_key: "your-256-bit-secret" });
+    expect(value.previous!.kid).toMatch(/^[A-Za-z0-9_-]{20,}$/);
   });
 
   it("lets the tag change the algorithm; the previous key keeps its own algorithm", async () => {
@@ -187,6 +219,8 @@ describe("jwt", () => {
     await h.rotate(arn);
     const value = env.fake.valueAt<JwtValue>(arn, AWSCURRENT)!;
     expect(value).toMatchObject({ algorithm: "ES256", expiry_hours: 2, previous: { algorithm: "HS256" } });
+    expect(value.current!.algorithm).toBe("ES256");
+    expect(value.next!.algorithm).toBe("ES256");
   });
 
   it("rejects an unknown algorithm with a clear error and leaves AWSCURRENT alone", async () => {
@@ -228,12 +262,12 @@ describe("jwt", () => {
     const token = randomUUID();
     env.fake.rotateSecret({ SecretId: arn, ClientRequestToken: token });
     await h.invoke("createSecret", arn, token);
-    // Corrupt the pending value: a public key that belongs to another key pair.
+    // Corrupt the pending value: a next key whose kid is not in the value's JWKS under its own key.
     const version = env.fake.find(arn).versions.get(token)!;
-    const other = (await import("../lambda/jwt/keys")).generateSigningKey("ES256");
-    const mine = (await import("../lambda/jwt/keys")).generateSigningKey("ES256");
-    version.value = JSON.stringify({ secret_key: mine.secretKey, algorithm: "ES256", kid: mine.kid, public_key: other.publicKey });
-    await expect(h.invoke("testSecret", arn, token)).rejects.toThrow(/The pending ES256 key does not sign and verify: signature does not verify/);
+    const value = JSON.parse(version.value!) as JwtValue;
+    const other = await generateKey("HS256");
+    version.value = JSON.stringify({ ...value, next: { ...other, kid: value.kid } });
+    await expect(h.invoke("testSecret", arn, token)).rejects.toThrow(/KEY|does not sign and verify|signature verification failed/i);
   });
 });
 

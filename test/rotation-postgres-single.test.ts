@@ -278,6 +278,20 @@ it("refuses a pending value that names another user", async () => {
   await expect(h.invoke("setSecret", arn, token)).rejects.toMatchObject({ code: "PENDING_MISMATCH" });
 });
 
+it("fails, rather than report a rotation that changed nothing, when the server lets the user in without a password (pg_hba.conf trust)", async () => {
+  const { arn, name, password } = await appUser();
+  const before = await storedVerifier(name);
+  await pg.prependHba([`host all ${name} 127.0.0.1/32 trust`]);
+  const hostile = { ...current(arn), password: `made-up-${randomUUID()}` };
+  env.fake.putSecretValue({ SecretId: arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify(hostile) });
+  await expect(h.rotate(arn, randomUUID(), { stepAttempts: 1, rotationAttempts: 1 })).rejects.toMatchObject({
+    step: "setSecret",
+    cause: { code: "LOGIN_WITHOUT_PASSWORD" },
+  });
+  expect(await storedVerifier(name)).toBe(before);
+  expect(password).not.toBe(hostile.password);
+});
+
 it("says so when no known password logs in", async () => {
   const { arn, name } = await appUser();
   await pg.sql(`ALTER ROLE "${name}" PASSWORD 'changed-by-hand-${randomUUID()}'`);
@@ -299,11 +313,34 @@ describe("TLS", () => {
     expect(() => sslMode({ host: "db.example.com" }, { POSTGRES_SSL_MODE: "prefer" })).toThrow(/POSTGRES_SSL_MODE must be one of disable, require, verify-full/);
   });
 
+  it("accepts the ssl and port shapes AWS's functions accept", () => {
+    const base = { engine: "postgres", host: "db.example.com", username: "u", password: "p" };
+    const parse = (extra: Record<string, unknown>) => parsePostgresValue({ ...base, ...extra }, "AWSCURRENT", "arn:x");
+    for (const [ssl, mode] of [
+      [true, "verify-full"],
+      ["true", "verify-full"],
+      ["TRUE", "verify-full"],
+      ["True", "verify-full"],
+      [false, "disable"],
+      ["false", "disable"],
+      ["FALSE", "disable"],
+      ["Require", "require"],
+    ] as const) {
+      expect(sslMode(parse({ ssl }), { POSTGRES_SSL_MODE: "require" })).toBe(mode);
+    }
+    expect(() => parse({ ssl: "yes" })).toThrow(/bad "ssl"/);
+    expect(() => parse({ ssl: 1 })).toThrow(/bad "ssl"/);
+    expect(parse({ port: "6543" }).port).toBe(6543);
+    expect(parse({ port: 6543 }).port).toBe(6543);
+    expect(() => parse({ port: "65a" })).toThrow(/bad "port"/);
+  });
+
   it("fails, leaving AWSCURRENT untouched, when the value asks for TLS and the server has none", async () => {
     const { arn, name, password, value } = await appUser();
     env.fake.putSecretValue({ SecretId: arn, ClientRequestToken: randomUUID(), SecretString: JSON.stringify({ ...value, ssl: true }) });
     const failure = await h.rotate(arn, randomUUID(), { stepAttempts: 1, rotationAttempts: 1 }).then(() => undefined, (e: Error) => e);
-    expect(failure?.message).toMatch(/Cannot reach PostgreSQL at .* \(database postgres, TLS verify-full\) .*does not support SSL/);
+    expect(failure).toMatchObject({ cause: { code: "TLS_UNAVAILABLE" } });
+    expect(failure?.message).toMatch(/PostgreSQL at .* \(database postgres, TLS verify-full\) .*the server does not offer TLS.*does not support SSL/);
     expect(current(arn).password).toBe(password);
     expect(await pg.canLogin(name, password)).toBe(true);
   });

@@ -1,109 +1,144 @@
-// JWT signing keys with node:crypto: generation, key ids, and a minimal compact JWS sign/verify
-// (enough for the rotation's own test; applications use their JWT library).
+// JWT signing keys through jose: generation, key ids (RFC 7638 thumbprints), the check that a key
+// fits its algorithm, the JWKS a verifier builds from a value, and sign/verify for the rotation's
+// own test. HS256 secrets stay text (used as the UTF-8 bytes of the string, as the tutorial's
+// `jwt.encode(..., secret_key, ...)` does); RS256/ES256 keys are PKCS#8 / SPKI PEM.
+import { randomBytes } from "node:crypto";
 import {
-  KeyObject,
-  createHash,
-  createHmac,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-  sign as cryptoSign,
-  timingSafeEqual,
-  verify as cryptoVerify,
-} from "node:crypto";
+  JWK,
+  JWTPayload,
+  JWTVerifyGetKey,
+  SignJWT,
+  calculateJwkThumbprint,
+  exportJWK,
+  exportPKCS8,
+  exportSPKI,
+  generateKeyPair,
+  importJWK,
+  importPKCS8,
+  importSPKI,
+  jwtVerify,
+} from "jose";
 import { registerSecret } from "../shared/log";
 
 export const ALGORITHMS = ["HS256", "RS256", "ES256"] as const;
 export type JwtAlgorithm = (typeof ALGORITHMS)[number];
 
-export interface SigningKey {
-  readonly algorithm: JwtAlgorithm;
+export function isAlgorithm(v: unknown): v is JwtAlgorithm {
+  return typeof v === "string" && (ALGORITHMS as readonly string[]).includes(v);
+}
+
+/** One key as the value holds it (`current`, `next`; `previous` without the private half). */
+export interface KeyEntry {
   readonly kid: string;
-  /** HS256: the shared secret, used as the UTF-8 bytes of this string. RS256/ES256: PKCS#8 PEM. */
-  readonly secretKey: string;
+  readonly algorithm: JwtAlgorithm;
+  /** HS256: the shared secret. RS256/ES256: PKCS#8 PEM (absent in `previous`). */
+  readonly secret_key?: string;
   /** RS256/ES256: SPKI PEM. */
-  readonly publicKey?: string;
+  readonly public_key?: string;
 }
 
-/** RFC 7638 JWK thumbprint (SHA-256, base64url) of a public key. */
-export function jwkThumbprint(publicKey: KeyObject): string {
-  const jwk = publicKey.export({ format: "jwk" }) as Record<string, string>;
-  const members =
-    jwk.kty === "RSA"
-      ? { e: jwk.e, kty: jwk.kty, n: jwk.n }
-      : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
-  return createHash("sha256").update(JSON.stringify(members)).digest("base64url");
+const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+function publicJwk(jwk: JWK): JWK {
+  return Object.fromEntries(Object.entries(jwk).filter(([k]) => !PRIVATE_JWK_MEMBERS.includes(k))) as JWK;
 }
 
-/** A new key: HS256 256 random bits, RS256 2048-bit RSA, ES256 P-256. */
-export function generateSigningKey(algorithm: JwtAlgorithm): SigningKey {
+/** A new key: HS256 256 random bits, RS256 2048-bit RSA, ES256 P-256; kid random (HS256) or the thumbprint. */
+export async function generateKey(algorithm: JwtAlgorithm): Promise<KeyEntry> {
   if (algorithm === "HS256") {
-    const secretKey = randomBytes(32).toString("base64url");
-    registerSecret(secretKey);
+    const secret = randomBytes(32).toString("base64url");
+    registerSecret(secret);
     // A random id: a thumbprint of a shared secret would be derived from the secret.
-    return { algorithm, kid: randomBytes(16).toString("base64url"), secretKey };
+    return { kid: randomBytes(16).toString("base64url"), algorithm, secret_key: secret };
   }
-  const pair =
-    algorithm === "RS256"
-      ? generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent: 0x10001 })
-      : generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const secretKey = pair.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
-  registerSecret(secretKey);
-  const publicKey = pair.publicKey.export({ format: "pem", type: "spki" }).toString();
-  return { algorithm, kid: jwkThumbprint(pair.publicKey), secretKey, publicKey };
-}
-
-/** The public PEM of an asymmetric private PEM. */
-export function publicKeyOf(privatePem: string): string {
-  return createPublicKey(createPrivateKey(privatePem)).export({ format: "pem", type: "spki" }).toString();
-}
-
-const b64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
-
-export function signJwt(key: SigningKey, claims: Record<string, unknown>): string {
-  const header = { alg: key.algorithm, typ: "JWT", kid: key.kid };
-  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-  let signature: Buffer;
-  if (key.algorithm === "HS256") {
-    signature = createHmac("sha256", Buffer.from(key.secretKey, "utf8")).update(input).digest();
-  } else if (key.algorithm === "RS256") {
-    signature = cryptoSign("sha256", Buffer.from(input), createPrivateKey(key.secretKey));
-  } else {
-    signature = cryptoSign("sha256", Buffer.from(input), { key: createPrivateKey(key.secretKey), dsaEncoding: "ieee-p1363" });
-  }
-  return `${input}.${signature.toString("base64url")}`;
+  const pair = await generateKeyPair(algorithm, { extractable: true, modulusLength: 2048 });
+  const secret = await exportPKCS8(pair.privateKey);
+  registerSecret(secret);
+  const kid = await calculateJwkThumbprint(await exportJWK(pair.publicKey));
+  return { kid, algorithm, secret_key: secret, public_key: await exportSPKI(pair.publicKey) };
 }
 
 /**
- * Verifies a compact JWS with a verification key (HS256: the shared secret; else a public PEM)
- * and checks `alg`, `kid` and `exp`. Returns the claims; throws with the reason otherwise.
+ * Throws with the reason when a key does not fit its algorithm: an HS256 secret that is a PEM key
+ * (the classic confusion), a private key of another type than the algorithm's, a public key that
+ * is not the private key's.
  */
-export function verifyJwt(
-  token: string,
-  expected: { algorithm: JwtAlgorithm; kid?: string; key: string },
-  nowSeconds = Math.floor(Date.now() / 1000),
-): Record<string, unknown> {
-  const parts = token.split(".");
-  if (parts.length !== 3) throw new Error("not a compact JWS");
-  const [h, p, s] = parts;
-  const header = JSON.parse(Buffer.from(h, "base64url").toString("utf8")) as Record<string, unknown>;
-  // Pin the algorithm: never let the token choose it.
-  if (header.alg !== expected.algorithm) throw new Error(`alg ${String(header.alg)} is not ${expected.algorithm}`);
-  if (expected.kid !== undefined && header.kid !== expected.kid) throw new Error("kid does not match");
-  const input = Buffer.from(`${h}.${p}`);
-  const signature = Buffer.from(s, "base64url");
-  let ok: boolean;
-  if (expected.algorithm === "HS256") {
-    const mac = createHmac("sha256", Buffer.from(expected.key, "utf8")).update(input).digest();
-    ok = mac.length === signature.length && timingSafeEqual(mac, signature);
-  } else if (expected.algorithm === "RS256") {
-    ok = cryptoVerify("sha256", input, createPublicKey(expected.key), signature);
-  } else {
-    ok = cryptoVerify("sha256", input, { key: createPublicKey(expected.key), dsaEncoding: "ieee-p1363" }, signature);
+export async function checkKey(key: KeyEntry): Promise<void> {
+  if (key.algorithm === "HS256") {
+    if (typeof key.secret_key === "string" && /-----BEGIN/.test(key.secret_key)) throw new Error("an HS256 secret_key must not be a PEM key");
+    if (key.public_key !== undefined) throw new Error("an HS256 key has no public_key");
+    return;
   }
-  if (!ok) throw new Error("signature does not verify");
-  const claims = JSON.parse(Buffer.from(p, "base64url").toString("utf8")) as Record<string, unknown>;
-  if (typeof claims.exp === "number" && claims.exp <= nowSeconds) throw new Error("token has expired");
-  return claims;
+  let fromPrivate: string | undefined;
+  if (key.secret_key !== undefined) {
+    const priv = await importPKCS8(key.secret_key, key.algorithm, { extractable: true }).catch((e: Error) => {
+      throw new Error(`secret_key is not a ${key.algorithm} private key (${e.message})`);
+    });
+    fromPrivate = await calculateJwkThumbprint(publicJwk(await exportJWK(priv)));
+  }
+  if (key.public_key !== undefined) {
+    const pub = await importSPKI(key.public_key, key.algorithm, { extractable: true }).catch((e: Error) => {
+      throw new Error(`public_key is not a ${key.algorithm} public key (${e.message})`);
+    });
+    const fromPublic = await calculateJwkThumbprint(await exportJWK(pub));
+    if (fromPrivate !== undefined && fromPublic !== fromPrivate) throw new Error("public_key is not the public half of secret_key");
+  } else if (fromPrivate === undefined) {
+    throw new Error("the key has neither secret_key nor public_key");
+  }
+}
+
+/** A kid for a key a person put without one: its thumbprint, or random for an HS256 secret. */
+export async function kidFor(key: KeyEntry): Promise<string> {
+  if (key.algorithm === "HS256") return randomBytes(16).toString("base64url");
+  return calculateJwkThumbprint(await verificationJwk({ ...key, kid: "" }).then(({ kid: _k, alg: _a, use: _u, ...jwk }) => jwk));
+}
+
+/** The public half of an asymmetric private PEM. */
+export async function publicKeyOf(algorithm: Exclude<JwtAlgorithm, "HS256">, privatePem: string): Promise<string> {
+  const priv = await importPKCS8(privatePem, algorithm, { extractable: true });
+  const pub = await importJWK(publicJwk(await exportJWK(priv)), algorithm);
+  return exportSPKI(pub as CryptoKey);
+}
+
+/** The verification JWK of a key: a public JWK, or for HS256 an `oct` JWK of the secret's UTF-8 bytes. */
+export async function verificationJwk(key: KeyEntry): Promise<JWK> {
+  const base = { kid: key.kid, alg: key.algorithm, use: "sig" };
+  if (key.algorithm === "HS256") return { ...base, kty: "oct", k: Buffer.from(key.secret_key ?? "", "utf8").toString("base64url") };
+  const pem = key.public_key ?? (await publicKeyOf(key.algorithm, key.secret_key!));
+  return { ...(await exportJWK(await importSPKI(pem, key.algorithm, { extractable: true }))), ...base };
+}
+
+/** The JWKS a verifier builds from a value: `previous`, `current` and `next`, whichever are present. */
+export async function jwksOf(value: Record<string, unknown>): Promise<{ keys: JWK[] }> {
+  const keys: JWK[] = [];
+  for (const slot of ["previous", "current", "next"]) {
+    const entry = value[slot] as KeyEntry | undefined;
+    if (entry && typeof entry === "object" && typeof entry.kid === "string" && isAlgorithm(entry.algorithm)) keys.push(await verificationJwk(entry));
+  }
+  return { keys };
+}
+
+/** Picks the JWK by the token's kid, pinning alg to the key's own: the token never chooses it. */
+export function keyResolver(jwks: { keys: JWK[] }): JWTVerifyGetKey {
+  return async (header) => {
+    const jwk = jwks.keys.find((k) => k.kid === header.kid);
+    if (!jwk) throw new Error(`no key with kid ${String(header.kid)}`);
+    if (jwk.alg !== header.alg) throw new Error(`alg ${String(header.alg)} is not ${jwk.alg}`);
+    return importJWK(jwk, jwk.alg);
+  };
+}
+
+async function signingKey(key: KeyEntry) {
+  if (key.algorithm === "HS256") return new TextEncoder().encode(key.secret_key);
+  return importPKCS8(key.secret_key!, key.algorithm);
+}
+
+export async function signJwt(key: KeyEntry, claims: JWTPayload): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: key.algorithm, typ: "JWT", kid: key.kid }).sign(await signingKey(key));
+}
+
+/** Verifies a compact JWS against a JWKS; returns the claims, or throws with the reason. */
+export async function verifyJwt(token: string, jwks: { keys: JWK[] }): Promise<JWTPayload> {
+  const { payload } = await jwtVerify(token, keyResolver(jwks), { algorithms: [...ALGORITHMS] });
+  return payload;
 }

@@ -1,50 +1,28 @@
 // Alternating users: the secret switches between `<user>` and `<user>_clone` on every rotation; the
-// master user (the secret named by `masterarn`) sets the inactive one's password and creates the
-// clone when missing. The user in AWSCURRENT is never changed during a rotation, so applications
-// keep logging in at every moment, and the previous user keeps working until the next rotation.
+// master user (the secret named by `masterarn`, or the function's MASTER_SECRET_ARN) sets the
+// inactive one's password and creates the clone when missing. The user in AWSCURRENT is never
+// changed during a rotation, so applications keep logging in at every moment, and the previous
+// user keeps working until the next rotation.
 //
-// Both users are members of one NOLOGIN group role (`<user>_group`, or the value's `grouprole`)
-// and have `ALTER ROLE ... SET role = <group>`: every session of either user acts as the group, so
-// objects either creates are owned by the group and usable by the other, and grants made to the
-// group apply to both. Objects the login user owned before (created before this scheme) are given
-// to the group with REASSIGN OWNED, run as that user itself (no extra master privilege needed).
+// The clone is a member of `<user>` (as with AWS's own multi-user function) and has
+// `ALTER ROLE <clone> SET role = '<user>'`: every session of the clone acts as `<user>`. So
+// whatever `<user>` owns or was granted (tables, sequences, schemas, CONNECT, default privileges),
+// the clone has; whatever either creates is owned by `<user>` and usable by the other. No object
+// changes owner and no grant is copied, so a master without SUPERUSER (RDS, Aurora, Azure, Cloud
+// SQL) needs only CREATEROLE. Before acting on either role, the function proves it belongs to this
+// secret: see pair-roles.ts.
 import { Client } from "pg";
 import { RotationError } from "../shared/errors";
 import { Logger } from "../shared/log";
-import { Rotator } from "../shared/protocol";
+import { Rotator, StepContext } from "../shared/protocol";
 import { getOtherSecret } from "../shared/secrets";
-import { closeQuietly, connect, describeConnectError, loginOf, logsIn, setPassword, tryLogin } from "./db";
-import { createPending, currentValue, finishPostgres, pendingValue } from "./single-user";
+import { Login, closeQuietly, connect, describeConnectError, loginOf, logsIn, setPassword, tryLogin } from "./db";
+import { CLONE_SUFFIX, MAX_NAME_BYTES, Pair, otherOf, pairOf } from "./names";
+import { PairFacts, markerFor, provePair } from "./pair-roles";
+import { createPending, currentValue, finishPostgres, pendingValue, previousValue } from "./single-user";
 import { PostgresValue, parsePostgresValue, sameServer } from "./value";
 
-/** PostgreSQL's NAMEDATALEN - 1: longer names are silently truncated, so they would collide. */
-export const MAX_NAME_BYTES = 63;
-export const CLONE_SUFFIX = "_clone";
-export const GROUP_SUFFIX = "_group";
-
-export interface UserNames {
-  readonly base: string;
-  readonly clone: string;
-  readonly group: string;
-}
-
-export function userNames(username: string, grouprole?: string): UserNames {
-  const base = username.endsWith(CLONE_SUFFIX) ? username.slice(0, -CLONE_SUFFIX.length) : username;
-  const names = { base, clone: base + CLONE_SUFFIX, group: grouprole ?? base + GROUP_SUFFIX };
-  if (base.length === 0) throw new RotationError(`User name "${username}" has nothing before "${CLONE_SUFFIX}".`, "BAD_USERNAME");
-  for (const [what, name] of [["clone user", names.clone], ["group role", names.group]] as const) {
-    const bytes = Buffer.byteLength(name, "utf8");
-    if (bytes > MAX_NAME_BYTES) {
-      throw new RotationError(
-        `The ${what} name for user "${base}" would be ${bytes} bytes; PostgreSQL allows ${MAX_NAME_BYTES} ` +
-          `(longer names are truncated and collide). Use a user name of at most ${MAX_NAME_BYTES - Math.max(CLONE_SUFFIX.length, GROUP_SUFFIX.length)} bytes` +
-          (what === "group role" ? ` or a shorter "grouprole" in the value.` : "."),
-        "NAME_TOO_LONG",
-      );
-    }
-  }
-  return names;
-}
+export { CLONE_SUFFIX, MAX_NAME_BYTES };
 
 const MAX_SHOWN_ARN = 256;
 
@@ -77,74 +55,193 @@ export function masterArnOf(value: PostgresValue, secretId: string, env: NodeJS.
   return { arn: value.masterarn, from: "the master secret named by masterarn" };
 }
 
-async function roleExists(client: Client, name: string): Promise<boolean> {
-  const { rowCount } = await client.query("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", [name]);
-  return (rowCount ?? 0) > 0;
+/** The master secret's value, for the same server as `current`. */
+async function masterOf(current: PostgresValue, secretId: string): Promise<{ arn: string; value: PostgresValue }> {
+  const { arn, from } = masterArnOf(current, secretId);
+  const secret = await getOtherSecret(arn, from);
+  const value = parsePostgresValue(secret.value, "master secret's AWSCURRENT", arn);
+  if (value.host.toLowerCase() !== current.host.toLowerCase() || value.port !== current.port) {
+    // Never send the master password to a server the master secret does not name. The port too:
+    // the AWSCURRENT login is the proof that the pair belongs to this secret, so it must be made
+    // on the server the master acts on, not on another one the writer runs on the same host.
+    throw new RotationError(
+      `The master secret ${arn} is for ${value.host}:${value.port}, not ${current.host}:${current.port}; alternating rotation ` +
+        `needs the master user of the same server (host and port).`,
+      "MASTER_HOST_MISMATCH",
+    );
+  }
+  return { arn, value };
 }
 
-async function ignoreDuplicate(run: () => Promise<unknown>): Promise<void> {
+/**
+ * The master's login: its own user, password, port, database and TLS setting. Only the host is
+ * the application's (checked equal above): the application's value cannot downgrade the master's
+ * connection to plain text, nor point it at another database.
+ */
+function masterLogin(master: PostgresValue): Login {
+  return loginOf(master);
+}
+
+/** A value naming a group role is refused: this design has none (see the top of this file). */
+function refuseGrouprole(value: PostgresValue, what: string, secretId: string): void {
+  if (value.grouprole !== undefined) {
+    throw new RotationError(
+      `The ${what} value of ${secretId} has "grouprole": this function uses no group role (the clone acts as the base user, ` +
+        `which keeps every grant). Remove the field.`,
+      "GROUPROLE_NOT_SUPPORTED",
+    );
+  }
+}
+
+/** Logs in as AWSCURRENT (acting as itself) and checks the server agrees on who that is. */
+async function loginAsCurrent(current: PostgresValue, secretId: string): Promise<Client> {
+  const client = await tryLogin(loginOf(current), { setRoleNone: true });
+  if (!client) {
+    throw new RotationError(
+      `The AWSCURRENT credentials of ${secretId} do not log in as ${JSON.stringify(current.username)}; refusing to rotate. ` +
+        `Only a value whose current password works is rotated (whoever wrote it could otherwise have the master reset ` +
+        `another role). Put the user's working password as AWSCURRENT, then rotate.`,
+      "CURRENT_LOGIN_FAILED",
+    );
+  }
+  try {
+    const { rows } = await client.query<{ u: string }>("SELECT session_user AS u");
+    if (rows[0]?.u !== current.username) {
+      throw new RotationError(`The AWSCURRENT user of ${secretId} logged in as another role (a name PostgreSQL truncated or mapped).`, "BAD_USERNAME");
+    }
+    return client;
+  } catch (err) {
+    await closeQuietly(client);
+    throw err;
+  }
+}
+
+async function checkMaster(master: Client, name: string): Promise<void> {
+  const { rows } = await master.query<{ u: string; super: boolean; createrole: boolean }>(
+    "SELECT session_user AS u, rolsuper AS super, rolcreaterole AS createrole FROM pg_catalog.pg_roles WHERE rolname = session_user",
+  );
+  if (rows[0]?.u !== name) throw new RotationError(`The master secret's user logged in as another role.`, "BAD_USERNAME");
+  if (!rows[0].super && !rows[0].createrole) {
+    throw new RotationError(
+      `The master user ${JSON.stringify(name)} lacks CREATEROLE, which alternating users need (to create the clone, grant it ` +
+        `the base user and set passwords). Grant it once: ALTER ROLE ${JSON.stringify(name)} CREATEROLE;`,
+      "MASTER_LACKS_CREATEROLE",
+    );
+  }
+}
+
+/** Runs a master statement; a privilege failure names what the master lacks. */
+async function asMaster(masterName: string, pair: Pair, run: () => Promise<unknown>): Promise<void> {
   try {
     await run();
   } catch (err) {
-    if ((err as { code?: string }).code !== "42710") throw err; // duplicate_object: a concurrent attempt made it
-  }
-}
-
-/** As the master: the group, the pending user (without a password yet), both users in the group. */
-async function prepareRoles(master: Client, names: UserNames, users: readonly string[], log: Logger): Promise<void> {
-  const id = (n: string) => master.escapeIdentifier(n);
-  if (!(await roleExists(master, names.group))) {
-    await ignoreDuplicate(() => master.query(`CREATE ROLE ${id(names.group)} NOLOGIN`));
-    log.info("group.created", { message: `Created group role ${names.group}.` });
-  }
-  for (const user of users) {
-    if (!(await roleExists(master, user))) {
-      // No password yet: it is set last, so that "pending logs in" means every statement ran.
-      await ignoreDuplicate(() => master.query(`CREATE ROLE ${id(user)} NOLOGIN`));
-      log.info("user.created", { username: user });
+    if ((err as { code?: string }).code === "42501") {
+      throw new RotationError(
+        `The master user ${JSON.stringify(masterName)} may not change the pair's roles (${(err as Error).message}). It needs CREATEROLE ` +
+          `and, on PostgreSQL 16 or later, ADMIN OPTION on ${JSON.stringify(pair.base)}: GRANT ${JSON.stringify(pair.base)} TO ` +
+          `${JSON.stringify(masterName)} WITH ADMIN OPTION (as the role that created it).`,
+        "MASTER_LACKS_GRANT",
+      );
     }
-    const member = await master.query(
-      `SELECT 1 FROM pg_catalog.pg_auth_members m
-         JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
-         JOIN pg_catalog.pg_roles u ON u.oid = m.member
-        WHERE g.rolname = $1 AND u.rolname = $2`,
-      [names.group, user],
-    );
-    if (!member.rowCount) await master.query(`GRANT ${id(names.group)} TO ${id(user)}`);
+    throw err;
   }
 }
 
 /**
- * Roles the current user is a member of (granted before it used the group) are granted to the
- * group too, so acting as the group loses none of them. Best effort: a role the master cannot
- * grant is logged for a person to grant.
+ * The clone exists, carries this secret's marker, is a member of the base user (inheriting) and
+ * acts as it. One transaction, so a crash never leaves a clone without its marker (which the
+ * next attempt would refuse to touch).
  */
-async function copyMemberships(master: Client, from: string, group: string, log: Logger): Promise<void> {
-  const { rows } = await master.query<{ rolname: string }>(
-    `SELECT r.rolname FROM pg_catalog.pg_auth_members m
-       JOIN pg_catalog.pg_roles r ON r.oid = m.roleid
-       JOIN pg_catalog.pg_roles u ON u.oid = m.member
-      WHERE u.rolname = $1 AND r.rolname <> $2
-        AND NOT pg_catalog.pg_has_role($2, r.oid, 'MEMBER')`,
-    [from, group],
+async function ensureClone(master: Client, masterName: string, pair: Pair, facts: PairFacts, secretArn: string, log: Logger): Promise<void> {
+  const id = (n: string) => master.escapeIdentifier(n);
+  const clone = facts.clone;
+  const statements: string[] = [];
+  if (!clone) statements.push(`CREATE ROLE ${id(pair.clone)} NOLOGIN INHERIT`);
+  if (clone?.comment !== markerFor(secretArn)) statements.push(`COMMENT ON ROLE ${id(pair.clone)} IS ${master.escapeLiteral(markerFor(secretArn))}`);
+  if (!clone?.memberOf.some((m) => m.role === pair.base)) statements.push(`GRANT ${id(pair.base)} TO ${id(pair.clone)}`);
+  if (clone && !clone.inherit) statements.push(`ALTER ROLE ${id(pair.clone)} INHERIT`);
+  const roleSettings = clone?.settings.filter((s) => /^(@\d+:)?role=/.test(s)) ?? [];
+  if (roleSettings.some((s) => s.startsWith("@"))) {
+    // A per-database default role beats the global one; the clone may set one for itself (after
+    // SET ROLE NONE). Removed, so that every session of the clone acts as the user again.
+    const { rows } = await master.query<{ datname: string }>(
+      `SELECT DISTINCT d.datname FROM pg_catalog.pg_db_role_setting s
+         JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase
+         JOIN pg_catalog.pg_roles r ON r.oid = s.setrole, pg_catalog.unnest(s.setconfig) c
+        WHERE r.rolname = $1 AND c LIKE 'role=%'`,
+      [pair.clone],
+    );
+    for (const { datname } of rows) statements.push(`ALTER ROLE ${id(pair.clone)} IN DATABASE ${id(datname)} RESET role`);
+  }
+  const globalRole = roleSettings.filter((s) => !s.startsWith("@"));
+  if (globalRole.length !== 1 || globalRole[0] !== `role=${pair.base}`) {
+    statements.push(`ALTER ROLE ${id(pair.clone)} SET role = ${master.escapeLiteral(pair.base)}`);
+  }
+  if (statements.length === 0) return;
+  await master.query("BEGIN");
+  try {
+    for (const sql of statements) await asMaster(masterName, pair, () => master.query(sql));
+    await master.query("COMMIT");
+  } catch (err) {
+    await master.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  }
+  log.info(clone ? "clone.adjusted" : "clone.created", { username: pair.clone });
+}
+
+/**
+ * Objects the clone owns in this database (made while it did not act as the base user: by AWS's
+ * own function, or after a session ran SET ROLE NONE) go to the base user, so the base user can
+ * use them. Run as the clone itself, which holds the rights of both roles; for a schema it also
+ * needs CREATE on the database, which it has when the base user has.
+ */
+async function reassignFromClone(asClone: Client, pair: Pair, database: string): Promise<boolean> {
+  const owns = await asClone.query(
+    `SELECT 1 FROM pg_catalog.pg_shdepend d JOIN pg_catalog.pg_roles r ON r.oid = d.refobjid
+      WHERE d.deptype = 'o' AND r.rolname = $1
+        AND (d.dbid = 0 OR d.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))
+      LIMIT 1`,
+    [pair.clone],
   );
-  for (const { rolname } of rows) {
-    try {
-      await master.query(`GRANT ${master.escapeIdentifier(rolname)} TO ${master.escapeIdentifier(group)}`);
-      log.info("group.membership-copied", { message: `Granted ${rolname} to ${group}.` });
-    } catch (err) {
-      log.warn("group.membership-not-copied", {
-        errorCode: (err as { code?: string }).code,
-        message: `Could not grant ${rolname} to ${group} (${(err as Error).message}); a person should grant it.`,
-      });
-    }
+  if (!owns.rowCount) return false;
+  try {
+    await asClone.query(`REASSIGN OWNED BY ${asClone.escapeIdentifier(pair.clone)} TO ${asClone.escapeIdentifier(pair.base)}`);
+    return true;
+  } catch (err) {
+    throw new RotationError(
+      `${JSON.stringify(pair.clone)} owns objects in database ${database} that ${JSON.stringify(pair.base)} cannot use, and giving them ` +
+        `to ${JSON.stringify(pair.base)} failed (${(err as Error).message}). For a schema, ${JSON.stringify(pair.base)} needs CREATE on ` +
+        `the database: GRANT CREATE ON DATABASE ${JSON.stringify(database)} TO ${JSON.stringify(pair.base)}; then the rotation is retried.`,
+      "MISSING_GRANT",
+    );
   }
 }
 
-/** Every session of `user` acts as the group from its next login on. */
-async function setDefaultRole(master: Client, users: readonly string[], group: string): Promise<void> {
-  for (const user of users) {
-    await master.query(`ALTER ROLE ${master.escapeIdentifier(user)} SET role = ${master.escapeLiteral(group)}`);
+/**
+ * Whether AWSPREVIOUS names `username` on AWSCURRENT's server and its password logs in as that
+ * role (AWS's multi-user function leaves the previous user's password working).
+ */
+async function previousLogsInAs(ctx: StepContext, username: string, current: PostgresValue): Promise<boolean> {
+  const previous = await previousValue(ctx);
+  if (!previous || previous.username !== username || !sameServer(previous, current)) return false;
+  const client = await tryLogin(loginOf(previous), { setRoleNone: true });
+  if (!client) return false;
+  try {
+    const { rows } = await client.query<{ u: string }>("SELECT session_user AS u");
+    return rows[0]?.u === username;
+  } finally {
+    await closeQuietly(client);
+  }
+}
+
+function checkPending(pending: PostgresValue, current: PostgresValue, pair: Pair, secretId: string): void {
+  const other = otherOf(pair, current.username);
+  if (pending.username !== other || !sameServer(pending, current) || (pending.masterarn ?? "") !== (current.masterarn ?? "")) {
+    throw new RotationError(
+      `The AWSPENDING value of ${secretId} does not name the other user of the pair (${JSON.stringify(pair.base)}, ` +
+        `${JSON.stringify(pair.clone)}) with AWSCURRENT's server, database, TLS setting and master.`,
+      "PENDING_MISMATCH",
+    );
   }
 }
 
@@ -153,9 +250,10 @@ export const alternatingUsersRotator: Rotator = {
 
   async createSecret(ctx) {
     const current = await currentValue(ctx, true);
-    masterArnOf(current, ctx.secretId);
-    const names = userNames(current.username, current.grouprole);
-    const next = current.username === names.clone ? names.base : names.clone;
+    refuseGrouprole(current, "AWSCURRENT", ctx.secretId);
+    const master = await masterOf(current, ctx.secretId);
+    const pair = pairOf(current.username, ctx.secretId, master.value.username);
+    const next = otherOf(pair, current.username);
     const created = await createPending(ctx, (password) => ({ ...current.raw, engine: current.engine, username: next, password }));
     if (created) ctx.log.info("pending.created", { username: next, host: current.host });
   },
@@ -163,66 +261,62 @@ export const alternatingUsersRotator: Rotator = {
   async setSecret(ctx) {
     const pending = await pendingValue(ctx);
     const current = await currentValue(ctx, true);
-    const names = userNames(current.username, current.grouprole);
-    if (!sameServer(pending, current) || ![names.base, names.clone].includes(pending.username) || pending.username === current.username) {
-      throw new RotationError(
-        `The AWSPENDING value of ${ctx.secretId} does not name the other user of the pair (${names.base}, ${names.clone}) on the same server.`,
-        "PENDING_MISMATCH",
-      );
-    }
+    refuseGrouprole(current, "AWSCURRENT", ctx.secretId);
+    const master = await masterOf(current, ctx.secretId);
+    const pair = pairOf(current.username, ctx.secretId, master.value.username);
+    checkPending(pending, current, pair, ctx.secretId);
     const log = ctx.log.child({ username: pending.username, host: pending.host, port: pending.port, database: pending.dbname });
-    // Already set by an earlier attempt of this step: nothing to change.
-    if (await logsIn(pending)) {
-      log.info("set.already-done");
-      return;
-    }
 
-    const { arn: masterArn, from } = masterArnOf(current, ctx.secretId);
-    const masterSecret = await getOtherSecret(masterArn, from);
-    const master = parsePostgresValue(masterSecret.value, "master secret's AWSCURRENT", masterArn);
-    if (master.host.toLowerCase() !== current.host.toLowerCase()) {
-      // Never send the master password to a server the master secret does not name.
-      throw new RotationError(
-        `The master secret ${masterArn} is for host ${master.host}, not ${current.host}; alternating rotation needs the master user of the same server.`,
-        "MASTER_HOST_MISMATCH",
+    // Before anything else, the current credentials must work (as AWS's functions check).
+    const asCurrent = await loginAsCurrent(current, ctx.secretId);
+    let masterClient: Client | undefined;
+    let asClone: Client | undefined;
+    try {
+      const login = masterLogin(master.value);
+      try {
+        masterClient = await connect(login, { trusted: true });
+      } catch (err) {
+        throw describeConnectError(err, login);
+      }
+      await checkMaster(masterClient, master.value.username);
+      const facts = await provePair(masterClient, pair, current.username, master.value.username, ctx.secretId, () =>
+        previousLogsInAs(ctx, pair.clone, current),
       );
-    }
-    // The app's database on the same server; the master's own port when its secret names one.
-    const port = master.raw.port !== undefined && master.raw.port !== "" ? master.port : current.port;
-    const masterLogin = { ...loginOf(current), user: master.username, password: master.password, port };
-    let masterClient: Client;
-    try {
-      masterClient = await connect(masterLogin);
-    } catch (err) {
-      throw describeConnectError(err, masterLogin);
-    }
-    try {
-      const users = [current.username, pending.username];
-      await prepareRoles(masterClient, names, users, log);
-      await copyMemberships(masterClient, current.username, names.group, log);
-      // Before sessions act as the group, the group must own what the user owns.
-      await reassignOwnedObjects(masterClient, current, names.group, log);
-      await setDefaultRole(masterClient, users, names.group);
-      await setPassword(masterClient, pending.username, pending.password, { login: true });
+      await ensureClone(masterClient, master.value.username, pair, facts, ctx.secretId, log);
+      // The password is set last but for the hand-over below: "pending logs in" means the roles are ready.
+      if (await logsIn(pending)) {
+        log.info("set.already-done");
+      } else {
+        const m = masterClient;
+        await asMaster(master.value.username, pair, () => setPassword(m, pending.username, pending.password, { login: true }));
+        log.info("set.password-changed", { message: "Set by the master user." });
+      }
+      asClone = current.username === pair.clone ? asCurrent : await tryLogin(loginOf(pending), { setRoleNone: true });
+      if (!asClone) throw new RotationError(`The pending password of ${ctx.secretId} does not log in after it was set.`, "PENDING_LOGIN_FAILED");
+      if (await reassignFromClone(asClone, pair, current.dbname)) {
+        log.info("clone.objects-reassigned", { message: `Objects owned by ${pair.clone} now belong to ${pair.base}.` });
+      }
     } finally {
+      if (asClone !== asCurrent) await closeQuietly(asClone);
+      await closeQuietly(asCurrent);
       await closeQuietly(masterClient);
     }
-    log.info("set.password-changed", { message: "Set by the master user." });
   },
 
   async testSecret(ctx) {
     const pending = await pendingValue(ctx);
-    const names = userNames(pending.username, pending.grouprole);
+    refuseGrouprole(pending, "AWSPENDING", ctx.secretId);
+    const pair = pairOf(pending.username, ctx.secretId);
     const client = await tryLogin(loginOf(pending));
     if (!client) {
       throw new RotationError(`The pending password of ${ctx.secretId} does not log in as ${pending.username}.`, "PENDING_LOGIN_FAILED");
     }
     try {
-      const { rows } = await client.query<{ current_user: string; session_user: string }>("SELECT current_user, session_user");
-      if (rows[0]?.current_user !== names.group) {
+      const { rows } = await client.query<{ current_user: string }>("SELECT current_user");
+      if (rows[0]?.current_user !== pair.base) {
         throw new RotationError(
-          `${pending.username} does not act as group role ${names.group} after login; objects it creates would not be shared.`,
-          "GROUP_ROLE_NOT_SET",
+          `${pending.username} does not act as ${pair.base} after login; objects it creates would not be shared.`,
+          "CLONE_ROLE_NOT_SET",
         );
       }
     } finally {
@@ -233,50 +327,3 @@ export const alternatingUsersRotator: Rotator = {
 
   finishSecret: finishPostgres,
 };
-
-/**
- * Gives objects the current login user still owns (made before it acted as the group) to the
- * group, so the other user can use them. REASSIGN OWNED needs the privileges of both roles and,
- * for a schema, CREATE on the database: tried as the master (a superuser has all of these), then
- * as the user itself. If neither can, the rotation goes on (objects made from now on belong to
- * the group anyway) and the log says what a person should run once.
- */
-async function reassignOwnedObjects(master: Client, current: PostgresValue, group: string, log: Logger): Promise<void> {
-  const owns = await master.query(
-    `SELECT 1 FROM pg_catalog.pg_shdepend d JOIN pg_catalog.pg_roles r ON r.oid = d.refobjid
-      WHERE d.deptype = 'o' AND r.rolname = $1
-        AND (d.dbid = 0 OR d.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))
-      LIMIT 1`,
-    [current.username],
-  );
-  if (!owns.rowCount) return;
-  const sql = (c: Client) => `REASSIGN OWNED BY ${c.escapeIdentifier(current.username)} TO ${c.escapeIdentifier(group)}`;
-  const reasons: string[] = [];
-  try {
-    await master.query(sql(master));
-    log.info("reassign.done", { message: `Objects owned by ${current.username} now belong to ${group} (as the master).` });
-    return;
-  } catch (err) {
-    reasons.push(`as the master: ${(err as Error).message}`);
-  }
-  let client: Client | undefined;
-  try {
-    client = await tryLogin(loginOf(current), { setRoleNone: true });
-    if (client) {
-      await client.query(sql(client));
-      log.info("reassign.done", { message: `Objects owned by ${current.username} now belong to ${group} (as the user).` });
-      return;
-    }
-    reasons.push("as the user: the AWSCURRENT password does not log in");
-  } catch (err) {
-    reasons.push(`as the user: ${(err as Error).message}`);
-  } finally {
-    await closeQuietly(client);
-  }
-  log.warn("reassign.failed", {
-    message:
-      `Could not give objects owned by ${current.username} to ${group} (${reasons.join("; ")}). ` +
-      `Until a person runs REASSIGN OWNED BY <user> TO <group> in database ${current.dbname} as a superuser ` +
-      `(or a role with both), the other user cannot use them.`,
-  });
-}

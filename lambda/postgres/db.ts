@@ -29,51 +29,111 @@ function timeoutMs(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
   return Number.isInteger(v) && v > 0 ? v : fallback;
 }
 
-/** Opens a connection; throws pg's error (the caller decides what an auth failure means). */
-export async function connect(login: Login, options: { setRoleNone?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+export interface ConnectOptions {
+  /** The session acts as the login user, whatever `ALTER ROLE/DATABASE ... SET role` says. */
+  readonly setRoleNone?: boolean;
+  /**
+   * The master's own login (exempt from the password check below, which is about evidence from
+   * an application's value). Its session also resolves every function and operator in pg_catalog
+   * only, and acts as itself. The master's
+   * database may hold objects an application user created (a database it owns, CREATE on public);
+   * a function there that matches an argument type better than pg_catalog's (unnest(text[]) over
+   * unnest(anyarray)) would otherwise run as the master.
+   */
+  readonly trusted?: boolean;
+}
+
+/**
+ * Opens a connection; throws pg's error (the caller decides what an auth failure means). An
+ * application's login must be authenticated by its password: the function takes a successful
+ * login as proof that the value's writer holds that role's password, which a server that lets the
+ * role in without asking (`trust`, `peer`, `cert` in pg_hba.conf) does not show. (The master's
+ * login is the operator's configuration, not evidence, and is exempt.)
+ */
+export async function connect(login: Login, options: ConnectOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+  const startup = [
+    ...(options.setRoleNone || options.trusted ? ["-c role=none"] : []),
+    ...(options.trusted ? ["-c search_path=pg_catalog,pg_temp"] : []),
+  ];
+  let asked = false;
   const client = new Client({
     host: login.host,
     port: login.port,
     database: login.database,
     user: login.user,
-    password: login.password,
+    // pg calls a password function only when the server asks for a password.
+    password: async () => {
+      asked = true;
+      return login.password;
+    },
     ssl: login.ssl === "disable" ? false : { rejectUnauthorized: login.ssl === "verify-full" },
     connectionTimeoutMillis: timeoutMs(env, "POSTGRES_CONNECT_TIMEOUT_MS", 5000),
     statement_timeout: timeoutMs(env, "POSTGRES_STATEMENT_TIMEOUT_MS", 30000),
     query_timeout: timeoutMs(env, "POSTGRES_STATEMENT_TIMEOUT_MS", 30000) + 5000,
     application_name: "secrets-platform-rotation",
-    // A startup option beats `ALTER ROLE ... SET role`, so the session acts as the login user.
-    ...(options.setRoleNone ? { options: "-c role=none" } : {}),
+    // Startup options beat `ALTER ROLE/DATABASE ... SET`, which the role or the database owner controls.
+    ...(startup.length ? { options: startup.join(" ") } : {}),
   });
   // A dropped connection emits 'error'; without a listener that would crash the function.
   client.on("error", () => undefined);
   await client.connect();
+  if (!asked && !options.trusted) {
+    await closeQuietly(client);
+    throw new RotationError(
+      `PostgreSQL at ${login.host}:${login.port} let ${JSON.stringify(login.user)} log in to database ${login.database} without asking ` +
+        `for a password (pg_hba.conf trust, peer or cert): such a login proves nothing about the secret's value, so rotation ` +
+        `refuses it. Require scram-sha-256 (or md5) for this user in pg_hba.conf.`,
+      "LOGIN_WITHOUT_PASSWORD",
+    );
+  }
   return client;
 }
 
-/** SQLSTATE 28P01 invalid_password, 28000 invalid_authorization_specification. */
-export function isAuthFailure(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return code === "28P01" || code === "28000";
+/**
+ * SQLSTATE 28P01 invalid_password: the user or the password is wrong (PostgreSQL does not say
+ * which). 28000 invalid_authorization_specification is not a wrong password: pg_hba.conf has no
+ * entry for this host, user, database and encryption, or an entry rejects it.
+ */
+export function isWrongPassword(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === "28P01";
 }
 
-/** Logs in, or returns undefined when the server refuses these credentials. Other errors throw. */
-export async function tryLogin(login: Login, options: { setRoleNone?: boolean } = {}): Promise<Client | undefined> {
+/** Logs in, or returns undefined when the password is refused. Any other failure throws, described. */
+export async function tryLogin(login: Login, options: ConnectOptions = {}): Promise<Client | undefined> {
   try {
     return await connect(login, options);
   } catch (err) {
-    if (isAuthFailure(err)) return undefined;
+    if (isWrongPassword(err)) return undefined;
+    if (err instanceof RotationError) throw err;
     throw describeConnectError(err, login);
   }
 }
 
+/**
+ * What went wrong connecting, in words that point at the cause: pg_hba.conf refusals and TLS
+ * requirements are named as such, never as a wrong password.
+ */
 export function describeConnectError(err: unknown, login: Login): RotationError {
   const e = err as { code?: string; message?: string };
-  return new RotationError(
-    `Cannot reach PostgreSQL at ${login.host}:${login.port} (database ${login.database}, TLS ${login.ssl}) as ${login.user}: ` +
-      `${e.message ?? String(err)}`,
-    e.code ?? "DB_UNREACHABLE",
-  );
+  const message = e.message ?? String(err);
+  const where = `PostgreSQL at ${login.host}:${login.port} (database ${login.database}, TLS ${login.ssl}) as ${login.user}`;
+  if (e.code === "28000") {
+    // "no pg_hba.conf entry for ..., no encryption": what a server that requires TLS answers
+    // (RDS with rds.force_ssl, hostssl-only rules); "pg_hba.conf rejects ...": a reject rule.
+    const noTls = login.ssl === "disable" && /no pg_hba\.conf entry/i.test(message) && /no encryption/i.test(message);
+    return new RotationError(
+      noTls
+        ? `${where} refused a connection without TLS (pg_hba.conf, SQLSTATE 28000: ${message}). The server requires TLS ` +
+            `(or has no entry for this user at all): set "ssl" in the secret's value (true, or "require"), or POSTGRES_SSL_MODE.`
+        : `${where} refused the connection in pg_hba.conf (SQLSTATE 28000: ${message}); this is not a wrong password. ` +
+            `A DBA adds a pg_hba.conf entry for this user, database and source address (and encryption), or removes the reject rule.`,
+      noTls ? "TLS_REQUIRED" : "PG_HBA_REFUSED",
+    );
+  }
+  if (/does not support SSL/i.test(message)) {
+    return new RotationError(`${where}: the server does not offer TLS, which this value requires (${message}).`, "TLS_UNAVAILABLE");
+  }
+  return new RotationError(`Cannot reach ${where}: ${message}`, e.code ?? "DB_UNREACHABLE");
 }
 
 export async function closeQuietly(client: Client | undefined): Promise<void> {

@@ -1,7 +1,9 @@
 // The value of a postgres secret: the JSON shape of AWS's own rotation functions, so a secret
 // moves between AWS-hosted rotation and this one unchanged.
 //   {"engine":"postgres","host":"...","port":5432,"dbname":"...","username":"...","password":"...",
-//    "masterarn":"arn:..." (alternating users), "grouprole":"..." (optional), "ssl":true|false (optional)}
+//    "masterarn":"arn:..." (alternating users), "ssl":true|false (optional)}
+// AWS's functions accept `port` as a number or a numeric string, and `ssl` as a boolean or the
+// strings "true"/"false" in any case; so does this one (plus the mode names, below).
 import { RotationError } from "../shared/errors";
 
 export interface PostgresValue {
@@ -13,7 +15,8 @@ export interface PostgresValue {
   readonly password: string;
   readonly masterarn?: string;
   readonly grouprole?: string;
-  readonly ssl?: boolean | string;
+  /** The value's `ssl`, normalised; undefined when the value has none. */
+  readonly ssl?: SslMode;
   /** The value as stored, with fields this function does not know, kept on rotation. */
   readonly raw: Record<string, unknown>;
 }
@@ -37,13 +40,12 @@ export function parsePostgresValue(raw: Record<string, unknown>, what: string, s
   if (!ENGINES.includes(engine)) throw bad("engine", `one of ${ENGINES.join(", ")}`);
   let port = 5432;
   if (raw.port !== undefined && raw.port !== null && raw.port !== "") {
-    const p = typeof raw.port === "string" && /^\d+$/.test(raw.port) ? Number(raw.port) : raw.port;
+    const p = typeof raw.port === "string" && /^\s*\d+\s*$/.test(raw.port) ? Number(raw.port) : raw.port;
     if (typeof p !== "number" || !Number.isInteger(p) || p < 1 || p > 65535) throw bad("port", "a port number");
     port = p;
   }
-  if (raw.ssl !== undefined && typeof raw.ssl !== "boolean" && !(typeof raw.ssl === "string" && SSL_MODES.includes(raw.ssl as SslMode))) {
-    throw bad("ssl", `true, false or one of ${SSL_MODES.join(", ")}`);
-  }
+  const ssl = parseSsl(raw.ssl);
+  if (ssl === null) throw bad("ssl", `true, false ("true"/"false" in any case) or one of ${SSL_MODES.join(", ")}`);
   return {
     engine,
     host: str("host", true)!,
@@ -53,13 +55,28 @@ export function parsePostgresValue(raw: Record<string, unknown>, what: string, s
     password: str("password", true)!,
     masterarn: str("masterarn", false),
     grouprole: str("grouprole", false),
-    ssl: raw.ssl as boolean | string | undefined,
+    ssl,
     raw,
   };
 }
 
 export const SSL_MODES = ["disable", "require", "verify-full"] as const;
 export type SslMode = (typeof SSL_MODES)[number];
+
+/**
+ * The value's `ssl` as a mode: undefined when absent, null when not understood. `true`/"true" is
+ * verify-full (as with AWS's functions, which verify the server), `false`/"false" disable.
+ */
+export function parseSsl(v: unknown): SslMode | undefined | null {
+  if (v === undefined || v === null || v === "") return undefined;
+  if (v === true) return "verify-full";
+  if (v === false) return "disable";
+  if (typeof v !== "string") return null;
+  const s = v.trim().toLowerCase();
+  if (s === "true") return "verify-full";
+  if (s === "false") return "disable";
+  return (SSL_MODES as readonly string[]).includes(s) ? (s as SslMode) : null;
+}
 
 function isLoopback(host: string): boolean {
   const h = host.toLowerCase();
@@ -72,10 +89,9 @@ function isLoopback(host: string): boolean {
  * (local tests). The value's `ssl` field wins (`true` = verify-full, `false` = disable, or a
  * mode name), then the POSTGRES_SSL_MODE environment variable.
  */
-export function sslMode(value: Pick<PostgresValue, "ssl" | "host">, env: NodeJS.ProcessEnv = process.env): SslMode {
-  if (value.ssl === true) return "verify-full";
-  if (value.ssl === false) return "disable";
-  if (typeof value.ssl === "string" && SSL_MODES.includes(value.ssl as SslMode)) return value.ssl as SslMode;
+export function sslMode(value: { readonly ssl?: unknown; readonly host: string }, env: NodeJS.ProcessEnv = process.env): SslMode {
+  const own = parseSsl(value.ssl);
+  if (own) return own;
   const fromEnv = env.POSTGRES_SSL_MODE;
   if (fromEnv !== undefined && fromEnv !== "") {
     if (!SSL_MODES.includes(fromEnv as SslMode)) {
@@ -86,9 +102,12 @@ export function sslMode(value: Pick<PostgresValue, "ssl" | "host">, env: NodeJS.
   return isLoopback(value.host) ? "disable" : "verify-full";
 }
 
-/** Fields the connection details must share between versions (a pending value cannot point elsewhere). */
+/**
+ * Fields the connection details must share between versions: a pending value cannot point
+ * elsewhere, nor turn TLS off.
+ */
 export function sameServer(a: PostgresValue, b: PostgresValue): boolean {
-  return a.host.toLowerCase() === b.host.toLowerCase() && a.port === b.port && a.dbname === b.dbname;
+  return a.host.toLowerCase() === b.host.toLowerCase() && a.port === b.port && a.dbname === b.dbname && a.ssl === b.ssl;
 }
 
 /**

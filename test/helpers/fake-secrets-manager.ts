@@ -165,7 +165,7 @@ export class FakeSecretsManager {
   }
 
   /** Every string stored in any version of any secret, except fields that are not secret. */
-  secretStrings(nonSecretKeys: readonly string[] = ["engine", "host", "dbname", "username", "masterarn", "grouprole", "algorithm", "kid", "public_key"]): string[] {
+  secretStrings(nonSecretKeys: readonly string[] = ["engine", "host", "port", "ssl", "dbname", "username", "masterarn", "grouprole", "algorithm", "kid", "public_key"]): string[] {
     const out = new Set<string>(this.generatedPasswords);
     const walk = (v: unknown, key?: string) => {
       if (typeof v === "string") {

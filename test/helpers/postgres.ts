@@ -18,6 +18,13 @@ export interface PostgresServer {
   sql<T extends Record<string, unknown> = Record<string, unknown>>(text: string, database?: string): Promise<T[]>;
   /** True when `username`/`password` can log in over TCP. */
   canLogin(username: string, password: string, database?: string): Promise<boolean>;
+  /**
+   * Puts pg_hba.conf lines before the existing ones (first match wins) and reloads; with
+   * `replaceHost`, the existing TCP (`host`) lines go, so only these lines let TCP clients in.
+   */
+  prependHba(lines: readonly string[], options?: { replaceHost?: boolean }): Promise<void>;
+  /** Whether the server offers TLS (startPostgres({ tls: true })), with a self-signed certificate. */
+  readonly tls: boolean;
   /** Stops the server (it can be started again); used to test "database down". */
   stop(): void;
   start(): void;
@@ -100,8 +107,13 @@ function run(as: RunAs, file: string, args: string[]): void {
   }
 }
 
+export interface StartOptions {
+  /** Offer TLS with a self-signed certificate made by openssl (clients must not verify it). */
+  readonly tls?: boolean;
+}
+
 /** Creates, starts and returns a fresh server. Call destroy() when done. */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(startOptions: StartOptions = {}): Promise<PostgresServer> {
   const bin = findPostgresBin();
   const as = runAs();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rotation-pg-"));
@@ -125,6 +137,20 @@ export async function startPostgres(): Promise<PostgresServer> {
     "--locale=C",
   ]);
   fs.rmSync(pwFile, { force: true });
+  const tlsOptions: string[] = [];
+  if (startOptions.tls) {
+    const cert = path.join(dir, "server.crt");
+    const key = path.join(dir, "server.key");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert], {
+      stdio: "ignore",
+    });
+    fs.chmodSync(key, 0o600);
+    if (as.uid !== undefined) {
+      fs.chownSync(cert, as.uid, as.gid!);
+      fs.chownSync(key, as.uid, as.gid!);
+    }
+    tlsOptions.push("-c ssl=on", `-c ssl_cert_file=${cert}`, `-c ssl_key_file=${key}`);
+  }
 
   let port = 0;
   const pgCtl = (args: string[]) => run(as, path.join(bin, "pg_ctl"), args);
@@ -140,6 +166,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       "-c password_encryption=scram-sha-256",
       "-c max_connections=50",
       "-c shared_buffers=16MB",
+      ...tlsOptions,
     ].join(" ");
     pgCtl(["-D", dataDir, "-l", logFile, "-o", options, "-w", "-t", "30", "start"]);
   };
@@ -167,6 +194,15 @@ export async function startPostgres(): Promise<PostgresServer> {
     host,
     port,
     superuser: { username: "postgres", password: superPassword },
+    tls: startOptions.tls === true,
+    async prependHba(lines, options = {}) {
+      const file = path.join(dataDir, "pg_hba.conf");
+      let existing = fs.readFileSync(file, "utf8");
+      if (options.replaceHost) existing = existing.split("\n").filter((l) => !/^\s*host/.test(l)).join("\n");
+      fs.writeFileSync(file, lines.join("\n") + "\n" + existing);
+      await server.sql("SELECT pg_reload_conf()");
+      await new Promise((r) => setTimeout(r, 200)); // the postmaster re-reads on SIGHUP, asynchronously
+    },
     async sql(text, database = "postgres") {
       const client = await connect("postgres", superPassword, database);
       try {
