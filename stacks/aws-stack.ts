@@ -1,7 +1,7 @@
 // The aws-<env> stack: the environment key, one secret per path, IRSA roles for workloads, and
 // rotation for the secrets that rotate.
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Annotations, TerraformOutput, TerraformStack } from "cdktf";
+import { Annotations, TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
 import * as path from "node:path";
@@ -14,6 +14,7 @@ import { EnvironmentKey } from "../constructs/aws/environment-key";
 import { RotationFunction } from "../constructs/aws/rotation-function";
 import { SecretsManagerEndpoint } from "../constructs/aws/secrets-manager-endpoint";
 import { WorkloadRole } from "../constructs/aws/workload-role";
+import { PlatformStack } from "./platform-stack";
 import { configureStateBackend, MANAGED_BY } from "./backend";
 
 /** Where `npm run build:lambda` leaves the rotation bundles; LAMBDA_BUNDLE_DIR overrides it. */
@@ -45,7 +46,7 @@ export function rotationFunctionName(org: string, env: string, kind: string): st
   return `${name.slice(0, 55)}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
 }
 
-export class AwsSecretsStack extends TerraformStack {
+export class AwsSecretsStack extends PlatformStack {
   readonly key: EnvironmentKey;
   /** By path, `<env>/<app>/<secret>`. */
   readonly secrets = new Map<string, ApplicationSecret>();

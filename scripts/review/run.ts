@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { configPath, loadPlatform } from "../../config/load";
 import { isProduction } from "../../config/naming";
 import type { Platform } from "../../config/schema";
-import { guardrailReport, GuardrailReport } from "../../constructs/guardrails";
+import { guardrailSynthesisReport, GuardrailReport } from "../../constructs/guardrails";
 import { buildPlatform } from "../../stacks/platform";
 import { offlineWorkspace, stackAssets, terraformAvailable, TerraformPlan } from "../terraform-offline";
 import { backendOf, buildReview } from "./build";
@@ -69,7 +69,7 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     const entry = manifest.stacks[ref.name];
     const json = JSON.parse(readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8"));
     stacks.push({ name: ref.name, backend: backendOf(json) ?? ref.backend, json });
-    const report = guardrailReport(app.node.findChild(ref.name) as TerraformStack);
+    const report = guardrailSynthesisReport(app.node.findChild(ref.name) as TerraformStack);
     if (report) guardrails.push(report);
     if (plan && ref.backend === "aws") {
       const ws = offlineWorkspace(json, stackAssets(path.join(outdir, entry.workingDirectory)));
