@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { Platform, platformSchema } from "./schema";
+import { stackGroupIssues } from "./stack-groups";
 import {
   IAM_ROLE_NAME_MAX,
   isProduction,
@@ -66,6 +67,7 @@ export function validatePlatform(raw: unknown, source = "platform description"):
   const issues = result.success ? [] : result.error.issues.flatMap(describeIssue);
   // Cross-references are checked on the raw input too, so one run reports every problem.
   issues.push(...crossCheck(raw));
+  issues.push(...stackGroupIssues(raw));
   if (issues.length > 0 || !result.success) {
     throw new PlatformConfigError(source, dedupe(issues));
   }

@@ -151,10 +151,28 @@ const workload = z.strictObject({
   reads: z.array(secretName).min(1, "a workload must read at least one secret"),
 });
 
+/** A stack group's name: it ends the names of its stacks, aws-<env>-<group>. */
+export const STACK_GROUP = /^[a-z][a-z0-9-]{0,19}$/;
+
 const application = z.strictObject({
   description: z.string().max(200).optional(),
   secrets: z.record(secretName, secret).refine((s) => Object.keys(s).length > 0, "an application needs at least one secret"),
   workloads: z.record(name(40), workload).optional(),
+  /**
+   * The stack group whose AWS stacks (aws-<env>-<group>) hold this application, so that no stack grows past
+   * stacks.maxResources. @default - the first group, in aws-<env>
+   */
+  stackGroup: z
+    .string()
+    .regex(STACK_GROUP, "must be a stack group name: a lowercase letter, then up to 19 lowercase letters, digits or dashes, e.g. team-a")
+    .optional(),
+});
+
+/** Limits on every stack the description builds. */
+export const DEFAULT_MAX_RESOURCES = 500;
+const stacksLimits = z.strictObject({
+  /** Resources one stack may hold: every plan refreshes them all. @default 500 */
+  maxResources: z.number().int().min(10).max(100_000).default(DEFAULT_MAX_RESOURCES),
 });
 
 const ACCOUNT = /^\d{12}$/;
@@ -331,6 +349,7 @@ export const platformSchema = z.strictObject({
   applications: z
     .record(name(40), application)
     .refine((a) => Object.keys(a).length > 0, "at least one application is needed"),
+  stacks: stacksLimits.prefault({}),
 });
 
 export type PlatformInput = z.input<typeof platformSchema>;

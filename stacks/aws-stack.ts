@@ -46,6 +46,19 @@ export function rotationFunctionName(org: string, env: string, kind: string): st
   return `${name.slice(0, 55)}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
 }
 
+export interface AwsStackOptions {
+  /**
+   * The stack group (applications.<app>.stackGroup) this stack holds. Names that must be unique in an account
+   * (key alias, rotation functions) carry it. @default - the first group: the names without a group
+   */
+  readonly group?: string;
+  /**
+   * Whether any group of the environment rotates a secret: the first group's stack then holds the Secrets Manager
+   * endpoint they all use. @default - whether this stack rotates one
+   */
+  readonly rotationInEnvironment?: boolean;
+}
+
 export class AwsSecretsStack extends PlatformStack {
   readonly key: EnvironmentKey;
   /** By path, `<env>/<app>/<secret>`. */
@@ -55,8 +68,12 @@ export class AwsSecretsStack extends PlatformStack {
   /** By rotation kind: postgres-single-user, postgres-alternating-users-<master app>-<master secret>, jwt, token. */
   readonly rotationFunctions = new Map<string, RotationFunction>();
 
-  constructor(scope: Construct, id: string, readonly environment: EnvironmentModel) {
+  /** `<env>` for the first group, `<env>-<group>` for the others: where account-wide names need the group. */
+  private readonly scopeName: string;
+
+  constructor(scope: Construct, id: string, readonly environment: EnvironmentModel, private readonly options: AwsStackOptions = {}) {
     super(scope, id);
+    this.scopeName = options.group ? `${environment.name}-${options.group}` : environment.name;
     const aws = environment.spec.aws;
     if (!aws) throw new Error(`${id}: environment ${environment.name} has no aws block`);
     const account: AccountRegion = { accountId: aws.accountId, region: aws.region };
@@ -72,7 +89,7 @@ export class AwsSecretsStack extends PlatformStack {
 
     this.key = new EnvironmentKey(this, "environment-key", {
       account,
-      alias: `${org}-${env}-secrets`,
+      alias: `${org}-${this.scopeName}-secrets`,
       description: `Encrypts the ${env} secrets of ${org} and their rotation logs`,
     });
 
@@ -119,7 +136,7 @@ export class AwsSecretsStack extends PlatformStack {
       const master = s.spec.type === "postgres" && s.spec.rotation.masterSecret ? this.masterOf(s.path, s.spec.rotation.masterSecret) : undefined;
       let fn = this.rotationFunctions.get(kind);
       if (!fn) {
-        const functionName = rotationFunctionName(org, env, kind);
+        const functionName = rotationFunctionName(org, this.scopeName, kind);
         fn = new RotationFunction(this, `rotation-${kind}`, {
           account,
           functionName,
@@ -161,7 +178,9 @@ export class AwsSecretsStack extends PlatformStack {
         rotateImmediately: s.spec.type !== "postgres",
       });
     }
-    if (aws.network && aws.network.secretsManagerEndpoint && this.rotationFunctions.size > 0) {
+    // One endpoint per VPC (its private DNS name is the service's): the first group's stack makes it for all.
+    const endpointNeeded = this.options.group ? false : (this.options.rotationInEnvironment ?? this.rotationFunctions.size > 0);
+    if (aws.network && aws.network.secretsManagerEndpoint && endpointNeeded) {
       if (aws.network.vpcId) {
         new SecretsManagerEndpoint(this, "secretsmanager-endpoint", {
           // Security group names may not begin with "sg-", which an organization could.
