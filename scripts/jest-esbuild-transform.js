@@ -27,6 +27,8 @@ module.exports = {
       platform: "node",
       sourcemap: "external",
       sourcefile: sourcePath,
+      // import() becomes require(), as tsc's CommonJS output does: jest's module system has no ESM loader here.
+      supported: { "dynamic-import": false },
       // Class fields as TypeScript emits them for this tsconfig (useDefineForClassFields follows ES2022).
       tsconfigRaw: { compilerOptions: { target: "ES2022", esModuleInterop: true } },
     });
