@@ -65,6 +65,19 @@ describe("stacks per group", () => {
     expect(functions("aws-dev-team-b")).toEqual(["acme-dev-team-b-rotate-jwt"]);
   });
 
+  it("keeps the one Secrets Manager endpoint of the VPC in the first group's stack, also when only a later group rotates", () => {
+    const d = grouped({ a: undefined, b: "team-b" });
+    d.environments.dev.aws.network = { vpcId: "vpc-0abc", subnetIds: ["subnet-0abc"], securityGroupIds: ["sg-0abc"] };
+    // Only b rotates: a keeps its API key alone.
+    d.applications.a.secrets = { openai: { type: "api-key", expiresAfterDays: 90 } };
+    d.applications.a.workloads.api.reads = ["openai"];
+    const { json: withNetwork } = synthPlatform(parsePlatform(toYaml(d), "test"));
+    const endpoints = (stack: string) => Object.keys(resources(withNetwork[stack], "aws_vpc_endpoint"));
+    expect(endpoints("aws-dev")).toHaveLength(1);
+    expect(endpoints("aws-dev-team-b")).toEqual([]);
+    expect(Object.keys(resources(withNetwork["aws-dev"], "aws_lambda_function"))).toEqual([]);
+  });
+
   it("leaves a description without groups exactly as it was: one stack per backend and environment", () => {
     const plain = parsePlatform(toYaml(minimalDescription()), "test");
     expect(stackNames(plain).map((r) => r.name)).toEqual(["aws-dev"]);
