@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
 import { ACCOUNT, Platform, platformSchema } from "./schema";
+import { stackGroupIssues } from "./stack-groups";
 import {
   IAM_ROLE_NAME_MAX,
   isProduction,
@@ -136,6 +137,7 @@ export function validatePlatform(raw: unknown, source = "platform description", 
   // Cross-references are checked on the raw input too, so one run reports every problem.
   issues.push(...crossCheck(raw));
   issues.push(...checkFiles(raw, baseDir));
+  issues.push(...stackGroupIssues(raw));
   if (issues.length > 0 || !result.success) {
     throw new PlatformConfigError(source, dedupe(issues));
   }

@@ -187,6 +187,9 @@ const workload = z.strictObject({
   reads: z.array(secretName).min(1, "a workload must read at least one secret").describe("Secrets of its own application that the workload reads; it gets exactly these, on every backend."),
 }).describe("Something that reads secrets at run time: a deployment, a job.");
 
+/** A stack group's name: it ends the names of its stacks, aws-<env>-<group>. */
+export const STACK_GROUP = /^[a-z][a-z0-9-]{0,19}$/;
+
 const application = z.strictObject({
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
   secrets: z
@@ -194,7 +197,31 @@ const application = z.strictObject({
     .refine((s) => Object.keys(s).length > 0, "an application needs at least one secret")
     .describe("The application's secrets by name (lowercase letters, digits, single _ or -; at most 40 characters)."),
   workloads: z.record(name(40), workload).optional().describe("Who reads the secrets, by name (lowercase letters, digits, single dashes; at most 40 characters)."),
+  /**
+   * The stack group whose AWS stacks (aws-<env>-<group>) hold this application, so that no stack grows past
+   * stacks.maxResources. @default - the first group, in aws-<env>
+   */
+  stackGroup: z
+    .string()
+    .regex(STACK_GROUP, "must be a stack group name: a lowercase letter, then up to 19 lowercase letters, digits or dashes, e.g. team-a")
+    .optional()
+    .describe("The stack group whose AWS stacks (aws-<env>-<group>) hold this application, so that no stack grows past stacks.maxResources; default the first group, in aws-<env>."),
 }).describe("An application: its secrets and the workloads that read them.");
+
+/** Limits on every stack the description builds. */
+export const DEFAULT_MAX_RESOURCES = 500;
+const stacksLimits = z
+  .strictObject({
+    /** Resources one stack may hold: every plan refreshes them all. @default 500 */
+    maxResources: z
+      .number()
+      .int()
+      .min(10)
+      .max(100_000)
+      .default(DEFAULT_MAX_RESOURCES)
+      .describe("Resources one stack may hold (every plan refreshes them all); a larger stack is refused."),
+  })
+  .describe("Limits on every stack the description builds.");
 
 /** An AWS account id: exactly 12 digits. */
 export const ACCOUNT = /^\d{12}$/;
@@ -519,6 +546,7 @@ export const platformSchema = z.strictObject({
     .record(name(40), application)
     .refine((a) => Object.keys(a).length > 0, "at least one application is needed")
     .describe("Applications by name (lowercase letters, digits, single dashes; at most 40 characters)."),
+  stacks: stacksLimits.prefault({}),
 }).describe("The secrets platform description: environments, applications, their secrets and who reads them.");
 
 export type PlatformInput = z.input<typeof platformSchema>;

@@ -4,7 +4,7 @@
 //
 // The zips are deterministic: the same sources give the same bytes (one entry, fixed time,
 // permissions and attributes, deflate at a fixed level), so Terraform sees no change when nothing
-// changed. The zip is written here with node:zlib (deflateRawSync + crc32): no dependency needed.
+// changed. yazl writes the zip; createZip fixes every field that could vary between runs.
 //
 // When the inputs a zip was built from (every bundled file, this script, esbuild's version) are
 // unchanged, the zip is kept and esbuild is not run: this runs before every synth and test.
@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import * as esbuild from "esbuild";
+import * as yazl from "yazl";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const DEFAULT_OUT_DIR = path.join(ROOT, "dist", "lambda");
@@ -25,38 +26,29 @@ export const LAMBDA_HANDLER = "index.handler";
 export const LAMBDA_ARCHITECTURE = "arm64";
 export const MAX_ZIP_BYTES = 1024 * 1024;
 
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 const CACHE_FILE = ".build-cache.json";
 
 // ---------------------------------------------------------------------------------------------
-// Zip (PKZIP APPNOTE 6.3): local headers, data, central directory, end record. No zip64: the
-// bundles are far below 4 GB.
+// Zip: written by yazl, with everything that could vary between runs fixed.
 
-/** 1980-01-01 00:00:00, the earliest DOS date: a fixed time for every entry. */
-const DOS_TIME = 0;
-const DOS_DATE = (0 << 9) | (1 << 5) | 1;
-/** Regular file, rw-r--r--, in the high 16 bits (made by Unix). */
-const EXTERNAL_ATTRIBUTES = (0o100644 << 16) >>> 0;
-const VERSION_MADE_BY = (3 << 8) | 20; // Unix, spec 2.0
-const VERSION_NEEDED = 20;
-const FLAG_UTF8 = 1 << 11;
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
+/**
+ * 1980-01-01 00:00:00, the earliest DOS date. yazl stores the local date and time of a Date, so it is made
+ * in the local time zone when a zip is written: the same fields, hence bytes, in every time zone.
+ */
+const fixedMtime = () => new Date(1980, 0, 1, 0, 0, 0);
+/** Regular file, rw-r--r--: Lambda only needs to read index.js. */
+const FILE_MODE = 0o100644;
 
 export function crc32(data: Uint8Array): number {
-  // node:zlib has crc32 from Node 20.15; the table keeps older Nodes working.
+  // node:zlib has crc32 from Node 20.15; readZip uses it to check what it reads.
   const native = (zlib as unknown as { crc32?: (d: Uint8Array) => number }).crc32;
   if (typeof native === "function") return native(data) >>> 0;
   let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  for (let i = 0; i < data.length; i++) {
+    c ^= data[i];
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -65,63 +57,23 @@ export interface ZipEntry {
   readonly data: Uint8Array;
 }
 
-/** A deterministic zip of `entries`, sorted by name. */
-export function createZip(entries: readonly ZipEntry[]): Buffer {
+/**
+ * A deterministic zip of `entries`: sorted by name, fixed time and mode, deflate level 9, and no extended
+ * timestamp field (forceDosTimestamp), whose UTC time would differ between time zones.
+ */
+export function createZip(entries: readonly ZipEntry[]): Promise<Buffer> {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
+  const zip = new yazl.ZipFile();
   for (const entry of sorted) {
-    const name = Buffer.from(entry.name, "utf8");
-    const data = Buffer.from(entry.data);
-    const compressed = zlib.deflateRawSync(data, { level: 9, memLevel: 9, strategy: zlib.constants.Z_DEFAULT_STRATEGY });
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(VERSION_NEEDED, 4);
-    local.writeUInt16LE(FLAG_UTF8, 6);
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    locals.push(local, name, compressed);
-
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(VERSION_MADE_BY, 4);
-    central.writeUInt16LE(VERSION_NEEDED, 6);
-    central.writeUInt16LE(FLAG_UTF8, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt16LE(0, 30); // extra
-    central.writeUInt16LE(0, 32); // comment
-    central.writeUInt16LE(0, 34); // disk
-    central.writeUInt16LE(0, 36); // internal attributes
-    central.writeUInt32LE(EXTERNAL_ATTRIBUTES, 38);
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, name);
-    offset += local.length + name.length + compressed.length;
+    zip.addBuffer(Buffer.from(entry.data), entry.name, { mtime: fixedMtime(), mode: FILE_MODE, compress: true, compressionLevel: 9, forceDosTimestamp: true });
   }
-  const centralSize = centrals.reduce((n, b) => n + b.length, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(0, 4);
-  end.writeUInt16LE(0, 6);
-  end.writeUInt16LE(sorted.length, 8);
-  end.writeUInt16LE(sorted.length, 10);
-  end.writeUInt32LE(centralSize, 12);
-  end.writeUInt32LE(offset, 16);
-  end.writeUInt16LE(0, 20);
-  return Buffer.concat([...locals, ...centrals, end]);
+  zip.end();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    zip.outputStream.on("data", (c: Buffer) => chunks.push(c));
+    zip.outputStream.on("error", reject);
+    zip.outputStream.on("end", () => resolve(Buffer.concat(chunks)));
+  });
 }
 
 /** Reads a zip written by createZip (or any zip of stored/deflated entries without zip64). */
@@ -244,7 +196,7 @@ export async function bundleFunction(name: FunctionName): Promise<{ zip: Buffer;
   const inputs = Object.keys(result.metafile.inputs)
     .filter((file) => fs.existsSync(path.join(ROOT, file)))
     .sort();
-  return { zip: createZip([{ name: "index.js", data: output.contents }]), inputs };
+  return { zip: await createZip([{ name: "index.js", data: output.contents }]), inputs };
 }
 
 /**

@@ -35,6 +35,9 @@ function main(): number {
           `${c.risky.length ? `, ${c.risky.length} RISKY` : ""} (${c.source})\n`,
       );
     }
+    for (const m of review.moves ?? []) {
+      process.stdout.write(`MOVE ${m.addresses.length} resource(s) from ${m.from} to ${m.to}: move their state before deploying (commands in the review)\n`);
+    }
     process.stdout.write(`review written to ${markdownFile}${jsonFile ? ` and ${jsonFile}` : ""}\n`);
     const findings = review.guardrails.flatMap((g) => g.findings);
     if (findings.length > 0) {

@@ -1,7 +1,7 @@
 // The aws-<env> stack: the environment key, one secret per path, IRSA roles for workloads, and
 // rotation for the secrets that rotate.
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Annotations, TerraformOutput, TerraformStack } from "cdktf";
+import { Annotations, TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
 import * as path from "node:path";
@@ -14,6 +14,7 @@ import { EnvironmentKey } from "../constructs/aws/environment-key";
 import { RotationFunction } from "../constructs/aws/rotation-function";
 import { SecretsManagerEndpoint } from "../constructs/aws/secrets-manager-endpoint";
 import { WorkloadRole } from "../constructs/aws/workload-role";
+import { PlatformStack } from "./platform-stack";
 import { configureStateBackend, MANAGED_BY } from "./backend";
 
 /** Where `npm run build:lambda` leaves the rotation bundles; LAMBDA_BUNDLE_DIR overrides it. */
@@ -45,7 +46,20 @@ export function rotationFunctionName(org: string, env: string, kind: string): st
   return `${name.slice(0, 55)}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
 }
 
-export class AwsSecretsStack extends TerraformStack {
+export interface AwsStackOptions {
+  /**
+   * The stack group (applications.<app>.stackGroup) this stack holds. Names that must be unique in an account
+   * (key alias, rotation functions) carry it. @default - the first group: the names without a group
+   */
+  readonly group?: string;
+  /**
+   * Whether any group of the environment rotates a secret: the first group's stack then holds the Secrets Manager
+   * endpoint they all use. @default - whether this stack rotates one
+   */
+  readonly rotationInEnvironment?: boolean;
+}
+
+export class AwsSecretsStack extends PlatformStack {
   readonly key: EnvironmentKey;
   /** By path, `<env>/<app>/<secret>`. */
   readonly secrets = new Map<string, ApplicationSecret>();
@@ -56,8 +70,12 @@ export class AwsSecretsStack extends TerraformStack {
   /** The Secrets Manager endpoint the stack creates (secretsManagerEndpoint: create), if any. */
   endpoint?: SecretsManagerEndpoint;
 
-  constructor(scope: Construct, id: string, readonly environment: EnvironmentModel) {
+  /** `<env>` for the first group, `<env>-<group>` for the others: where account-wide names need the group. */
+  private readonly scopeName: string;
+
+  constructor(scope: Construct, id: string, readonly environment: EnvironmentModel, private readonly options: AwsStackOptions = {}) {
     super(scope, id);
+    this.scopeName = options.group ? `${environment.name}-${options.group}` : environment.name;
     const aws = environment.spec.aws;
     if (!aws) throw new Error(`${id}: environment ${environment.name} has no aws block`);
     const account: AccountRegion = { accountId: aws.accountId, region: aws.region };
@@ -73,7 +91,7 @@ export class AwsSecretsStack extends TerraformStack {
 
     this.key = new EnvironmentKey(this, "environment-key", {
       account,
-      alias: `${org}-${env}-secrets`,
+      alias: `${org}-${this.scopeName}-secrets`,
       description: `Encrypts the ${env} secrets of ${org} and their rotation logs`,
     });
 
@@ -111,8 +129,11 @@ export class AwsSecretsStack extends TerraformStack {
     const network = aws.network && { subnetIds: aws.network.subnetIds, securityGroupIds: aws.network.securityGroupIds };
     const rotating = this.environment.secrets.filter((s) => rotationKind(s) !== undefined);
     this.checkDatabaseReach(aws, rotating);
-    // Created before any function, so that functions and schedules can wait for it.
-    this.endpoint = rotating.length > 0 ? this.addSecretsManagerEndpoint(aws) : undefined;
+    // Created before any function, so that functions and schedules can wait for it. One endpoint per VPC (its
+    // private DNS name is the service's): the first group's stack makes it for every group of the environment,
+    // whose stacks are deployed after it.
+    const endpointNeeded = this.options.group ? false : (this.options.rotationInEnvironment ?? rotating.length > 0);
+    this.endpoint = endpointNeeded ? this.addSecretsManagerEndpoint(aws) : undefined;
     const dependsOn = this.endpoint?.dependables;
     const rotated = new Map<string, number>();
     for (const s of this.environment.secrets) {
@@ -126,7 +147,7 @@ export class AwsSecretsStack extends TerraformStack {
       const master = s.spec.type === "postgres" && s.spec.rotation.masterSecret ? this.masterOf(s.path, s.spec.rotation.masterSecret) : undefined;
       let fn = this.rotationFunctions.get(kind);
       if (!fn) {
-        const functionName = rotationFunctionName(org, env, kind);
+        const functionName = rotationFunctionName(org, this.scopeName, kind);
         fn = new RotationFunction(this, `rotation-${kind}`, {
           account,
           functionName,

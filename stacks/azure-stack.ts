@@ -1,7 +1,7 @@
 // The azure-<env> stack: one Key Vault per environment, reachable only through its private endpoint, audited to
 // Log Analytics, holding every secret of the description as <app>--<secret>, each readable only by the Kubernetes
 // workloads that list it in `reads` (AKS workload identity, one role assignment per secret).
-import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Token } from "cdktf";
+import { Fn, TerraformOutput, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
@@ -9,6 +9,7 @@ import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azure
 import type { EnvironmentModel, SecretModel } from "../config/model";
 import type { SecretSpec } from "../config/schema";
 import { keyVaultName, keyVaultSecretName } from "../config/naming";
+import { PlatformStack } from "./platform-stack";
 import { configureStateBackend, MANAGED_BY } from "./backend";
 import { DeployingPrincipal } from "../constructs/azure/deploying-principal";
 import { KeyVault } from "../constructs/azure/key-vault";
@@ -33,7 +34,7 @@ export const MIN_TERRAFORM_VERSION = ">= 1.11";
 /** Terraform input name, also the TF_VAR_ name a deployer sets. */
 export const SECRET_VALUES_VARIABLE = "secret_values";
 
-export class AzureSecretsStack extends TerraformStack {
+export class AzureSecretsStack extends PlatformStack {
   /** The environment's Key Vault (its URI is what External Secrets and applications use). */
   readonly keyVault: KeyVault;
   /** Managed identities of Kubernetes workloads, by `<app>/<workload>`. */

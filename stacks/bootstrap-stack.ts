@@ -42,6 +42,7 @@ import { CiJwtAuth } from "../constructs/vault/github-jwt-auth";
 import { managedVaultPaths } from "../constructs/vault/managed-paths";
 import type { PolicyRule } from "../constructs/vault/policy-document";
 import { MANAGED_BY } from "./backend";
+import { PlatformStack } from "./platform-stack";
 
 /** The environment's stacks that the pipeline deploys, as built; bootstrap derives the deployer's rights from them. */
 export interface DeployedStacks {
@@ -54,7 +55,7 @@ export interface DeployedStacks {
 const KEY_VAULT_SECRETS_USER_ID = "4633458b-17de-408a-b874-0445c86b69e6";
 const KEY_VAULT_SECRETS_OFFICER_ID = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
 
-export class BootstrapStack extends TerraformStack {
+export class BootstrapStack extends PlatformStack {
   readonly deployerRole?: PipelineRole;
   readonly plannerRole?: PipelineRole;
   readonly azureDeployer?: PipelineIdentity;

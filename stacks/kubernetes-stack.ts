@@ -5,7 +5,7 @@
 // Role ARNs, client ids and the vault URI come from the backend stacks as cdktf cross-stack references: cdktf adds an
 // output to the producing stack and a terraform_remote_state data source here, read from that stack's state backend.
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { kubernetesSecretName, logsInToVault, secretStoreName, workloadBackend } from "../config/kubernetes";
 import type { EnvironmentModel, SecretModel, WorkloadModel } from "../config/model";
@@ -20,10 +20,12 @@ import type { AwsSecretsStack } from "./aws-stack";
 import type { AzureSecretsStack } from "./azure-stack";
 import { configureStateBackend } from "./backend";
 import { databaseRoleName, VaultSecretsStack } from "./vault-stack";
+import { PlatformStack } from "./platform-stack";
 
 /** The backend stacks of the same environment that this stack takes identities from. */
 export interface KubernetesStackSources {
-  readonly aws?: AwsSecretsStack;
+  /** Every AWS stack of the environment: aws-<env> and one per stack group, each holding its applications' roles. */
+  readonly aws?: readonly AwsSecretsStack[];
   readonly vault?: VaultSecretsStack;
   readonly azure?: AzureSecretsStack;
 }
@@ -56,7 +58,7 @@ export function rotationPeriodSeconds(s: SecretModel): number | undefined {
 
 const isDynamic = (s: SecretModel) => s.spec.type === "postgres" && s.spec.dynamic === true;
 
-export class KubernetesSecretsStack extends TerraformStack {
+export class KubernetesSecretsStack extends PlatformStack {
   /** By `<app>/<workload>`. */
   readonly workloads = new Map<string, KubernetesWorkload>();
 
@@ -91,7 +93,7 @@ export class KubernetesSecretsStack extends TerraformStack {
       workload: key,
       reads: w.reads.map((s) => s.path),
       // Cross-stack references: cdktf resolves them into terraform_remote_state reads of the backend stacks.
-      awsRoleArn: this.sources.aws?.workloadRoles.get(key)?.arn,
+      awsRoleArn: this.sources.aws?.map((stack) => stack.workloadRoles.get(key)).find((role) => role)?.arn,
       azureClientId: this.sources.azure?.workloadIdentities.get(key)?.clientId,
       // The Vault Agent and an SDK logging in to Vault read the mounted token; IRSA and workload identity do not.
       automountToken: vaultLogin && binding.delivery !== "external-secrets",

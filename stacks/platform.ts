@@ -1,9 +1,10 @@
-// Builds every stack of the description: one per backend per environment, named <backend>-<env>, plus the
-// kubernetes-<env> and bootstrap-<env> stacks of environments that ask for them.
-import { App, TerraformStack } from "cdktf";
-import { Construct } from "constructs";
+// Builds every stack of the description: one per backend per environment, named <backend>-<env>; on AWS one
+// more per stack group, aws-<env>-<group> (applications.<app>.stackGroup), so that no stack holds more than
+// stacks.maxResources resources; and the kubernetes-<env> and bootstrap-<env> stacks of environments that ask.
+import { App, TerraformResource, TerraformStack } from "cdktf";
+import { Construct, IConstruct } from "constructs";
 import type { Platform } from "../config/schema";
-import { environmentModel } from "../config/model";
+import { EnvironmentModel, environmentModel } from "../config/model";
 import { AwsSecretsStack } from "./aws-stack";
 import { VaultSecretsStack } from "./vault-stack";
 import { AzureSecretsStack } from "./azure-stack";
@@ -22,14 +23,25 @@ export interface StackRef {
   readonly name: string;
   readonly backend: StackKind;
   readonly environment: string;
+  /** The stack group; undefined for the first group (the stack named <backend>-<env>). */
+  readonly group?: string;
+}
+
+/** The stack groups the applications name, sorted: each adds aws-<env>-<group> stacks. */
+export function stackGroups(platform: Platform): string[] {
+  return [...new Set(Object.values(platform.applications).flatMap((a) => (a.stackGroup ? [a.stackGroup] : [])))].sort();
 }
 
 /** The stacks a description produces, in a stable order. */
 export function stackNames(platform: Platform): StackRef[] {
   const refs: StackRef[] = [];
+  const groups = stackGroups(platform);
   for (const [env, spec] of Object.entries(platform.environments)) {
     for (const backend of ["aws", "vault", "azure"] as const) {
-      if (spec[backend]) refs.push({ name: `${backend}-${env}`, backend, environment: env });
+      if (!spec[backend]) continue;
+      refs.push({ name: `${backend}-${env}`, backend, environment: env });
+      // Vault and Azure stacks do not split yet: their mounts, auth methods and vault are one per environment.
+      if (backend === "aws") for (const group of groups) refs.push({ name: `aws-${env}-${group}`, backend, environment: env, group });
     }
     // After the backend stacks: it takes their identities through cross-stack references.
     if (spec.kubernetes) refs.push({ name: `kubernetes-${env}`, backend: "kubernetes", environment: env });
@@ -49,6 +61,14 @@ export interface BuildOptions {
   readonly backends?: readonly StackKind[];
 }
 
+/** The environment as one stack group sees it: the secrets and workloads of its applications only. */
+export function groupModel(platform: Platform, model: EnvironmentModel, group: string | undefined): EnvironmentModel {
+  const inGroup = (app: string) => platform.applications[app]?.stackGroup === group;
+  const secrets = model.secrets.filter((s) => inGroup(s.app));
+  const workloads = model.workloads.filter((w) => inGroup(w.app));
+  return { ...model, secrets, workloads, secret: (ref) => (inGroup(ref.split("/")[0]) ? model.secret(ref) : undefined) };
+}
+
 export function buildPlatform(scope: Construct, platform: Platform, options: BuildOptions = {}): StackRef[] {
   const all = stackNames(platform);
   const wanted = (r: StackRef) =>
@@ -63,13 +83,17 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
     switch (ref.backend) {
       case "kubernetes":
         stack = new KubernetesSecretsStack(scope, ref.name, model, {
-          aws: built.get(`aws-${ref.environment}`) as AwsSecretsStack | undefined,
+          aws: refs.filter((r) => r.backend === "aws" && r.environment === ref.environment).map((r) => built.get(r.name) as AwsSecretsStack),
           vault: built.get(`vault-${ref.environment}`) as VaultSecretsStack | undefined,
           azure: built.get(`azure-${ref.environment}`) as AzureSecretsStack | undefined,
         });
         break;
       case "aws":
-        stack = new AwsSecretsStack(scope, ref.name, model);
+        stack = new AwsSecretsStack(scope, ref.name, groupModel(platform, model, ref.group), {
+          group: ref.group,
+          // One Secrets Manager endpoint per VPC, in the first group's stack, for every group's functions.
+          rotationInEnvironment: model.secrets.some((s) => s.spec.type !== "api-key" && s.spec.rotation),
+        });
         break;
       case "vault":
         stack = new VaultSecretsStack(scope, ref.name, model);
@@ -85,6 +109,7 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
     built.set(ref.name, stack);
     // Every stack is checked when it synthesizes; a finding stops synth (constructs/guardrails, docs/guardrails.md).
     applyGuardrails(stack, { production: model.production });
+    limitResources(stack, ref, platform.stacks.maxResources);
   }
   return refs;
 }
@@ -95,12 +120,29 @@ function deployedStacks(platform: Platform, env: string, built: ReadonlyMap<stri
   let detached: App | undefined;
   const get = <T extends TerraformStack>(backend: "aws" | "vault" | "azure", make: (scope: Construct) => T): TerraformStack | undefined => {
     if (!model.spec[backend]) return undefined;
-    const name = `${backend}-${env}`;
-    return built.get(name) ?? make((detached ??= new App({ skipValidation: true })));
+    // Split into stack groups, aws-<env> holds only the first group's resources: the deployer's rights come from
+    // the whole environment, built apart.
+    const whole = backend !== "aws" || stackGroups(platform).length === 0;
+    return (whole ? built.get(`${backend}-${env}`) : undefined) ?? make((detached ??= new App({ skipValidation: true })));
   };
   return {
     aws: get("aws", (s) => new AwsSecretsStack(s, `aws-${env}`, model)),
     vault: get("vault", (s) => new VaultSecretsStack(s, `vault-${env}`, model)),
     azure: get("azure", (s) => new AzureSecretsStack(s, `azure-${env}`, model)),
   };
+}
+
+/** Refuses a stack with more resources than the description allows, saying what to change. */
+function limitResources(stack: TerraformStack, ref: StackRef, max: number): void {
+  stack.node.addValidation({
+    validate: () => {
+      const count = stack.node.findAll().filter((c: IConstruct) => TerraformResource.isTerraformResource(c)).length;
+      if (count <= max) return [];
+      const fix =
+        ref.backend === "aws"
+          ? `move applications into a stack group of their own (applications.<app>.stackGroup: <name>, which builds aws-${ref.environment}-<name>) until each stack holds at most ${max}, or raise stacks.maxResources`
+          : `${ref.backend} stacks do not split by stack group yet: raise stacks.maxResources to at least ${count}`;
+      return [`stack ${ref.name} has ${count} resources, more than stacks.maxResources (${max}): ${fix}`];
+    },
+  });
 }

@@ -1,13 +1,14 @@
 // The Vault stack of one environment (vault-<env>): KV v2 mount, a least-privilege policy per workload,
 // Kubernetes and AppRole login, audit devices, and dynamic PostgreSQL credentials where asked for.
 // It only translates the description into the props of constructs/vault; they do the work.
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import { readCertificateFile } from "../config/load";
 import { Construct } from "constructs";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import type { EnvironmentModel, WorkloadModel } from "../config/model";
 import type { VaultEnvironment } from "../config/schema";
 import { workloadPolicyName } from "../config/naming";
+import { PlatformStack } from "./platform-stack";
 import { configureStateBackend } from "./backend";
 import { KvV2Mount } from "../constructs/vault/kv-mount";
 import { WorkloadPolicy } from "../constructs/vault/workload-policy";
@@ -35,7 +36,7 @@ export function databaseRoleName(env: string, app: string): string {
   return `${env}-${app}`;
 }
 
-export class VaultSecretsStack extends TerraformStack {
+export class VaultSecretsStack extends PlatformStack {
   readonly kv: KvV2Mount;
   readonly audit: AuditDevices;
   /** Workload policies by policy name (<env>-<app>-<workload>). */

@@ -1,8 +1,11 @@
-// Terraform itself checks the synthesized AWS stacks: `validate`, then an offline `plan` with the
-// AWS provider from the machine's mirror and mock credentials. The plan must create exactly what
-// was synthesized and carry no secret value.
+// Terraform itself checks the synthesized AWS stacks: an offline `plan` with the AWS provider from the
+// machine's mirror and mock credentials. The plan must create exactly what was synthesized and carry no
+// secret value. `terraform plan` includes the validation `terraform validate` does ("use the terraform plan
+// command instead, which includes an implied validation check",
+// https://developer.hashicorp.com/terraform/cli/commands/validate), so a plan that succeeds is a valid
+// configuration. The three environments plan at once, sharing one `terraform init` (scripts/terraform-offline.ts).
 import { App } from "cdktf";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadPlatform } from "../config/load";
@@ -13,29 +16,51 @@ const outdir = mkdtempSync(path.join(os.tmpdir(), "aws-terraform-"));
 const app = new App({ outdir });
 const refs = buildPlatform(app, loadPlatform(), { backends: ["aws"] });
 app.synth();
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const synthesized = new Map(refs.map((r) => [r.name, JSON.parse(readFileSync(path.join(outdir, "stacks", r.name, "cdk.tf.json"), "utf8"))]));
+const workspaces: OfflineWorkspace[] = [];
+const plans = new Map<string, TerraformPlan>();
+/** The plan of a configuration with an argument the provider does not have: how it fails. */
+let invalidPlan: Promise<unknown>;
+
+beforeAll(async () => {
+  const broken = structuredClone(synthesized.get(refs[0].name));
+  broken.resource.aws_kms_key[Object.keys(broken.resource.aws_kms_key)[0]].not_an_argument = true;
+  const brokenWs = offlineWorkspace(broken);
+  workspaces.push(brokenWs);
+  // Every plan at once, the broken one too: they share the two cores instead of queuing.
+  invalidPlan = brokenWs.planAsync().then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  const planned = await Promise.all(
+    refs.map(async (r) => {
+      const ws = offlineWorkspace(synthesized.get(r.name), stackAssets(path.join(outdir, "stacks", r.name)));
+      workspaces.push(ws);
+      return [r.name, await ws.planAsync()] as const;
+    }),
+  );
+  for (const [name, plan] of planned) plans.set(name, plan);
+  await invalidPlan;
+}, 180_000);
+afterAll(() => {
+  for (const ws of workspaces) ws.dispose();
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+it("shares one terraform init: no workspace has a provider copy of its own", () => {
+  expect(workspaces).toHaveLength(refs.length + 1);
+  for (const ws of workspaces) {
+    expect(existsSync(path.join(ws.dir, ".terraform"))).toBe(false);
+    expect(existsSync(path.join(ws.dir, ".terraform.lock.hcl"))).toBe(true);
+  }
+});
 
 describe.each(refs.map((r) => r.name))("%s", (stackName) => {
-  const stackDir = path.join(outdir, "stacks", stackName);
-  const synthesized = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
-  let ws: OfflineWorkspace;
-  let plan: TerraformPlan;
-  let planText: string;
-
-  beforeAll(() => {
-    ws = offlineWorkspace(synthesized, stackAssets(stackDir));
-  });
-  afterAll(() => ws?.dispose());
-
-  it("passes terraform validate", () => {
-    expect(ws.run(["validate", "-no-color"])).toContain("Success! The configuration is valid.");
-  });
-
   it("plans offline to create every synthesized resource and nothing else", () => {
-    plan = ws.plan();
-    planText = JSON.stringify(plan);
+    const plan = plans.get(stackName)!;
     const planned = (plan.resource_changes ?? []).map((r) => r.address).sort();
-    const expected = Object.entries(synthesized.resource as Record<string, object>)
+    const expected = Object.entries(synthesized.get(stackName).resource as Record<string, object>)
       .flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`))
       .sort();
     expect(planned).toEqual(expected);
@@ -44,10 +69,11 @@ describe.each(refs.map((r) => r.name))("%s", (stackName) => {
 
   it("plans secrets by path without a value, and the workload's trust bound to its service account", () => {
     const env = stackName.replace(/^aws-/, "");
+    const plan = plans.get(stackName)!;
     const changes = plan.resource_changes ?? [];
     const secrets = changes.filter((r) => r.type === "aws_secretsmanager_secret").map((r) => r.change.after!.name).sort();
     expect(secrets).toEqual([`${env}/dbadmin/master`, `${env}/myapp/database`, `${env}/myapp/jwt`, `${env}/myapp/openai`]);
-    expect(planText).not.toMatch(/"secret_string"|"secret_binary"/);
+    expect(JSON.stringify(plan)).not.toMatch(/"secret_string"|"secret_binary"/);
     const role = changes.find((r) => r.type === "aws_iam_role" && r.change.after!.name === `acme-${env}-myapp-api`);
     const [trust] = JSON.parse(role!.change.after!.assume_role_policy as string).Statement;
     expect(Object.values(trust.Condition.StringEquals).sort()).toEqual(["sts.amazonaws.com", "system:serviceaccount:myapp:myapp-api"]);
@@ -55,6 +81,7 @@ describe.each(refs.map((r) => r.name))("%s", (stackName) => {
 
   it("plans every secret's resource policy with the read-deny, known in full before apply", () => {
     const env = stackName.replace(/^aws-/, "");
+    const plan = plans.get(stackName)!;
     const policies = (plan.resource_changes ?? []).filter((r) => r.type === "aws_secretsmanager_secret_policy");
     expect(policies).toHaveLength(4);
     for (const p of policies) {
@@ -64,7 +91,7 @@ describe.each(refs.map((r) => r.name))("%s", (stackName) => {
       const deny = statements.find((x: any) => x.Action === "secretsmanager:GetSecretValue");
       expect(deny).toMatchObject({ Effect: "Deny", Principal: "*", Resource: "*" });
       const readers: string[] = deny.Condition.ArnNotLike["aws:PrincipalArn"];
-      expect(readers.every((a) => a.startsWith(`arn:aws:iam::${synthesized.provider.aws[0].allowed_account_ids[0]}:role/`))).toBe(true);
+      expect(readers.every((a) => a.startsWith(`arn:aws:iam::${synthesized.get(stackName).provider.aws[0].allowed_account_ids[0]}:role/`))).toBe(true);
       expect(readers.includes("arn:aws:iam::333333333333:role/secrets-break-glass")).toBe(env === "prod");
       // Only reading is denied: nothing here stops the deployer replacing this policy.
       expect(statements.filter((x: any) => x.Effect === "Deny" && !x.Condition?.Bool).map((x: any) => x.Action)).toEqual(["secretsmanager:GetSecretValue"]);
@@ -73,6 +100,7 @@ describe.each(refs.map((r) => r.name))("%s", (stackName) => {
 
   it("plans the Secrets Manager endpoint the description asks for, open to the VPC's clients, before any rotation", () => {
     const env = stackName.replace(/^aws-/, "");
+    const plan = plans.get(stackName)!;
     const changes = plan.resource_changes ?? [];
     const endpoints = changes.filter((r) => r.type === "aws_vpc_endpoint");
     if (env === "staging") {
@@ -94,4 +122,10 @@ describe.each(refs.map((r) => r.name))("%s", (stackName) => {
     expect(waiters).toHaveLength(6);
     for (const w of waiters) expect(w.depends_on).toEqual(expect.arrayContaining([endpoint, ...rules]));
   });
+});
+
+it("refuses an invalid configuration: a plan is also a validation", async () => {
+  const err = await invalidPlan;
+  expect(err).toBeInstanceOf(Error);
+  expect((err as Error).message).toMatch(/No argument or block type is named "not_an_argument"/);
 });

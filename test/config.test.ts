@@ -241,7 +241,7 @@ describe("the app on a bad description", () => {
     d.environments.dev.aws.accountId = "abc";
     writeFileSync(path.join(dir, "platform.yaml"), toYaml(d));
     const root = path.resolve(__dirname, "..");
-    const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(root, "main.ts")], {
+    const r = spawnSync(process.execPath, [path.join(root, "dist", "main.js")], {
       cwd: dir,
       env: { ...process.env, PLATFORM_CONFIG: path.join(dir, "platform.yaml"), CDKTF_OUTDIR: path.join(dir, "cdktf.out") },
       encoding: "utf8",

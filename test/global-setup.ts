@@ -13,6 +13,10 @@ export const PROJECT_INPUTS = [
   "SYNTH_HCL_OUTPUT",
 ];
 
-export default function globalSetup(): void {
+export default async function globalSetup(): Promise<void> {
   for (const name of PROJECT_INPUTS) delete process.env[name];
+  // Builds the compiled app (dist/main.js, dist/review.js) and the rotation bundles that tests run; when `npm test`
+  // has just built them, this only checks they are up to date.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  await require("../scripts/build").build();
 }

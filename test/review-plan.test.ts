@@ -56,7 +56,7 @@ it("npm run review exits 1 on a description that validation refuses, naming the 
   const config = path.join(outdir, "broken.yaml");
   writeFileSync(config, stringify(d));
   const out = path.join(outdir, "broken-out");
-  const run = spawnSync("npx", ["ts-node", "--transpile-only", "scripts/review.ts", "--env", "prod", "--skip-plan", "--outdir", out], {
+  const run = spawnSync(process.execPath, ["dist/review.js", "--env", "prod", "--skip-plan", "--outdir", out], {
     cwd: path.join(__dirname, ".."),
     env: { ...process.env, PLATFORM_CONFIG: config },
     encoding: "utf8",

@@ -77,11 +77,25 @@ describe("bundles", () => {
     }
   });
 
-  it("sorts entries whatever order they are given in", () => {
-    const a = createZip([{ name: "b.js", data: Buffer.from("b") }, { name: "a.js", data: Buffer.from("a") }]);
-    const b = createZip([{ name: "a.js", data: Buffer.from("a") }, { name: "b.js", data: Buffer.from("b") }]);
+  it("sorts entries whatever order they are given in", async () => {
+    const a = await createZip([{ name: "b.js", data: Buffer.from("b") }, { name: "a.js", data: Buffer.from("a") }]);
+    const b = await createZip([{ name: "a.js", data: Buffer.from("a") }, { name: "b.js", data: Buffer.from("b") }]);
     expect(a.equals(b)).toBe(true);
     expect([...readZip(a).keys()]).toEqual(["a.js", "b.js"]);
+  });
+
+  it("gives the same bytes in any time zone (no UTC timestamp field)", () => {
+    // A fresh process per zone: Node fixes its time zone at start. dist/build-lambdas.js is the compiled script.
+    const script = `require(${JSON.stringify(path.resolve(__dirname, "../dist/build-lambdas.js"))})
+      .createZip([{ name: "index.js", data: Buffer.from("exports.handler = 1;") }])
+      .then((zip) => process.stdout.write(zip.toString("base64")));`;
+    const zipIn = (TZ: string) => Buffer.from(spawnSync(process.execPath, ["-e", script], { env: { ...process.env, TZ }, encoding: "utf8" }).stdout, "base64");
+    const [utc, auckland, honolulu] = [zipIn("UTC"), zipIn("Pacific/Auckland"), zipIn("Pacific/Honolulu")];
+    expect(utc.length).toBeGreaterThan(0);
+    expect(utc.equals(auckland)).toBe(true);
+    expect(utc.equals(honolulu)).toBe(true);
+    expect(utc.readUInt16LE(10)).toBe(0); // 00:00:00
+    expect(utc.readUInt16LE(12)).toBe(0x21); // 1980-01-01
   });
 
   it("measures cold start in a fresh process", async () => {

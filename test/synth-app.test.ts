@@ -1,5 +1,6 @@
-// The app as `npm run synth` and `cdktf synth` run it: every stack of the description lands in
-// cdktf.out/stacks/<backend>-<env>/cdk.tf.json, and no secret the deployer holds leaks into it.
+// The app as `npm run synth` and `cdktf synth` run it (the compiled dist/main.js under plain node; jest's
+// global setup builds it): every stack of the description lands in cdktf.out/stacks/<backend>-<env>/cdk.tf.json,
+// and no secret the deployer holds leaks into it.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
@@ -12,7 +13,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), "synth-app-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function synth(outdir: string, env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "main.ts")], {
+  return spawnSync(process.execPath, [path.join(ROOT, "dist", "main.js")], {
     cwd: ROOT,
     encoding: "utf8",
     env: {

@@ -4,17 +4,24 @@
 // and deploy. Suppressed findings become info annotations and unused suppressions warnings, so they show too.
 import { Annotations, AnnotationMetadataEntryType, Aspects, IAspect, TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
-import { evaluateStack, findingMessage, GuardrailOptions, GuardrailReport } from "./evaluate";
+import { evaluateStack, evaluateSynthesized, findingMessage, GuardrailOptions, GuardrailReport } from "./evaluate";
+import { dropRendering, fromJson, renderForSynthesis } from "./synthesized";
 
 export class GuardrailAspect implements IAspect {
+  /** The verdict of the last synthesis, per stack (the review reads it instead of rendering again). */
+  private readonly synthesized = new WeakMap<TerraformStack, GuardrailReport>();
+
   constructor(readonly options: GuardrailOptions) {}
 
   visit(node: IConstruct): void {
     // Rules look across a whole stack (a secret and its rotation, a function and its log group), so the
     // aspect acts once per stack, after the tree is complete, whatever scope it was added to.
     if (!TerraformStack.isStack(node)) return;
-    const report = this.evaluate(node);
-    const at = new Map(node.node.findAll().map((c) => [c.node.path, c] as const));
+    // The rendering the rules read is the one cdktf then writes (see renderForSynthesis): one pass, not two.
+    const report = evaluateSynthesized(node, fromJson(renderForSynthesis(node), node.node.path), this.options);
+    this.synthesized.set(node, report);
+    const all = node.node.findAll();
+    const at = new Map(all.map((c) => [c.node.path, c] as const));
     const construct = (path: string) => at.get(path) ?? node;
     for (const f of report.findings) annotate(construct(f.path), AnnotationMetadataEntryType.ERROR, findingMessage(f));
     for (const f of report.suppressed) {
@@ -25,6 +32,13 @@ export class GuardrailAspect implements IAspect {
         annotate(construct(s.path), AnnotationMetadataEntryType.WARN, `[${s.ruleId}] suppression matches no finding here; remove it`);
       }
     }
+    // cdktf stops before writing a stack with an error annotation (unless told to continue): keep nothing then.
+    if (all.some((c) => c.node.metadata.some((m) => m.type === AnnotationMetadataEntryType.ERROR))) dropRendering(node);
+  }
+
+  /** The verdict the last synthesis of this stack reached; undefined before one. */
+  synthesisReport(stack: TerraformStack): GuardrailReport | undefined {
+    return this.synthesized.get(stack);
   }
 
   /** The verdict on a stack now (the review calls this; it adds no annotation). */

@@ -81,8 +81,12 @@ const covers = (suppressionPath: string, findingPath: string) =>
 
 /** The guardrails' verdict on a stack: findings, suppressed findings and every suppression with its use. */
 export function evaluateStack(stack: TerraformStack, options: GuardrailOptions): GuardrailReport {
+  return evaluateSynthesized(stack, synthesizedStack(stack), options);
+}
+
+/** The verdict on a stack from a rendering of it already made (the aspect's, during synthesis). */
+export function evaluateSynthesized(stack: TerraformStack, view: SynthesizedStack, options: GuardrailOptions): GuardrailReport {
   const packs = options.packs ?? DEFAULT_PACKS;
-  const view = synthesizedStack(stack);
   const raw = runRules(view, packs, options.production);
   const ruleIds = packs.flatMap((p) => p.rules.map((r) => r.id));
   const known = new Set(ruleIds);

@@ -7,7 +7,8 @@ import { GuardrailAspect, guardrailAspectsOf } from "./aspect";
 import type { GuardrailOptions, GuardrailReport } from "./evaluate";
 
 export { GuardrailAspect, guardrailAspectsOf } from "./aspect";
-export { evaluateStack, findingMessage, runRules } from "./evaluate";
+export { evaluateStack, evaluateSynthesized, findingMessage, runRules } from "./evaluate";
+export { takeRendering } from "./synthesized";
 export type { GuardrailOptions, GuardrailReport, SuppressedFinding, SuppressionRecord } from "./evaluate";
 export { AWS_RULES, AZURE_RULES, DEFAULT_PACKS, KUBERNETES_RULES, PIPELINE_RULES, VAULT_RULES } from "./packs";
 export type { Finding, ResourceRule, Rule, RuleContext, RulePack, StackRule, SynthesizedResource, SynthesizedStack, Violation } from "./rule";
@@ -24,4 +25,10 @@ export function applyGuardrails(stack: TerraformStack, options: GuardrailOptions
 export function guardrailReport(stack: TerraformStack): GuardrailReport | undefined {
   const [aspect] = guardrailAspectsOf(stack);
   return aspect?.evaluate(stack);
+}
+
+/** The verdict the last synthesis reached on a stack, without rendering it again; undefined before one. */
+export function guardrailSynthesisReport(stack: TerraformStack): GuardrailReport | undefined {
+  const [aspect] = guardrailAspectsOf(stack);
+  return aspect?.synthesisReport(stack);
 }

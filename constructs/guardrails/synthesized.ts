@@ -17,6 +17,32 @@ export function synthesizedStack(stack: TerraformStack): SynthesizedStack {
   return fromJson(stack.toTerraform() as StackJson, stack.node.path);
 }
 
+// One rendering per synthesis. Rendering a stack (resolving every token) is most of a synth's cost, and
+// cdktf renders it again to write cdk.tf.json right after the aspects ran. The aspect keeps its rendering
+// here; a stack whose toTerraform() asks takeRendering() first (stacks/platform-stack.ts) writes that one.
+// Kept only until the current synchronous synth ends, so that a stack changed afterwards is rendered anew.
+const pendingRenderings = new WeakMap<TerraformStack, StackJson>();
+
+/** Renders a stack for the guardrails during synthesis and keeps the rendering for the write that follows. */
+export function renderForSynthesis(stack: TerraformStack): StackJson {
+  const json = stack.toTerraform() as StackJson;
+  pendingRenderings.set(stack, json);
+  queueMicrotask(() => pendingRenderings.delete(stack));
+  return json;
+}
+
+/** The rendering the guardrails made of this stack in the synthesis under way, once; else undefined. */
+export function takeRendering(stack: TerraformStack): StackJson | undefined {
+  const json = pendingRenderings.get(stack);
+  pendingRenderings.delete(stack);
+  return json;
+}
+
+/** Forgets a kept rendering (a synthesis that stops before writing the stack). */
+export function dropRendering(stack: TerraformStack): void {
+  pendingRenderings.delete(stack);
+}
+
 /**
  * A synthesized stack from its JSON alone (cdk.tf.json, as the review reads it). Construct paths come from the
  * "//" metadata cdktf writes next to every element.

@@ -6,6 +6,7 @@ import { accessMatrix, awsReadGuards } from "./access";
 import { summarizePlan, summarizeSynthesized } from "./changes";
 import { accessDiagram } from "./mermaid";
 import type { Backend, Review, ReviewedStack } from "./model";
+import type { MoveGuidance } from "./moves";
 import { networkExposure } from "./network";
 import { rotationTable } from "./rotation";
 import { kubernetesTable } from "./kubernetes";
@@ -20,6 +21,8 @@ export interface ReviewInput {
   /** Why stacks that could have had a plan have none (e.g. --skip-plan). */
   readonly planNote?: string;
   readonly guardrails: readonly GuardrailReport[];
+  /** Moves between the environment's stacks since the previous synth. */
+  readonly moves?: readonly MoveGuidance[];
 }
 
 /** Which backend a stack is for, from its providers. */
@@ -48,6 +51,7 @@ export function buildReview(input: ReviewInput): Review {
     network: networkExposure(input.stacks),
     kubernetes: kubernetesTable(input.stacks),
     guardrails: input.guardrails,
+    ...(input.moves && input.moves.length > 0 ? { moves: input.moves } : {}),
     mermaid: accessDiagram(access),
     passed: input.guardrails.every((g) => g.findings.length === 0),
   };

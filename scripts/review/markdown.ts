@@ -38,6 +38,20 @@ export function renderMarkdown(review: Review): string {
   }
   out.push("");
 
+  if (review.moves && review.moves.length > 0) {
+    out.push("## Moves between stacks", "");
+    out.push(
+      "These resources leave one stack and arrive in another since the previous synth (an application changed stack group).",
+      "Each stack has its own state, so Terraform alone would destroy them in the old stack and create them anew in the other,",
+      "losing secret values and versions. Move their state first, with the commands below, then deploy both stacks: their plans then",
+      "show no change for them.",
+      "",
+    );
+    for (const m of review.moves) {
+      out.push(`### \`${m.from}\` → \`${m.to}\`: ${m.addresses.length} resource${m.addresses.length === 1 ? "" : "s"}`, "", "```sh", ...m.commands, "```", "");
+    }
+  }
+
   out.push("## Access matrix", "", "Derived from the synthesized IAM roles and policies, Vault roles and policies, and Azure role assignments: what will really be granted.", "");
   out.push(...table(["Workload", "Secret", "Backend", "Permission", "Authenticates with"], review.access.map((r) => [r.workload, `\`${r.secret}\``, r.backend, r.permission, r.authentication])), "");
   const guards = review.awsReadGuards;

@@ -2,6 +2,7 @@
 // review shows what will really be created and granted, not what the description meant.
 import type { GuardrailReport } from "../../constructs/guardrails";
 import type { StackJson } from "../../constructs/guardrails/synthesized";
+import type { MoveGuidance } from "./moves";
 
 /** A backend, or "kubernetes" for the kubernetes-<env> stack that points a cluster at them. */
 export type Backend = "aws" | "vault" | "azure" | "kubernetes";
@@ -101,6 +102,8 @@ export interface Review {
   readonly network: readonly ExposureRow[];
   readonly kubernetes: readonly KubernetesRow[];
   readonly guardrails: readonly GuardrailReport[];
+  /** Resources that move between stacks of the environment since the previous synth, with the state commands. */
+  readonly moves?: readonly MoveGuidance[];
   readonly mermaid: string;
   /** No guardrail finding is left unsuppressed. */
   readonly passed: boolean;

@@ -6,12 +6,14 @@ import * as path from "node:path";
 import { configPath, loadPlatform } from "../../config/load";
 import { isProduction } from "../../config/naming";
 import type { Platform } from "../../config/schema";
-import { guardrailReport, GuardrailReport } from "../../constructs/guardrails";
+import { guardrailSynthesisReport, GuardrailReport } from "../../constructs/guardrails";
 import { buildPlatform } from "../../stacks/platform";
 import { offlineWorkspace, stackAssets, terraformAvailable, TerraformPlan } from "../terraform-offline";
 import { backendOf, buildReview } from "./build";
 import { renderMarkdown } from "./markdown";
+import { moveGuidance, stackMoves } from "./moves";
 import type { Backend, Review, ReviewedStack } from "./model";
+import type { StackJson } from "../../constructs/guardrails/synthesized";
 
 /** A mistake in how the review was asked for (unknown environment, missing Terraform). */
 export class ReviewUsageError extends Error {}
@@ -49,6 +51,8 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
 
   // Stacks with guardrail errors are still written (and marked in manifest.json, which makes `cdktf deploy`
   // refuse them), so that the review can show every finding instead of the first stack's.
+  // What the previous synth wrote for this environment, to see resources that move between its stacks.
+  const before = previousStacks(outdir, env, Object.keys(platform.environments));
   const previous = process.env[CONTINUE_ON_ERRORS];
   process.env[CONTINUE_ON_ERRORS] = "true";
   const app = new App({ outdir });
@@ -70,7 +74,7 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     const entry = manifest.stacks[ref.name];
     const json = JSON.parse(readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8"));
     stacks.push({ name: ref.name, backend: backendOf(json) ?? ref.backend, json });
-    const report = guardrailReport(app.node.findChild(ref.name) as TerraformStack);
+    const report = guardrailSynthesisReport(app.node.findChild(ref.name) as TerraformStack);
     if (report) guardrails.push(report);
     if (plan && ref.backend === "aws") {
       const ws = offlineWorkspace(json, stackAssets(path.join(outdir, entry.workingDirectory)));
@@ -82,6 +86,8 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     }
   }
 
+  const after = Object.fromEntries(stacks.map((s) => [s.name, s.json]));
+  const moves = moveGuidance(stackMoves(before, after), after);
   const review = buildReview({
     environment: env,
     production: isProduction(env, spec.production),
@@ -89,6 +95,7 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     plans,
     planNote: plan ? undefined : "Planned with --skip-plan: no terraform plan ran.",
     guardrails,
+    moves,
   });
   const dir = path.join(outdir, "review");
   mkdirSync(dir, { recursive: true });
@@ -100,4 +107,23 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     writeFileSync(jsonFile, JSON.stringify(review, null, 2) + "\n");
   }
   return { review, markdownFile, jsonFile };
+}
+
+/** The environment's stacks as the previous synth left them in outdir (none before a first synth). */
+function previousStacks(outdir: string, env: string, environments: readonly string[]): Record<string, StackJson> {
+  // Environments whose names start with <env>- have stack names that look like <env>'s groups.
+  const others = environments.filter((e) => e.startsWith(`${env}-`));
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
+    const out: Record<string, StackJson> = {};
+    for (const [name, entry] of Object.entries<{ synthesizedStackPath: string }>(manifest.stacks ?? {})) {
+      // <backend>-<env> and <backend>-<env>-<group>: the environment's stacks, whatever groups there were.
+      if (!new RegExp(`^(aws|vault|azure)-${env}(-[a-z][a-z0-9-]*)?$`).test(name)) continue;
+      if (others.some((e) => name === `aws-${e}` || name.startsWith(`aws-${e}-`) || name.endsWith(`-${e}`))) continue;
+      out[name] = JSON.parse(readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8"));
+    }
+    return out;
+  } catch {
+    return {};
+  }
 }

@@ -1,0 +1,52 @@
+// Stack groups: applications.<app>.stackGroup puts an application's AWS resources in the stack
+// aws-<env>-<group> instead of aws-<env>, so that stacks stay under stacks.maxResources and every plan
+// refreshes fewer resources. What a group may not do is checked here, with the field to change.
+import type { ConfigIssue } from "./load";
+
+type Loose = Record<string, any>;
+const isMap = (v: unknown): v is Loose => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The group an application is in; undefined is the first group (the stacks without a suffix). */
+export function stackGroupOf(application: unknown): string | undefined {
+  return isMap(application) && typeof application.stackGroup === "string" ? application.stackGroup : undefined;
+}
+
+const shown = (group: string | undefined) => (group ? `stack group ${group}` : "the first stack group (no stackGroup)");
+
+/** A rotation function reaches only the master secret in its own stack: both applications share a group. */
+export function stackGroupIssues(raw: unknown): ConfigIssue[] {
+  if (!isMap(raw) || !isMap(raw.applications)) return [];
+  const apps = raw.applications;
+  const issues: ConfigIssue[] = [];
+  for (const [app, spec] of Object.entries(apps)) {
+    if (!isMap(spec) || !isMap(spec.secrets)) continue;
+    const group = stackGroupOf(spec);
+    for (const [secret, s] of Object.entries(spec.secrets)) {
+      const master = isMap(s) && isMap(s.rotation) && typeof s.rotation.masterSecret === "string" ? s.rotation.masterSecret : undefined;
+      const masterApp = master?.split("/")[0];
+      if (!master || !masterApp || !(masterApp in apps)) continue;
+      const masterGroup = stackGroupOf(apps[masterApp]);
+      if (masterGroup === group) continue;
+      issues.push({
+        path: `applications.${app}.secrets.${secret}.rotation.masterSecret`,
+        message:
+          `${master} is in ${shown(masterGroup)} and ${app} in ${shown(group)}; a rotation function reaches only a master in its own stack: ` +
+          `give ${app} and ${masterApp} the same stackGroup, or give this group a master of its own`,
+      });
+    }
+  }
+  // aws-<env>-<group> must not be the name of another environment's stack (env prod-eu, or prod with group eu).
+  const envs = isMap(raw.environments) ? Object.keys(raw.environments) : [];
+  const groups = [...new Set(Object.entries(apps).map(([app, spec]) => [app, stackGroupOf(spec)] as const).filter(([, g]) => g))];
+  for (const env of envs) {
+    for (const [app, group] of groups) {
+      if (envs.includes(`${env}-${group}`)) {
+        issues.push({
+          path: `applications.${app}.stackGroup`,
+          message: `stack group ${group} of environment ${env} would build aws-${env}-${group}, the name of environment ${env}-${group}'s stack: choose another group name`,
+        });
+      }
+    }
+  }
+  return issues;
+}
