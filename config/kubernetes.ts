@@ -52,13 +52,3 @@ export function workloadBackend(binding: BindingLike, env: EnvironmentLike): Sec
 export function logsInToVault(binding: BindingLike, env: EnvironmentLike): boolean {
   return present(env.vault) && workloadBackend(binding, env) === "vault";
 }
-
-/** Kubernetes object names allow lowercase letters, digits, dashes and dots: secret names' underscores become dashes. */
-export function kubernetesSecretName(app: string, secret: string): string {
-  return `${app}-${secret.replace(/_/g, "-")}`;
-}
-
-/** The SecretStore of one workload in its namespace. */
-export function secretStoreName(app: string, workload: string): string {
-  return `${app}-${workload}`;
-}

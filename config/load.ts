@@ -7,14 +7,22 @@ import type { z } from "zod";
 import { ACCOUNT, Platform, platformSchema } from "./schema";
 import { stackGroupIssues } from "./stack-groups";
 import {
+  AZURE_IDENTITY_NAME_MAX,
+  azureIdentityName,
   IAM_ROLE_NAME_MAX,
   isProduction,
   KEY_VAULT_NAME,
   keyVaultName,
   keyVaultSecretName,
+  kubernetesSecretName,
+  secretStoreName,
+  stackName,
+  stateKey,
+  workloadPolicyName,
   workloadRoleName,
 } from "./naming";
-import { backendsOf, deliveryOf, kubernetesSecretName, secretStoreName, workloadBackend } from "./kubernetes";
+import { githubOidcProviderArn } from "./pipeline";
+import { backendsOf, deliveryOf, workloadBackend } from "./kubernetes";
 
 /** The project folder: the nearest one above this module holding package.json (this module also runs bundled into dist/). */
 function projectRoot(from: string = __dirname): string {
@@ -339,16 +347,16 @@ function crossCheck(raw: unknown): ConfigIssue[] {
       if (isMap(w.approle)) checkTtls(`${at}.approle`, w.approle.tokenTtlSeconds ?? 3600, w.approle.tokenMaxTtlSeconds ?? 14_400, add);
       if (hasVault) {
         // Vault policy and role names are <env>-<app>-<workload>: dashes could make two workloads meet.
-        const vaultName = `${app}-${workload}`;
+        const vaultName = workloadPolicyName("<env>", app, workload);
         const twin = vaultNames.get(vaultName);
-        if (twin) add(at, `its Vault policy and role name "<env>-${vaultName}" is the same as that of ${twin}; rename one of them`);
+        if (twin) add(at, `its Vault policy and role name "${vaultName}" is the same as that of ${twin}; rename one of them`);
         else vaultNames.set(vaultName, at);
       } else if (hasAzure && w.kubernetes !== undefined) {
         // Without Vault the same meeting happens in the Azure managed identity names <org>-<env>-<app>-<workload>
         // (the Vault check above already covers every workload when there is Vault).
-        const identity = `${app}-${workload}`;
+        const identity = azureIdentityName("<org>", "<env>", app, workload);
         const twin = azureIdentityNames.get(identity);
-        if (twin) add(at, `its Azure managed identity name "<org>-<env>-${identity}" is the same as that of ${twin}; rename one of them`);
+        if (twin) add(at, `its Azure managed identity name "${identity}" is the same as that of ${twin}; rename one of them`);
         else azureIdentityNames.set(identity, at);
       }
       const own = secretsOf(app);
@@ -359,12 +367,11 @@ function crossCheck(raw: unknown): ConfigIssue[] {
         }
       });
       new Set(reads).size !== reads.length && add(`${at}.reads`, "lists a secret twice");
-      // Azure user-assigned identity names: 3 to 128 characters.
       for (const [env, e] of w.kubernetes === undefined ? [] : envs) {
         if (!isMap(e.azure) || !org) continue;
-        const identity = `${org}-${env}-${app}-${workload}`;
-        if (identity.length > 128) {
-          add(at, `its Azure managed identity name "${identity}" in environment ${env} is ${identity.length} characters; Azure allows 128: shorten the organization, application or workload name`);
+        const identity = azureIdentityName(org, env, app, workload);
+        if (identity.length > AZURE_IDENTITY_NAME_MAX) {
+          add(at, `its Azure managed identity name "${identity}" in environment ${env} is ${identity.length} characters; Azure allows ${AZURE_IDENTITY_NAME_MAX}: shorten the organization, application or workload name`);
         }
       }
       // Only Kubernetes workloads in environments with EKS get an IAM role (IRSA).
@@ -471,10 +478,10 @@ function checkAwsNetwork(at: string, env: string, production: boolean, aws: Loos
 function checkStateBackends(envs: [string, Loose][], add: (path: string, message: string) => void): void {
   const seen = new Map<string, string>();
   for (const [env, e] of envs) {
-    for (const backend of ["aws", "vault", "azure", "kubernetes"]) {
+    for (const backend of ["aws", "vault", "azure", "kubernetes"] as const) {
       const b = isMap(e[backend]) ? e[backend].backend : undefined;
       if (!isMap(b)) continue;
-      const key = b.key ?? `secrets-platform/${backend}-${env}.tfstate`;
+      const key = stateKey(stackName(backend, env), b.key);
       const where = b.type === "s3" ? `s3://${b.bucket}/${key}` : `azurerm ${b.storageAccountName}/${b.containerName}/${key}`;
       const at = `environments.${env}.${backend}.backend`;
       const twin = seen.get(where);
@@ -532,7 +539,7 @@ function checkPipelines(envs: [string, Loose][], add: Add): void {
     // IAM keeps one OIDC provider per issuer and account: only one bootstrap stack per account may create it.
     if (isMap(e.aws) && typeof e.aws.accountId === "string" && p.awsOidcProviderArn === undefined) {
       const twin = providers.get(e.aws.accountId);
-      if (twin) add(`${at}.awsOidcProviderArn`, `is required: bootstrap-${twin} creates account ${e.aws.accountId}'s GitHub OIDC provider, which IAM holds once per account; set it to arn:aws:iam::${e.aws.accountId}:oidc-provider/token.actions.githubusercontent.com`);
+      if (twin) add(`${at}.awsOidcProviderArn`, `is required: ${stackName("bootstrap", twin)} creates account ${e.aws.accountId}'s GitHub OIDC provider, which IAM holds once per account; set it to ${githubOidcProviderArn(e.aws.accountId)}`);
       else providers.set(e.aws.accountId, env);
     }
     const gh = isMap(p.github) ? p.github : {};

@@ -3,10 +3,9 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Annotations, TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
-import { createHash } from "node:crypto";
 import * as path from "node:path";
 import type { EnvironmentModel, SecretModel } from "../config/model";
-import { workloadRoleName } from "../config/naming";
+import { environmentKeyAlias, rotationFunctionName, workloadRoleName } from "../config/naming";
 import type { AwsEnvironment } from "../config/schema";
 import { AccountRegion } from "../constructs/aws/arns";
 import { ApplicationSecret } from "../constructs/aws/application-secret";
@@ -38,13 +37,6 @@ export function rotationKind(s: SecretModel): string | undefined {
 
 /** Secrets one rotation function rotates at most (its role lists each by ARN). */
 export const SECRETS_PER_ROTATION_FUNCTION = 40;
-
-/** `<org>-<env>-rotate-<kind>`, shortened with a stable hash where Lambda's 64 characters do not suffice. */
-export function rotationFunctionName(org: string, env: string, kind: string): string {
-  const name = `${org}-${env}-rotate-${kind}`;
-  if (name.length <= 64) return name;
-  return `${name.slice(0, 55)}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
-}
 
 export interface AwsStackOptions {
   /**
@@ -91,7 +83,7 @@ export class AwsSecretsStack extends PlatformStack {
 
     this.key = new EnvironmentKey(this, "environment-key", {
       account,
-      alias: `${org}-${this.scopeName}-secrets`,
+      alias: environmentKeyAlias(org, this.scopeName),
       description: `Encrypts the ${env} secrets of ${org} and their rotation logs`,
     });
 

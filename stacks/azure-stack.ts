@@ -8,7 +8,7 @@ import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azurerm-resource-group";
 import type { EnvironmentModel, SecretModel } from "../config/model";
 import type { SecretSpec } from "../config/schema";
-import { keyVaultName, keyVaultSecretName } from "../config/naming";
+import { azureIdentityName, keyVaultName, keyVaultSecretName, MIN_TERRAFORM_VERSION } from "../config/naming";
 import { PlatformStack } from "./platform-stack";
 import { configureStateBackend, MANAGED_BY } from "./backend";
 import { DeployingPrincipal } from "../constructs/azure/deploying-principal";
@@ -27,9 +27,6 @@ const CONTENT_TYPES: Record<SecretSpec["type"], string> = {
 
 /** Expiry of api-key secrets whose description gives no expiresAfterDays. */
 export const DEFAULT_API_KEY_EXPIRY_DAYS = 365;
-
-/** Write-only arguments fed from ephemeral variables need Terraform 1.11. */
-export const MIN_TERRAFORM_VERSION = ">= 1.11";
 
 /** Terraform input name, also the TF_VAR_ name a deployer sets. */
 export const SECRET_VALUES_VARIABLE = "secret_values";
@@ -114,7 +111,7 @@ export class AzureSecretsStack extends PlatformStack {
       const k8s = workload.spec.kubernetes;
       if (!k8s) continue; // approle workloads read from Vault only; they get no Azure identity
       const identity = new WorkloadIdentity(this, `${workload.app}-${workload.name}`, {
-        name: `${environment.organization}-${environment.name}-${workload.app}-${workload.name}`,
+        name: azureIdentityName(environment.organization, environment.name, workload.app, workload.name),
         location: azure.location,
         resourceGroupName: group.name,
         oidcIssuerUrl: azure.aksOidcIssuerUrl,

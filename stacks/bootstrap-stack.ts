@@ -25,10 +25,10 @@ import {
   PIPELINE_IAM_PATH,
   pipelineRoleName,
   pullRequestSubject,
-  stateKey,
   VAULT_GITHUB_AUTH_PATH,
   vaultPipelineName,
 } from "../config/pipeline";
+import { awsNamePrefix, environmentKeyAlias, stateKey } from "../config/naming";
 import type { AwsEnvironment, AzureEnvironment, PipelineSpec, StateBackend, VaultEnvironment } from "../config/schema";
 import { AccountRegion, viaService } from "../constructs/aws/arns";
 import { DeployerScope, deployerStatements, plannerStatements } from "../constructs/aws/deployer-permissions";
@@ -142,9 +142,9 @@ export class BootstrapStack extends PlatformStack {
     const types = awsStack ? synthesizedStack(awsStack).resources.map((r) => r.type) : [];
     const scope: DeployerScope = {
       account,
-      namePrefix: `${org}-${env}-`,
+      namePrefix: awsNamePrefix(org, env),
       secretPrefix: `${env}/`,
-      keyAlias: `${org}-${env}-secrets`,
+      keyAlias: environmentKeyAlias(org, env),
       tag: { key: "environment", value: env },
     };
     deployerStatements(types, scope).forEach((s) => deployer.addToPolicy(s));

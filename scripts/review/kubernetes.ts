@@ -2,6 +2,7 @@
 // pods get secrets (delivery), the SecretStore, and each secret synced or rendered, read from the kubernetes stack's
 // synthesized JSON. A secret synced into a native Secret that is never refreshed is flagged: a rotated value would
 // never reach the pods that read it.
+import { vaultAgentOutputName } from "../../config/naming";
 import { storeServiceAccount } from "../../constructs/guardrails/rules/kubernetes";
 import { durationSeconds } from "../../constructs/kubernetes/refresh-interval";
 import type { KubernetesRow, ReviewedStack } from "./model";
@@ -38,7 +39,7 @@ export function kubernetesTable(stacks: readonly ReviewedStack[]): KubernetesRow
         (x) => x.kind === "SecretStore" && x.metadata?.namespace === m.namespace && storeServiceAccount(x.spec?.provider ?? {}) === m.name,
       );
       const externalSecrets = manifests.filter((x) => x.kind === "ExternalSecret" && x.metadata?.namespace === m.namespace && stores.some((st) => st.metadata?.name === x.spec?.secretStoreRef?.name));
-      const agent = outputs[`vault-agent-annotations-${workload.replace("/", "-")}`]?.value as Record<string, string> | undefined;
+      const agent = outputs[vaultAgentOutputName(...(workload.split("/") as [string, string]))]?.value as Record<string, string> | undefined;
       const synced = externalSecrets.map((x) => `Secret ${x.spec?.target?.name ?? x.metadata?.name} <- ${x.metadata?.annotations?.["secrets-platform.io/secret-path"] ?? "?"} (every ${x.spec?.refreshInterval ?? "1h, ESO's default"})`);
       const rendered = Object.entries(agent ?? {})
         .filter(([k]) => k.startsWith("vault.hashicorp.com/agent-inject-secret-"))
