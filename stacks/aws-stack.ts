@@ -7,6 +7,7 @@ import * as path from "node:path";
 import type { EnvironmentModel, SecretModel } from "../config/model";
 import { environmentKeyAlias, rotationFunctionName, workloadRoleName } from "../config/naming";
 import type { AwsEnvironment } from "../config/schema";
+import { environmentTags, MANAGED_BY, TAGS } from "../config/tags";
 import { AccountRegion } from "../constructs/aws/arns";
 import { ApplicationSecret } from "../constructs/aws/application-secret";
 import { EnvironmentKey } from "../constructs/aws/environment-key";
@@ -14,7 +15,7 @@ import { RotationFunction } from "../constructs/aws/rotation-function";
 import { SecretsManagerEndpoint } from "../constructs/aws/secrets-manager-endpoint";
 import { WorkloadRole } from "../constructs/aws/workload-role";
 import { PlatformStack } from "./platform-stack";
-import { configureStateBackend, MANAGED_BY } from "./backend";
+import { configureStateBackend } from "./backend";
 
 /** Where `npm run build:lambda` leaves the rotation bundles; LAMBDA_BUNDLE_DIR overrides it. */
 export function lambdaBundleDir(): string {
@@ -77,7 +78,7 @@ export class AwsSecretsStack extends PlatformStack {
     new AwsProvider(this, "aws", {
       region: aws.region,
       allowedAccountIds: [aws.accountId],
-      defaultTags: [{ tags: { organization: org, environment: env, "managed-by": MANAGED_BY } }],
+      defaultTags: [{ tags: environmentTags(org, env) }],
     });
     configureStateBackend(this, id, aws.backend, environment.production);
 
@@ -162,7 +163,7 @@ export class AwsSecretsStack extends PlatformStack {
           network,
           alarmTopicArn: aws.alarmTopicArn,
           dependsOn,
-          tags: { "rotation-kind": base.startsWith("postgres-alternating-users") ? "postgres-alternating-users" : base },
+          tags: { [TAGS.rotationKind]: base.startsWith("postgres-alternating-users") ? "postgres-alternating-users" : base },
         });
         // PostgreSQL passwords come from Secrets Manager's generator; keys and tokens from node:crypto.
         if (s.spec.type === "postgres") {
@@ -234,7 +235,7 @@ export class AwsSecretsStack extends PlatformStack {
         serviceAccount: k8s.serviceAccount,
         // IAM descriptions stop at 1000 characters; the policy itself lists every secret.
         description: `IRSA role of ${w.app}/${w.name} in ${env}: reads ${w.reads.map((r) => r.name).join(", ")}`.slice(0, 1000),
-        tags: { application: w.app, workload: w.name },
+        tags: { [TAGS.application]: w.app, workload: w.name },
       });
       for (const s of w.reads) this.secretAt(s.path).grantRead(role);
       this.workloadRoles.set(`${w.app}/${w.name}`, role);
@@ -257,15 +258,15 @@ export class AwsSecretsStack extends PlatformStack {
 /** Tags that say what a secret is and, for rotating types, how its rotation function shapes values. */
 function secretTags(env: string, s: SecretModel): Record<string, string> {
   const tags: Record<string, string> = {
-    environment: env,
-    application: s.app,
-    "managed-by": MANAGED_BY,
-    "secret-type": s.spec.type,
+    [TAGS.environment]: env,
+    [TAGS.application]: s.app,
+    [TAGS.managedBy]: MANAGED_BY,
+    [TAGS.secretType]: s.spec.type,
   };
   if (s.spec.type === "jwt") {
-    tags["secrets-platform:jwt-algorithm"] = s.spec.algorithm;
-    tags["secrets-platform:jwt-expiry-hours"] = String(s.spec.expiryHours);
+    tags[TAGS.jwtAlgorithm] = s.spec.algorithm;
+    tags[TAGS.jwtExpiryHours] = String(s.spec.expiryHours);
   }
-  if (s.spec.type === "token") tags["secrets-platform:token-length"] = String(s.spec.length);
+  if (s.spec.type === "token") tags[TAGS.tokenLength] = String(s.spec.length);
   return tags;
 }

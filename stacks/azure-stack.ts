@@ -8,9 +8,10 @@ import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azurerm-resource-group";
 import type { EnvironmentModel, SecretModel } from "../config/model";
 import type { SecretSpec } from "../config/schema";
+import { environmentTags, MANAGED_BY, TAGS } from "../config/tags";
 import { azureIdentityName, keyVaultName, keyVaultSecretName, MIN_TERRAFORM_VERSION } from "../config/naming";
 import { PlatformStack } from "./platform-stack";
-import { configureStateBackend, MANAGED_BY } from "./backend";
+import { configureStateBackend } from "./backend";
 import { DeployingPrincipal } from "../constructs/azure/deploying-principal";
 import { KeyVault } from "../constructs/azure/key-vault";
 import { KeyVaultSecret, UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
@@ -66,11 +67,7 @@ export class AzureSecretsStack extends PlatformStack {
     // "ephemeral" argument; this makes it say which version is needed instead.
     this.addOverride("terraform.required_version", MIN_TERRAFORM_VERSION);
 
-    const tags = {
-      organization: environment.organization,
-      environment: environment.name,
-      "managed-by": MANAGED_BY,
-    };
+    const tags = environmentTags(environment.organization, environment.name);
     // An existing group is read, so that a wrong name fails at plan, and never owned: destroying the stack leaves it.
     const group = azure.existingResourceGroup
       ? new DataAzurermResourceGroup(this, "resource-group", { name: azure.resourceGroupName })
@@ -155,9 +152,9 @@ export class AzureSecretsStack extends PlatformStack {
       const secretTags: Record<string, string> = {
         app: s.app,
         secret: s.name,
-        type: s.spec.type,
+        [TAGS.keyVaultSecretType]: s.spec.type,
         path: s.path,
-        "managed-by": MANAGED_BY,
+        [TAGS.managedBy]: MANAGED_BY,
       };
       if (s.spec.description) secretTags.description = s.spec.description;
       const secret = vault.addSecret(name, {

@@ -5,9 +5,6 @@ import { Annotations, AzurermBackend, LocalBackend, S3Backend, TerraformStack } 
 import { stateKey } from "../config/naming";
 import type { StateBackend } from "../config/schema";
 
-/** The managed-by tag on everything the platform creates, on every backend. */
-export const MANAGED_BY = "secrets-platform";
-
 /**
  * Where local state lives: terraform.<stack>.tfstate in the folder that holds cdktf.out (the project folder, where
  * cdktf itself puts it), written relative to the stack's folder cdktf.out/stacks/<stack>, where Terraform runs.

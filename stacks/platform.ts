@@ -137,7 +137,7 @@ function limitResources(stack: TerraformStack, ref: StackRef, max: number): void
       if (count <= max) return [];
       const fix =
         ref.backend === "aws"
-          ? `move applications into a stack group of their own (applications.<app>.stackGroup: <name>, which builds aws-${ref.environment}-<name>) until each stack holds at most ${max}, or raise stacks.maxResources`
+          ? `move applications into a stack group of their own (applications.<app>.stackGroup: <name>, which builds ${stackName("aws", ref.environment, "<name>")}) until each stack holds at most ${max}, or raise stacks.maxResources`
           : `${ref.backend} stacks do not split by stack group yet: raise stacks.maxResources to at least ${count}`;
       return [`stack ${ref.name} has ${count} resources, more than stacks.maxResources (${max}): ${fix}`];
     },

@@ -1,0 +1,75 @@
+// One home per name and contract (issue 11): names are built in config/naming.ts (pipeline names in
+// config/pipeline.ts) and nowhere else, and the tags that connect stacks, rotation functions and guardrails come
+// from config/tags.ts on both sides.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import * as path from "node:path";
+import { validatePlatform } from "../config/load";
+import { JWT_ALGORITHM_TAG, JWT_EXPIRY_HOURS_TAG, MANAGED_BY, TAGS, TOKEN_LENGTH_TAG } from "../config/tags";
+import { minimalDescription } from "./helpers/descriptions";
+import { resources, synthPlatform } from "./helpers/synth";
+
+const ROOT = path.join(__dirname, "..");
+
+function sources(dir: string): string[] {
+  return readdirSync(path.join(ROOT, dir)).flatMap((name) => {
+    const rel = path.join(dir, name);
+    if (statSync(path.join(ROOT, rel)).isDirectory()) return sources(rel);
+    return rel.endsWith(".ts") ? [rel] : [];
+  });
+}
+
+describe("names", () => {
+  const HOMES = ["config/naming.ts", "config/pipeline.ts"];
+  const files = [...["config", "stacks", "constructs", "scripts", "lambda"].flatMap(sources), "main.ts"].filter((f) => !HOMES.includes(f));
+
+  // Each pattern is how one built name starts in a template literal; it may appear only in its home.
+  const BUILT: [string, RegExp][] = [
+    ["the default state key", /`secrets-platform\/\$\{/],
+    ["the minimum Terraform version", /">= ?1\.\d+"/],
+    ["rotation function names", /rotate-\$\{/],
+    ["the environment key alias", /\}-secrets`/],
+    ["Vault Agent output names", /vault-agent-annotations-\$\{/],
+    ["stack names", /`(aws|vault|azure|kubernetes|bootstrap)-\$\{(env|environment\.name|ref\.environment|backend)\}/],
+    ["workload role, identity and policy names", /\$\{(org|organization|environment\.organization)\}-\$\{[^}]+\}-\$\{[^}]*app\}-\$\{/],
+  ];
+
+  it.each(BUILT)("builds %s only in config/naming.ts", (_what, pattern) => {
+    expect(files.filter((f) => pattern.test(readFileSync(path.join(ROOT, f), "utf8")))).toEqual([]);
+  });
+
+  it("finds each pattern in its home, so the scan above looks for the right text", () => {
+    const home = readFileSync(path.join(ROOT, "config/naming.ts"), "utf8");
+    const homed = BUILT.filter(([what]) => !["stack names", "workload role, identity and policy names"].includes(what));
+    expect(homed.filter(([, pattern]) => !pattern.test(home)).map(([what]) => what)).toEqual([]);
+  });
+});
+
+describe("tags", () => {
+  it("config/tags.ts imports nothing, so the rotation bundles can include it without cdktf or constructs", () => {
+    const text = readFileSync(path.join(ROOT, "config/tags.ts"), "utf8");
+    expect(text).not.toMatch(/^\s*import\b|\brequire\(/m);
+  });
+
+  it("the rotation functions read their settings from the tag constants the AWS stack writes", () => {
+    for (const [file, tags] of [
+      ["lambda/jwt/index.ts", ["JWT_ALGORITHM_TAG", "JWT_EXPIRY_HOURS_TAG"]],
+      ["lambda/token/index.ts", ["TOKEN_LENGTH_TAG"]],
+    ] as const) {
+      const text = readFileSync(path.join(ROOT, file), "utf8");
+      expect(text).toMatch(/from "\.\.\/\.\.\/config\/tags"/);
+      for (const tag of tags) expect(text).toContain(`metadata.tags, ${tag},`);
+      expect(text).not.toMatch(/"secrets-platform:/);
+    }
+  });
+
+  it("a synthesized secret carries the settings its rotation function reads, under those names", () => {
+    const d = minimalDescription();
+    d.applications.myapp.secrets.session = { type: "token", length: 48, rotation: { everyDays: 7 } };
+    const { json } = synthPlatform(validatePlatform(d));
+    const secrets = Object.values(resources(json["aws-dev"], "aws_secretsmanager_secret"));
+    const byName = (name: string) => secrets.find((s) => s.name === name)!.tags;
+    expect(byName("dev/myapp/jwt")).toMatchObject({ [JWT_ALGORITHM_TAG]: "HS256", [TAGS.secretType]: "jwt", [TAGS.managedBy]: MANAGED_BY });
+    expect(byName("dev/myapp/jwt")[JWT_EXPIRY_HOURS_TAG]).toMatch(/^\d+$/);
+    expect(byName("dev/myapp/session")).toMatchObject({ [TOKEN_LENGTH_TAG]: "48", [TAGS.secretType]: "token" });
+  });
+});
