@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
-import { ACCOUNT, Platform, platformSchema } from "./schema";
+import { ACCOUNT, DEFAULTS, Platform, platformSchema } from "./schema";
 import { stackGroupIssues } from "./stack-groups";
 import {
   AZURE_IDENTITY_NAME_MAX,
@@ -252,11 +252,11 @@ function checkTtls(at: string, ttl: unknown, maxTtl: unknown, add: Add, names = 
 
 /** Vault-specific combinations: TTL bounds, and mount or auth paths that would collide. */
 function checkVaultEnvironment(at: string, v: Loose, add: Add): void {
-  if (isMap(v.kubernetes)) checkTtls(`${at}.kubernetes`, v.kubernetes.tokenTtlSeconds ?? 3600, v.kubernetes.tokenMaxTtlSeconds ?? 14_400, add);
+  if (isMap(v.kubernetes)) checkTtls(`${at}.kubernetes`, v.kubernetes.tokenTtlSeconds ?? DEFAULTS.tokenTtlSeconds, v.kubernetes.tokenMaxTtlSeconds ?? DEFAULTS.tokenMaxTtlSeconds, add);
   if (isMap(v.database)) {
-    checkTtls(`${at}.database`, v.database.defaultTtlSeconds ?? 3600, v.database.maxTtlSeconds ?? 86_400, add, ["defaultTtlSeconds", "maxTtlSeconds"]);
-    const kvMount = v.kvMount ?? "secret";
-    if ((v.database.mount ?? "database") === kvMount) add(`${at}.database.mount`, `is the same path as kvMount (${kvMount}); give the database secrets engine its own mount`);
+    checkTtls(`${at}.database`, v.database.defaultTtlSeconds ?? DEFAULTS.vault.databaseDefaultTtlSeconds, v.database.maxTtlSeconds ?? DEFAULTS.vault.databaseMaxTtlSeconds, add, ["defaultTtlSeconds", "maxTtlSeconds"]);
+    const kvMount = v.kvMount ?? DEFAULTS.vault.kvMount;
+    if ((v.database.mount ?? DEFAULTS.vault.databaseMount) === kvMount) add(`${at}.database.mount`, `is the same path as kvMount (${kvMount}); give the database secrets engine its own mount`);
   }
   if (isMap(v.kubernetes) && v.kubernetes.caCertFile === undefined) {
     add(`${at}.kubernetes.caCertFile`, "is required: the path of the cluster's CA certificate (PEM), relative to the description file; with no CA Vault checks the API server against its system trust store, which does not hold a cluster's CA, and every Kubernetes login fails");
@@ -264,11 +264,12 @@ function checkVaultEnvironment(at: string, v: Loose, add: Add): void {
   if (isMap(v.kubernetes) && v.kubernetes.caCert !== undefined) {
     add(`${at}.kubernetes.caCert`, "was replaced by caCertFile: put the PEM certificate in a file and give its path, relative to the description file");
   }
-  if (isMap(v.database) && ["verify-ca", "verify-full", undefined].includes(v.database.sslmode) && v.database.tlsCaFile === undefined) {
-    add(`${at}.database.tlsCaFile`, `is required with sslmode ${v.database.sslmode ?? "verify-full"} (the default): without it Vault checks the database's certificate against its system trust store, which holds neither RDS's CAs nor a private CA, and every connection fails; give the CA's PEM file, relative to the description file`);
+  const sslmode = isMap(v.database) && v.database.sslmode === undefined ? DEFAULTS.vault.databaseSslmode : v.database?.sslmode;
+  if (isMap(v.database) && ["verify-ca", "verify-full"].includes(sslmode) && v.database.tlsCaFile === undefined) {
+    add(`${at}.database.tlsCaFile`, `is required with sslmode ${sslmode} (the default): without it Vault checks the database's certificate against its system trust store, which holds neither RDS's CAs nor a private CA, and every connection fails; give the CA's PEM file, relative to the description file`);
   }
-  const approlePath = v.approlePath ?? "approle";
-  if (isMap(v.kubernetes) && (v.kubernetes.authPath ?? "kubernetes") === approlePath) {
+  const approlePath = v.approlePath ?? DEFAULTS.vault.approlePath;
+  if (isMap(v.kubernetes) && (v.kubernetes.authPath ?? DEFAULTS.vault.kubernetesAuthPath) === approlePath) {
     add(`${at}.approlePath`, `is the same path as kubernetes.authPath (${approlePath}); give each auth method its own path`);
   }
 }
@@ -344,7 +345,7 @@ function crossCheck(raw: unknown): ConfigIssue[] {
         add(at, `give exactly one of kubernetes (namespace, serviceAccount) or approle to say how the workload authenticates (found ${bindings.length ? bindings.join(" and ") : "neither"})`);
       }
       if (w.kubernetes !== undefined) hasKubernetesWorkload = true;
-      if (isMap(w.approle)) checkTtls(`${at}.approle`, w.approle.tokenTtlSeconds ?? 3600, w.approle.tokenMaxTtlSeconds ?? 14_400, add);
+      if (isMap(w.approle)) checkTtls(`${at}.approle`, w.approle.tokenTtlSeconds ?? DEFAULTS.tokenTtlSeconds, w.approle.tokenMaxTtlSeconds ?? DEFAULTS.tokenMaxTtlSeconds, add);
       if (hasVault) {
         // Vault policy and role names are <env>-<app>-<workload>: dashes could make two workloads meet.
         const vaultName = workloadPolicyName("<env>", app, workload);
@@ -457,7 +458,7 @@ function checkAwsNetwork(at: string, env: string, production: boolean, aws: Loos
     }
     return;
   }
-  const mode = network.secretsManagerEndpoint ?? "existing";
+  const mode = network.secretsManagerEndpoint ?? DEFAULTS.secretsManagerEndpoint;
   const hasClients = Array.isArray(network.vpcCidrBlocks) || Array.isArray(network.endpointClientSecurityGroupIds);
   if (mode === "create") {
     if (network.vpcId === undefined) add(`${at}.network.vpcId`, "is required with secretsManagerEndpoint: create (the endpoint is created in this VPC); add it, or use existing");

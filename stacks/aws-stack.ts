@@ -6,7 +6,7 @@ import { Construct } from "constructs";
 import * as path from "node:path";
 import type { EnvironmentModel, SecretModel } from "../config/model";
 import { environmentKeyAlias, rotationFunctionName, workloadRoleName } from "../config/naming";
-import type { AwsEnvironment } from "../config/schema";
+import { DEFAULTS, type AwsEnvironment } from "../config/schema";
 import { environmentTags, MANAGED_BY, TAGS } from "../config/tags";
 import { AccountRegion } from "../constructs/aws/arns";
 import { ApplicationSecret } from "../constructs/aws/application-secret";
@@ -88,7 +88,7 @@ export class AwsSecretsStack extends PlatformStack {
       description: `Encrypts the ${env} secrets of ${org} and their rotation logs`,
     });
 
-    const recoveryWindowInDays = aws.recoveryWindowDays ?? (environment.production ? 30 : 7);
+    const recoveryWindowInDays = aws.recoveryWindowDays ?? DEFAULTS.recoveryWindowDays[environment.production ? "production" : "other"];
     for (const s of environment.secrets) {
       this.secrets.set(
         s.path,
@@ -157,7 +157,7 @@ export class AwsSecretsStack extends PlatformStack {
                   NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
                 }
               : undefined,
-          logRetentionInDays: aws.logRetentionDays ?? 365,
+          logRetentionInDays: aws.logRetentionDays ?? DEFAULTS.logRetentionDays,
           // Every function runs in the VPC when the description has one: databases are reached
           // there, and Secrets Manager through the interface endpoint below.
           network,

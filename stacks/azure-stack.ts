@@ -7,7 +7,7 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azurerm-resource-group";
 import type { EnvironmentModel, SecretModel } from "../config/model";
-import type { SecretSpec } from "../config/schema";
+import { DEFAULTS, type SecretSpec } from "../config/schema";
 import { environmentTags, MANAGED_BY, TAGS } from "../config/tags";
 import { azureIdentityName, keyVaultName, keyVaultSecretName, MIN_TERRAFORM_VERSION } from "../config/naming";
 import { PlatformStack } from "./platform-stack";
@@ -25,9 +25,6 @@ const CONTENT_TYPES: Record<SecretSpec["type"], string> = {
   "api-key": "application/json",
   token: "text/plain",
 };
-
-/** Expiry of api-key secrets whose description gives no expiresAfterDays. */
-export const DEFAULT_API_KEY_EXPIRY_DAYS = 365;
 
 /** Terraform input name, also the TF_VAR_ name a deployer sets. */
 export const SECRET_VALUES_VARIABLE = "secret_values";
@@ -162,7 +159,7 @@ export class AzureSecretsStack extends PlatformStack {
         contentType: CONTENT_TYPES[s.spec.type],
         tags: secretTags,
         // A key a person owns must be renewed: a year unless the description says otherwise.
-        expiresAfterDays: s.spec.type === "api-key" ? (s.spec.expiresAfterDays ?? DEFAULT_API_KEY_EXPIRY_DAYS) : undefined,
+        expiresAfterDays: s.spec.type === "api-key" ? (s.spec.expiresAfterDays ?? DEFAULTS.apiKeyExpiryDays) : undefined,
         value: Token.asString(Fn.lookup(values.value, name, UNSET_SECRET_VALUE)),
       });
       secrets.set(s.path, secret);
