@@ -4,8 +4,10 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { validatePlatform } from "../config/load";
+import { CROSS_CHECKS } from "../config/checks";
+import { DEFAULTS } from "../config/schema";
 import { JWT_ALGORITHM_TAG, JWT_EXPIRY_HOURS_TAG, MANAGED_BY, TAGS, TOKEN_LENGTH_TAG } from "../config/tags";
-import { minimalDescription } from "./helpers/descriptions";
+import { EXAMPLE_CA_FILE, minimalDescription } from "./helpers/descriptions";
 import { resources, synthPlatform } from "./helpers/synth";
 
 const ROOT = path.join(__dirname, "..");
@@ -71,5 +73,44 @@ describe("tags", () => {
     expect(byName("dev/myapp/jwt")).toMatchObject({ [JWT_ALGORITHM_TAG]: "HS256", [TAGS.secretType]: "jwt", [TAGS.managedBy]: MANAGED_BY });
     expect(byName("dev/myapp/jwt")[JWT_EXPIRY_HOURS_TAG]).toMatch(/^\d+$/);
     expect(byName("dev/myapp/session")).toMatchObject({ [TOKEN_LENGTH_TAG]: "48", [TAGS.secretType]: "token" });
+  });
+});
+
+describe("schema defaults", () => {
+  it("the schema fills in DEFAULTS, the values the cross-checks and stacks fall back to", () => {
+    const d = minimalDescription();
+    d.environments.dev.vault = {
+      address: "https://vault.dev.example.com:8200",
+      kubernetes: { host: "https://k8s.dev.example.com:6443", caCertFile: EXAMPLE_CA_FILE },
+      database: { host: "pg.dev.example.com", dbname: "app", username: "vault", tlsCaFile: EXAMPLE_CA_FILE },
+    };
+    d.environments.dev.aws.network = { subnetIds: ["subnet-0abc"], securityGroupIds: ["sg-0abc"] };
+    const dev = validatePlatform(d).environments.dev;
+    const v = dev.vault!;
+    expect([v.kvMount, v.approlePath, v.kubernetes!.authPath, v.database!.mount, v.database!.sslmode]).toEqual([
+      DEFAULTS.vault.kvMount,
+      DEFAULTS.vault.approlePath,
+      DEFAULTS.vault.kubernetesAuthPath,
+      DEFAULTS.vault.databaseMount,
+      DEFAULTS.vault.databaseSslmode,
+    ]);
+    expect([v.kubernetes!.tokenTtlSeconds, v.kubernetes!.tokenMaxTtlSeconds]).toEqual([DEFAULTS.tokenTtlSeconds, DEFAULTS.tokenMaxTtlSeconds]);
+    expect([v.database!.defaultTtlSeconds, v.database!.maxTtlSeconds]).toEqual([DEFAULTS.vault.databaseDefaultTtlSeconds, DEFAULTS.vault.databaseMaxTtlSeconds]);
+    expect(dev.aws!.network!.secretsManagerEndpoint).toBe(DEFAULTS.secretsManagerEndpoint);
+  });
+
+  it("the cross-checks restate no default: no literal after ?? in config/load.ts or config/checks", () => {
+    const files = ["config/load.ts", ...sources("config/checks")];
+    const literal = /\?\? (\d|"[^"]+"|'[^']+'|true|false)/;
+    expect(files.filter((f) => literal.test(readFileSync(path.join(ROOT, f), "utf8")))).toEqual([]);
+  });
+});
+
+describe("cross-checks", () => {
+  it("are split by concern into small modules, out of config/load.ts", () => {
+    const modules = sources("config/checks");
+    expect(CROSS_CHECKS.length).toBeGreaterThanOrEqual(8);
+    for (const f of modules) expect(readFileSync(path.join(ROOT, f), "utf8").split("\n").length).toBeLessThan(150);
+    expect(readFileSync(path.join(ROOT, "config/load.ts"), "utf8")).not.toMatch(/function crossCheck|new Map/);
   });
 });
