@@ -9,6 +9,8 @@ import { DEFAULTS } from "../config/schema";
 import { JWT_ALGORITHM_TAG, JWT_EXPIRY_HOURS_TAG, MANAGED_BY, TAGS, TOKEN_LENGTH_TAG } from "../config/tags";
 import { EXAMPLE_CA_FILE, minimalDescription } from "./helpers/descriptions";
 import { resources, synthPlatform } from "./helpers/synth";
+import type { AwsSecretsStack } from "../stacks/aws-stack";
+import type { VaultSecretsStack } from "../stacks/vault-stack";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -112,5 +114,35 @@ describe("cross-checks", () => {
     expect(CROSS_CHECKS.length).toBeGreaterThanOrEqual(8);
     for (const f of modules) expect(readFileSync(path.join(ROOT, f), "utf8").split("\n").length).toBeLessThan(150);
     expect(readFileSync(path.join(ROOT, "config/load.ts"), "utf8")).not.toMatch(/function crossCheck|new Map/);
+  });
+});
+
+describe("grants", () => {
+  // Built apart from the shared example: granting to a recorder adds statements to the constructs.
+  const d = minimalDescription();
+  d.environments.dev.vault = {
+    address: "https://vault.dev.example.com:8200",
+    kubernetes: { host: "https://k8s.dev.example.com:6443", caCertFile: EXAMPLE_CA_FILE },
+  };
+  const { stacks } = synthPlatform(validatePlatform(d));
+
+  it("AWS grantRead and grantRotate return the IAM statements they added", () => {
+    const aws = stacks["aws-dev"] as AwsSecretsStack;
+    const added: unknown[] = [];
+    const grantee = { principalArn: "arn:aws:iam::111111111111:role/recorder", addToPolicy: (s: unknown) => added.push(s) };
+    const secret = aws.secretAt("dev/myapp/openai");
+    const read = secret.grantRead(grantee);
+    expect(read).toEqual(added);
+    expect(read.map((s) => s.actions)).toEqual([expect.arrayContaining(["secretsmanager:GetSecretValue"]), ["kms:Decrypt"]]);
+    added.length = 0;
+    expect(secret.grantRotate(grantee)).toEqual(added);
+  });
+
+  it("Vault grantRead returns the policy rules it added", () => {
+    const vault = stacks["vault-dev"] as VaultSecretsStack;
+    const added: unknown[] = [];
+    const rules = vault.kv.grantRead({ addToPolicy: (r) => added.push(r) }, "dev/myapp/openai");
+    expect(rules).toEqual(added);
+    expect(rules.map((r) => r.path)).toEqual(["secret/data/dev/myapp/openai", "secret/metadata/dev/myapp/openai"]);
   });
 });
