@@ -1,7 +1,7 @@
 // The Kubernetes side of the description (environments.<env>.kubernetes, workloads' kubernetes.delivery/backend):
 // which backend a workload reads from, whether it logs in to Vault, and the names of the objects built for it.
 // Validation (config/load.ts) and the kubernetes-<env> stack both use these, so what validates is what is built.
-import { SECRET_BACKENDS } from "./schema";
+import { DEFAULTS, SECRET_BACKENDS } from "./schema";
 
 export type SecretBackend = (typeof SECRET_BACKENDS)[number];
 export type Delivery = "sdk" | "external-secrets" | "vault-agent";
@@ -34,7 +34,7 @@ export function defaultSecretBackend(env: EnvironmentLike): SecretBackend | unde
 }
 
 export function deliveryOf(binding: BindingLike): Delivery {
-  return binding.delivery === "external-secrets" || binding.delivery === "vault-agent" ? binding.delivery : "sdk";
+  return binding.delivery === "external-secrets" || binding.delivery === "vault-agent" ? binding.delivery : DEFAULTS.delivery;
 }
 
 /** The backend a workload reads from: Vault for the Vault Agent, else its own backend or the environment's default. */
@@ -51,14 +51,4 @@ export function workloadBackend(binding: BindingLike, env: EnvironmentLike): Sec
  */
 export function logsInToVault(binding: BindingLike, env: EnvironmentLike): boolean {
   return present(env.vault) && workloadBackend(binding, env) === "vault";
-}
-
-/** Kubernetes object names allow lowercase letters, digits, dashes and dots: secret names' underscores become dashes. */
-export function kubernetesSecretName(app: string, secret: string): string {
-  return `${app}-${secret.replace(/_/g, "-")}`;
-}
-
-/** The SecretStore of one workload in its namespace. */
-export function secretStoreName(app: string, workload: string): string {
-  return `${app}-${workload}`;
 }

@@ -1,5 +1,40 @@
-// How one logical secret path <env>/<app>/<secret> is named on each backend (DESIGN.md section 3).
-// Both validation and the stacks use these, so a name that validates is the name that is built.
+// Every name the platform builds from the description: the logical path <env>/<app>/<secret> on each backend
+// (DESIGN.md section 3), stacks, state keys, identities, functions, policies and Kubernetes objects. Validation,
+// the stacks and the review all take names from here (pipeline names from ./pipeline), so a name that validates is
+// the name that is built. Nothing else assembles one of these names.
+import { createHash } from "node:crypto";
+
+/** Write-only arguments fed from ephemeral variables need Terraform 1.11 (every stack that uses them requires it). */
+export const MIN_TERRAFORM_VERSION = ">= 1.11";
+
+/**
+ * A backend stack; the kubernetes-<env> stack that points a cluster at them; or the bootstrap-<env> stack of an
+ * environment with a pipeline block (CI identities, state storage).
+ */
+export type StackKind = "aws" | "vault" | "azure" | "kubernetes" | "bootstrap";
+
+/** <kind>-<env>, and aws-<env>-<group> for an application stack group (applications.<app>.stackGroup). */
+export function stackName(kind: StackKind, env: string, group?: string): string {
+  return group ? `${kind}-${env}-${group}` : `${kind}-${env}`;
+}
+
+/** The object key (S3) or blob name (azurerm) of a stack's remote state: the description's key, else one per stack. */
+export function stateKey(stackName: string, key: string | undefined): string {
+  return key ?? `secrets-platform/${stackName}.tfstate`;
+}
+
+/**
+ * The prefix of every account-unique AWS name of an environment (workload roles, rotation functions, their log groups
+ * and alarms); the CI deployer may manage names under it.
+ */
+export function awsNamePrefix(organization: string, env: string): string {
+  return `${organization}-${env}-`;
+}
+
+/** The KMS alias of the environment key of aws-<scope> (scope: <env>, or <env>-<group> for a stack group). */
+export function environmentKeyAlias(organization: string, scope: string): string {
+  return `${organization}-${scope}-secrets`;
+}
 
 /** The logical path, also the AWS secret name and the Vault KV path under the environment's mount. */
 export function secretPath(env: string, app: string, secret: string): string {
@@ -22,12 +57,50 @@ export function keyVaultName(organization: string, env: string, override?: strin
 export const IAM_ROLE_NAME_MAX = 64;
 
 export function workloadRoleName(organization: string, env: string, app: string, workload: string): string {
+  return `${awsNamePrefix(organization, env)}${app}-${workload}`;
+}
+
+/** Lambda function names are limited to 64 characters. */
+const LAMBDA_NAME_MAX = 64;
+
+/** `<org>-<scope>-rotate-<kind>`, shortened with a stable hash where Lambda's 64 characters do not suffice. */
+export function rotationFunctionName(organization: string, scope: string, kind: string): string {
+  const name = `${awsNamePrefix(organization, scope)}rotate-${kind}`;
+  if (name.length <= LAMBDA_NAME_MAX) return name;
+  return `${name.slice(0, 55)}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
+}
+
+/** Azure user-assigned identity names: 3 to 128 characters. */
+export const AZURE_IDENTITY_NAME_MAX = 128;
+
+/** The managed identity of a Kubernetes workload on Azure. */
+export function azureIdentityName(organization: string, env: string, app: string, workload: string): string {
   return `${organization}-${env}-${app}-${workload}`;
 }
 
 /** Vault policy and role names for a workload. */
 export function workloadPolicyName(env: string, app: string, workload: string): string {
   return `${env}-${app}-${workload}`;
+}
+
+/** The Vault database role of an application: credentials at <mount>/creds/<env>-<app>. */
+export function databaseRoleName(env: string, app: string): string {
+  return `${env}-${app}`;
+}
+
+/** Kubernetes object names allow lowercase letters, digits, dashes and dots: secret names' underscores become dashes. */
+export function kubernetesSecretName(app: string, secret: string): string {
+  return `${app}-${secret.replace(/_/g, "-")}`;
+}
+
+/** The SecretStore of one workload in its namespace. */
+export function secretStoreName(app: string, workload: string): string {
+  return `${app}-${workload}`;
+}
+
+/** Output name of a workload's Vault Agent annotations (kubernetes-<env>; the review reads it back). */
+export function vaultAgentOutputName(app: string, workload: string): string {
+  return `vault-agent-annotations-${app}-${workload}`;
 }
 
 /** Environments called prod or production get production defaults unless `production` says otherwise. */

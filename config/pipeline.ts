@@ -58,11 +58,6 @@ export function vaultPipelineName(env: string, role: PipelineRole): string {
   return `${env}_ci_${role}`;
 }
 
-/** The state bucket name the description's S3 backend gives, when the bootstrap is asked to create it. */
-export function stateKey(stackName: string, key: string | undefined): string {
-  return key ?? `secrets-platform/${stackName}.tfstate`;
-}
-
 /**
  * GitHub variables (repository level) that carry the Azure client ids, which exist only once bootstrap has run.
  * bootstrap-<env> outputs each value under this name; the workflow reads vars.<name>.

@@ -5,6 +5,34 @@ import { z } from "zod";
 /** The in-cluster API server audience of EKS and most distributions (kubeadm: ...svc.cluster.local). */
 export const KUBERNETES_API_AUDIENCE = "https://kubernetes.default.svc";
 
+/**
+ * Defaults of the description's fields. The schema fills them in; the cross-checks in config/checks (which read the
+ * raw input, so that one run reports every problem) and the stacks (for defaults that depend on production) take the
+ * same values from here instead of restating them.
+ */
+export const DEFAULTS = {
+  delivery: "sdk",
+  secretsManagerEndpoint: "existing",
+  /** CloudWatch retention of the rotation functions' logs. */
+  logRetentionDays: 365,
+  /** Secrets Manager recovery window of a deleted secret. */
+  recoveryWindowDays: { production: 30, other: 7 },
+  /** Expiry Key Vault sets on api-key secrets that give no expiresAfterDays. */
+  apiKeyExpiryDays: 365,
+  /** Vault tokens of Kubernetes and AppRole logins. */
+  tokenTtlSeconds: 3600,
+  tokenMaxTtlSeconds: 14_400,
+  vault: {
+    kvMount: "secret",
+    approlePath: "approle",
+    kubernetesAuthPath: "kubernetes",
+    databaseMount: "database",
+    databaseSslmode: "verify-full",
+    databaseDefaultTtlSeconds: 3600,
+    databaseMaxTtlSeconds: 86_400,
+  },
+} as const;
+
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const nameMessage = "use lowercase letters, digits and single dashes, starting with a letter (e.g. my-app)";
 const name = (max: number) =>
@@ -116,7 +144,7 @@ const apiKeySecret = z.strictObject({
   type: z.literal("api-key").describe("api-key: a value a person puts (e.g. a vendor's API key); never rotated by the platform."),
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
   /** Azure Key Vault sets the secret's expiration this many days after creation. @default 365 on Azure */
-  expiresAfterDays: z.number().int().min(1).max(3650).optional().describe("Azure Key Vault marks the secret expired this many days after it is created (default 365 on Azure): renew the value before then."),
+  expiresAfterDays: z.number().int().min(1).max(3650).optional().describe(`Azure Key Vault marks the secret expired this many days after it is created (default ${DEFAULTS.apiKeyExpiryDays} on Azure): renew the value before then.`),
   // Accepted here only so that the cross-field check can explain why it is wrong.
   rotation: z.unknown().optional().describe("Not allowed: a person sets api-key values. Use type token for a value the platform generates and rotates."),
   dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
@@ -139,7 +167,7 @@ const kubernetesBinding = z.strictObject({
    */
   delivery: z
     .enum(KUBERNETES_DELIVERIES, { error: "must be sdk, external-secrets or vault-agent" })
-    .default("sdk")
+    .default(DEFAULTS.delivery)
     .describe("How the pods get their secrets: sdk (the application calls the secrets manager), external-secrets (synced into a Secret <app>-<secret>), vault-agent (rendered into a file by the Vault Agent Injector)."),
   /** The backend this workload reads from. @default - the environment's kubernetes.secretStoreBackend */
   backend: secretBackend.optional().describe("The backend this workload's External Secrets or agent read from; default the environment's kubernetes.secretStoreBackend."),
@@ -173,8 +201,8 @@ const approleBinding = z.strictObject({
     .max(100)
     .default(1)
     .describe("Logins one secret id allows; 1 means each start of the workload gets a fresh secret id. Unlimited (0) is refused."),
-  tokenTtlSeconds: z.number().int().min(60).max(86_400).default(3600).describe("Lifetime of the Vault token a login returns, in seconds (at most tokenMaxTtlSeconds)."),
-  tokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(14_400).describe("Longest a renewed token lives, in seconds."),
+  tokenTtlSeconds: z.number().int().min(60).max(86_400).default(DEFAULTS.tokenTtlSeconds).describe("Lifetime of the Vault token a login returns, in seconds (at most tokenMaxTtlSeconds)."),
+  tokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(DEFAULTS.tokenMaxTtlSeconds).describe("Longest a renewed token lives, in seconds."),
   boundCidrs: z.array(cidr).optional().describe("IPv4 networks the AppRole may log in from and use its token from (secret id and token CIDR bindings); default anywhere."),
 });
 
@@ -291,7 +319,7 @@ const awsEnvironment = z.strictObject({
         .enum(["create", "existing", "none"], {
           error: "must be create, existing or none (the former true is create, false is none)",
         })
-        .default("existing")
+        .default(DEFAULTS.secretsManagerEndpoint)
         .describe("How the functions reach Secrets Manager: existing (the VPC's own interface endpoint), create (a new endpoint with private DNS, which answers for every client of the VPC), none (the public endpoint through a NAT)."),
       /** With create: the VPC's CIDR blocks, admitted to the endpoint on 443 (no AWS lookup runs at synth). */
       vpcCidrBlocks: z
@@ -322,13 +350,13 @@ const awsEnvironment = z.strictObject({
     .min(7, "Secrets Manager allows 7 to 30 days")
     .max(30, "Secrets Manager allows 7 to 30 days")
     .optional()
-    .describe("Days a deleted secret can still be restored (7 to 30); default 30 in production, 7 elsewhere."),
+    .describe(`Days a deleted secret can still be restored (7 to 30); default ${DEFAULTS.recoveryWindowDays.production} in production, ${DEFAULTS.recoveryWindowDays.other} elsewhere.`),
   logRetentionDays: z
     .number()
     .int()
     .refine((d) => LOG_RETENTION_DAYS.includes(d), `must be one of CloudWatch's retention values: ${"1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"}`)
     .optional()
-    .describe("Days CloudWatch keeps the rotation functions' logs, one of CloudWatch's retention values; default 365."),
+    .describe(`Days CloudWatch keeps the rotation functions' logs, one of CloudWatch's retention values; default ${DEFAULTS.logRetentionDays}.`),
   /** SNS topic the rotation error alarms notify. */
   alarmTopicArn: z.string().regex(/^arn:aws(-[a-z]+)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN").optional().describe("SNS topic that the rotation error alarms notify."),
   backend: awsBackend.optional().describe("Where Terraform keeps this stack's state; default a local file, terraform.<stack>.tfstate."),
@@ -371,7 +399,7 @@ const vaultEnvironment = z.strictObject({
     .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "must be a Vault Enterprise namespace path such as team-a or team-a/dev, without leading or trailing slash")
     .optional()
     .describe("Vault Enterprise namespace of everything the stack creates, e.g. team-a/dev."),
-  kvMount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as secret").default("secret").describe("Path of the KV version 2 secrets engine the stack mounts."),
+  kvMount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as secret").default(DEFAULTS.vault.kvMount).describe("Path of the KV version 2 secrets engine the stack mounts."),
   kvMaxVersions: z.number().int().min(1).max(100).default(10).describe("Versions KV keeps of each secret."),
   kubernetes: z
     .strictObject({
@@ -383,18 +411,18 @@ const vaultEnvironment = z.strictObject({
       caCertFile: z.string().min(1).describe("PEM file of the cluster's CA, relative to the description file; Vault verifies the API server with it when it reviews a login token."),
       // Accepted here only so that the cross-field check can say what replaced it.
       caCert: z.unknown().optional().describe("Replaced by caCertFile."),
-      authPath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as kubernetes").default("kubernetes").describe("Path of the Kubernetes auth method."),
+      authPath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as kubernetes").default(DEFAULTS.vault.kubernetesAuthPath).describe("Path of the Kubernetes auth method."),
       /**
        * The audience Vault requires in a login token. With the client's own token as reviewer, the same
        * token authenticates Vault's TokenReview call, so it must be an audience the API server accepts.
        */
       audience: z.string().min(1).default(KUBERNETES_API_AUDIENCE).describe("Audience Vault requires in login tokens; one the API server accepts, since the same token authenticates Vault's review of it."),
-      tokenTtlSeconds: z.number().int().min(60).max(86_400).default(3600).describe("Lifetime of the Vault token a login returns, in seconds (at most tokenMaxTtlSeconds)."),
-      tokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(14_400).describe("Longest a renewed token lives, in seconds."),
+      tokenTtlSeconds: z.number().int().min(60).max(86_400).default(DEFAULTS.tokenTtlSeconds).describe("Lifetime of the Vault token a login returns, in seconds (at most tokenMaxTtlSeconds)."),
+      tokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(DEFAULTS.tokenMaxTtlSeconds).describe("Longest a renewed token lives, in seconds."),
     })
     .optional()
     .describe("Vault's Kubernetes auth method; needed when a workload uses kubernetes."),
-  approlePath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as approle (lowercase letters, digits, _ and -, starting with a letter)").default("approle").describe("Path of the AppRole auth method."),
+  approlePath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as approle (lowercase letters, digits, _ and -, starting with a letter)").default(DEFAULTS.vault.approlePath).describe("Path of the AppRole auth method."),
   /** Audit devices; when absent, a file device and a file device on stdout (two, so Vault keeps serving if one blocks). */
   audit: z
     .array(vaultAudit)
@@ -403,17 +431,17 @@ const vaultEnvironment = z.strictObject({
     .describe("Audit devices; default a file device and a file device on stdout (two, so Vault keeps serving when one blocks). Production needs two."),
   database: z
     .strictObject({
-      mount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as database (lowercase letters, digits, _ and -, starting with a letter)").default("database").describe("Path of the database secrets engine."),
+      mount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as database (lowercase letters, digits, _ and -, starting with a letter)").default(DEFAULTS.vault.databaseMount).describe("Path of the database secrets engine."),
       // The same rule as constructs/vault/postgres-connection.ts, so that a host it refuses is reported here with its field.
       host: z.string().regex(/^[A-Za-z0-9.-]+$/, "must be a host name or IPv4 address (letters, digits, dots and dashes), e.g. pg.dev.example.com").describe("PostgreSQL host that Vault connects to."),
       port: z.number().int().min(1).max(65535).default(5432).describe("PostgreSQL port."),
       dbname: z.string().min(1).describe("Database name."),
       username: z.string().min(1).describe("Admin user Vault connects as; its password is given as TF_VAR_vault_database_password, never in this file."),
-      sslmode: z.enum(["require", "verify-ca", "verify-full", "disable"]).default("verify-full").describe("TLS mode of Vault's connection (libpq sslmode)."),
+      sslmode: z.enum(["require", "verify-ca", "verify-full", "disable"]).default(DEFAULTS.vault.databaseSslmode).describe("TLS mode of Vault's connection (libpq sslmode)."),
       /** PEM file of the CA that signed the database's certificate (RDS's CA bundle, a private CA), relative to the description file. */
       tlsCaFile: z.string().min(1).optional().describe("PEM file of the CA that signed the database's certificate (RDS's CA bundle, a private CA), relative to the description file; required with verify-full or verify-ca."),
-      defaultTtlSeconds: z.number().int().min(60).default(3600).describe("Lifetime of issued credentials, in seconds."),
-      maxTtlSeconds: z.number().int().min(60).default(86_400).describe("Longest issued credentials live after renewal, in seconds."),
+      defaultTtlSeconds: z.number().int().min(60).default(DEFAULTS.vault.databaseDefaultTtlSeconds).describe("Lifetime of issued credentials, in seconds."),
+      maxTtlSeconds: z.number().int().min(60).default(DEFAULTS.vault.databaseMaxTtlSeconds).describe("Longest issued credentials live after renewal, in seconds."),
       /** Raise it to send a new admin password (TF_VAR_vault_database_password) to Vault's connection. */
       passwordVersion: z.number().int().min(1).default(1).describe("Raise it to send a new admin password (TF_VAR_vault_database_password) to Vault's connection."),
     })

@@ -2,6 +2,7 @@
 // aws-<env>-<group> instead of aws-<env>, so that stacks stay under stacks.maxResources and every plan
 // refreshes fewer resources. What a group may not do is checked here, with the field to change.
 import type { ConfigIssue } from "./load";
+import { stackName } from "./naming";
 
 type Loose = Record<string, any>;
 const isMap = (v: unknown): v is Loose => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -43,7 +44,7 @@ export function stackGroupIssues(raw: unknown): ConfigIssue[] {
       if (envs.includes(`${env}-${group}`)) {
         issues.push({
           path: `applications.${app}.stackGroup`,
-          message: `stack group ${group} of environment ${env} would build aws-${env}-${group}, the name of environment ${env}-${group}'s stack: choose another group name`,
+          message: `stack group ${group} of environment ${env} would build ${stackName("aws", env, group)}, the name of environment ${env}-${group}'s stack: choose another group name`,
         });
       }
     }

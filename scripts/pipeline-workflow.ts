@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { configPath, loadPlatform, PlatformConfigError } from "../config/load";
+import { stackName } from "../config/naming";
 import { azureClientIdVariable, pipelineRoleArn, PipelineRole, VAULT_GITHUB_AUTH_PATH, vaultPipelineName } from "../config/pipeline";
 import type { Platform } from "../config/schema";
 import { checkWorkflow } from "../constructs/guardrails/rules/workflow";
@@ -95,7 +96,7 @@ function loginSteps(platform: Platform, env: string, role: PipelineRole): Step[]
 }
 
 function stacksOf(platform: Platform, env: string): string[] {
-  return (["aws", "vault", "azure"] as const).filter((b) => platform.environments[env][b]).map((b) => `${b}-${env}`);
+  return (["aws", "vault", "azure"] as const).filter((b) => platform.environments[env][b]).map((b) => stackName(b, env));
 }
 
 /** The workflow for one repository's environments, as YAML text. */

@@ -3,11 +3,11 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Annotations, TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
-import { createHash } from "node:crypto";
 import * as path from "node:path";
 import type { EnvironmentModel, SecretModel } from "../config/model";
-import { workloadRoleName } from "../config/naming";
-import type { AwsEnvironment } from "../config/schema";
+import { environmentKeyAlias, rotationFunctionName, workloadRoleName } from "../config/naming";
+import { DEFAULTS, type AwsEnvironment } from "../config/schema";
+import { environmentTags, MANAGED_BY, TAGS } from "../config/tags";
 import { AccountRegion } from "../constructs/aws/arns";
 import { ApplicationSecret } from "../constructs/aws/application-secret";
 import { EnvironmentKey } from "../constructs/aws/environment-key";
@@ -15,7 +15,7 @@ import { RotationFunction } from "../constructs/aws/rotation-function";
 import { SecretsManagerEndpoint } from "../constructs/aws/secrets-manager-endpoint";
 import { WorkloadRole } from "../constructs/aws/workload-role";
 import { PlatformStack } from "./platform-stack";
-import { configureStateBackend, MANAGED_BY } from "./backend";
+import { configureStateBackend } from "./backend";
 
 /** Where `npm run build:lambda` leaves the rotation bundles; LAMBDA_BUNDLE_DIR overrides it. */
 export function lambdaBundleDir(): string {
@@ -38,13 +38,6 @@ export function rotationKind(s: SecretModel): string | undefined {
 
 /** Secrets one rotation function rotates at most (its role lists each by ARN). */
 export const SECRETS_PER_ROTATION_FUNCTION = 40;
-
-/** `<org>-<env>-rotate-<kind>`, shortened with a stable hash where Lambda's 64 characters do not suffice. */
-export function rotationFunctionName(org: string, env: string, kind: string): string {
-  const name = `${org}-${env}-rotate-${kind}`;
-  if (name.length <= 64) return name;
-  return `${name.slice(0, 55)}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
-}
 
 export interface AwsStackOptions {
   /**
@@ -85,17 +78,17 @@ export class AwsSecretsStack extends PlatformStack {
     new AwsProvider(this, "aws", {
       region: aws.region,
       allowedAccountIds: [aws.accountId],
-      defaultTags: [{ tags: { organization: org, environment: env, "managed-by": MANAGED_BY } }],
+      defaultTags: [{ tags: environmentTags(org, env) }],
     });
     configureStateBackend(this, id, aws.backend, environment.production);
 
     this.key = new EnvironmentKey(this, "environment-key", {
       account,
-      alias: `${org}-${this.scopeName}-secrets`,
+      alias: environmentKeyAlias(org, this.scopeName),
       description: `Encrypts the ${env} secrets of ${org} and their rotation logs`,
     });
 
-    const recoveryWindowInDays = aws.recoveryWindowDays ?? (environment.production ? 30 : 7);
+    const recoveryWindowInDays = aws.recoveryWindowDays ?? DEFAULTS.recoveryWindowDays[environment.production ? "production" : "other"];
     for (const s of environment.secrets) {
       this.secrets.set(
         s.path,
@@ -164,13 +157,13 @@ export class AwsSecretsStack extends PlatformStack {
                   NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
                 }
               : undefined,
-          logRetentionInDays: aws.logRetentionDays ?? 365,
+          logRetentionInDays: aws.logRetentionDays ?? DEFAULTS.logRetentionDays,
           // Every function runs in the VPC when the description has one: databases are reached
           // there, and Secrets Manager through the interface endpoint below.
           network,
           alarmTopicArn: aws.alarmTopicArn,
           dependsOn,
-          tags: { "rotation-kind": base.startsWith("postgres-alternating-users") ? "postgres-alternating-users" : base },
+          tags: { [TAGS.rotationKind]: base.startsWith("postgres-alternating-users") ? "postgres-alternating-users" : base },
         });
         // PostgreSQL passwords come from Secrets Manager's generator; keys and tokens from node:crypto.
         if (s.spec.type === "postgres") {
@@ -242,7 +235,7 @@ export class AwsSecretsStack extends PlatformStack {
         serviceAccount: k8s.serviceAccount,
         // IAM descriptions stop at 1000 characters; the policy itself lists every secret.
         description: `IRSA role of ${w.app}/${w.name} in ${env}: reads ${w.reads.map((r) => r.name).join(", ")}`.slice(0, 1000),
-        tags: { application: w.app, workload: w.name },
+        tags: { [TAGS.application]: w.app, workload: w.name },
       });
       for (const s of w.reads) this.secretAt(s.path).grantRead(role);
       this.workloadRoles.set(`${w.app}/${w.name}`, role);
@@ -265,15 +258,15 @@ export class AwsSecretsStack extends PlatformStack {
 /** Tags that say what a secret is and, for rotating types, how its rotation function shapes values. */
 function secretTags(env: string, s: SecretModel): Record<string, string> {
   const tags: Record<string, string> = {
-    environment: env,
-    application: s.app,
-    "managed-by": MANAGED_BY,
-    "secret-type": s.spec.type,
+    [TAGS.environment]: env,
+    [TAGS.application]: s.app,
+    [TAGS.managedBy]: MANAGED_BY,
+    [TAGS.secretType]: s.spec.type,
   };
   if (s.spec.type === "jwt") {
-    tags["secrets-platform:jwt-algorithm"] = s.spec.algorithm;
-    tags["secrets-platform:jwt-expiry-hours"] = String(s.spec.expiryHours);
+    tags[TAGS.jwtAlgorithm] = s.spec.algorithm;
+    tags[TAGS.jwtExpiryHours] = String(s.spec.expiryHours);
   }
-  if (s.spec.type === "token") tags["secrets-platform:token-length"] = String(s.spec.length);
+  if (s.spec.type === "token") tags[TAGS.tokenLength] = String(s.spec.length);
   return tags;
 }

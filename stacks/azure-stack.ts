@@ -7,10 +7,11 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azurerm-resource-group";
 import type { EnvironmentModel, SecretModel } from "../config/model";
-import type { SecretSpec } from "../config/schema";
-import { keyVaultName, keyVaultSecretName } from "../config/naming";
+import { DEFAULTS, type SecretSpec } from "../config/schema";
+import { environmentTags, MANAGED_BY, TAGS } from "../config/tags";
+import { azureIdentityName, keyVaultName, keyVaultSecretName, MIN_TERRAFORM_VERSION } from "../config/naming";
 import { PlatformStack } from "./platform-stack";
-import { configureStateBackend, MANAGED_BY } from "./backend";
+import { configureStateBackend } from "./backend";
 import { DeployingPrincipal } from "../constructs/azure/deploying-principal";
 import { KeyVault } from "../constructs/azure/key-vault";
 import { KeyVaultSecret, UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
@@ -24,12 +25,6 @@ const CONTENT_TYPES: Record<SecretSpec["type"], string> = {
   "api-key": "application/json",
   token: "text/plain",
 };
-
-/** Expiry of api-key secrets whose description gives no expiresAfterDays. */
-export const DEFAULT_API_KEY_EXPIRY_DAYS = 365;
-
-/** Write-only arguments fed from ephemeral variables need Terraform 1.11. */
-export const MIN_TERRAFORM_VERSION = ">= 1.11";
 
 /** Terraform input name, also the TF_VAR_ name a deployer sets. */
 export const SECRET_VALUES_VARIABLE = "secret_values";
@@ -69,11 +64,7 @@ export class AzureSecretsStack extends PlatformStack {
     // "ephemeral" argument; this makes it say which version is needed instead.
     this.addOverride("terraform.required_version", MIN_TERRAFORM_VERSION);
 
-    const tags = {
-      organization: environment.organization,
-      environment: environment.name,
-      "managed-by": MANAGED_BY,
-    };
+    const tags = environmentTags(environment.organization, environment.name);
     // An existing group is read, so that a wrong name fails at plan, and never owned: destroying the stack leaves it.
     const group = azure.existingResourceGroup
       ? new DataAzurermResourceGroup(this, "resource-group", { name: azure.resourceGroupName })
@@ -114,7 +105,7 @@ export class AzureSecretsStack extends PlatformStack {
       const k8s = workload.spec.kubernetes;
       if (!k8s) continue; // approle workloads read from Vault only; they get no Azure identity
       const identity = new WorkloadIdentity(this, `${workload.app}-${workload.name}`, {
-        name: `${environment.organization}-${environment.name}-${workload.app}-${workload.name}`,
+        name: azureIdentityName(environment.organization, environment.name, workload.app, workload.name),
         location: azure.location,
         resourceGroupName: group.name,
         oidcIssuerUrl: azure.aksOidcIssuerUrl,
@@ -158,9 +149,9 @@ export class AzureSecretsStack extends PlatformStack {
       const secretTags: Record<string, string> = {
         app: s.app,
         secret: s.name,
-        type: s.spec.type,
+        [TAGS.keyVaultSecretType]: s.spec.type,
         path: s.path,
-        "managed-by": MANAGED_BY,
+        [TAGS.managedBy]: MANAGED_BY,
       };
       if (s.spec.description) secretTags.description = s.spec.description;
       const secret = vault.addSecret(name, {
@@ -168,7 +159,7 @@ export class AzureSecretsStack extends PlatformStack {
         contentType: CONTENT_TYPES[s.spec.type],
         tags: secretTags,
         // A key a person owns must be renewed: a year unless the description says otherwise.
-        expiresAfterDays: s.spec.type === "api-key" ? (s.spec.expiresAfterDays ?? DEFAULT_API_KEY_EXPIRY_DAYS) : undefined,
+        expiresAfterDays: s.spec.type === "api-key" ? (s.spec.expiresAfterDays ?? DEFAULTS.apiKeyExpiryDays) : undefined,
         value: Token.asString(Fn.lookup(values.value, name, UNSET_SECRET_VALUE)),
       });
       secrets.set(s.path, secret);

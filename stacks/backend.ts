@@ -2,10 +2,8 @@
 // environment's description names. State never holds a secret value, but it still maps the estate, so
 // remote state is encrypted and locked.
 import { Annotations, AzurermBackend, LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { stateKey } from "../config/naming";
 import type { StateBackend } from "../config/schema";
-
-/** The managed-by tag on everything the platform creates, on every backend. */
-export const MANAGED_BY = "secrets-platform";
 
 /**
  * Where local state lives: terraform.<stack>.tfstate in the folder that holds cdktf.out (the project folder, where
@@ -26,7 +24,7 @@ export function configureStateBackend(stack: TerraformStack, stackName: string, 
     }
     return;
   }
-  const key = backend.key ?? `secrets-platform/${stackName}.tfstate`;
+  const key = stateKey(stackName, backend.key);
   if (backend.type === "s3") {
     new S3Backend(stack, {
       bucket: backend.bucket,

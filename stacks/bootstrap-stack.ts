@@ -25,10 +25,11 @@ import {
   PIPELINE_IAM_PATH,
   pipelineRoleName,
   pullRequestSubject,
-  stateKey,
   VAULT_GITHUB_AUTH_PATH,
   vaultPipelineName,
 } from "../config/pipeline";
+import { awsNamePrefix, environmentKeyAlias, stackName, stateKey } from "../config/naming";
+import { environmentTags, TAGS } from "../config/tags";
 import type { AwsEnvironment, AzureEnvironment, PipelineSpec, StateBackend, VaultEnvironment } from "../config/schema";
 import { AccountRegion, viaService } from "../constructs/aws/arns";
 import { DeployerScope, deployerStatements, plannerStatements } from "../constructs/aws/deployer-permissions";
@@ -41,7 +42,6 @@ import { synthesizedStack } from "../constructs/guardrails/synthesized";
 import { CiJwtAuth } from "../constructs/vault/github-jwt-auth";
 import { managedVaultPaths } from "../constructs/vault/managed-paths";
 import type { PolicyRule } from "../constructs/vault/policy-document";
-import { MANAGED_BY } from "./backend";
 import { PlatformStack } from "./platform-stack";
 
 /** The environment's stacks that the pipeline deploys, as built; bootstrap derives the deployer's rights from them. */
@@ -109,7 +109,7 @@ export class BootstrapStack extends PlatformStack {
     new AwsProvider(this, "aws", {
       region: aws.region,
       allowedAccountIds: [aws.accountId],
-      defaultTags: [{ tags: { organization: org, environment: env, "managed-by": MANAGED_BY } }],
+      defaultTags: [{ tags: environmentTags(org, env) }],
     });
     // One provider per account and issuer: reuse the account's when the description names it.
     const providerArn =
@@ -132,8 +132,8 @@ export class BootstrapStack extends PlatformStack {
         account,
         description:
           kind === "deployer"
-            ? `CI deployer of aws-${env}: ${subjects.deployer}`
-            : `CI planner of aws-${env} (read-only, no secret values): ${subjects.planner}`,
+            ? `CI deployer of ${stackName("aws", env)}: ${subjects.deployer}`
+            : `CI planner of ${stackName("aws", env)} (read-only, no secret values): ${subjects.planner}`,
       });
     const deployer = role("deployer");
     const planner = role("planner");
@@ -142,10 +142,10 @@ export class BootstrapStack extends PlatformStack {
     const types = awsStack ? synthesizedStack(awsStack).resources.map((r) => r.type) : [];
     const scope: DeployerScope = {
       account,
-      namePrefix: `${org}-${env}-`,
+      namePrefix: awsNamePrefix(org, env),
       secretPrefix: `${env}/`,
-      keyAlias: `${org}-${env}-secrets`,
-      tag: { key: "environment", value: env },
+      keyAlias: environmentKeyAlias(org, env),
+      tag: { key: TAGS.environment, value: env },
     };
     deployerStatements(types, scope).forEach((s) => deployer.addToPolicy(s));
     plannerStatements(types, scope).forEach((s) => planner.addToPolicy(s));
@@ -201,7 +201,7 @@ export class BootstrapStack extends PlatformStack {
   ): { deployer: PipelineIdentity; planner: PipelineIdentity } {
     const { organization: org, name: env } = environment;
     new AzurermProvider(this, "azurerm", { subscriptionId: azure.subscriptionId, tenantId: azure.tenantId, features: [{}] });
-    const tags = { organization: org, environment: env, "managed-by": MANAGED_BY };
+    const tags = environmentTags(org, env);
     // The identities live outside the environment's resource group, so that the deployer's Contributor role there
     // cannot change its own federated credentials.
     const group = new ResourceGroup(this, "ci-identities", { name: `${azure.resourceGroupName}-ci`.slice(0, 90), location: azure.location, tags });
@@ -233,10 +233,10 @@ export class BootstrapStack extends PlatformStack {
     // The azure-<env> stack creates the vault, its private endpoint and DNS zone, diagnostics and workload identities
     // in the resource group: Contributor there. It also grants Key Vault data roles: role assignments, limited by an
     // ABAC condition to the two Key Vault secret roles (https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples).
-    assign("deployer-contributor", deployer, "Contributor", environmentGroup, `CI deployer of azure-${env}`);
+    assign("deployer-contributor", deployer, "Contributor", environmentGroup, `CI deployer of ${stackName("azure", env)}`);
     const onlySecretRoles = (verb: "write" | "delete", side: "Request" | "Resource") =>
       `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/${verb}'})) OR (@${side}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${KEY_VAULT_SECRETS_USER_ID}, ${KEY_VAULT_SECRETS_OFFICER_ID}}))`;
-    assign("deployer-rbac", deployer, "Role Based Access Control Administrator", environmentGroup, `CI deployer of azure-${env}: Key Vault secret roles only`, {
+    assign("deployer-rbac", deployer, "Role Based Access Control Administrator", environmentGroup, `CI deployer of ${stackName("azure", env)}: Key Vault secret roles only`, {
       condition: `${onlySecretRoles("write", "Request")} AND ${onlySecretRoles("delete", "Resource")}`,
     });
     // Contributor excludes Microsoft.Authorization writes, so the production delete lock needs its own role; the
@@ -244,16 +244,16 @@ export class BootstrapStack extends PlatformStack {
     const locks = new RoleDefinition(this, "ci-locks-role", {
       name: `${org}-${env}-ci-deployer-locks`,
       scope: environmentGroup,
-      description: `Lets the CI deployer of azure-${env} manage its delete locks`,
+      description: `Lets the CI deployer of ${stackName("azure", env)} manage its delete locks`,
       permissions: [{ actions: ["Microsoft.Authorization/locks/read", "Microsoft.Authorization/locks/write", "Microsoft.Authorization/locks/delete"] }],
       assignableScopes: [environmentGroup],
     });
-    assign("deployer-locks", deployer, "", environmentGroup, `CI deployer of azure-${env}: delete locks`, { roleDefinitionId: locks.roleDefinitionResourceId });
+    assign("deployer-locks", deployer, "", environmentGroup, `CI deployer of ${stackName("azure", env)}: delete locks`, { roleDefinitionId: locks.roleDefinitionResourceId });
     const linked = [azure.privateEndpoint.subnetId, azure.privateEndpoint.virtualNetworkId, azure.logAnalyticsWorkspaceId];
     const links = new RoleDefinition(this, "ci-links-role", {
       name: `${org}-${env}-ci-deployer-links`,
       scope: sub,
-      description: `Lets the CI deployer of azure-${env} join its subnet and network and send diagnostics to its workspace`,
+      description: `Lets the CI deployer of ${stackName("azure", env)} join its subnet and network and send diagnostics to its workspace`,
       permissions: [
         {
           actions: [
@@ -269,12 +269,12 @@ export class BootstrapStack extends PlatformStack {
       assignableScopes: linked,
     });
     linked.forEach((scope, i) =>
-      assign(`deployer-links-${["subnet", "network", "workspace"][i]}`, deployer, "", scope, `CI deployer of azure-${env}: ${["private endpoint subnet", "DNS zone link", "diagnostics"][i]}`, {
+      assign(`deployer-links-${["subnet", "network", "workspace"][i]}`, deployer, "", scope, `CI deployer of ${stackName("azure", env)}: ${["private endpoint subnet", "DNS zone link", "diagnostics"][i]}`, {
         roleDefinitionId: links.roleDefinitionResourceId,
       }),
     );
     // Reader has no Key Vault data actions: the planner sees the vault, never a secret.
-    assign("planner-reader", planner, "Reader", environmentGroup, `CI planner of azure-${env}: read-only`);
+    assign("planner-reader", planner, "Reader", environmentGroup, `CI planner of ${stackName("azure", env)}: read-only`);
 
     for (const b of backends) {
       if (b.backend.type !== "azurerm") continue;
@@ -325,7 +325,7 @@ export class BootstrapStack extends PlatformStack {
       claims: { repository, environment: githubEnvironment },
       audience,
       rules: managed,
-      comment: `CI deployer of vault-${env}: exactly the paths that stack manages.\nGenerated from the stack's resources; change the stack, not this policy.`,
+      comment: `CI deployer of ${stackName("vault", env)}: exactly the paths that stack manages.\nGenerated from the stack's resources; change the stack, not this policy.`,
     });
     const readOnly: PolicyRule[] = managed
       .map((r) => ({ path: r.path, capabilities: r.capabilities.filter((c) => c === "read" || c === "list" || (c === "sudo" && r.capabilities.includes("read"))) }))
@@ -336,7 +336,7 @@ export class BootstrapStack extends PlatformStack {
       claims: { repository },
       audience,
       rules: readOnly,
-      comment: `CI planner of vault-${env}: reads the configuration that stack manages; no secret data.`,
+      comment: `CI planner of ${stackName("vault", env)}: reads the configuration that stack manages; no secret data.`,
     });
     // SP-VLT-006 looks at any production stack with a Vault provider.
     if (environment.production) suppress(this, "SP-VLT-006", "bootstrap-<env> only adds CI login to Vault; the audit devices are vault-<env>'s, checked there");

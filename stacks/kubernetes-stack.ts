@@ -7,9 +7,9 @@
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
-import { kubernetesSecretName, logsInToVault, secretStoreName, workloadBackend } from "../config/kubernetes";
+import { logsInToVault, workloadBackend } from "../config/kubernetes";
 import type { EnvironmentModel, SecretModel, WorkloadModel } from "../config/model";
-import { keyVaultSecretName, workloadPolicyName } from "../config/naming";
+import { databaseRoleName, keyVaultSecretName, kubernetesSecretName, secretStoreName, vaultAgentOutputName, workloadPolicyName } from "../config/naming";
 import { ExternalSecret } from "../constructs/kubernetes/external-secret";
 import { refreshInterval } from "../constructs/kubernetes/refresh-interval";
 import { SecretStore, StoreBackend } from "../constructs/kubernetes/secret-store";
@@ -19,7 +19,7 @@ import { AgentSecret, vaultAgentAnnotations } from "../constructs/kubernetes/vau
 import type { AwsSecretsStack } from "./aws-stack";
 import type { AzureSecretsStack } from "./azure-stack";
 import { configureStateBackend } from "./backend";
-import { databaseRoleName, VaultSecretsStack } from "./vault-stack";
+import { VaultSecretsStack } from "./vault-stack";
 import { PlatformStack } from "./platform-stack";
 
 /** The backend stacks of the same environment that this stack takes identities from. */
@@ -38,11 +38,6 @@ export interface KubernetesWorkload {
   readonly secretStore?: SecretStore;
   readonly externalSecrets: readonly ExternalSecret[];
   readonly vaultAgentAnnotations?: Readonly<Record<string, string>>;
-}
-
-/** Output name of a workload's Vault Agent annotations. */
-export function vaultAgentOutputName(app: string, workload: string): string {
-  return `vault-agent-annotations-${app}-${workload}`;
 }
 
 /** The shortest rotation period of a secret in seconds, or undefined when it does not rotate. */

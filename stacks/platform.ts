@@ -5,6 +5,7 @@ import { App, TerraformResource, TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import type { Platform } from "../config/schema";
 import { EnvironmentModel, environmentModel } from "../config/model";
+import { stackName, type StackKind } from "../config/naming";
 import { AwsSecretsStack } from "./aws-stack";
 import { VaultSecretsStack } from "./vault-stack";
 import { AzureSecretsStack } from "./azure-stack";
@@ -13,11 +14,7 @@ import { applyGuardrails } from "../constructs/guardrails";
 import { BootstrapStack, DeployedStacks } from "./bootstrap-stack";
 
 export type BackendKind = "aws" | "vault" | "azure";
-/**
- * A backend stack; the kubernetes-<env> stack that points a cluster at them; or the bootstrap-<env> stack of an
- * environment with a pipeline block (CI identities, state storage).
- */
-export type StackKind = BackendKind | "kubernetes" | "bootstrap";
+export type { StackKind };
 
 export interface StackRef {
   readonly name: string;
@@ -39,13 +36,13 @@ export function stackNames(platform: Platform): StackRef[] {
   for (const [env, spec] of Object.entries(platform.environments)) {
     for (const backend of ["aws", "vault", "azure"] as const) {
       if (!spec[backend]) continue;
-      refs.push({ name: `${backend}-${env}`, backend, environment: env });
+      refs.push({ name: stackName(backend, env), backend, environment: env });
       // Vault and Azure stacks do not split yet: their mounts, auth methods and vault are one per environment.
-      if (backend === "aws") for (const group of groups) refs.push({ name: `aws-${env}-${group}`, backend, environment: env, group });
+      if (backend === "aws") for (const group of groups) refs.push({ name: stackName("aws", env, group), backend, environment: env, group });
     }
     // After the backend stacks: it takes their identities through cross-stack references.
-    if (spec.kubernetes) refs.push({ name: `kubernetes-${env}`, backend: "kubernetes", environment: env });
-    if (spec.pipeline) refs.push({ name: `bootstrap-${env}`, backend: "bootstrap", environment: env });
+    if (spec.kubernetes) refs.push({ name: stackName("kubernetes", env), backend: "kubernetes", environment: env });
+    if (spec.pipeline) refs.push({ name: stackName("bootstrap", env), backend: "bootstrap", environment: env });
   }
   return refs;
 }
@@ -84,8 +81,8 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
       case "kubernetes":
         stack = new KubernetesSecretsStack(scope, ref.name, model, {
           aws: refs.filter((r) => r.backend === "aws" && r.environment === ref.environment).map((r) => built.get(r.name) as AwsSecretsStack),
-          vault: built.get(`vault-${ref.environment}`) as VaultSecretsStack | undefined,
-          azure: built.get(`azure-${ref.environment}`) as AzureSecretsStack | undefined,
+          vault: built.get(stackName("vault", ref.environment)) as VaultSecretsStack | undefined,
+          azure: built.get(stackName("azure", ref.environment)) as AzureSecretsStack | undefined,
         });
         break;
       case "aws":
@@ -123,12 +120,12 @@ function deployedStacks(platform: Platform, env: string, built: ReadonlyMap<stri
     // Split into stack groups, aws-<env> holds only the first group's resources: the deployer's rights come from
     // the whole environment, built apart.
     const whole = backend !== "aws" || stackGroups(platform).length === 0;
-    return (whole ? built.get(`${backend}-${env}`) : undefined) ?? make((detached ??= new App({ skipValidation: true })));
+    return (whole ? built.get(stackName(backend, env)) : undefined) ?? make((detached ??= new App({ skipValidation: true })));
   };
   return {
-    aws: get("aws", (s) => new AwsSecretsStack(s, `aws-${env}`, model)),
-    vault: get("vault", (s) => new VaultSecretsStack(s, `vault-${env}`, model)),
-    azure: get("azure", (s) => new AzureSecretsStack(s, `azure-${env}`, model)),
+    aws: get("aws", (s) => new AwsSecretsStack(s, stackName("aws", env), model)),
+    vault: get("vault", (s) => new VaultSecretsStack(s, stackName("vault", env), model)),
+    azure: get("azure", (s) => new AzureSecretsStack(s, stackName("azure", env), model)),
   };
 }
 
@@ -140,7 +137,7 @@ function limitResources(stack: TerraformStack, ref: StackRef, max: number): void
       if (count <= max) return [];
       const fix =
         ref.backend === "aws"
-          ? `move applications into a stack group of their own (applications.<app>.stackGroup: <name>, which builds aws-${ref.environment}-<name>) until each stack holds at most ${max}, or raise stacks.maxResources`
+          ? `move applications into a stack group of their own (applications.<app>.stackGroup: <name>, which builds ${stackName("aws", ref.environment, "<name>")}) until each stack holds at most ${max}, or raise stacks.maxResources`
           : `${ref.backend} stacks do not split by stack group yet: raise stacks.maxResources to at least ${count}`;
       return [`stack ${ref.name} has ${count} resources, more than stacks.maxResources (${max}): ${fix}`];
     },

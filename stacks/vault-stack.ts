@@ -7,7 +7,7 @@ import { Construct } from "constructs";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import type { EnvironmentModel, WorkloadModel } from "../config/model";
 import type { VaultEnvironment } from "../config/schema";
-import { workloadPolicyName } from "../config/naming";
+import { databaseRoleName, MIN_TERRAFORM_VERSION, workloadPolicyName } from "../config/naming";
 import { PlatformStack } from "./platform-stack";
 import { configureStateBackend } from "./backend";
 import { KvV2Mount } from "../constructs/vault/kv-mount";
@@ -20,20 +20,12 @@ import { DatabaseSecretsEngine } from "../constructs/vault/database-secrets-engi
 import type { PostgresDynamicRole } from "../constructs/vault/postgres-dynamic-role";
 import { ephemeralStringVariable } from "../constructs/vault/ephemeral-variable";
 
-/** Write-only arguments fed from ephemeral variables need Terraform 1.11. */
-export const MIN_TERRAFORM_VERSION = ">= 1.11";
-
 /** The Terraform variable that carries the database admin password (TF_VAR_vault_database_password). */
 export const DATABASE_PASSWORD_VARIABLE = "vault_database_password";
 
 /** The PostgreSQL group role whose privileges an application's dynamic logins inherit. */
 export function databaseGroupRole(app: string): string {
   return `${app.replace(/-/g, "_")}_group`;
-}
-
-/** The Vault database role of an application: credentials at <mount>/creds/<env>-<app>. */
-export function databaseRoleName(env: string, app: string): string {
-  return `${env}-${app}`;
 }
 
 export class VaultSecretsStack extends PlatformStack {

@@ -5,9 +5,8 @@ import { DEFAULT_CONFIG, loadPlatform, parsePlatform } from "../config/load";
 import type { Platform } from "../config/schema";
 import { PIPELINE_IAM_PATH } from "../config/pipeline";
 import { deployerStatements, DEPLOYER_STATEMENTS } from "../constructs/aws/deployer-permissions";
-import { PIPELINE_ROLE_TAG } from "../constructs/aws/pipeline-role";
-import { PIPELINE_IDENTITY_TAG } from "../constructs/azure/pipeline-identity";
-import { AWS_PIPELINE_ROLE_TAG, AZURE_PIPELINE_IDENTITY_TAG, PIPELINE_RULES } from "../constructs/guardrails/rules/pipeline";
+import { TAGS } from "../config/tags";
+import { PIPELINE_RULES } from "../constructs/guardrails/rules/pipeline";
 import { runRules } from "../constructs/guardrails/evaluate";
 import { fromJson, synthesizedStack } from "../constructs/guardrails/synthesized";
 import { readVaultPolicy } from "../constructs/guardrails/vault-policy";
@@ -109,8 +108,7 @@ describe("AWS: rights", () => {
         expect.objectContaining({ Effect: "Deny", Action: "kms:Decrypt", Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } } }),
       ]),
     );
-    expect(values(dev, "aws_iam_role").find((r) => r.name === "acme-dev-ci_planner").tags[PIPELINE_ROLE_TAG]).toBe("planner");
-    expect(PIPELINE_ROLE_TAG).toBe(AWS_PIPELINE_ROLE_TAG);
+    expect(values(dev, "aws_iam_role").find((r) => r.name === "acme-dev-ci_planner").tags[TAGS.awsPipelineRole]).toBe("planner");
   });
 
   it("passes the pipeline guardrails (SP-CI-001, SP-CI-002) on every bootstrap stack of the example", () => {
@@ -125,7 +123,7 @@ describe("Azure", () => {
   const creds = values(dev, "azurerm_federated_identity_credential");
   const assignments = Object.entries(dev.resource!.azurerm_role_assignment);
   const principal = (kind: string) => {
-    const name = Object.entries(dev.resource!.azurerm_user_assigned_identity).find(([, i]) => i.tags[PIPELINE_IDENTITY_TAG] === kind)![0];
+    const name = Object.entries(dev.resource!.azurerm_user_assigned_identity).find(([, i]) => i.tags[TAGS.azurePipelineRole] === kind)![0];
     return `\${azurerm_user_assigned_identity.${name}.principal_id}`;
   };
 
@@ -136,7 +134,6 @@ describe("Azure", () => {
       ["https://token.actions.githubusercontent.com", "repo:acme/secrets-platform:environment:dev", ["api://AzureADTokenExchange"]],
       ["https://token.actions.githubusercontent.com", "repo:acme/secrets-platform:pull_request", ["api://AzureADTokenExchange"]],
     ]);
-    expect(PIPELINE_IDENTITY_TAG).toBe(AZURE_PIPELINE_IDENTITY_TAG);
   });
 
   it("grants the deployer roles on the environment's resource group (and the networks it joins), none on the subscription", () => {

@@ -7,7 +7,7 @@ import { ITerraformDependable, Lazy } from "cdktf";
 import { Construct } from "constructs";
 import { AccountRegion, secretArnPattern } from "./arns";
 import { EnvironmentKey } from "./environment-key";
-import { IGrantable, PolicyDocument } from "./policy-document";
+import { grant, IGrantable, PolicyDocument, PolicyStatement } from "./policy-document";
 import { RotationFunction } from "./rotation-function";
 
 export interface RotationScheduleOptions {
@@ -142,11 +142,10 @@ export class ApplicationSecret extends Construct {
     return this.secret.arn;
   }
 
-  /** Read the value and metadata of this secret only, and decrypt it through Secrets Manager. */
-  grantRead(grantee: IGrantable): void {
+  /** Read the value and metadata of this secret only, and decrypt it through Secrets Manager. Returns the statements granted. */
+  grantRead(grantee: IGrantable): PolicyStatement[] {
     this.readers.push(grantee.principalArn);
-    grantee.addToPolicy({ actions: SECRET_READ_ACTIONS, resources: [this.arnPattern] });
-    this.key.grantDecryptViaSecretsManager(grantee);
+    return [grant(grantee, { actions: SECRET_READ_ACTIONS, resources: [this.arnPattern] }), this.key.grantDecryptViaSecretsManager(grantee)];
   }
 
   /** Rotates this secret with the function, which is granted exactly what rotating it needs. */
@@ -166,10 +165,9 @@ export class ApplicationSecret extends Construct {
     });
   }
 
-  /** What a rotation function needs on this secret: read, write versions, move staging labels. */
-  grantRotate(grantee: IGrantable): void {
+  /** What a rotation function needs on this secret: read, write versions, move staging labels. Returns the statements granted. */
+  grantRotate(grantee: IGrantable): PolicyStatement[] {
     this.readers.push(grantee.principalArn);
-    grantee.addToPolicy({ actions: SECRET_ROTATE_ACTIONS, resources: [this.arnPattern] });
-    this.key.grantEncryptDecryptViaSecretsManager(grantee);
+    return [grant(grantee, { actions: SECRET_ROTATE_ACTIONS, resources: [this.arnPattern] }), this.key.grantEncryptDecryptViaSecretsManager(grantee)];
   }
 }

@@ -3,7 +3,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { AccountRegion, accountRootArn, logGroupArn, viaService } from "./arns";
-import { IGrantable, PolicyDocument } from "./policy-document";
+import { grant, IGrantable, PolicyDocument, PolicyStatement } from "./policy-document";
 
 export interface EnvironmentKeyProps {
   readonly account: AccountRegion;
@@ -89,13 +89,13 @@ export class EnvironmentKey extends Construct {
   }
 
   /** Lets the grantee decrypt secrets it may read, only when Secrets Manager calls KMS for it. */
-  grantDecryptViaSecretsManager(grantee: IGrantable): void {
-    grantee.addToPolicy({ actions: ["kms:Decrypt"], resources: [this.arn], conditions: this.viaSecretsManager() });
+  grantDecryptViaSecretsManager(grantee: IGrantable): PolicyStatement {
+    return grant(grantee, { actions: ["kms:Decrypt"], resources: [this.arn], conditions: this.viaSecretsManager() });
   }
 
   /** Lets the grantee write new secret versions (encrypt) and read them, only through Secrets Manager. */
-  grantEncryptDecryptViaSecretsManager(grantee: IGrantable): void {
-    grantee.addToPolicy({
+  grantEncryptDecryptViaSecretsManager(grantee: IGrantable): PolicyStatement {
+    return grant(grantee, {
       actions: ["kms:Decrypt", "kms:GenerateDataKey"],
       resources: [this.arn],
       conditions: this.viaSecretsManager(),

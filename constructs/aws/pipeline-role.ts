@@ -6,9 +6,8 @@ import { Construct } from "constructs";
 import { inlinePolicySizeCheck, PolicyDocument, PolicyStatement } from "./policy-document";
 import { SECRET_READ_ACTIONS } from "./deployer-permissions";
 import { AccountRegion, viaService } from "./arns";
+import { TAGS } from "../../config/tags";
 
-/** The tag that says what a pipeline role is for; guardrail SP-CI-002 finds planners by it. */
-export const PIPELINE_ROLE_TAG = "secrets-platform:pipeline-role";
 
 export interface PipelineRoleProps {
   readonly roleName: string;
@@ -65,7 +64,8 @@ export class PipelineRole extends Construct {
       assumeRolePolicy: trust.toJson(),
       // A job's credentials last one hour at most; a deploy that needs longer should be split.
       maxSessionDuration: 3600,
-      tags: { ...props.tags, [PIPELINE_ROLE_TAG]: props.kind },
+      // What the role is for; guardrail SP-CI-002 finds planners by it.
+      tags: { ...props.tags, [TAGS.awsPipelineRole]: props.kind },
     });
     this.arn = this.role.arn;
     this.policy = new PolicyDocument();

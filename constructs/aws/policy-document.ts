@@ -32,6 +32,12 @@ export interface IGrantable {
   addToPolicy(statement: PolicyStatement): void;
 }
 
+/** Adds the statement to the grantee's policy and returns it: every grant method returns what it granted. */
+export function grant(grantee: IGrantable, statement: PolicyStatement): PolicyStatement {
+  grantee.addToPolicy(statement);
+  return statement;
+}
+
 /** IAM's limit on the inline policies of one role, in characters without whitespace. */
 export const INLINE_POLICY_MAX_LENGTH = 10_240;
 

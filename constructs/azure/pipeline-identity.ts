@@ -7,9 +7,8 @@ import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import type { IAzurePrincipal } from "./principal";
 import { AZURE_AD_TOKEN_EXCHANGE } from "./workload-identity";
+import { TAGS } from "../../config/tags";
 
-/** The tag that says what a pipeline identity is for; guardrail SP-CI-002 finds planners by it. */
-export const PIPELINE_IDENTITY_TAG = "secrets-platform-pipeline-role";
 
 export interface PipelineIdentityProps {
   readonly name: string;
@@ -40,7 +39,8 @@ export class PipelineIdentity extends Construct implements IAzurePrincipal {
       name: props.name,
       location: props.location,
       resourceGroupName: props.resourceGroupName,
-      tags: { ...props.tags, [PIPELINE_IDENTITY_TAG]: props.kind },
+      // What the identity is for; guardrail SP-CI-002 finds planners by it.
+      tags: { ...props.tags, [TAGS.azurePipelineRole]: props.kind },
     });
     this.federatedCredential = new FederatedIdentityCredential(this, "federated-credential", {
       name: props.kind === "deployer" ? "ci-deploy" : "ci-pull-request",

@@ -3,6 +3,7 @@
 import { Construct } from "constructs";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
 import { KvSecretBackendV2 } from "@cdktf/provider-vault/lib/kv-secret-backend-v2";
+import type { PolicyRule } from "./policy-document";
 import type { IPolicyGrantee } from "./workload-policy";
 
 export interface KvV2MountProps {
@@ -80,10 +81,14 @@ export class KvV2Mount extends Construct {
     return `${this.path}/metadata/${checkSecretPath(secretPath)}`;
   }
 
-  /** Lets the grantee read the current and past versions of exactly one secret, and its metadata. */
-  grantRead(grantee: IPolicyGrantee, secretPath: string): void {
-    grantee.addToPolicy({ path: this.dataPath(secretPath), capabilities: ["read"] });
-    grantee.addToPolicy({ path: this.metadataPath(secretPath), capabilities: ["read"] });
+  /** Lets the grantee read the current and past versions of exactly one secret, and its metadata. Returns the rules granted. */
+  grantRead(grantee: IPolicyGrantee, secretPath: string): PolicyRule[] {
+    const rules: PolicyRule[] = [
+      { path: this.dataPath(secretPath), capabilities: ["read"] },
+      { path: this.metadataPath(secretPath), capabilities: ["read"] },
+    ];
+    rules.forEach((rule) => grantee.addToPolicy(rule));
+    return rules;
   }
 }
 

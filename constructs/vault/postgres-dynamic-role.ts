@@ -1,6 +1,7 @@
 // A database role that issues short-lived PostgreSQL logins which inherit one group role.
 import { Construct } from "constructs";
 import { DatabaseSecretBackendRole } from "@cdktf/provider-vault/lib/database-secret-backend-role";
+import type { PolicyRule } from "./policy-document";
 import type { IPolicyGrantee } from "./workload-policy";
 
 export interface PostgresDynamicRoleOptions {
@@ -80,8 +81,10 @@ export class PostgresDynamicRole extends Construct {
     });
   }
 
-  /** Lets the grantee read fresh credentials from this role, and nothing else on the mount. */
-  grantCredentials(grantee: IPolicyGrantee): void {
-    grantee.addToPolicy({ path: this.credentialsPath, capabilities: ["read"] });
+  /** Lets the grantee read fresh credentials from this role, and nothing else on the mount. Returns the rule granted. */
+  grantCredentials(grantee: IPolicyGrantee): PolicyRule {
+    const rule: PolicyRule = { path: this.credentialsPath, capabilities: ["read"] };
+    grantee.addToPolicy(rule);
+    return rule;
   }
 }

@@ -11,7 +11,8 @@
 import { RotationError } from "../shared/errors";
 import { Rotator, StepContext, createRotationHandler } from "../shared/protocol";
 import { AWSCURRENT, AWSPENDING, getSecretVersion, moveCurrentTo, putPendingValue } from "../shared/secrets";
-import { TAG_JWT_ALGORITHM, TAG_JWT_EXPIRY_HOURS, settingChoice, settingInteger } from "../shared/settings";
+import { JWT_ALGORITHM_TAG, JWT_EXPIRY_HOURS_TAG } from "../../config/tags";
+import { settingChoice, settingInteger } from "../shared/settings";
 import { ALGORITHMS, JwtAlgorithm, KeyEntry, checkKey, generateKey, isAlgorithm, jwksOf, kidFor, publicKeyOf, signJwt, verifyJwt } from "./keys";
 
 export const DEFAULT_ALGORITHM: JwtAlgorithm = "HS256";
@@ -66,8 +67,8 @@ export const jwtRotator: Rotator = {
     }
     // The first rotation runs when the secret is created: there may be no AWSCURRENT at all.
     const current = (await getSecretVersion(ctx.secretId, AWSCURRENT))?.value;
-    const algorithm = settingChoice(ctx.metadata.tags, TAG_JWT_ALGORITHM, current, "algorithm", ALGORITHMS, DEFAULT_ALGORITHM);
-    const expiryHours = settingInteger(ctx.metadata.tags, TAG_JWT_EXPIRY_HOURS, current, "expiry_hours", 1, 8760, DEFAULT_EXPIRY_HOURS);
+    const algorithm = settingChoice(ctx.metadata.tags, JWT_ALGORITHM_TAG, current, "algorithm", ALGORITHMS, DEFAULT_ALGORITHM);
+    const expiryHours = settingInteger(ctx.metadata.tags, JWT_EXPIRY_HOURS_TAG, current, "expiry_hours", 1, 8760, DEFAULT_EXPIRY_HOURS);
     const inUse = current ? topLevelKey(current) : undefined;
     if (inUse) await refuseMismatch(inUse, "AWSCURRENT value", ctx.secretId);
     // The published next key becomes current, unless the algorithm setting changed since.

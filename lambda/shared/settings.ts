@@ -1,10 +1,6 @@
 // Per-secret settings: a tag on the secret wins, then a field of the current value, then a default.
+// The tag names are in config/tags.ts, which the AWS stack writes them from.
 import { RotationError } from "./errors";
-
-export const TAG_PREFIX = "secrets-platform:";
-export const TAG_JWT_ALGORITHM = `${TAG_PREFIX}jwt-algorithm`;
-export const TAG_JWT_EXPIRY_HOURS = `${TAG_PREFIX}jwt-expiry-hours`;
-export const TAG_TOKEN_LENGTH = `${TAG_PREFIX}token-length`;
 
 interface Source {
   readonly what: string;

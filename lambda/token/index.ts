@@ -4,7 +4,8 @@ import { randomBytes } from "node:crypto";
 import { RotationError } from "../shared/errors";
 import { Rotator, StepContext, createRotationHandler } from "../shared/protocol";
 import { AWSCURRENT, AWSPENDING, getSecretVersion, moveCurrentTo, putPendingValue } from "../shared/secrets";
-import { TAG_TOKEN_LENGTH, settingInteger } from "../shared/settings";
+import { TOKEN_LENGTH_TAG } from "../../config/tags";
+import { settingInteger } from "../shared/settings";
 import { registerSecret } from "../shared/log";
 
 export const DEFAULT_TOKEN_LENGTH = 48;
@@ -25,7 +26,7 @@ function tokenLength(ctx: StepContext, current: Record<string, unknown> | undefi
   // put keeps its shape; then the default.
   const own = current && typeof current.token === "string" ? current.token.length : undefined;
   const fallback = own !== undefined && own >= MIN_TOKEN_LENGTH && own <= MAX_TOKEN_LENGTH ? own : DEFAULT_TOKEN_LENGTH;
-  return settingInteger(ctx.metadata.tags, TAG_TOKEN_LENGTH, undefined, "token_length", MIN_TOKEN_LENGTH, MAX_TOKEN_LENGTH, fallback);
+  return settingInteger(ctx.metadata.tags, TOKEN_LENGTH_TAG, undefined, "token_length", MIN_TOKEN_LENGTH, MAX_TOKEN_LENGTH, fallback);
 }
 
 function checkToken(value: Record<string, unknown>, what: string, secretId: string): string {

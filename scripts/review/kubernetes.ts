@@ -2,11 +2,12 @@
 // pods get secrets (delivery), the SecretStore, and each secret synced or rendered, read from the kubernetes stack's
 // synthesized JSON. A secret synced into a native Secret that is never refreshed is flagged: a rotated value would
 // never reach the pods that read it.
+import { vaultAgentOutputName } from "../../config/naming";
 import { storeServiceAccount } from "../../constructs/guardrails/rules/kubernetes";
 import { durationSeconds } from "../../constructs/kubernetes/refresh-interval";
+import { AZURE_CLIENT_ID_ANNOTATION, IRSA_ROLE_ANNOTATION, SECRET_PATH_ANNOTATION, WORKLOAD_ANNOTATION as WORKLOAD } from "../../constructs/kubernetes/labels";
 import type { KubernetesRow, ReviewedStack } from "./model";
 
-const WORKLOAD = "secrets-platform.io/workload";
 const meta = (r: any) => (Array.isArray(r.metadata) ? r.metadata[0] : r.metadata) ?? {};
 
 /** Why an ExternalSecret never refreshes, or undefined when it does. */
@@ -30,16 +31,16 @@ export function kubernetesTable(stacks: readonly ReviewedStack[]): KubernetesRow
       const a = m.annotations ?? {};
       const workload = String(a[WORKLOAD] ?? "?");
       const identities = [
-        a["eks.amazonaws.com/role-arn"] !== undefined ? "IRSA role" : undefined,
-        a["azure.workload.identity/client-id"] !== undefined ? "Azure managed identity" : undefined,
+        a[IRSA_ROLE_ANNOTATION] !== undefined ? "IRSA role" : undefined,
+        a[AZURE_CLIENT_ID_ANNOTATION] !== undefined ? "Azure managed identity" : undefined,
         bindings.some((b) => (b.subject ?? []).some((x: any) => x.name === m.name && x.namespace === m.namespace)) ? "Vault login (system:auth-delegator)" : undefined,
       ].filter(Boolean) as string[];
       const stores = manifests.filter(
         (x) => x.kind === "SecretStore" && x.metadata?.namespace === m.namespace && storeServiceAccount(x.spec?.provider ?? {}) === m.name,
       );
       const externalSecrets = manifests.filter((x) => x.kind === "ExternalSecret" && x.metadata?.namespace === m.namespace && stores.some((st) => st.metadata?.name === x.spec?.secretStoreRef?.name));
-      const agent = outputs[`vault-agent-annotations-${workload.replace("/", "-")}`]?.value as Record<string, string> | undefined;
-      const synced = externalSecrets.map((x) => `Secret ${x.spec?.target?.name ?? x.metadata?.name} <- ${x.metadata?.annotations?.["secrets-platform.io/secret-path"] ?? "?"} (every ${x.spec?.refreshInterval ?? "1h, ESO's default"})`);
+      const agent = outputs[vaultAgentOutputName(...(workload.split("/") as [string, string]))]?.value as Record<string, string> | undefined;
+      const synced = externalSecrets.map((x) => `Secret ${x.spec?.target?.name ?? x.metadata?.name} <- ${x.metadata?.annotations?.[SECRET_PATH_ANNOTATION] ?? "?"} (every ${x.spec?.refreshInterval ?? "1h, ESO's default"})`);
       const rendered = Object.entries(agent ?? {})
         .filter(([k]) => k.startsWith("vault.hashicorp.com/agent-inject-secret-"))
         .map(([k, v]) => `/vault/secrets/${k.slice("vault.hashicorp.com/agent-inject-secret-".length)} <- ${v}`);

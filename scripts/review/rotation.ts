@@ -3,6 +3,7 @@
 // expiration dates.
 import type { SynthesizedResource, SynthesizedStack } from "../../constructs/guardrails/rule";
 import { blocks, fromJson, literalValue, references } from "../../constructs/guardrails/synthesized";
+import { TAGS } from "../../config/tags";
 import type { ReviewedStack, RotationRow } from "./model";
 
 export function rotationTable(stacks: readonly ReviewedStack[]): RotationRow[] {
@@ -38,7 +39,7 @@ function awsRotation(view: SynthesizedStack): RotationRow[] {
     .ofType("aws_secretsmanager_secret")
     .map((secret): RotationRow => {
       const name = String(secret.attributes.name ?? secret.address);
-      const type = String(secret.attributes.tags?.["secret-type"] ?? "?");
+      const type = String(secret.attributes.tags?.[TAGS.secretType] ?? "?");
       const rotation = rotations.find((r) => refersTo(r.attributes.secret_id, secret) || r.attributes.secret_id === name);
       if (!rotation) {
         return { secret: name, backend: "aws", type, strategy: "none", cadence: type === "api-key" ? "never (value put by a person)" : "never", function: "-" };

@@ -3,6 +3,7 @@
 import type { ResourceRule, RulePack, StackRule, SynthesizedResource, SynthesizedStack, Violation } from "../rule";
 import { hasWildcardPrincipal, IamStatement, readIamPolicy, statementLabel } from "../iam-policy";
 import { asList, blocks, references, wholeReference } from "../synthesized";
+import { TAGS } from "../../../config/tags";
 
 /**
  * Actions that have no resource-level permissions, so IAM only accepts "*" as their Resource. A statement
@@ -218,7 +219,7 @@ export const rotatableSecretWithoutRotation: ResourceRule = {
   appliesTo: ["aws_secretsmanager_secret"],
   check(r, { production, stack }) {
     if (!production) return [];
-    const type = r.attributes.tags?.["secret-type"];
+    const type = r.attributes.tags?.[TAGS.secretType];
     if (!ROTATABLE_SECRET_TYPES.includes(type)) return [];
     if (stack.ofType("aws_secretsmanager_secret_rotation").some((rot) => rotatesSecret(rot, r))) return [];
     return [`secret ${r.attributes.name ?? r.name} (secret-type ${type}) has no aws_secretsmanager_secret_rotation`];

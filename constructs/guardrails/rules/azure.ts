@@ -2,6 +2,7 @@
 // workload role assignments on single secrets, and api keys that expire.
 import type { ResourceRule, RulePack, SynthesizedResource } from "../rule";
 import { asList, blocks, references, wholeReference } from "../synthesized";
+import { TAGS } from "../../../config/tags";
 
 export const keyVaultPublicAccess: ResourceRule = {
   id: "SP-AZR-001",
@@ -75,7 +76,7 @@ export const roleAssignmentWiderThanSecret: ResourceRule = {
 /** How the platform marks what a Key Vault secret holds: tag `type` (Azure stack) or `secret-type` (AWS naming). */
 export function keyVaultSecretType(r: SynthesizedResource): string | undefined {
   const tags = r.attributes.tags ?? {};
-  return tags.type ?? tags["secret-type"];
+  return tags[TAGS.keyVaultSecretType] ?? tags[TAGS.secretType];
 }
 
 export const apiKeyWithoutExpiration: ResourceRule = {

@@ -4,11 +4,12 @@
 // the platform writes on them (constructs/kubernetes/labels.ts), never a stack class.
 import type { ResourceRule, RulePack, SynthesizedResource, SynthesizedStack } from "../rule";
 import { blocks } from "../synthesized";
-
-const READS = "secrets-platform.io/reads";
-const WORKLOAD = "secrets-platform.io/workload";
-const IRSA = "eks.amazonaws.com/role-arn";
-const AZURE_CLIENT_ID = "azure.workload.identity/client-id";
+import {
+  AZURE_CLIENT_ID_ANNOTATION as AZURE_CLIENT_ID,
+  IRSA_ROLE_ANNOTATION as IRSA,
+  READS_ANNOTATION as READS,
+  WORKLOAD_ANNOTATION as WORKLOAD,
+} from "../../kubernetes/labels";
 
 const manifestOf = (r: SynthesizedResource): Record<string, any> => (r.attributes.manifest ?? {}) as Record<string, any>;
 const isKind = (r: SynthesizedResource, kind: string) => String(manifestOf(r).apiVersion ?? "").startsWith("external-secrets.io/") && manifestOf(r).kind === kind;

@@ -4,10 +4,8 @@ import type { ResourceRule, RulePack, StackRule, SynthesizedResource, Synthesize
 import { IamStatement, readIamPolicy, statementLabel } from "../iam-policy";
 import { readVaultPolicy } from "../vault-policy";
 import { asList, blocks, references } from "../synthesized";
+import { TAGS } from "../../../config/tags";
 
-/** Tags that mark pipeline identities (PipelineRole on AWS, PipelineIdentity on Azure). */
-export const AWS_PIPELINE_ROLE_TAG = "secrets-platform:pipeline-role";
-export const AZURE_PIPELINE_IDENTITY_TAG = "secrets-platform-pipeline-role";
 /** Vault pipeline roles and policies are named <env>_ci_<role>. */
 const VAULT_PLANNER_NAME = /_ci_planner$/;
 
@@ -15,7 +13,7 @@ const hasWildcard = (v: string) => /[*?]/.test(v);
 
 /** A CI trust: a role marked as a pipeline role, or one federated with GitHub's issuer (IRSA trusts are SP-AWS-002's). */
 function isCiRole(r: SynthesizedResource, stack: SynthesizedStack): boolean {
-  if ((r.attributes.tags ?? {})[AWS_PIPELINE_ROLE_TAG] !== undefined) return true;
+  if ((r.attributes.tags ?? {})[TAGS.awsPipelineRole] !== undefined) return true;
   const text = String(r.attributes.assume_role_policy ?? "");
   if (text.includes(":oidc-provider/token.actions.githubusercontent.com")) return true;
   return references(text).some((ref) => {
@@ -88,7 +86,7 @@ function awsPlannerProblems(s: IamStatement, i: number): string[] {
 
 function awsPlanners(stack: SynthesizedStack): Violation[] {
   const out: Violation[] = [];
-  for (const role of stack.ofType("aws_iam_role").filter((r) => (r.attributes.tags ?? {})[AWS_PIPELINE_ROLE_TAG] === "planner")) {
+  for (const role of stack.ofType("aws_iam_role").filter((r) => (r.attributes.tags ?? {})[TAGS.awsPipelineRole] === "planner")) {
     const names = [role.attributes.name].filter(Boolean);
     const mine = (value: unknown) =>
       references(value).some((ref) => ref.address === role.address) || (typeof value === "string" && names.includes(value));
@@ -114,7 +112,7 @@ const AZURE_PLANNER_ROLES = ["Reader", "Storage Blob Data Reader"];
 
 function azurePlanners(stack: SynthesizedStack): Violation[] {
   const planners = new Set(
-    stack.ofType("azurerm_user_assigned_identity").filter((r) => (r.attributes.tags ?? {})[AZURE_PIPELINE_IDENTITY_TAG] === "planner").map((r) => r.address),
+    stack.ofType("azurerm_user_assigned_identity").filter((r) => (r.attributes.tags ?? {})[TAGS.azurePipelineRole] === "planner").map((r) => r.address),
   );
   return stack
     .ofType("azurerm_role_assignment")

@@ -1,0 +1,121 @@
+// The Kubernetes side: each workload's delivery needs the backend it reads from, that backend must hold the
+// application's secrets, and no two workloads may build the same Kubernetes object.
+import { backendsOf, deliveryOf, workloadBackend } from "../kubernetes";
+import { kubernetesSecretName, secretStoreName } from "../naming";
+import { Add, Check, entries, isMap, Loose } from "./shared";
+
+/**
+ * The backends an application's secrets are on in an environment: applications.<app>.backends, overridden by
+ * environments.<env>.applications.<app>.backends, intersected with what the environment has (DESIGN.md section 3).
+ */
+function placement(raw: Loose, env: string, app: string): string[] {
+  const e = isMap(raw.environments) ? raw.environments[env] : undefined;
+  const a = isMap(raw.applications) ? raw.applications[app] : undefined;
+  const override = isMap(e) && isMap(e.applications) && isMap(e.applications[app]) ? e.applications[app].backends : undefined;
+  const chosen = Array.isArray(override) ? override : isMap(a) && Array.isArray(a.backends) ? a.backends : undefined;
+  const has = isMap(e) ? backendsOf(e) : [];
+  return chosen ? has.filter((b) => chosen.includes(b)) : has;
+}
+
+/**
+ * The Kubernetes side (docs/kubernetes.md): in every environment with a kubernetes block, each workload's delivery
+ * needs the backend it reads from, that backend must hold the application's secrets, and no two workloads may build
+ * the same Kubernetes object.
+ */
+export const checkKubernetes: Check = ({ raw, envs, apps }, add) => {
+  for (const [app, spec] of apps) {
+    for (const [workload, w] of entries(spec.workloads)) {
+      if (w.delivery === undefined) continue;
+      add(
+        `applications.${app}.workloads.${workload}.delivery`,
+        isMap(w.kubernetes)
+          ? "belongs under kubernetes: write kubernetes: { namespace, serviceAccount, delivery }"
+          : "a workload without kubernetes (namespace, serviceAccount) has no pod to deliver secrets to; remove delivery, or give the workload a kubernetes block",
+      );
+    }
+  }
+  const withCluster = envs.filter(([, e]) => isMap(e.kubernetes));
+  for (const [env, e] of withCluster) {
+    const has = backendsOf(e);
+    const chosen = e.kubernetes.secretStoreBackend;
+    const storeOk = typeof chosen !== "string" || has.includes(chosen as never);
+    if (!storeOk) {
+      add(`environments.${env}.kubernetes.secretStoreBackend`, `is ${chosen}, but environment ${env} has no ${chosen} block; use one of ${has.join(", ")}`);
+    }
+    for (const [app, spec] of apps) {
+      const placed = placement(raw, env, app);
+      for (const [workload, w] of entries(spec.workloads)) {
+        if (!isMap(w.kubernetes)) continue;
+        const at = `applications.${app}.workloads.${workload}.kubernetes`;
+        const delivery = deliveryOf(w.kubernetes);
+        const explicit = typeof w.kubernetes.backend === "string";
+        if (delivery === "vault-agent") {
+          if (explicit && w.kubernetes.backend !== "vault") add(`${at}.backend`, `is ${w.kubernetes.backend}, but the Vault Agent reads from Vault; remove backend or choose another delivery`);
+          if (!isMap(e.vault)) add(`${at}.delivery`, `vault-agent needs Vault, but environment ${env} has no vault block; use external-secrets or sdk, or add vault to ${env}`);
+          else if (!placed.includes("vault")) add(`${at}.delivery`, `vault-agent reads from Vault, but application ${app} is not placed on vault in environment ${env}`);
+          continue;
+        }
+        if (!explicit && !storeOk) continue; // reported once, on secretStoreBackend
+        const backend = workloadBackend(w.kubernetes, e);
+        const where = explicit ? `${at}.backend` : `environments.${env}.kubernetes.secretStoreBackend`;
+        if (!backend) continue;
+        if (!has.includes(backend)) {
+          add(where, `is ${backend}, but environment ${env} has no ${backend} block; use one of ${has.join(", ")}`);
+          continue;
+        }
+        if (!placed.includes(backend)) {
+          add(where, `${app}/${workload} reads from ${backend} in environment ${env}, but application ${app} is not placed on ${backend} there (it is on ${placed.join(", ") || "no backend"})`);
+          continue;
+        }
+        if (delivery !== "external-secrets") continue;
+        if (backend === "aws" && !(isMap(e.aws) && isMap(e.aws.eks))) {
+          add(`environments.${env}.aws.eks`, `is required: ${app}/${workload} syncs from AWS with External Secrets, which authenticates as its service account through IRSA (eks.oidcProviderArn)`);
+        }
+        if (backend === "vault") {
+          const own = isMap(spec.secrets) ? spec.secrets : {};
+          const reads: unknown[] = Array.isArray(w.reads) ? w.reads : [];
+          for (const r of reads) {
+            const s = typeof r === "string" ? own[r] : undefined;
+            if (isMap(s) && s.type === "postgres" && s.dynamic === true) {
+              add(`${at}.delivery`, `${app}/${workload} reads ${r}, a dynamic postgres secret, from Vault: External Secrets' Vault provider reads KV secrets only; use vault-agent or sdk for this workload`);
+            }
+          }
+        }
+      }
+    }
+  }
+  // Service accounts carry the workloads' identities whether or not a kubernetes stack creates them.
+  checkKubernetesNames(apps, add);
+};
+
+/** Every object the kubernetes stacks build is named from the description; two workloads must not build the same one. */
+function checkKubernetesNames(apps: [string, Loose][], add: Add): void {
+  const seen = new Map<string, string>();
+  const claim = (key: string, at: string, what: string, why = "") => {
+    const twin = seen.get(key);
+    if (twin) add(at, `${what} is also built for ${twin}${why}; rename one of them or put them in different namespaces`);
+    else seen.set(key, at);
+  };
+  for (const [app, spec] of apps) {
+    for (const [workload, w] of entries(spec.workloads)) {
+      const k = w.kubernetes;
+      if (!isMap(k) || typeof k.namespace !== "string" || typeof k.serviceAccount !== "string") continue;
+      const at = `applications.${app}.workloads.${workload}.kubernetes`;
+      // Each workload's IAM role, managed identity and Vault role trust exactly one service account.
+      claim(
+        `ServiceAccount ${k.namespace}/${k.serviceAccount}`,
+        `${at}.serviceAccount`,
+        `service account ${k.namespace}/${k.serviceAccount}`,
+        " (a service account carries one identity: one IAM role annotation, one Azure managed identity)",
+      );
+      if (deliveryOf(k) !== "external-secrets") continue;
+      claim(`SecretStore ${k.namespace}/${secretStoreName(app, workload)}`, at, `SecretStore ${k.namespace}/${secretStoreName(app, workload)}`);
+      const reads: unknown[] = Array.isArray(w.reads) ? w.reads : [];
+      for (const r of new Set(reads)) {
+        if (typeof r !== "string") continue;
+        const name = kubernetesSecretName(app, r);
+        claim(`Secret ${k.namespace}/${name}`, at, `ExternalSecret and Secret ${k.namespace}/${name}`);
+      }
+    }
+  }
+}

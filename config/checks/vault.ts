@@ -1,0 +1,81 @@
+// The Vault side: dynamic secrets, policy and role names that must not meet, token lifetimes, the blocks a Vault
+// environment needs for what the applications ask, and mount or auth paths that would collide.
+import { DEFAULTS } from "../schema";
+import { isProduction, workloadPolicyName } from "../naming";
+import { Add, Check, entries, isMap, Loose, workloadsOf } from "./shared";
+
+export const checkVault: Check = ({ apps, envs }, add) => {
+  let hasDynamic = false;
+  for (const [app, spec] of apps) {
+    const dynamicSecrets = entries(spec.secrets).filter(([, s]) => s.dynamic === true && s.type === "postgres");
+    if (dynamicSecrets.length > 1) {
+      add(`applications.${app}.secrets.${dynamicSecrets[1][0]}.dynamic`, `application ${app} already has a dynamic postgres secret (${dynamicSecrets[0][0]}); Vault issues one database role per application, so mark only one secret dynamic`);
+    }
+    for (const [secret, s] of entries(spec.secrets)) {
+      if (s.dynamic !== true) continue;
+      if (s.type !== "postgres") add(`applications.${app}.secrets.${secret}.dynamic`, `only postgres secrets can be dynamic (Vault database engine); remove dynamic from this ${s.type} secret`);
+      else hasDynamic = true;
+    }
+  }
+
+  const hasVault = envs.some(([, e]) => isMap(e.vault));
+  const vaultNames = new Map<string, string>();
+  let hasKubernetesWorkload = false;
+  for (const [app, workload, w] of workloadsOf(apps)) {
+    const at = `applications.${app}.workloads.${workload}`;
+    if (w.kubernetes !== undefined) hasKubernetesWorkload = true;
+    if (isMap(w.approle)) checkTtls(`${at}.approle`, w.approle.tokenTtlSeconds ?? DEFAULTS.tokenTtlSeconds, w.approle.tokenMaxTtlSeconds ?? DEFAULTS.tokenMaxTtlSeconds, add);
+    if (!hasVault) continue;
+    // Vault policy and role names are <env>-<app>-<workload>: dashes could make two workloads meet.
+    const vaultName = workloadPolicyName("<env>", app, workload);
+    const twin = vaultNames.get(vaultName);
+    if (twin) add(at, `its Vault policy and role name "${vaultName}" is the same as that of ${twin}; rename one of them`);
+    else vaultNames.set(vaultName, at);
+  }
+
+  for (const [env, e] of envs) {
+    if (!isMap(e.vault)) continue;
+    const at = `environments.${env}.vault`;
+    const production = isProduction(env, typeof e.production === "boolean" ? e.production : undefined);
+    if (production && Array.isArray(e.vault.audit) && e.vault.audit.length < 2) {
+      add(`${at}.audit`, `lists ${e.vault.audit.length} audit device; production needs at least two so Vault keeps serving when one blocks (guardrail SP-VLT-006); add a syslog or socket device, or remove audit to get the defaults`);
+    }
+    if (hasDynamic && e.vault.database === undefined) {
+      add(`${at}.database`, "is required: a postgres secret is marked dynamic, so Vault needs the database connection (host, dbname, username)");
+    }
+    if (hasKubernetesWorkload && e.vault.kubernetes === undefined) {
+      add(`${at}.kubernetes`, "is required: some workloads authenticate with Kubernetes, so Vault needs the Kubernetes auth host");
+    }
+    checkVaultEnvironment(at, e.vault, add);
+  }
+};
+
+function checkTtls(at: string, ttl: unknown, maxTtl: unknown, add: Add, names = ["tokenTtlSeconds", "tokenMaxTtlSeconds"]): void {
+  if (typeof ttl === "number" && typeof maxTtl === "number" && ttl > maxTtl) {
+    add(`${at}.${names[0]}`, `${ttl} is more than ${names[1]} (${maxTtl}); make it at most the maximum`);
+  }
+}
+
+/** Vault-specific combinations: TTL bounds, and mount or auth paths that would collide. */
+function checkVaultEnvironment(at: string, v: Loose, add: Add): void {
+  if (isMap(v.kubernetes)) checkTtls(`${at}.kubernetes`, v.kubernetes.tokenTtlSeconds ?? DEFAULTS.tokenTtlSeconds, v.kubernetes.tokenMaxTtlSeconds ?? DEFAULTS.tokenMaxTtlSeconds, add);
+  if (isMap(v.database)) {
+    checkTtls(`${at}.database`, v.database.defaultTtlSeconds ?? DEFAULTS.vault.databaseDefaultTtlSeconds, v.database.maxTtlSeconds ?? DEFAULTS.vault.databaseMaxTtlSeconds, add, ["defaultTtlSeconds", "maxTtlSeconds"]);
+    const kvMount = v.kvMount ?? DEFAULTS.vault.kvMount;
+    if ((v.database.mount ?? DEFAULTS.vault.databaseMount) === kvMount) add(`${at}.database.mount`, `is the same path as kvMount (${kvMount}); give the database secrets engine its own mount`);
+  }
+  if (isMap(v.kubernetes) && v.kubernetes.caCertFile === undefined) {
+    add(`${at}.kubernetes.caCertFile`, "is required: the path of the cluster's CA certificate (PEM), relative to the description file; with no CA Vault checks the API server against its system trust store, which does not hold a cluster's CA, and every Kubernetes login fails");
+  }
+  if (isMap(v.kubernetes) && v.kubernetes.caCert !== undefined) {
+    add(`${at}.kubernetes.caCert`, "was replaced by caCertFile: put the PEM certificate in a file and give its path, relative to the description file");
+  }
+  const sslmode = isMap(v.database) && v.database.sslmode === undefined ? DEFAULTS.vault.databaseSslmode : v.database?.sslmode;
+  if (isMap(v.database) && ["verify-ca", "verify-full"].includes(sslmode) && v.database.tlsCaFile === undefined) {
+    add(`${at}.database.tlsCaFile`, `is required with sslmode ${sslmode} (the default): without it Vault checks the database's certificate against its system trust store, which holds neither RDS's CAs nor a private CA, and every connection fails; give the CA's PEM file, relative to the description file`);
+  }
+  const approlePath = v.approlePath ?? DEFAULTS.vault.approlePath;
+  if (isMap(v.kubernetes) && (v.kubernetes.authPath ?? DEFAULTS.vault.kubernetesAuthPath) === approlePath) {
+    add(`${at}.approlePath`, `is the same path as kubernetes.authPath (${approlePath}); give each auth method its own path`);
+  }
+}
