@@ -49,6 +49,11 @@ export interface DeployedStacks {
   readonly aws?: TerraformStack;
   readonly vault?: TerraformStack;
   readonly azure?: TerraformStack;
+  /**
+   * The environment's stack groups: each adds an aws-<env>-<group> stack, with its own key alias and state key.
+   * @default - none
+   */
+  readonly awsGroups?: readonly string[];
 }
 
 /** Built-in Azure roles by id (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
@@ -72,12 +77,14 @@ export class BootstrapStack extends PlatformStack {
     out("deployer_subject", subjects.deployer, "The OIDC subject of the deploy jobs (GitHub environment)");
     out("planner_subject", subjects.planner, "The OIDC subject of the pull request jobs");
 
+    // Every stack the pipeline deploys keeps state: aws-<env>-<group> too, in the aws block's backend.
+    const groups = stacks.awsGroups ?? [];
     const backends = (["aws", "vault", "azure"] as const)
-      .map((kind) => ({ stack: `${kind}-${environment.name}`, backend: environment.spec[kind]?.backend }))
+      .flatMap((kind) => [`${kind}-${environment.name}`, ...(kind === "aws" ? groups.map((g) => `aws-${environment.name}-${g}`) : [])].map((stack) => ({ stack, backend: environment.spec[kind]?.backend })))
       .filter((b): b is { stack: string; backend: StateBackend } => b.backend !== undefined);
 
     if (environment.spec.aws) {
-      const roles = this.buildAws(environment, environment.spec.aws, pipeline, subjects, stacks.aws, backends);
+      const roles = this.buildAws(environment, environment.spec.aws, pipeline, subjects, stacks.aws, backends, groups);
       this.deployerRole = roles.deployer;
       this.plannerRole = roles.planner;
       out("aws_deployer_role_arn", roles.deployer.arn, "role-to-assume of the deploy jobs");
@@ -103,6 +110,7 @@ export class BootstrapStack extends PlatformStack {
     subjects: { deployer: string; planner: string },
     awsStack: TerraformStack | undefined,
     backends: { stack: string; backend: StateBackend }[],
+    groups: readonly string[],
   ): { deployer: PipelineRole; planner: PipelineRole } {
     const { organization: org, name: env } = environment;
     const account: AccountRegion = { accountId: aws.accountId, region: aws.region };
@@ -144,7 +152,8 @@ export class BootstrapStack extends PlatformStack {
       account,
       namePrefix: `${org}-${env}-`,
       secretPrefix: `${env}/`,
-      keyAlias: `${org}-${env}-secrets`,
+      // aws-<env>-<group> stacks name their keys <org>-<env>-<group>-secrets (stacks/aws-stack.ts).
+      keyAlias: [`${org}-${env}-secrets`, ...groups.map((g) => `${org}-${env}-${g}-secrets`)],
       tag: { key: "environment", value: env },
     };
     deployerStatements(types, scope).forEach((s) => deployer.addToPolicy(s));
