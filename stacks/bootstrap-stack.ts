@@ -54,6 +54,12 @@ export interface DeployedStacks {
    * @default - none
    */
   readonly awsGroups?: readonly string[];
+  /**
+   * Other environments in the same AWS account whose names begin with this one's and a dash (prod-eu beside prod):
+   * their names match this deployer's <org>-<env>- prefix, so the deployer is denied them explicitly.
+   * @default - none
+   */
+  readonly awsNamesakes?: readonly string[];
 }
 
 /** Built-in Azure roles by id (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
@@ -84,7 +90,7 @@ export class BootstrapStack extends PlatformStack {
       .filter((b): b is { stack: string; backend: StateBackend } => b.backend !== undefined);
 
     if (environment.spec.aws) {
-      const roles = this.buildAws(environment, environment.spec.aws, pipeline, subjects, stacks.aws, backends, groups);
+      const roles = this.buildAws(environment, environment.spec.aws, pipeline, subjects, stacks.aws, backends, groups, stacks.awsNamesakes ?? []);
       this.deployerRole = roles.deployer;
       this.plannerRole = roles.planner;
       out("aws_deployer_role_arn", roles.deployer.arn, "role-to-assume of the deploy jobs");
@@ -111,6 +117,7 @@ export class BootstrapStack extends PlatformStack {
     awsStack: TerraformStack | undefined,
     backends: { stack: string; backend: StateBackend }[],
     groups: readonly string[],
+    namesakes: readonly string[],
   ): { deployer: PipelineRole; planner: PipelineRole } {
     const { organization: org, name: env } = environment;
     const account: AccountRegion = { accountId: aws.accountId, region: aws.region };
@@ -157,6 +164,23 @@ export class BootstrapStack extends PlatformStack {
       tag: { key: "environment", value: env },
     };
     deployerStatements(types, scope).forEach((s) => deployer.addToPolicy(s));
+    // The prefix acme-prod- also matches acme-prod-eu-*: an explicit deny wins over the allows above (IAM policy
+    // evaluation logic, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+    if (namesakes.length > 0) {
+      const other = (service: string, resource: (prefix: string) => string, regional = true) =>
+        namesakes.map((n) => `arn:aws:${service}:${regional ? aws.region : ""}:${aws.accountId}:${resource(`${org}-${n}-`)}`);
+      deployer.addToPolicy({
+        sid: "NotTheNamesakeEnvironments",
+        effect: "Deny",
+        actions: ["iam:*", "lambda:*", "logs:*", "cloudwatch:*"],
+        resources: [
+          ...other("iam", (p) => `role/${p}*`, false),
+          ...other("lambda", (p) => `function:${p}*`),
+          ...other("logs", (p) => `log-group:/aws/lambda/${p}*`),
+          ...other("cloudwatch", (p) => `alarm:${p}*`),
+        ],
+      });
+    }
     plannerStatements(types, scope).forEach((s) => planner.addToPolicy(s));
     const why =
       "The CI deployer creates what aws-<env> declares: its names share the environment's prefix (role/<org>-<env>-*, secret:<env>/*), " +

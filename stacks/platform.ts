@@ -136,6 +136,9 @@ function deployedStacks(platform: Platform, env: string, built: ReadonlyMap<stri
     vault: get("vault", (s) => new VaultSecretsStack(s, `vault-${env}`, model)),
     azure: get("azure", (s) => new AzureSecretsStack(s, `azure-${env}`, model)),
     awsGroups: model.spec.aws ? stackGroups(platform) : [],
+    awsNamesakes: Object.entries(platform.environments)
+      .filter(([other, spec]) => other.startsWith(`${env}-`) && spec.aws && spec.aws.accountId === model.spec.aws?.accountId)
+      .map(([other]) => other),
   };
 }
 
