@@ -11,6 +11,7 @@ import type { Platform } from "../config/schema";
 import { parsePlatform, PlatformConfigError } from "../config/load";
 import { pipelineWorkflow } from "../scripts/pipeline-workflow";
 import { buildReview } from "../scripts/review/build";
+import { renderMarkdown } from "../scripts/review/markdown";
 import type { ReviewedStack } from "../scripts/review/model";
 import { buildPlatform, stackNames } from "../stacks/platform";
 import { EXAMPLE_CA_FILE, toYaml } from "./helpers/descriptions";
@@ -284,6 +285,16 @@ describe("the review of an environment split into groups", () => {
         expect(rows.some((r) => r.stack === guard.stack && r.authentication.includes(role))).toBe(true);
       }
     }
+  });
+
+  it("counts the CI deployer out of the readers: no read-deny excepts it and its policy allows no read, and the Markdown says it can still change who reads", () => {
+    const deployerArn = `arn:aws:iam::${ACCOUNT}:role/secrets-platform-ci/acme-dev-ci_deployer`;
+    for (const guard of review.awsReadGuards) expect(guard.readers).not.toContain(deployerArn);
+    const deployerActions = all(json["bootstrap-dev"], "aws_iam_role_policy")
+      .filter((p) => String(p.role).includes("aws-deployer"))
+      .flatMap((p) => policyOf(p).Statement.filter((st: any) => st.Effect === "Allow").flatMap((st: any) => asArray(st.Action)));
+    expect(deployerActions.filter((a) => /GetSecretValue|secretsmanager:\*/.test(a))).toEqual([]);
+    expect(renderMarkdown(review)).toContain("Whoever deploys these stacks (the CI deployer of bootstrap-<env>, where there is one) is not listed, so it is denied too; it can still change these policies and roles");
   });
 
   it("says the group stacks' functions reach Secrets Manager through the endpoint aws-dev creates, not through one unmanaged", () => {
