@@ -309,8 +309,14 @@ export class BootstrapStack extends PlatformStack {
     // Reader has no Key Vault data actions: the planner sees the vault, never a secret.
     assign("planner-reader", planner, "Reader", environmentGroup, `CI planner of azure-${env}: read-only`);
 
+    // Stacks may share a container (each has its own blob key): create and grant it once, since Azure refuses a second
+    // container of the same name and a second role assignment of the same principal, role and scope.
+    const containers = new Set<string>();
     for (const b of backends) {
       if (b.backend.type !== "azurerm") continue;
+      const where = `${b.backend.resourceGroupName}/${b.backend.storageAccountName}/${b.backend.containerName}`;
+      if (containers.has(where)) continue;
+      containers.add(where);
       const at = `${b.stack}-state`;
       const container = pipeline.createStateStorage
         ? new StateContainer(this, at, {
@@ -320,7 +326,6 @@ export class BootstrapStack extends PlatformStack {
             containerName: b.backend.containerName,
           }).scope
         : `${sub}/resourceGroups/${b.backend.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${b.backend.storageAccountName}/blobServices/default/containers/${b.backend.containerName}`;
-      if (this.node.tryFindChild(`deployer-${at}`)) continue;
       assign(`deployer-${at}`, deployer, "Storage Blob Data Contributor", container, `CI deployer: state of ${b.stack}`);
       assign(`planner-${at}`, planner, "Storage Blob Data Reader", container, `CI planner: state of ${b.stack}`);
     }

@@ -1,7 +1,7 @@
 // Where stack groups, remote state and the CI deployer meet the names of other environments: a state key every group
 // stack would share, and a deployer whose name prefix <org>-<env>- also matches a sibling environment <env>-<x> in
 // the same account.
-import { parsePlatform, PlatformConfigError } from "../config/load";
+import { DEFAULT_CONFIG, loadPlatform, parsePlatform, PlatformConfigError } from "../config/load";
 import { toYaml } from "./helpers/descriptions";
 import { resources, synthPlatform } from "./helpers/synth";
 
@@ -106,5 +106,31 @@ describe("the deployer of an environment whose name begins another environment's
     const eu = policy("bootstrap-prod-eu");
     expect(decide(eu, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-eu-web-api`)).toBe("allow");
     expect(decide(eu, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-web-api`)).toBe("implicit deny");
+  });
+});
+
+describe("vault-<env> and azure-<env> keeping state in one azurerm container", () => {
+  const build = (vaultContainer: string) => {
+    const d: any = structuredClone(loadPlatform(DEFAULT_CONFIG));
+    d.environments = { dev: d.environments.dev };
+    d.environments.dev.azure.backend = { type: "azurerm", resourceGroupName: "rg-state", storageAccountName: "acmestate", containerName: "tfstate" };
+    // Each stack has its own default key (secrets-platform/<stack>.tfstate), so validation allows the shared container.
+    d.environments.dev.vault.backend = { type: "azurerm", resourceGroupName: "rg-state", storageAccountName: "acmestate", containerName: vaultContainer };
+    d.environments.dev.pipeline.createStateStorage = true;
+    return synthPlatform(parsePlatform(toYaml(d), "test"), { backends: ["bootstrap"] }).json["bootstrap-dev"];
+  };
+  const onContainer = (json: any, name: string) =>
+    Object.values(resources(json, "azurerm_role_assignment")).filter((r: any) => String(r.scope).endsWith(`/containers/${name}`)).map((r: any) => r.role_definition_name).sort();
+
+  it("creates the container once and grants each identity once on it: Azure refuses a second container or role assignment of the same name and scope", () => {
+    const json = build("tfstate");
+    expect(Object.values(resources(json, "azurerm_storage_container")).map((c: any) => c.name)).toEqual(["tfstate"]);
+    expect(onContainer(json, "tfstate")).toEqual(["Storage Blob Data Contributor", "Storage Blob Data Reader"]);
+  });
+
+  it("still creates and grants each of two distinct containers", () => {
+    const json = build("tfstate-vault");
+    expect(Object.values(resources(json, "azurerm_storage_container")).map((c: any) => c.name).sort()).toEqual(["tfstate", "tfstate-vault"]);
+    expect(onContainer(json, "tfstate-vault")).toEqual(["Storage Blob Data Contributor", "Storage Blob Data Reader"]);
   });
 });
