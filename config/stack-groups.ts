@@ -36,6 +36,19 @@ export function stackGroupIssues(raw: unknown): ConfigIssue[] {
       });
     }
   }
+  // A key named in the aws block's backend would be the state of aws-<env> and of every aws-<env>-<group>: each stack
+  // would plan to destroy the others' resources. The default key carries the stack's name.
+  const allGroups = [...new Set(Object.values(apps).map(stackGroupOf).filter((g): g is string => g !== undefined))].sort();
+  for (const [env, e] of Object.entries(isMap(raw.environments) ? raw.environments : {})) {
+    const backend = isMap(e) && isMap(e.aws) && isMap(e.aws.backend) ? e.aws.backend : undefined;
+    if (!backend || backend.key === undefined || allGroups.length === 0) continue;
+    issues.push({
+      path: `environments.${env}.aws.backend.key`,
+      message:
+        `is shared by ${stackName("aws", env)} and ${allGroups.map((g) => stackName("aws", env, g)).join(", ")} (stack groups); each stack needs its own state file: ` +
+        "leave key out (default secrets-platform/<stack>.tfstate)",
+    });
+  }
   // aws-<env>-<group> must not be the name of another environment's stack (env prod-eu, or prod with group eu).
   const envs = isMap(raw.environments) ? Object.keys(raw.environments) : [];
   const groups = [...new Set(Object.entries(apps).map(([app, spec]) => [app, stackGroupOf(spec)] as const).filter(([, g]) => g))];

@@ -49,6 +49,17 @@ export interface DeployedStacks {
   readonly aws?: TerraformStack;
   readonly vault?: TerraformStack;
   readonly azure?: TerraformStack;
+  /**
+   * The environment's stack groups: each adds an aws-<env>-<group> stack, with its own key alias and state key.
+   * @default - none
+   */
+  readonly awsGroups?: readonly string[];
+  /**
+   * Other environments in the same AWS account whose names begin with this one's and a dash (prod-eu beside prod):
+   * their names match this deployer's <org>-<env>- prefix, so the deployer is denied them explicitly.
+   * @default - none
+   */
+  readonly awsNamesakes?: readonly string[];
 }
 
 /** Built-in Azure roles by id (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
@@ -72,12 +83,14 @@ export class BootstrapStack extends PlatformStack {
     out("deployer_subject", subjects.deployer, "The OIDC subject of the deploy jobs (GitHub environment)");
     out("planner_subject", subjects.planner, "The OIDC subject of the pull request jobs");
 
+    // Every stack the pipeline deploys keeps state: aws-<env>-<group> too, in the aws block's backend.
+    const groups = stacks.awsGroups ?? [];
     const backends = (["aws", "vault", "azure"] as const)
-      .map((kind) => ({ stack: `${kind}-${environment.name}`, backend: environment.spec[kind]?.backend }))
+      .flatMap((kind) => [stackName(kind, environment.name), ...(kind === "aws" ? groups.map((g) => stackName("aws", environment.name, g)) : [])].map((stack) => ({ stack, backend: environment.spec[kind]?.backend })))
       .filter((b): b is { stack: string; backend: StateBackend } => b.backend !== undefined);
 
     if (environment.spec.aws) {
-      const roles = this.buildAws(environment, environment.spec.aws, pipeline, subjects, stacks.aws, backends);
+      const roles = this.buildAws(environment, environment.spec.aws, pipeline, subjects, stacks.aws, backends, groups, stacks.awsNamesakes ?? []);
       this.deployerRole = roles.deployer;
       this.plannerRole = roles.planner;
       out("aws_deployer_role_arn", roles.deployer.arn, "role-to-assume of the deploy jobs");
@@ -103,6 +116,8 @@ export class BootstrapStack extends PlatformStack {
     subjects: { deployer: string; planner: string },
     awsStack: TerraformStack | undefined,
     backends: { stack: string; backend: StateBackend }[],
+    groups: readonly string[],
+    namesakes: readonly string[],
   ): { deployer: PipelineRole; planner: PipelineRole } {
     const { organization: org, name: env } = environment;
     const account: AccountRegion = { accountId: aws.accountId, region: aws.region };
@@ -144,10 +159,28 @@ export class BootstrapStack extends PlatformStack {
       account,
       namePrefix: awsNamePrefix(org, env),
       secretPrefix: `${env}/`,
-      keyAlias: environmentKeyAlias(org, env),
+      // aws-<env>-<group> stacks name their keys with their group (stacks/aws-stack.ts).
+      keyAlias: [environmentKeyAlias(org, env), ...groups.map((g) => environmentKeyAlias(org, `${env}-${g}`))],
       tag: { key: TAGS.environment, value: env },
     };
     deployerStatements(types, scope).forEach((s) => deployer.addToPolicy(s));
+    // The prefix acme-prod- also matches acme-prod-eu-*: an explicit deny wins over the allows above (IAM policy
+    // evaluation logic, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+    if (namesakes.length > 0) {
+      const other = (service: string, resource: (prefix: string) => string, regional = true) =>
+        namesakes.map((n) => `arn:aws:${service}:${regional ? aws.region : ""}:${aws.accountId}:${resource(`${org}-${n}-`)}`);
+      deployer.addToPolicy({
+        sid: "NotTheNamesakeEnvironments",
+        effect: "Deny",
+        actions: ["iam:*", "lambda:*", "logs:*", "cloudwatch:*"],
+        resources: [
+          ...other("iam", (p) => `role/${p}*`, false),
+          ...other("lambda", (p) => `function:${p}*`),
+          ...other("logs", (p) => `log-group:/aws/lambda/${p}*`),
+          ...other("cloudwatch", (p) => `alarm:${p}*`),
+        ],
+      });
+    }
     plannerStatements(types, scope).forEach((s) => planner.addToPolicy(s));
     const why =
       "The CI deployer creates what aws-<env> declares: its names share the environment's prefix (role/<org>-<env>-*, secret:<env>/*), " +
@@ -276,8 +309,14 @@ export class BootstrapStack extends PlatformStack {
     // Reader has no Key Vault data actions: the planner sees the vault, never a secret.
     assign("planner-reader", planner, "Reader", environmentGroup, `CI planner of ${stackName("azure", env)}: read-only`);
 
+    // Stacks may share a container (each has its own blob key): create and grant it once, since Azure refuses a second
+    // container of the same name and a second role assignment of the same principal, role and scope.
+    const containers = new Set<string>();
     for (const b of backends) {
       if (b.backend.type !== "azurerm") continue;
+      const where = `${b.backend.resourceGroupName}/${b.backend.storageAccountName}/${b.backend.containerName}`;
+      if (containers.has(where)) continue;
+      containers.add(where);
       const at = `${b.stack}-state`;
       const container = pipeline.createStateStorage
         ? new StateContainer(this, at, {
@@ -287,7 +326,6 @@ export class BootstrapStack extends PlatformStack {
             containerName: b.backend.containerName,
           }).scope
         : `${sub}/resourceGroups/${b.backend.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${b.backend.storageAccountName}/blobServices/default/containers/${b.backend.containerName}`;
-      if (this.node.tryFindChild(`deployer-${at}`)) continue;
       assign(`deployer-${at}`, deployer, "Storage Blob Data Contributor", container, `CI deployer: state of ${b.stack}`);
       assign(`planner-${at}`, planner, "Storage Blob Data Reader", container, `CI planner: state of ${b.stack}`);
     }

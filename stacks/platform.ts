@@ -91,6 +91,12 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
           // One Secrets Manager endpoint per VPC, in the first group's stack, for every group's functions.
           rotationInEnvironment: model.secrets.some((s) => s.spec.type !== "api-key" && s.spec.rotation),
         });
+        // Terraform cannot make a resource wait for another stack's, and SP-AWS-010 sees one stack at a time: a group
+        // whose functions use the endpoint aws-<env> creates is deployed after aws-<env> (cdktf orders by dependency).
+        if (ref.group) {
+          const first = built.get(stackName("aws", ref.environment)) as AwsSecretsStack | undefined;
+          if (first?.endpoint && (stack as AwsSecretsStack).rotationFunctions.size > 0) stack.addDependency(first);
+        }
         break;
       case "vault":
         stack = new VaultSecretsStack(scope, ref.name, model);
@@ -126,6 +132,10 @@ function deployedStacks(platform: Platform, env: string, built: ReadonlyMap<stri
     aws: get("aws", (s) => new AwsSecretsStack(s, stackName("aws", env), model)),
     vault: get("vault", (s) => new VaultSecretsStack(s, stackName("vault", env), model)),
     azure: get("azure", (s) => new AzureSecretsStack(s, stackName("azure", env), model)),
+    awsGroups: model.spec.aws ? stackGroups(platform) : [],
+    awsNamesakes: Object.entries(platform.environments)
+      .filter(([other, spec]) => other.startsWith(`${env}-`) && spec.aws && spec.aws.accountId === model.spec.aws?.accountId)
+      .map(([other]) => other),
   };
 }
 

@@ -16,8 +16,8 @@ export interface DeployerScope {
   readonly namePrefix: string;
   /** Prefix of every secret name, e.g. dev/ */
   readonly secretPrefix: string;
-  /** The KMS alias the stack creates, without alias/. */
-  readonly keyAlias: string;
+  /** The KMS aliases the stacks create, without alias/: one, or one per stack group. */
+  readonly keyAlias: string | readonly string[];
   /** The tag the stack's provider puts on every resource, which narrows actions on ids unknown in advance. */
   readonly tag: { readonly key: string; readonly value: string };
 }
@@ -51,7 +51,7 @@ export const DEPLOYER_STATEMENTS: Readonly<Record<string, (s: DeployerScope) => 
   ],
   aws_kms_alias: (s) => [
     // An alias call is authorized on the alias and on its key.
-    { sid: "ManageEnvironmentKeyAlias", actions: ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"], resources: [arn(s, "kms", `alias/${s.keyAlias}`)] },
+    { sid: "ManageEnvironmentKeyAlias", actions: ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"], resources: (typeof s.keyAlias === "string" ? [s.keyAlias] : s.keyAlias).map((a) => arn(s, "kms", `alias/${a}`)) },
     { sid: "AliasEnvironmentKey", actions: ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"], resources: keys(s), conditions: tagged(s) },
     { sid: "ListAliases", actions: ["kms:ListAliases"], resources: ["*"] },
   ],

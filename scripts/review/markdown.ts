@@ -60,7 +60,8 @@ export function renderMarkdown(review: Review): string {
     const breakGlass = [...new Set(review.access.filter((r) => r.backend === "aws" && r.workload.startsWith("break-glass ")).map((r) => r.workload.slice("break-glass ".length)))];
     out.push(
       open.length === 0
-        ? "**AWS: nothing else can read.** Each secret's resource policy denies `secretsmanager:GetSecretValue` to every principal not listed above for it, whatever its IAM policy grants (an administrator's `secretsmanager:*` included)."
+        ? "**AWS: nothing else can read.** Each secret's resource policy denies `secretsmanager:GetSecretValue` to every principal not listed above for it, whatever its IAM policy grants (an administrator's `secretsmanager:*` included). " +
+          "Whoever deploys these stacks (the CI deployer of bootstrap-<env>, where there is one) is not listed, so it is denied too; it can still change these policies and roles, so deploy rights count as read rights in an audit."
         : `**AWS: anyone whose IAM policy allows it can read** ${open.map((g) => `\`${g.secret}\``).join(", ")}: ${open.length === 1 ? "its" : "their"} resource policy has no read-deny.`,
       "",
       `Break-glass roles: ${breakGlass.length ? breakGlass.map((b) => `\`${b}\``).join(", ") : "none"}.`,

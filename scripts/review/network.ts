@@ -8,9 +8,11 @@ import type { ExposureRow, ReviewedStack } from "./model";
 
 export function networkExposure(stacks: readonly ReviewedStack[]): ExposureRow[] {
   const rows: ExposureRow[] = [];
+  // One endpoint per VPC: the first stack group's stack creates it for every group (stacks/aws-stack.ts).
+  const endpointStack = stacks.find((s) => s.backend === "aws" && secretsManagerEndpoints(fromJson(s.json, s.name)).length > 0)?.name;
   for (const s of stacks) {
     const view = fromJson(s.json, s.name);
-    if (s.backend === "aws") rows.push(...awsExposure(view));
+    if (s.backend === "aws") rows.push(...awsExposure(view, endpointStack));
     if (s.backend === "vault") rows.push(...vaultExposure(view, s.json.provider ?? {}));
     if (s.backend === "azure") rows.push(...azureExposure(view));
   }
@@ -25,7 +27,10 @@ function deniesPlainText(view: SynthesizedStack, policy: unknown): boolean {
 
 const list = (v: unknown) => asList(v as any).map(String).join(", ");
 
-function awsExposure(view: SynthesizedStack): ExposureRow[] {
+const secretsManagerEndpoints = (view: SynthesizedStack) =>
+  view.ofType("aws_vpc_endpoint").filter((ep) => /\.secretsmanager$/.test(String(ep.attributes.service_name)));
+
+function awsExposure(view: SynthesizedStack, endpointStack: string | undefined): ExposureRow[] {
   const rows: ExposureRow[] = [];
   for (const fn of view.ofType("aws_lambda_function")) {
     const vpc = blocks(fn.attributes.vpc_config)[0];
@@ -60,11 +65,13 @@ function awsExposure(view: SynthesizedStack): ExposureRow[] {
     });
   }
   const inVpc = view.ofType("aws_lambda_function").filter((f) => blocks(f.attributes.vpc_config).length > 0);
-  if (inVpc.length > 0 && !endpoints.some((ep) => /\.secretsmanager$/.test(String(ep.attributes.service_name)))) {
+  if (inVpc.length > 0 && secretsManagerEndpoints(view).length === 0) {
     rows.push({
       backend: "aws",
       resource: "Secrets Manager from the VPC",
-      exposure: "through the VPC's existing endpoint or a NAT, neither managed here (secretsManagerEndpoint: existing or none)",
+      exposure: endpointStack
+        ? `through the interface endpoint that ${endpointStack} creates (secretsManagerEndpoint: create); ${endpointStack} is deployed first`
+        : "through the VPC's existing endpoint or a NAT, neither managed here (secretsManagerEndpoint: existing or none)",
       flagged: false,
     });
   }
