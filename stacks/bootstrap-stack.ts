@@ -158,6 +158,11 @@ export class BootstrapStack extends PlatformStack {
       secretPrefix: `${env}/`,
       network: aws.network && { subnetIds: aws.network.subnetIds, securityGroupIds: aws.network.securityGroupIds },
     });
+    suppress(
+      boundary,
+      "SP-AWS-001",
+      "The boundary is the ceiling over every role of the environment, not a grant: its wildcards are the environment's prefixes (secret:<env>/*, log groups of <org>-<env>-*) and ids AWS assigns (KMS keys, only through Secrets Manager; ENIs)",
+    );
     const scope: DeployerScope = {
       account,
       namePrefix: awsNamePrefix(org, env),
