@@ -128,6 +128,16 @@ describe("the boundary policy", () => {
     expect([eni.Resource].flat().filter((r: string) => /:(subnet|security-group)\//.test(r)).every((r: string) => !r.includes("*"))).toBe(true);
   });
 
+  it("has no EC2 action when the environment has no network (its functions attach to no VPC)", () => {
+    const p = structuredClone(loadPlatform(DEFAULT_CONFIG)) as any;
+    p.environments = { dev: p.environments.dev };
+    delete p.environments.dev.aws.network;
+    const built = synthPlatform(p, { environments: ["dev"], backends: ["aws", "bootstrap"] }).json;
+    const boundary = boundaryStatements(built["bootstrap-dev"]);
+    expect(boundary.flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith("ec2:"))).toEqual([]);
+    expect(uncovered(built["aws-dev"], boundary, ACCOUNT.dev)).toEqual([]);
+  });
+
   it("does not reach another environment's secrets, IAM, or KMS outside Secrets Manager", () => {
     const boundary = boundaryStatements(example.json["bootstrap-dev"]);
     const plain = { Condition: {} };
