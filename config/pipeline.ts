@@ -46,6 +46,20 @@ export function pipelineRoleArn(accountId: string, org: string, env: string, rol
   return `arn:aws:iam::${accountId}:role${PIPELINE_IAM_PATH}${pipelineRoleName(org, env, role)}`;
 }
 
+/**
+ * The customer-managed policy every IAM role of aws-<env> (and its stack groups) carries as permissions boundary:
+ * the most those roles may ever do. It lives under the pipeline path, so the deployer's role/<org>-<env>-* rights
+ * never name it, and the deployer may create or change a role only when it carries exactly this boundary.
+ */
+export function workloadBoundaryName(org: string, env: string): string {
+  return `${org}-${env}-workload-boundary`;
+}
+
+/** The boundary's ARN, known before bootstrap creates it, so aws-<env> names it without a cross-stack reference. */
+export function workloadBoundaryArn(accountId: string, org: string, env: string, partition = "aws"): string {
+  return `arn:${partition}:iam::${accountId}:policy${PIPELINE_IAM_PATH}${workloadBoundaryName(org, env)}`;
+}
+
 export function githubOidcProviderArn(accountId: string): string {
   return `arn:aws:iam::${accountId}:oidc-provider/${GITHUB_OIDC_HOST}`;
 }

@@ -14,6 +14,7 @@ import { EnvironmentKey } from "../constructs/aws/environment-key";
 import { RotationFunction } from "../constructs/aws/rotation-function";
 import { SecretsManagerEndpoint } from "../constructs/aws/secrets-manager-endpoint";
 import { WorkloadRole } from "../constructs/aws/workload-role";
+import { workloadBoundaryArn } from "../config/pipeline";
 import { PlatformStack } from "./platform-stack";
 import { configureStateBackend } from "./backend";
 
@@ -65,6 +66,11 @@ export class AwsSecretsStack extends PlatformStack {
 
   /** `<env>` for the first group, `<env>-<group>` for the others: where account-wide names need the group. */
   private readonly scopeName: string;
+  /**
+   * With a pipeline block, CI deploys this stack and may create roles only with bootstrap-<env>'s boundary
+   * (constructs/aws/workload-boundary.ts): every role here carries it. Without one, no boundary.
+   */
+  readonly permissionsBoundary?: string;
 
   constructor(scope: Construct, id: string, readonly environment: EnvironmentModel, private readonly options: AwsStackOptions = {}) {
     super(scope, id);
@@ -74,6 +80,7 @@ export class AwsSecretsStack extends PlatformStack {
     const account: AccountRegion = { accountId: aws.accountId, region: aws.region };
     const org = environment.organization;
     const env = environment.name;
+    this.permissionsBoundary = environment.spec.pipeline ? workloadBoundaryArn(aws.accountId, org, env) : undefined;
 
     new AwsProvider(this, "aws", {
       region: aws.region,
@@ -163,6 +170,7 @@ export class AwsSecretsStack extends PlatformStack {
           network,
           alarmTopicArn: aws.alarmTopicArn,
           dependsOn,
+          permissionsBoundary: this.permissionsBoundary,
           tags: { [TAGS.rotationKind]: base.startsWith("postgres-alternating-users") ? "postgres-alternating-users" : base },
         });
         // PostgreSQL passwords come from Secrets Manager's generator; keys and tokens from node:crypto.
@@ -236,6 +244,7 @@ export class AwsSecretsStack extends PlatformStack {
         // IAM descriptions stop at 1000 characters; the policy itself lists every secret.
         description: `IRSA role of ${w.app}/${w.name} in ${env}: reads ${w.reads.map((r) => r.name).join(", ")}`.slice(0, 1000),
         tags: { [TAGS.application]: w.app, workload: w.name },
+        permissionsBoundary: this.permissionsBoundary,
       });
       for (const s of w.reads) this.secretAt(s.path).grantRead(role);
       this.workloadRoles.set(`${w.app}/${w.name}`, role);

@@ -27,14 +27,17 @@ import {
   pullRequestSubject,
   VAULT_GITHUB_AUTH_PATH,
   vaultPipelineName,
+  workloadBoundaryArn,
+  workloadBoundaryName,
 } from "../config/pipeline";
 import { awsNamePrefix, environmentKeyAlias, stackName, stateKey } from "../config/naming";
 import { environmentTags, TAGS } from "../config/tags";
 import type { AwsEnvironment, AzureEnvironment, PipelineSpec, StateBackend, VaultEnvironment } from "../config/schema";
 import { AccountRegion, viaService } from "../constructs/aws/arns";
-import { DeployerScope, deployerStatements, plannerStatements } from "../constructs/aws/deployer-permissions";
+import { boundaryProtectionStatements, DeployerScope, deployerStatements, plannerStatements } from "../constructs/aws/deployer-permissions";
 import { PipelineRole } from "../constructs/aws/pipeline-role";
 import { StateBucket } from "../constructs/aws/state-bucket";
+import { WorkloadBoundary } from "../constructs/aws/workload-boundary";
 import { PipelineIdentity } from "../constructs/azure/pipeline-identity";
 import { StateContainer } from "../constructs/azure/state-container";
 import { suppress } from "../constructs/guardrails/suppressions";
@@ -69,6 +72,8 @@ const KEY_VAULT_SECRETS_OFFICER_ID = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
 export class BootstrapStack extends PlatformStack {
   readonly deployerRole?: PipelineRole;
   readonly plannerRole?: PipelineRole;
+  /** The permissions boundary of every role aws-<env> creates. */
+  readonly workloadBoundary?: WorkloadBoundary;
   readonly azureDeployer?: PipelineIdentity;
   readonly azurePlanner?: PipelineIdentity;
   readonly vaultAuth?: CiJwtAuth;
@@ -93,6 +98,8 @@ export class BootstrapStack extends PlatformStack {
       const roles = this.buildAws(environment, environment.spec.aws, pipeline, subjects, stacks.aws, backends, groups, stacks.awsNamesakes ?? []);
       this.deployerRole = roles.deployer;
       this.plannerRole = roles.planner;
+      this.workloadBoundary = roles.boundary;
+      out("aws_workload_boundary_arn", roles.boundary.arn, "Permissions boundary of every role aws-<env> creates");
       out("aws_deployer_role_arn", roles.deployer.arn, "role-to-assume of the deploy jobs");
       out("aws_planner_role_arn", roles.planner.arn, "role-to-assume of the pull request jobs");
     }
@@ -118,7 +125,7 @@ export class BootstrapStack extends PlatformStack {
     backends: { stack: string; backend: StateBackend }[],
     groups: readonly string[],
     namesakes: readonly string[],
-  ): { deployer: PipelineRole; planner: PipelineRole } {
+  ): { deployer: PipelineRole; planner: PipelineRole; boundary: WorkloadBoundary } {
     const { organization: org, name: env } = environment;
     const account: AccountRegion = { accountId: aws.accountId, region: aws.region };
     new AwsProvider(this, "aws", {
@@ -155,6 +162,22 @@ export class BootstrapStack extends PlatformStack {
 
     // The deployer's rights follow the resource types of aws-<env>; without that stack it manages state only.
     const types = awsStack ? synthesizedStack(awsStack).resources.map((r) => r.type) : [];
+    // The most any role of aws-<env> may do. Its ARN is built from account, path and name (config/pipeline.ts), the
+    // same way aws-<env> builds it, so the two stacks agree without a reference between them.
+    const boundary = new WorkloadBoundary(this, "workload-boundary", {
+      account,
+      policyName: workloadBoundaryName(org, env),
+      path: PIPELINE_IAM_PATH,
+      description: `Permissions boundary of the roles of ${stackName("aws", env)}: what its rotation functions and workloads need, no more`,
+      namePrefix: awsNamePrefix(org, env),
+      secretPrefix: `${env}/`,
+      network: aws.network && { subnetIds: aws.network.subnetIds, securityGroupIds: aws.network.securityGroupIds },
+    });
+    suppress(
+      boundary,
+      "SP-AWS-001",
+      "The boundary is the ceiling over every role of the environment, not a grant: its wildcards are the environment's prefixes (secret:<env>/*, log groups of <org>-<env>-*) and ids AWS assigns (KMS keys, only through Secrets Manager; ENIs)",
+    );
     const scope: DeployerScope = {
       account,
       namePrefix: awsNamePrefix(org, env),
@@ -162,8 +185,10 @@ export class BootstrapStack extends PlatformStack {
       // aws-<env>-<group> stacks name their keys with their group (stacks/aws-stack.ts).
       keyAlias: [environmentKeyAlias(org, env), ...groups.map((g) => environmentKeyAlias(org, `${env}-${g}`))],
       tag: { key: TAGS.environment, value: env },
+      permissionsBoundaryArn: workloadBoundaryArn(aws.accountId, org, env),
     };
     deployerStatements(types, scope).forEach((s) => deployer.addToPolicy(s));
+    boundaryProtectionStatements(scope).forEach((s) => deployer.addToPolicy(s));
     // The prefix acme-prod- also matches acme-prod-eu-*: an explicit deny wins over the allows above (IAM policy
     // evaluation logic, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
     if (namesakes.length > 0) {
@@ -222,7 +247,7 @@ export class BootstrapStack extends PlatformStack {
         planner.addToPolicy({ sid: "DecryptStateThroughS3", actions: ["kms:Decrypt"], resources: [keyArn], conditions: viaS3 });
       }
     }
-    return { deployer, planner };
+    return { deployer, planner, boundary };
   }
 
   private buildAzure(

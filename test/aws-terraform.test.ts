@@ -79,6 +79,13 @@ describe.each(refs.map((r) => r.name))("%s", (stackName) => {
     expect(Object.values(trust.Condition.StringEquals).sort()).toEqual(["sts.amazonaws.com", "system:serviceaccount:myapp:myapp-api"]);
   });
 
+  it("plans every role with the environment's workload boundary (its environment has a pipeline block)", () => {
+    const env = stackName.replace(/^aws-/, "");
+    const roles = (plans.get(stackName)!.resource_changes ?? []).filter((r) => r.type === "aws_iam_role");
+    expect(roles.length).toBeGreaterThan(0);
+    for (const r of roles) expect(r.change.after!.permissions_boundary).toMatch(new RegExp(`^arn:aws:iam::\\d{12}:policy/secrets-platform-ci/acme-${env}-workload-boundary$`));
+  });
+
   it("plans every secret's resource policy with the read-deny, known in full before apply", () => {
     const env = stackName.replace(/^aws-/, "");
     const plan = plans.get(stackName)!;

@@ -31,7 +31,7 @@ it("passes terraform validate", () => {
   expect(ws.run(["validate", "-no-color"])).toContain("Success! The configuration is valid.");
 });
 
-it("plans offline to create the provider, the roles with their path and trust, and the closed state bucket", () => {
+it("plans offline to create the provider, the roles with their path and trust, the workload boundary and the closed state bucket", () => {
   plan = ws.plan();
   const after = (type: string) => (plan.resource_changes ?? []).filter((r) => r.type === type).map((r) => r.change.after ?? {});
   const expected = Object.entries(awsOnly.resource as Record<string, Record<string, object>>).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)).sort();
@@ -43,6 +43,10 @@ it("plans offline to create the provider, the roles with their path and trust, a
     ["acme-dev-ci_deployer", "/secrets-platform-ci/", 3600],
     ["acme-dev-ci_planner", "/secrets-platform-ci/", 3600],
   ]);
+  // The workload boundary, at the ARN aws-dev's roles name, with its statements known in full before apply.
+  const [boundary] = after("aws_iam_policy");
+  expect([boundary.name, boundary.path]).toEqual(["acme-dev-workload-boundary", "/secrets-platform-ci/"]);
+  expect(JSON.parse(boundary.policy as string).Statement.map((s: any) => s.Sid)).toEqual(expect.arrayContaining(["EnvironmentSecrets", "KmsThroughSecretsManager"]));
   expect(after("aws_s3_bucket_public_access_block")[0]).toEqual(expect.objectContaining({ block_public_acls: true, restrict_public_buckets: true }));
   expect(after("aws_s3_bucket_versioning")[0]).toEqual(expect.objectContaining({ versioning_configuration: [expect.objectContaining({ status: "Enabled" })] }));
 });

@@ -20,6 +20,43 @@ export interface DeployerScope {
   readonly keyAlias: string | readonly string[];
   /** The tag the stack's provider puts on every resource, which narrows actions on ids unknown in advance. */
   readonly tag: { readonly key: string; readonly value: string };
+  /** The permissions boundary every role the deployer creates or changes must carry (workload-boundary.ts). */
+  readonly permissionsBoundaryArn: string;
+}
+
+/**
+ * The role actions that change what a role may do, each authorized only when the role carries (or, for CreateRole
+ * and PutRolePermissionsBoundary, is given) the environment's boundary. These are the role actions for which the
+ * Service Authorization Reference lists the iam:PermissionsBoundary condition key
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html);
+ * UpdateAssumeRolePolicy is not among them (a condition on it would never match and block trust updates), and a
+ * new trust cannot widen a bounded role's rights.
+ */
+export const BOUNDED_ROLE_ACTIONS = [
+  "iam:CreateRole",
+  "iam:PutRolePermissionsBoundary",
+  "iam:PutRolePolicy",
+  "iam:DeleteRolePolicy",
+  "iam:AttachRolePolicy",
+  "iam:DetachRolePolicy",
+];
+
+const bounded = (s: DeployerScope) => ({ StringEquals: { "iam:PermissionsBoundary": s.permissionsBoundaryArn } });
+
+/**
+ * Denies that keep the boundary in place whatever else the deployer is allowed: it may neither take a role's boundary
+ * off nor rewrite or delete the boundary policy.
+ */
+export function boundaryProtectionStatements(s: DeployerScope): PolicyStatement[] {
+  return [
+    { sid: "NeverRemoveBoundaries", effect: "Deny", actions: ["iam:DeleteRolePermissionsBoundary"], resources: ["*"] },
+    {
+      sid: "NeverChangeTheBoundary",
+      effect: "Deny",
+      actions: ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"],
+      resources: [s.permissionsBoundaryArn],
+    },
+  ];
 }
 
 const arn = (s: DeployerScope, service: string, resource: string, regional = true) =>
@@ -76,17 +113,21 @@ export const DEPLOYER_STATEMENTS: Readonly<Record<string, (s: DeployerScope) => 
     { sid: "ManageEnvironmentRotation", actions: ["secretsmanager:RotateSecret", "secretsmanager:CancelRotateSecret", "secretsmanager:DescribeSecret"], resources: secrets(s) },
   ],
   aws_iam_role: (s) => [
+    // Created with the boundary, or given it in place (an environment that existed before the boundary).
+    { sid: "CreateBoundedEnvironmentRoles", actions: ["iam:CreateRole", "iam:PutRolePermissionsBoundary"], resources: roles(s), conditions: bounded(s) },
     {
       sid: "ManageEnvironmentRoles",
       actions: [
-        "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy",
+        "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy",
         "iam:TagRole", "iam:UntagRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
       ],
       resources: roles(s),
     },
   ],
   aws_iam_role_policy: (s) => [
-    { sid: "ManageEnvironmentRolePolicies", actions: ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies"], resources: roles(s) },
+    // Only on roles that carry the boundary: whatever the policy says, the role can do no more than the boundary.
+    { sid: "ManageBoundedEnvironmentRolePolicies", actions: ["iam:PutRolePolicy", "iam:DeleteRolePolicy"], resources: roles(s), conditions: bounded(s) },
+    { sid: "ReadEnvironmentRolePolicies", actions: ["iam:GetRolePolicy", "iam:ListRolePolicies"], resources: roles(s) },
   ],
   aws_lambda_function: (s) => [
     {

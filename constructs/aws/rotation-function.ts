@@ -47,6 +47,11 @@ export interface RotationFunctionProps {
   readonly dependsOn?: readonly ITerraformDependable[];
   /** @default - none */
   readonly tags?: Record<string, string>;
+  /**
+   * ARN of the managed policy that caps what the function's role can do, whatever its policy grants.
+   * @default - no boundary
+   */
+  readonly permissionsBoundary?: string;
 }
 
 /** EC2 calls Lambda makes with the function's role to attach it to a VPC. Describe accepts only "*". */
@@ -101,6 +106,7 @@ export class RotationFunction extends Construct implements IGrantable {
           },
         ]).toObject(),
       ),
+      permissionsBoundary: props.permissionsBoundary,
       tags: props.tags,
     });
     this.addToPolicy({

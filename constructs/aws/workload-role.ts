@@ -25,6 +25,11 @@ export interface WorkloadRoleProps {
   readonly description?: string;
   /** @default - none */
   readonly tags?: Record<string, string>;
+  /**
+   * ARN of the managed policy that caps what the role can do, whatever its policy grants.
+   * @default - no boundary
+   */
+  readonly permissionsBoundary?: string;
 }
 
 /**
@@ -63,6 +68,7 @@ export class WorkloadRole extends Construct implements IGrantable {
       description: props.description,
       assumeRolePolicy: JSON.stringify(trust.toObject()),
       maxSessionDuration: props.maxSessionDuration ?? 3600,
+      permissionsBoundary: props.permissionsBoundary,
       tags: props.tags,
     });
     new IamRolePolicy(this, "permissions", {
