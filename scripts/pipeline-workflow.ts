@@ -96,7 +96,11 @@ function loginSteps(platform: Platform, env: string, role: PipelineRole): Step[]
 }
 
 function stacksOf(platform: Platform, env: string): string[] {
-  return (["aws", "vault", "azure"] as const).filter((b) => platform.environments[env][b]).map((b) => stackName(b, env));
+  // Each backend's stack-group stacks right after its first stack, which they depend on (as stacks/platform.ts stackNames).
+  const groups = [...new Set(Object.values(platform.applications).flatMap((a) => (a.stackGroup ? [a.stackGroup] : [])))].sort();
+  return (["aws", "vault", "azure"] as const)
+    .filter((b) => platform.environments[env][b])
+    .flatMap((b) => [stackName(b, env), ...groups.map((g) => stackName(b, env, g))]);
 }
 
 /** The workflow for one repository's environments, as YAML text. */
