@@ -1,5 +1,5 @@
-// Stack groups: applications.<app>.stackGroup puts an application's AWS resources in the stack
-// aws-<env>-<group> instead of aws-<env>, so that stacks stay under stacks.maxResources and every plan
+// Stack groups: applications.<app>.stackGroup puts an application's resources in the stacks
+// <backend>-<env>-<group> (aws, vault, azure) instead of <backend>-<env>, so that stacks stay under stacks.maxResources and every plan
 // refreshes fewer resources. What a group may not do is checked here, with the field to change.
 import type { ConfigIssue } from "./load";
 import { stackName } from "./naming";
@@ -36,15 +36,17 @@ export function stackGroupIssues(raw: unknown): ConfigIssue[] {
       });
     }
   }
-  // aws-<env>-<group> must not be the name of another environment's stack (env prod-eu, or prod with group eu).
+  // <backend>-<env>-<group> must not be the name of another environment's stack (env prod-eu, or prod with group eu).
   const envs = isMap(raw.environments) ? Object.keys(raw.environments) : [];
   const groups = [...new Set(Object.entries(apps).map(([app, spec]) => [app, stackGroupOf(spec)] as const).filter(([, g]) => g))];
   for (const env of envs) {
     for (const [app, group] of groups) {
       if (envs.includes(`${env}-${group}`)) {
+        const spec = (raw.environments as Loose)[env];
+        const backend = (["aws", "vault", "azure"] as const).find((b) => isMap(spec) && isMap(spec[b])) ?? "aws";
         issues.push({
           path: `applications.${app}.stackGroup`,
-          message: `stack group ${group} of environment ${env} would build ${stackName("aws", env, group)}, the name of environment ${env}-${group}'s stack: choose another group name`,
+          message: `stack group ${group} of environment ${env} would build ${stackName(backend, env, group)}, the name of environment ${env}-${group}'s stack: choose another group name`,
         });
       }
     }

@@ -12,6 +12,8 @@ import { EXAMPLE_CA_FILE, exampleDescription, toYaml } from "./helpers/descripti
 import { resources, StackJson, synthPlatform } from "./helpers/synth";
 import { synthApp } from "./helpers/kubernetes";
 import { parse } from "@cdktf/hcl2json";
+import { parse as parseYaml } from "yaml";
+import { pipelineWorkflow } from "../scripts/pipeline-workflow";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "stack-groups-va-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -177,11 +179,29 @@ describe("Vault and Azure stacks per group", () => {
     expect(k8s).toContain("cross-stack-reference-input-azure-dev-team-b");
   });
 
+  it("has the pipeline diff and deploy each group's stacks right after their first stack", () => {
+    const jobs = parseYaml(pipelineWorkflow(platform)).jobs;
+    const order = "aws-dev aws-dev-team-b vault-dev vault-dev-team-b azure-dev azure-dev-team-b";
+    expect(jobs["deploy-dev"].steps.at(-1).run).toBe(`npx cdktf deploy ${order} --auto-approve`);
+    expect(jobs["plan-dev"].steps.filter((s: any) => s.name?.startsWith("Diff ")).map((s: any) => s.name.slice(5)).join(" ")).toBe(order);
+  });
+
   it("lets the CI deployer manage the group stacks' Vault paths", () => {
     const bootstrap = JSON.stringify(json["bootstrap-dev"]);
     for (const p of ["sys/policies/acl/dev-b-api", "auth/kubernetes/role/dev-c-api", "auth/approle/role/dev-b-batch", "database/roles/dev-b"]) {
       expect(bootstrap).toContain(p);
     }
+  });
+});
+
+describe("validation", () => {
+  it("names the clashing stack by a backend the environment has", () => {
+    const d = grouped({ a: undefined, b: "eu" });
+    for (const b of ["aws", "azure", "kubernetes", "pipeline"]) delete d.environments.dev[b];
+    d.environments["dev-eu"] = structuredClone(d.environments.dev);
+    expect(() => parsePlatform(toYaml(d), "test")).toThrow(
+      "applications.b.stackGroup: stack group eu of environment dev would build vault-dev-eu, the name of environment dev-eu's stack: choose another group name",
+    );
   });
 });
 
