@@ -164,7 +164,10 @@ describe("Vault and Azure stacks per group", () => {
     const group = json["azure-dev-team-b"];
     const ids = Object.values<any>(resources(group, "azurerm_key_vault_secret")).map((s) => s.key_vault_id);
     expect(new Set(ids).size).toBe(1);
-    expect(ids[0]).toMatch(/^\$\{data\.terraform_remote_state\.[^.]+\.outputs\.[^}]+\}$/);
+    const [, input, output] = /^\$\{data\.terraform_remote_state\.([^.]+)\.outputs\.([^}]+)\}$/.exec(ids[0])!;
+    expect(input).toBe("cross-stack-reference-input-azure-dev");
+    // azure-dev writes that output, and it is the vault's id.
+    expect(json["azure-dev"].output![output].value).toMatch(/^\$\{azurerm_key_vault\.[^.]+\.id\}$/);
     const remote = Object.values<any>(group.data?.terraform_remote_state ?? {});
     expect(remote).toHaveLength(1);
     expect(JSON.stringify(remote[0])).toContain("azure-dev");
