@@ -223,10 +223,11 @@ async function main(): Promise<void> {
       const file = write(`apps-${n}.yaml`, generatedDescription(n, { maxResources: 100_000 }));
       rows.push(benchSynth(`${n} application${n === 1 ? "" : "s"} x 3 environments x 3 backends`, file, n === 100 ? Math.max(3, Math.ceil(runs / 2)) : runs, n === 100 ? keep100 : undefined));
     }
-    // 1,000 applications with stack groups of 45 (about 480 AWS resources each) under the default limit of 500: a
-    // stack above it would stop the synth. Every backend is also checked against 500 below.
+    // 1,000 applications with stack groups of 45 (about 480 AWS resources each). The kubernetes-<env> stack does not
+    // split yet (two resources per workload: 2,000 here), so the limit is raised for it; the AWS, Vault and Azure
+    // stacks are checked against 500 below.
     const keep1000 = path.join(dir, "out-1000");
-    const large = benchSynth("1000 applications x 3 x 3, groups of 45", write("apps-1000.yaml", generatedDescription(1000, { groupSize: 45 })), largeRuns, keep1000);
+    const large = benchSynth("1000 applications x 3 x 3, groups of 45", write("apps-1000.yaml", generatedDescription(1000, { groupSize: 45, maxResources: 100_000 })), largeRuns, keep1000);
     rows.push(large);
 
     console.log("\nsynth, median of runs (fresh node process per run, compiled app)");
