@@ -11,6 +11,7 @@ import type { EnvironmentModel, WorkloadModel } from "../config/model";
 import type { VaultEnvironment } from "../config/schema";
 import { databaseRoleName, MIN_TERRAFORM_VERSION, workloadPolicyName } from "../config/naming";
 import { PlatformStack } from "./platform-stack";
+import { suppress } from "../constructs/guardrails/suppressions";
 import { configureStateBackend } from "./backend";
 import { KvV2Mount, KvV2Paths } from "../constructs/vault/kv-mount";
 import { WorkloadPolicy } from "../constructs/vault/workload-policy";
@@ -84,6 +85,8 @@ export class VaultSecretsStack extends PlatformStack {
     if (options.environmentStack) {
       // Roles need their auth method's config and the connection to exist: the first stack deploys before this one.
       this.addDependency(options.environmentStack);
+      // Audit devices are a server's, one set per environment: SP-VLT-006 checks them on vault-<env>.
+      if (environment.production) suppress(this, "SP-VLT-006", "vault-<env>-<group> holds a stack group's policies and roles; the audit devices are vault-<env>'s, checked there");
       this.kv = new KvV2Paths(vault.kvMount);
       mounts = { kv: this.kv, ...groupMounts(this, vault) };
     } else {

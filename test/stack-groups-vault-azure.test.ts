@@ -23,10 +23,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
  * applications: a in the first group; b (a Kubernetes and an AppRole workload) and c in group team-b. a and b have a
  * dynamic PostgreSQL secret.
  */
-function grouped(groups: Record<string, string | undefined> = { a: undefined, b: "team-b", c: "team-b" }): any {
+function grouped(groups: Record<string, string | undefined> = { a: undefined, b: "team-b", c: "team-b" }, env = "dev"): any {
   const d = exampleDescription();
-  d.environments = { dev: d.environments.dev };
-  d.environments.dev.vault.database = { host: "pg.dev.example.com", dbname: "apps", username: "vault_admin", tlsCaFile: EXAMPLE_CA_FILE };
+  d.environments = { [env]: d.environments[env] };
+  d.environments[env].vault.database = { host: `pg.${env}.example.com`, dbname: "apps", username: "vault_admin", tlsCaFile: EXAMPLE_CA_FILE };
   d.applications = {};
   for (const [app, group] of Object.entries(groups)) {
     const dynamic = app !== "c";
@@ -205,6 +205,20 @@ describe("validation", () => {
     expect(() => parsePlatform(toYaml(d), "test")).toThrow(
       "applications.b.stackGroup: stack group eu of environment dev would build vault-dev-eu, the name of environment dev-eu's stack: choose another group name",
     );
+  });
+});
+
+describe("guardrails in production", () => {
+  it("pass on every group stack, whose Vault stack leaves audit devices to vault-<env>", () => {
+    const d = grouped({ a: undefined, b: "team-b" }, "prod");
+    // An AppRole workload in production would need boundCidrs: Kubernetes only here.
+    delete d.applications.b.workloads.batch;
+    for (const app of ["a", "b"]) d.applications[app].secrets.db.rotation = { strategy: "single-user", everyDays: 30 };
+    // The whole app, as `npm run synth`: an error annotation of a guardrail stops it.
+    const { json } = synthApp(parsePlatform(toYaml(d), "test"));
+    expect(Object.keys(json)).toEqual(expect.arrayContaining(["vault-prod-team-b", "azure-prod-team-b"]));
+    // vault-prod keeps its two audit devices (the defaults), which SP-VLT-006 checks there.
+    expect(Object.keys(resources(json["vault-prod"], "vault_audit"))).toHaveLength(2);
   });
 });
 
