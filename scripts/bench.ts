@@ -59,7 +59,13 @@ export function generatedDescription(applications: number, options: GeneratedOpt
   }
   // The example's environments as written (defaults not expanded), so the file stays a valid input.
   const environments = parse(readFileSync(DEFAULT_CONFIG, "utf8")).environments as Record<string, Record<string, unknown>>;
-  if (options.awsOnly) for (const env of Object.values(environments)) for (const b of ["vault", "azure"]) delete env[b];
+  if (options.awsOnly) {
+    for (const env of Object.values(environments) as any[]) {
+      for (const b of ["vault", "azure"]) delete env[b];
+      // External Secrets can then read from AWS only.
+      if (env.kubernetes) env.kubernetes.secretStoreBackend = "aws";
+    }
+  }
   // File paths in the example are relative to config/; the generated file is written elsewhere.
   for (const env of Object.values(environments) as any[]) {
     if (env.vault?.kubernetes?.caCertFile) env.vault.kubernetes.caCertFile = path.resolve(path.dirname(DEFAULT_CONFIG), env.vault.kubernetes.caCertFile);
