@@ -215,7 +215,7 @@ const workload = z.strictObject({
   reads: z.array(secretName).min(1, "a workload must read at least one secret").describe("Secrets of its own application that the workload reads; it gets exactly these, on every backend."),
 }).describe("Something that reads secrets at run time: a deployment, a job.");
 
-/** A stack group's name: it ends the names of its stacks, aws-<env>-<group>. */
+/** A stack group's name: it ends the names of its stacks, <backend>-<env>-<group>. */
 export const STACK_GROUP = /^[a-z][a-z0-9-]{0,19}$/;
 
 const application = z.strictObject({
@@ -226,14 +226,14 @@ const application = z.strictObject({
     .describe("The application's secrets by name (lowercase letters, digits, single _ or -; at most 40 characters)."),
   workloads: z.record(name(40), workload).optional().describe("Who reads the secrets, by name (lowercase letters, digits, single dashes; at most 40 characters)."),
   /**
-   * The stack group whose AWS stacks (aws-<env>-<group>) hold this application, so that no stack grows past
-   * stacks.maxResources. @default - the first group, in aws-<env>
+   * The stack group whose stacks (aws-, vault- and azure-<env>-<group>) hold this application, so that no stack grows
+   * past stacks.maxResources. @default - the first group, in <backend>-<env>
    */
   stackGroup: z
     .string()
     .regex(STACK_GROUP, "must be a stack group name: a lowercase letter, then up to 19 lowercase letters, digits or dashes, e.g. team-a")
     .optional()
-    .describe("The stack group whose AWS stacks (aws-<env>-<group>) hold this application, so that no stack grows past stacks.maxResources; default the first group, in aws-<env>."),
+    .describe("The stack group whose stacks (aws-, vault- and azure-<env>-<group>) hold this application, so that no stack grows past stacks.maxResources; default the first group, in <backend>-<env>."),
 }).describe("An application: its secrets and the workloads that read them.");
 
 /** Limits on every stack the description builds. */

@@ -1,5 +1,5 @@
-// Stack groups: applications.<app>.stackGroup puts an application's AWS resources in the stack
-// aws-<env>-<group> instead of aws-<env>, so that stacks stay under stacks.maxResources and every plan
+// Stack groups: applications.<app>.stackGroup puts an application's resources in the stacks
+// <backend>-<env>-<group> (aws, vault, azure) instead of <backend>-<env>, so that stacks stay under stacks.maxResources and every plan
 // refreshes fewer resources. What a group may not do is checked here, with the field to change.
 import type { ConfigIssue } from "./load";
 import { stackName } from "./naming";
@@ -36,28 +36,32 @@ export function stackGroupIssues(raw: unknown): ConfigIssue[] {
       });
     }
   }
-  // A key named in the aws block's backend would be the state of aws-<env> and of every aws-<env>-<group>: each stack
-  // would plan to destroy the others' resources. The default key carries the stack's name.
+  // A key named in a backend block would be the state of <backend>-<env> and of every <backend>-<env>-<group>: each
+  // stack would plan to destroy the others' resources. The default key carries the stack's name.
   const allGroups = [...new Set(Object.values(apps).map(stackGroupOf).filter((g): g is string => g !== undefined))].sort();
   for (const [env, e] of Object.entries(isMap(raw.environments) ? raw.environments : {})) {
-    const backend = isMap(e) && isMap(e.aws) && isMap(e.aws.backend) ? e.aws.backend : undefined;
-    if (!backend || backend.key === undefined || allGroups.length === 0) continue;
-    issues.push({
-      path: `environments.${env}.aws.backend.key`,
-      message:
-        `is shared by ${stackName("aws", env)} and ${allGroups.map((g) => stackName("aws", env, g)).join(", ")} (stack groups); each stack needs its own state file: ` +
-        "leave key out (default secrets-platform/<stack>.tfstate)",
-    });
+    for (const kind of ["aws", "vault", "azure"] as const) {
+      const backend = isMap(e) && isMap(e[kind]) && isMap(e[kind].backend) ? e[kind].backend : undefined;
+      if (!backend || backend.key === undefined || allGroups.length === 0) continue;
+      issues.push({
+        path: `environments.${env}.${kind}.backend.key`,
+        message:
+          `is shared by ${stackName(kind, env)} and ${allGroups.map((g) => stackName(kind, env, g)).join(", ")} (stack groups); each stack needs its own state file: ` +
+          "leave key out (default secrets-platform/<stack>.tfstate)",
+      });
+    }
   }
-  // aws-<env>-<group> must not be the name of another environment's stack (env prod-eu, or prod with group eu).
+  // <backend>-<env>-<group> must not be the name of another environment's stack (env prod-eu, or prod with group eu).
   const envs = isMap(raw.environments) ? Object.keys(raw.environments) : [];
   const groups = [...new Set(Object.entries(apps).map(([app, spec]) => [app, stackGroupOf(spec)] as const).filter(([, g]) => g))];
   for (const env of envs) {
     for (const [app, group] of groups) {
       if (envs.includes(`${env}-${group}`)) {
+        const spec = (raw.environments as Loose)[env];
+        const backend = (["aws", "vault", "azure"] as const).find((b) => isMap(spec) && isMap(spec[b])) ?? "aws";
         issues.push({
           path: `applications.${app}.stackGroup`,
-          message: `stack group ${group} of environment ${env} would build ${stackName("aws", env, group)}, the name of environment ${env}-${group}'s stack: choose another group name`,
+          message: `stack group ${group} of environment ${env} would build ${stackName(backend, env, group)}, the name of environment ${env}-${group}'s stack: choose another group name`,
         });
       }
     }

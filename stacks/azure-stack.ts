@@ -1,20 +1,21 @@
 // The azure-<env> stack: one Key Vault per environment, reachable only through its private endpoint, audited to
-// Log Analytics, holding every secret of the description as <app>--<secret>, each readable only by the Kubernetes
-// workloads that list it in `reads` (AKS workload identity, one role assignment per secret).
+// Log Analytics, holding the secrets of the description as <app>--<secret>, each readable only by the Kubernetes
+// workloads that list it in `reads` (AKS workload identity, one role assignment per secret). A stack group's
+// applications go to azure-<env>-<group>: their secrets (in the same vault), identities and role assignments.
 import { Fn, TerraformOutput, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azurerm-resource-group";
 import type { EnvironmentModel, SecretModel } from "../config/model";
-import { DEFAULTS, type SecretSpec } from "../config/schema";
+import { type AzureEnvironment, DEFAULTS, type SecretSpec } from "../config/schema";
 import { environmentTags, MANAGED_BY, TAGS } from "../config/tags";
 import { azureIdentityName, keyVaultName, keyVaultSecretName, MIN_TERRAFORM_VERSION } from "../config/naming";
 import { PlatformStack } from "./platform-stack";
 import { configureStateBackend } from "./backend";
 import { DeployingPrincipal } from "../constructs/azure/deploying-principal";
 import { KeyVault } from "../constructs/azure/key-vault";
-import { KeyVaultSecret, UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
+import { type ISecretStore, KeyVaultSecret, type KeyVaultSecretProps, UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
 import { RbacPropagationWait } from "../constructs/azure/rbac-propagation-wait";
 import { WorkloadIdentity } from "../constructs/azure/workload-identity";
 
@@ -29,13 +30,26 @@ const CONTENT_TYPES: Record<SecretSpec["type"], string> = {
 /** Terraform input name, also the TF_VAR_ name a deployer sets. */
 export const SECRET_VALUES_VARIABLE = "secret_values";
 
+type AddSecret = (name: string, props: Omit<KeyVaultSecretProps, "keyVault">) => KeyVaultSecret;
+
+export interface AzureStackOptions {
+  /**
+   * The environment's first stack, azure-<env>, when this stack is a stack group's (azure-<env>-<group>): it owns the
+   * Key Vault, its private endpoint, diagnostics, lock and the deployer's role; this one only its applications'
+   * secrets, workload identities and role assignments, in that vault (a cdktf cross-stack reference to its id, so
+   * this stack deploys after it).
+   * @default - this is the first stack: it builds the vault
+   */
+  readonly environmentStack?: AzureSecretsStack;
+}
+
 export class AzureSecretsStack extends PlatformStack {
-  /** The environment's Key Vault (its URI is what External Secrets and applications use). */
+  /** The environment's Key Vault (its URI is what External Secrets and applications use): in azure-<env>, also for a group's stack. */
   readonly keyVault: KeyVault;
   /** Managed identities of Kubernetes workloads, by `<app>/<workload>`. */
   readonly workloadIdentities = new Map<string, WorkloadIdentity>();
 
-  constructor(scope: Construct, id: string, readonly environment: EnvironmentModel) {
+  constructor(scope: Construct, id: string, readonly environment: EnvironmentModel, options: AzureStackOptions = {}) {
     super(scope, id);
     const azure = environment.spec.azure;
     if (!azure) throw new Error(`${id}: environment ${environment.name} has no azure block`);
@@ -65,19 +79,72 @@ export class AzureSecretsStack extends PlatformStack {
     this.addOverride("terraform.required_version", MIN_TERRAFORM_VERSION);
 
     const tags = environmentTags(environment.organization, environment.name);
-    // An existing group is read, so that a wrong name fails at plan, and never owned: destroying the stack leaves it.
-    const group = azure.existingResourceGroup
-      ? new DataAzurermResourceGroup(this, "resource-group", { name: azure.resourceGroupName })
-      : new ResourceGroup(this, "resource-group", { name: azure.resourceGroupName, location: azure.location, tags });
+    let add: AddSecret;
+    let resourceGroupName: string;
+    if (options.environmentStack) {
+      this.keyVault = options.environmentStack.keyVault;
+      // The vault's id is computed at apply: a cross-stack reference (an output of azure-<env> read through its remote
+      // state), which also makes cdktf deploy azure-<env> first. That stack's data-plane dependencies (private
+      // endpoint, the deployer's role and its propagation wait) are then in place: none are needed here.
+      const store: ISecretStore = { keyVaultId: this.keyVault.keyVaultId, dataPlaneDependencies: [] };
+      this.addDependency(options.environmentStack);
+      // The construct path the first stack gives secrets (key-vault/<name>), so that an application moving between
+      // groups keeps its Terraform addresses and the review reports a state move.
+      const secretScope = new Construct(this, "key-vault");
+      add = (name, props) => new KeyVaultSecret(secretScope, name, { ...props, keyVault: store });
+      // The group is the environment's (created or read by azure-<env>): known from the description.
+      resourceGroupName = azure.resourceGroupName;
+    } else {
+      // An existing group is read, so that a wrong name fails at plan, and never owned: destroying the stack leaves it.
+      const group = azure.existingResourceGroup
+        ? new DataAzurermResourceGroup(this, "resource-group", { name: azure.resourceGroupName })
+        : new ResourceGroup(this, "resource-group", { name: azure.resourceGroupName, location: azure.location, tags });
+      resourceGroupName = group.name;
+      this.keyVault = this.buildVault(azure, group.name, tags);
+      const vault = this.keyVault;
+      add = (name, props) => vault.addSecret(name, props);
+    }
 
-    const vault = (this.keyVault = new KeyVault(this, "key-vault", {
+    const secrets = this.addSecrets(add, environment.secrets);
+    const clientIds: Record<string, string> = {};
+    for (const workload of environment.workloads) {
+      const k8s = workload.spec.kubernetes;
+      if (!k8s) continue; // approle workloads read from Vault only; they get no Azure identity
+      const identity = new WorkloadIdentity(this, `${workload.app}-${workload.name}`, {
+        name: azureIdentityName(environment.organization, environment.name, workload.app, workload.name),
+        location: azure.location,
+        resourceGroupName,
+        oidcIssuerUrl: azure.aksOidcIssuerUrl,
+        namespace: k8s.namespace,
+        serviceAccount: k8s.serviceAccount,
+        tags: { ...tags, app: workload.app, workload: workload.name },
+      });
+      for (const read of workload.reads) secrets.get(read.path)!.grantRead(identity);
+      clientIds[`${workload.app}/${workload.name}`] = identity.clientId;
+      this.workloadIdentities.set(`${workload.app}/${workload.name}`, identity);
+    }
+
+    if (!options.environmentStack) {
+      new TerraformOutput(this, "key_vault_name", { value: this.keyVault.vaultName });
+      new TerraformOutput(this, "key_vault_uri", { value: this.keyVault.vaultUri, description: "What applications set as the vault URL" });
+    }
+    new TerraformOutput(this, "workload_client_ids", {
+      value: clientIds,
+      description: "Per <app>/<workload>: the client id for the service account's azure.workload.identity/client-id annotation",
+    });
+  }
+
+  /** The vault, reachable only through its private endpoint, audited, locked where asked, and its deployer's role. */
+  private buildVault(azure: AzureEnvironment, resourceGroupName: string, tags: Record<string, string>): KeyVault {
+    const environment = this.environment;
+    const vault = new KeyVault(this, "key-vault", {
       name: keyVaultName(environment.organization, environment.name, azure.keyVaultName),
       location: azure.location,
-      resourceGroupName: group.name,
+      resourceGroupName,
       tenantId: azure.tenantId,
       softDeleteRetentionDays: azure.softDeleteRetentionDays,
       tags,
-    }));
+    });
     vault.addPrivateEndpoint({
       subnetId: azure.privateEndpoint.subnetId,
       virtualNetworkIds: [azure.privateEndpoint.virtualNetworkId],
@@ -98,32 +165,7 @@ export class AzureSecretsStack extends PlatformStack {
       });
       vault.addDataPlaneDependency(wait.resource);
     }
-
-    const secrets = this.addSecrets(vault, environment.secrets);
-    const clientIds: Record<string, string> = {};
-    for (const workload of environment.workloads) {
-      const k8s = workload.spec.kubernetes;
-      if (!k8s) continue; // approle workloads read from Vault only; they get no Azure identity
-      const identity = new WorkloadIdentity(this, `${workload.app}-${workload.name}`, {
-        name: azureIdentityName(environment.organization, environment.name, workload.app, workload.name),
-        location: azure.location,
-        resourceGroupName: group.name,
-        oidcIssuerUrl: azure.aksOidcIssuerUrl,
-        namespace: k8s.namespace,
-        serviceAccount: k8s.serviceAccount,
-        tags: { ...tags, app: workload.app, workload: workload.name },
-      });
-      for (const read of workload.reads) secrets.get(read.path)!.grantRead(identity);
-      clientIds[`${workload.app}/${workload.name}`] = identity.clientId;
-      this.workloadIdentities.set(`${workload.app}/${workload.name}`, identity);
-    }
-
-    new TerraformOutput(this, "key_vault_name", { value: vault.vaultName });
-    new TerraformOutput(this, "key_vault_uri", { value: vault.vaultUri, description: "What applications set as the vault URL" });
-    new TerraformOutput(this, "workload_client_ids", {
-      value: clientIds,
-      description: "Per <app>/<workload>: the client id for the service account's azure.workload.identity/client-id annotation",
-    });
+    return vault;
   }
 
   /**
@@ -132,7 +174,7 @@ export class AzureSecretsStack extends PlatformStack {
    * person to replace with `az keyvault secret set`. It never writes a value again (value_wo_version stays 1), so
    * no later run can overwrite what a person or a rotation put.
    */
-  private addSecrets(vault: KeyVault, models: readonly SecretModel[]): Map<string, KeyVaultSecret> {
+  private addSecrets(add: AddSecret, models: readonly SecretModel[]): Map<string, KeyVaultSecret> {
     const values = new TerraformVariable(this, SECRET_VALUES_VARIABLE, {
       type: "map(string)",
       default: {},
@@ -154,7 +196,7 @@ export class AzureSecretsStack extends PlatformStack {
         [TAGS.managedBy]: MANAGED_BY,
       };
       if (s.spec.description) secretTags.description = s.spec.description;
-      const secret = vault.addSecret(name, {
+      const secret = add(name, {
         name,
         contentType: CONTENT_TYPES[s.spec.type],
         tags: secretTags,

@@ -27,7 +27,8 @@ export interface KubernetesStackSources {
   /** Every AWS stack of the environment: aws-<env> and one per stack group, each holding its applications' roles. */
   readonly aws?: readonly AwsSecretsStack[];
   readonly vault?: VaultSecretsStack;
-  readonly azure?: AzureSecretsStack;
+  /** Every Azure stack of the environment: azure-<env> (the Key Vault) and one per stack group, each holding its workloads' identities. */
+  readonly azure?: readonly AzureSecretsStack[];
 }
 
 /** What the stack built for one workload, for tests and the review. */
@@ -89,7 +90,7 @@ export class KubernetesSecretsStack extends PlatformStack {
       reads: w.reads.map((s) => s.path),
       // Cross-stack references: cdktf resolves them into terraform_remote_state reads of the backend stacks.
       awsRoleArn: this.sources.aws?.map((stack) => stack.workloadRoles.get(key)).find((role) => role)?.arn,
-      azureClientId: this.sources.azure?.workloadIdentities.get(key)?.clientId,
+      azureClientId: this.sources.azure?.map((stack) => stack.workloadIdentities.get(key)).find((identity) => identity)?.clientId,
       // The Vault Agent and an SDK logging in to Vault read the mounted token; IRSA and workload identity do not.
       automountToken: vaultLogin && binding.delivery !== "external-secrets",
     });
@@ -154,7 +155,7 @@ export class KubernetesSecretsStack extends PlatformStack {
         };
       }
       case "azure": {
-        const azure = this.sources.azure;
+        const azure = this.sources.azure?.[0];
         if (!azure || !spec.azure) throw new Error(`${this.node.id}: External Secrets on Azure need the azure stack`); // validation rules this out
         return { kind, vaultUrl: azure.keyVault.vaultUri, tenantId: spec.azure.tenantId };
       }

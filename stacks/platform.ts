@@ -1,5 +1,5 @@
-// Builds every stack of the description: one per backend per environment, named <backend>-<env>; on AWS one
-// more per stack group, aws-<env>-<group> (applications.<app>.stackGroup), so that no stack holds more than
+// Builds every stack of the description: one per backend per environment, named <backend>-<env>, and one more per
+// stack group, <backend>-<env>-<group> (applications.<app>.stackGroup), so that no stack holds more than
 // stacks.maxResources resources; and the kubernetes-<env> and bootstrap-<env> stacks of environments that ask.
 import { App, TerraformResource, TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
@@ -24,7 +24,7 @@ export interface StackRef {
   readonly group?: string;
 }
 
-/** The stack groups the applications name, sorted: each adds aws-<env>-<group> stacks. */
+/** The stack groups the applications name, sorted: each adds <backend>-<env>-<group> stacks. */
 export function stackGroups(platform: Platform): string[] {
   return [...new Set(Object.values(platform.applications).flatMap((a) => (a.stackGroup ? [a.stackGroup] : [])))].sort();
 }
@@ -37,8 +37,8 @@ export function stackNames(platform: Platform): StackRef[] {
     for (const backend of ["aws", "vault", "azure"] as const) {
       if (!spec[backend]) continue;
       refs.push({ name: stackName(backend, env), backend, environment: env });
-      // Vault and Azure stacks do not split yet: their mounts, auth methods and vault are one per environment.
-      if (backend === "aws") for (const group of groups) refs.push({ name: stackName("aws", env, group), backend, environment: env, group });
+      // After their first stack: a group's Vault and Azure stacks use its mounts and vault.
+      for (const group of groups) refs.push({ name: stackName(backend, env, group), backend, environment: env, group });
     }
     // After the backend stacks: it takes their identities through cross-stack references.
     if (spec.kubernetes) refs.push({ name: stackName("kubernetes", env), backend: "kubernetes", environment: env });
@@ -82,7 +82,7 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
         stack = new KubernetesSecretsStack(scope, ref.name, model, {
           aws: refs.filter((r) => r.backend === "aws" && r.environment === ref.environment).map((r) => built.get(r.name) as AwsSecretsStack),
           vault: built.get(stackName("vault", ref.environment)) as VaultSecretsStack | undefined,
-          azure: built.get(stackName("azure", ref.environment)) as AzureSecretsStack | undefined,
+          azure: refs.filter((r) => r.backend === "azure" && r.environment === ref.environment).map((r) => built.get(r.name) as AzureSecretsStack),
         });
         break;
       case "aws":
@@ -99,10 +99,16 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
         }
         break;
       case "vault":
-        stack = new VaultSecretsStack(scope, ref.name, model);
+        stack = new VaultSecretsStack(scope, ref.name, groupModel(platform, model, ref.group), {
+          // The first stack owns the mounts and the connection; a group's stack grants on them by path.
+          environmentStack: ref.group ? (built.get(stackName("vault", ref.environment)) as VaultSecretsStack) : undefined,
+          wholeEnvironment: model,
+        });
         break;
       case "azure":
-        stack = new AzureSecretsStack(scope, ref.name, model);
+        stack = new AzureSecretsStack(scope, ref.name, groupModel(platform, model, ref.group), {
+          environmentStack: ref.group ? (built.get(stackName("azure", ref.environment)) as AzureSecretsStack) : undefined,
+        });
         break;
       case "bootstrap":
         // Its deployer's rights come from the environment's stacks (built just before, or apart when filtered out).
@@ -123,9 +129,9 @@ function deployedStacks(platform: Platform, env: string, built: ReadonlyMap<stri
   let detached: App | undefined;
   const get = <T extends TerraformStack>(backend: "aws" | "vault" | "azure", make: (scope: Construct) => T): TerraformStack | undefined => {
     if (!model.spec[backend]) return undefined;
-    // Split into stack groups, aws-<env> holds only the first group's resources: the deployer's rights come from
-    // the whole environment, built apart.
-    const whole = backend !== "aws" || stackGroups(platform).length === 0;
+    // Split into stack groups, <backend>-<env> holds only the first group's resources: the deployer's rights come
+    // from the whole environment, built apart.
+    const whole = stackGroups(platform).length === 0;
     return (whole ? built.get(stackName(backend, env)) : undefined) ?? make((detached ??= new App({ skipValidation: true })));
   };
   return {
@@ -146,9 +152,9 @@ function limitResources(stack: TerraformStack, ref: StackRef, max: number): void
       const count = stack.node.findAll().filter((c: IConstruct) => TerraformResource.isTerraformResource(c)).length;
       if (count <= max) return [];
       const fix =
-        ref.backend === "aws"
-          ? `move applications into a stack group of their own (applications.<app>.stackGroup: <name>, which builds ${stackName("aws", ref.environment, "<name>")}) until each stack holds at most ${max}, or raise stacks.maxResources`
-          : `${ref.backend} stacks do not split by stack group yet: raise stacks.maxResources to at least ${count}`;
+        ref.backend === "aws" || ref.backend === "vault" || ref.backend === "azure"
+          ? `move applications into a stack group of their own (applications.<app>.stackGroup: <name>, which builds ${stackName(ref.backend, ref.environment, "<name>")}) until each stack holds at most ${max}, or raise stacks.maxResources`
+          : `raise stacks.maxResources to at least ${count}`;
       return [`stack ${ref.name} has ${count} resources, more than stacks.maxResources (${max}): ${fix}`];
     },
   });

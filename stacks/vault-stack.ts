@@ -1,5 +1,7 @@
-// The Vault stack of one environment (vault-<env>): KV v2 mount, a least-privilege policy per workload,
-// Kubernetes and AppRole login, audit devices, and dynamic PostgreSQL credentials where asked for.
+// The Vault stacks of one environment. vault-<env>: KV v2 mount, Kubernetes and AppRole login, audit devices, the
+// database engine and its connection, and the first stack group's applications; vault-<env>-<group>: a stack group's
+// applications only. An application's share: a least-privilege policy per workload, its login role, its dynamic
+// PostgreSQL role where asked for.
 // It only translates the description into the props of constructs/vault; they do the work.
 import { TerraformOutput } from "cdktf";
 import { readCertificateFile } from "../config/load";
@@ -9,15 +11,19 @@ import type { EnvironmentModel, WorkloadModel } from "../config/model";
 import type { VaultEnvironment } from "../config/schema";
 import { databaseRoleName, MIN_TERRAFORM_VERSION, workloadPolicyName } from "../config/naming";
 import { PlatformStack } from "./platform-stack";
+import { suppress } from "../constructs/guardrails/suppressions";
 import { configureStateBackend } from "./backend";
-import { KvV2Mount } from "../constructs/vault/kv-mount";
+import { KvV2Mount, KvV2Paths } from "../constructs/vault/kv-mount";
 import { WorkloadPolicy } from "../constructs/vault/workload-policy";
 import { KubernetesAuth } from "../constructs/vault/kubernetes-auth";
+import { KubernetesAuthRole, type KubernetesAuthRoleOptions } from "../constructs/vault/kubernetes-auth-role";
 import { AppRoleAuth } from "../constructs/vault/approle-auth";
+import { AppRoleAuthRole, type AppRoleAuthRoleOptions } from "../constructs/vault/approle-auth-role";
 import { AuditDevices } from "../constructs/vault/audit-devices";
 import type { AuditDeviceTarget } from "../constructs/vault/audit-device";
 import { DatabaseSecretsEngine } from "../constructs/vault/database-secrets-engine";
-import type { PostgresDynamicRole } from "../constructs/vault/postgres-dynamic-role";
+import { PostgresDynamicRole, type PostgresDynamicRoleOptions } from "../constructs/vault/postgres-dynamic-role";
+import type { PostgresConnection } from "../constructs/vault/postgres-connection";
 import { ephemeralStringVariable } from "../constructs/vault/ephemeral-variable";
 
 /** The Terraform variable that carries the database admin password (TF_VAR_vault_database_password). */
@@ -28,16 +34,44 @@ export function databaseGroupRole(app: string): string {
   return `${app.replace(/-/g, "_")}_group`;
 }
 
+export interface VaultStackOptions {
+  /**
+   * The environment's first stack, vault-<env>, when this stack is a stack group's (vault-<env>-<group>): it owns the
+   * mounts, auth methods, audit devices and database connection, this one only its applications' policies and roles,
+   * which name the mounts by path (known from the description). This stack deploys after it.
+   * @default - this is the first stack: it builds what is one per environment
+   */
+  readonly environmentStack?: VaultSecretsStack;
+  /**
+   * The whole environment, when `environment` is the first group's share of it: the auth methods and the database
+   * connection serve every group's workloads. @default - `environment`
+   */
+  readonly wholeEnvironment?: EnvironmentModel;
+}
+
+/** What a stack grants on and binds to: the environment's mounts, owned here or known by path. */
+interface Mounts {
+  readonly kv: Pick<KvV2Mount, "path" | "grantRead">;
+  readonly kubernetes: (id: string, options: KubernetesAuthRoleOptions) => KubernetesAuthRole;
+  readonly approle: (id: string, options: AppRoleAuthRoleOptions) => AppRoleAuthRole;
+  readonly databaseRole: (id: string, options: PostgresDynamicRoleOptions) => PostgresDynamicRole;
+}
+
 export class VaultSecretsStack extends PlatformStack {
-  readonly kv: KvV2Mount;
-  readonly audit: AuditDevices;
+  /** The KV mount (vault-<env>) or its path (a stack group's stack, which grants on it). */
+  readonly kv: Pick<KvV2Mount, "path" | "grantRead" | "dataPath" | "metadataPath">;
+  /** Audit devices: in vault-<env> only. */
+  readonly audit?: AuditDevices;
   /** Workload policies by policy name (<env>-<app>-<workload>). */
   readonly policies: ReadonlyMap<string, WorkloadPolicy>;
   readonly kubernetesAuth?: KubernetesAuth;
   readonly appRoleAuth?: AppRoleAuth;
   readonly database?: DatabaseSecretsEngine;
+  /** Login roles of this stack's workloads, Kubernetes and AppRole. */
+  readonly kubernetesRoles: KubernetesAuthRole[] = [];
+  readonly appRoles: AppRoleAuthRole[] = [];
 
-  constructor(scope: Construct, id: string, readonly environment: EnvironmentModel) {
+  constructor(scope: Construct, id: string, readonly environment: EnvironmentModel, options: VaultStackOptions = {}) {
     super(scope, id);
     const env = environment.name;
     const vault = environment.spec.vault;
@@ -46,46 +80,67 @@ export class VaultSecretsStack extends PlatformStack {
 
     // Address and namespace only: the token comes from VAULT_TOKEN in the deployer's environment.
     new VaultProvider(this, "vault", { address: vault.address, namespace: vault.namespace });
-    // Audit devices live only in the root namespace (sys/audit is a root-only endpoint on Enterprise).
-    const rootProvider = vault.namespace
-      ? new VaultProvider(this, "vault-root", { alias: "root", address: vault.address, setNamespaceFromToken: false })
-      : undefined;
 
-    this.kv = new KvV2Mount(this, "kv", { path: vault.kvMount, maxVersions: vault.kvMaxVersions, casRequired: true });
-    this.audit = new AuditDevices(this, "audit", { targets: vault.audit?.map(auditTarget), provider: rootProvider });
-
-    const k8s = vault.kubernetes;
-    if (k8s) {
-      this.kubernetesAuth = new KubernetesAuth(this, "kubernetes-auth", {
-        path: k8s.authPath,
-        kubernetesHost: k8s.host,
-        kubernetesCaCert: certificate(k8s.caCertFile),
-      });
+    let mounts: Mounts;
+    if (options.environmentStack) {
+      // Roles need their auth method's config and the connection to exist: the first stack deploys before this one.
+      this.addDependency(options.environmentStack);
+      // Audit devices are a server's, one set per environment: SP-VLT-006 checks them on vault-<env>.
+      if (environment.production) suppress(this, "SP-VLT-006", "vault-<env>-<group> holds a stack group's policies and roles; the audit devices are vault-<env>'s, checked there");
+      this.kv = new KvV2Paths(vault.kvMount);
+      mounts = { kv: this.kv, ...groupMounts(this, vault) };
+    } else {
+      const whole = options.wholeEnvironment ?? environment;
+      // Audit devices live only in the root namespace (sys/audit is a root-only endpoint on Enterprise).
+      const rootProvider = vault.namespace
+        ? new VaultProvider(this, "vault-root", { alias: "root", address: vault.address, setNamespaceFromToken: false })
+        : undefined;
+      const kv = new KvV2Mount(this, "kv", { path: vault.kvMount, maxVersions: vault.kvMaxVersions, casRequired: true });
+      this.kv = kv;
+      this.audit = new AuditDevices(this, "audit", { targets: vault.audit?.map(auditTarget), provider: rootProvider });
+      const k8s = vault.kubernetes;
+      if (k8s) {
+        this.kubernetesAuth = new KubernetesAuth(this, "kubernetes-auth", {
+          path: k8s.authPath,
+          kubernetesHost: k8s.host,
+          kubernetesCaCert: certificate(k8s.caCertFile),
+        });
+      }
+      if (whole.workloads.some((w) => w.spec.approle)) {
+        this.appRoleAuth = new AppRoleAuth(this, "approle-auth", { path: vault.approlePath });
+      }
+      const { engine, connection } = this.buildDatabase(vault, whole);
+      this.database = engine;
+      mounts = {
+        kv,
+        kubernetes: (rid, o) => this.kubernetesAuth!.addRole(rid, o),
+        approle: (rid, o) => this.appRoleAuth!.addRole(rid, o),
+        databaseRole: (rid, o) => connection!.addRole(rid, o),
+      };
     }
-    if (environment.workloads.some((w) => w.spec.approle)) {
-      this.appRoleAuth = new AppRoleAuth(this, "approle-auth", { path: vault.approlePath });
-    }
 
-    const { engine, roles: dbRoles } = this.buildDatabase(vault);
-    this.database = engine;
-
+    const dbRoles = this.databaseRoles(vault, mounts);
     const policies = new Map<string, WorkloadPolicy>();
     for (const w of environment.workloads) {
-      const policy = this.workloadPolicy(w, dbRoles);
+      const policy = this.workloadPolicy(w, mounts, dbRoles);
       policies.set(policy.policyName, policy);
-      this.bind(w, policy, vault);
+      this.bind(w, policy, vault, mounts);
     }
     this.policies = policies;
     this.outputs(environment, dbRoles);
   }
 
-  /** The database engine, connection and one role per application that has a dynamic postgres secret. */
-  private buildDatabase(vault: VaultEnvironment): { engine?: DatabaseSecretsEngine; roles: Map<string, PostgresDynamicRole> } {
-    const roles = new Map<string, PostgresDynamicRole>();
-    const dynamicApps = [...new Set(this.environment.secrets.filter(isDynamic).map((s) => s.app))];
-    if (dynamicApps.length === 0) return { roles };
+  /**
+   * The database engine and its connection, when any application of the environment has a dynamic postgres secret.
+   * The connection allows every group's roles by name (known from the description): the roles themselves are built
+   * with their applications, in this stack or a group's.
+   */
+  private buildDatabase(vault: VaultEnvironment, whole: EnvironmentModel): { engine?: DatabaseSecretsEngine; connection?: PostgresConnection } {
+    const dynamicApps = dynamicAppsOf(whole);
+    if (dynamicApps.length === 0) return {};
     const db = vault.database;
-    if (!db) throw new Error(`environment ${this.environment.name}: dynamic secrets need vault.database`); // validation rules this out
+    if (!db) throw new Error(`environment ${whole.name}: dynamic secrets need vault.database`); // validation rules this out
+    const own = new Set(dynamicAppsOf(this.environment));
     const engine = new DatabaseSecretsEngine(this, "database", {
       path: db.mount,
       defaultLeaseTtlSeconds: db.defaultTtlSeconds,
@@ -106,23 +161,31 @@ export class VaultSecretsStack extends PlatformStack {
       tlsCa: db.tlsCaFile ? certificate(db.tlsCaFile) : undefined,
       passwordWo: password.stringValue,
       passwordWoVersion: db.passwordVersion,
+      otherStackRoles: dynamicApps.filter((app) => !own.has(app)).map((app) => databaseRoleName(whole.name, app)),
     });
-    for (const app of dynamicApps) {
+    return { engine, connection };
+  }
+
+  /** One dynamic role per application of this stack that has a dynamic postgres secret. */
+  private databaseRoles(vault: VaultEnvironment, mounts: Mounts): Map<string, PostgresDynamicRole> {
+    const roles = new Map<string, PostgresDynamicRole>();
+    const db = vault.database;
+    for (const app of dynamicAppsOf(this.environment)) {
       roles.set(
         app,
-        connection.addRole(`role-${app}`, {
+        mounts.databaseRole(`role-${app}`, {
           name: databaseRoleName(this.environment.name, app),
           groupRole: databaseGroupRole(app),
-          defaultTtlSeconds: db.defaultTtlSeconds,
-          maxTtlSeconds: db.maxTtlSeconds,
+          defaultTtlSeconds: db?.defaultTtlSeconds,
+          maxTtlSeconds: db?.maxTtlSeconds,
         }),
       );
     }
-    return { engine, roles };
+    return roles;
   }
 
   /** Read on exactly the secrets the workload reads, plus fresh credentials for its dynamic ones. */
-  private workloadPolicy(w: WorkloadModel, dbRoles: Map<string, PostgresDynamicRole>): WorkloadPolicy {
+  private workloadPolicy(w: WorkloadModel, mounts: Mounts, dbRoles: Map<string, PostgresDynamicRole>): WorkloadPolicy {
     const env = this.environment.name;
     const name = workloadPolicyName(env, w.app, w.name);
     const policy = new WorkloadPolicy(this, `policy-${w.app}-${w.name}`, {
@@ -132,17 +195,17 @@ export class VaultSecretsStack extends PlatformStack {
     for (const s of w.reads) {
       // A dynamic secret is read from the database engine only: nothing is stored at its KV path.
       if (isDynamic(s)) dbRoles.get(s.app)!.grantCredentials(policy);
-      else this.kv.grantRead(policy, s.path);
+      else mounts.kv.grantRead(policy, s.path);
     }
     return policy;
   }
 
   /** The login for a workload: a Kubernetes role or an AppRole role with the workload's policy. */
-  private bind(w: WorkloadModel, policy: WorkloadPolicy, vault: VaultEnvironment): void {
+  private bind(w: WorkloadModel, policy: WorkloadPolicy, vault: VaultEnvironment, mounts: Mounts): void {
     const roleName = policy.policyName;
     if (w.spec.kubernetes) {
-      if (!this.kubernetesAuth || !vault.kubernetes) throw new Error(`${w.app}/${w.name} authenticates with Kubernetes but vault.kubernetes is missing`);
-      this.kubernetesAuth.addRole(`role-${w.app}-${w.name}`, {
+      if (!vault.kubernetes) throw new Error(`${w.app}/${w.name} authenticates with Kubernetes but vault.kubernetes is missing`);
+      const role = mounts.kubernetes(`role-${w.app}-${w.name}`, {
         roleName,
         serviceAccountName: w.spec.kubernetes.serviceAccount,
         serviceAccountNamespace: w.spec.kubernetes.namespace,
@@ -151,8 +214,9 @@ export class VaultSecretsStack extends PlatformStack {
         tokenMaxTtlSeconds: vault.kubernetes.tokenMaxTtlSeconds,
         policy,
       });
+      this.kubernetesRoles.push(role);
     } else if (w.spec.approle) {
-      this.appRoleAuth!.addRole(`role-${w.app}-${w.name}`, {
+      const role = mounts.approle(`role-${w.app}-${w.name}`, {
         roleName,
         policy,
         secretIdTtlSeconds: w.spec.approle.secretIdTtlSeconds,
@@ -161,6 +225,7 @@ export class VaultSecretsStack extends PlatformStack {
         tokenMaxTtlSeconds: w.spec.approle.tokenMaxTtlSeconds,
         boundCidrs: w.spec.approle.boundCidrs,
       });
+      this.appRoles.push(role);
     } else {
       throw new Error(`${w.app}/${w.name} has neither kubernetes nor approle`); // validation rules this out
     }
@@ -176,17 +241,17 @@ export class VaultSecretsStack extends PlatformStack {
       "Secret paths under kv_mount whose values are put by a person or by rotation (vault kv put -mount=<kv_mount> -cas=0 <path> ...)",
     );
     out("policies", [...this.policies.keys()], "Workload policies, <env>-<app>-<workload>");
-    out("audit_devices", this.audit.paths, "Enabled audit device paths");
-    if (this.kubernetesAuth) {
-      out("kubernetes_auth_path", this.kubernetesAuth.path, "Kubernetes auth mount (vault write auth/<path>/login role=<role> jwt=<token>)");
-      out("kubernetes_roles", this.kubernetesAuth.roles.map((r) => r.roleName), "Kubernetes auth roles, one per workload");
+    if (this.audit) out("audit_devices", this.audit.paths, "Enabled audit device paths");
+    if (this.kubernetesAuth) out("kubernetes_auth_path", this.kubernetesAuth.path, "Kubernetes auth mount (vault write auth/<path>/login role=<role> jwt=<token>)");
+    if (this.kubernetesAuth || this.kubernetesRoles.length > 0) {
+      out("kubernetes_roles", this.kubernetesRoles.map((r) => r.roleName), "Kubernetes auth roles, one per workload");
     }
-    if (this.appRoleAuth) {
-      out("approle_auth_path", this.appRoleAuth.path, "AppRole auth mount");
-      out("approle_roles", this.appRoleAuth.roles.map((r) => r.roleName), "AppRole roles, one per workload outside Kubernetes");
+    if (this.appRoleAuth) out("approle_auth_path", this.appRoleAuth.path, "AppRole auth mount");
+    if (this.appRoleAuth || this.appRoles.length > 0) {
+      out("approle_roles", this.appRoles.map((r) => r.roleName), "AppRole roles, one per workload outside Kubernetes");
     }
-    if (this.database) {
-      out("database_mount", this.database.path, "Database secrets engine mount");
+    if (this.database) out("database_mount", this.database.path, "Database secrets engine mount");
+    if (this.database || dbRoles.size > 0) {
       out("database_credentials_paths", [...dbRoles.values()].map((r) => r.credentialsPath), "Paths where workloads read short-lived PostgreSQL credentials");
     }
   }
@@ -212,4 +277,28 @@ function auditTarget(d: NonNullable<VaultEnvironment["audit"]>[number]): AuditDe
     case "socket":
       return { type: "socket", address: d.address, socketType: d.socketType };
   }
+}
+
+const dynamicAppsOf = (model: EnvironmentModel): string[] => [...new Set(model.secrets.filter(isDynamic).map((s) => s.app))];
+
+/**
+ * A stack group's roles on the environment's mounts, by path. Each sits under the construct path the first stack
+ * gives it (kubernetes-auth/role-<app>-<workload>, database/postgres/role-<app>), so its Terraform address is the
+ * same in either stack and an application that changes group is a state move, not a destroy and a create.
+ */
+function groupMounts(stack: Construct, vault: VaultEnvironment): Omit<Mounts, "kv"> {
+  let kubernetes: Construct | undefined;
+  let approle: Construct | undefined;
+  let postgres: Construct | undefined;
+  const db = vault.database;
+  return {
+    kubernetes: (id, o) => new KubernetesAuthRole((kubernetes ??= new Construct(stack, "kubernetes-auth")), id, { ...o, backend: vault.kubernetes!.authPath }),
+    approle: (id, o) => new AppRoleAuthRole((approle ??= new Construct(stack, "approle-auth")), id, { ...o, backend: vault.approlePath }),
+    databaseRole: (id, o) => {
+      if (!db) throw new Error(`environment of ${stack.node.id}: dynamic secrets need vault.database`); // validation rules this out
+      postgres ??= new Construct(new Construct(stack, "database"), "postgres");
+      // The connection's name: the first stack's connection is "postgres" (PostgresConnectionOptions.name's default).
+      return new PostgresDynamicRole(postgres, id, { ...o, backend: db.mount, mountPath: db.mount, connectionName: "postgres" });
+    },
+  };
 }

@@ -73,7 +73,7 @@ const only = (json: any, type: string) => Object.values(json.resource?.[type] ??
 it("synthesizes every stack from a folder that is neither the project's nor the description's", () => {
   expect(run.stderr).toBe("");
   expect(run.status).toBe(0);
-  expect(run.stdout).toContain("aws-dev, aws-dev-team-b, vault-dev, kubernetes-dev, bootstrap-dev");
+  expect(run.stdout).toContain("aws-dev, aws-dev-team-b, vault-dev, vault-dev-team-b, kubernetes-dev, bootstrap-dev");
 });
 
 it("reads each CA file relative to the description file, into the field that names it", () => {

@@ -242,17 +242,17 @@ describe("the bootstrap deployer of an environment split into groups", () => {
 describe("the pipeline workflow with stack groups", () => {
   const workflow = parse(pipelineWorkflow(platform));
 
-  it("deploys aws-dev, then its group stacks, with the other backends, in one cdktf deploy that orders them by dependency", () => {
+  it("deploys aws-dev and vault-dev, then their group stacks, in one cdktf deploy that orders them by dependency", () => {
     const run: string = workflow.jobs["deploy-dev"].steps.find((s: any) => String(s.run ?? "").startsWith("npx cdktf deploy")).run;
     const deployed = run.replace("npx cdktf deploy ", "").replace(" --auto-approve", "").split(" ");
-    expect(deployed).toEqual(["aws-dev", "aws-dev-team-b", "aws-dev-team-c", "vault-dev"]);
+    expect(deployed).toEqual(["aws-dev", "aws-dev-team-b", "aws-dev-team-c", "vault-dev", "vault-dev-team-b", "vault-dev-team-c"]);
     // The order on the command line is not what cdktf follows: the stacks' dependencies are.
     expect(stacks["aws-dev-team-b"].dependencies.map((d) => d.node.id)).toContain("aws-dev");
   });
 
   it("diffs every group stack on a pull request", () => {
     const diffs = workflow.jobs["plan-dev"].steps.filter((s: any) => String(s.run ?? "").startsWith("npx cdktf diff")).map((s: any) => s.run.split(" ")[3]);
-    expect(diffs).toEqual(["aws-dev", "aws-dev-team-b", "aws-dev-team-c", "vault-dev"]);
+    expect(diffs).toEqual(["aws-dev", "aws-dev-team-b", "aws-dev-team-c", "vault-dev", "vault-dev-team-b", "vault-dev-team-c"]);
   });
 
   it("lists every stack of the description in the deploy job or says which it leaves out", () => {

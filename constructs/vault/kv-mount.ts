@@ -41,16 +41,48 @@ export interface KvV2MountProps {
 const MOUNT_PATH = /^[a-z][a-z0-9_-]*$/;
 const SECRET_PATH = /^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/;
 
+/**
+ * A KV v2 mount known by its path only: the grants of a stack that does not own the mount (a stack group's,
+ * vault-<env>-<group>, granting on the environment's mount in vault-<env>). Policies name literal paths, so the
+ * path is a plain string, never a reference.
+ */
+export class KvV2Paths {
+  constructor(readonly path: string) {
+    if (!MOUNT_PATH.test(path)) throw new Error(`KV mount path "${path}" is invalid: use lowercase letters, digits, _ and -`);
+  }
+
+  /** The API path of a secret's value: <mount>/data/<path>. */
+  dataPath(secretPath: string): string {
+    return `${this.path}/data/${checkSecretPath(secretPath)}`;
+  }
+
+  /** The API path of a secret's versions and metadata: <mount>/metadata/<path>. */
+  metadataPath(secretPath: string): string {
+    return `${this.path}/metadata/${checkSecretPath(secretPath)}`;
+  }
+
+  /** Lets the grantee read the current and past versions of exactly one secret, and its metadata. Returns the rules granted. */
+  grantRead(grantee: IPolicyGrantee, secretPath: string): PolicyRule[] {
+    const rules: PolicyRule[] = [
+      { path: this.dataPath(secretPath), capabilities: ["read"] },
+      { path: this.metadataPath(secretPath), capabilities: ["read"] },
+    ];
+    rules.forEach((rule) => grantee.addToPolicy(rule));
+    return rules;
+  }
+}
+
 export class KvV2Mount extends Construct {
   /** The mount path as a plain string (policies need literal paths). */
   readonly path: string;
   readonly mount: Mount;
   readonly settings: KvSecretBackendV2;
+  private readonly paths: KvV2Paths;
 
   constructor(scope: Construct, id: string, props: KvV2MountProps = {}) {
     super(scope, id);
-    this.path = props.path ?? "secret";
-    if (!MOUNT_PATH.test(this.path)) throw new Error(`KV mount path "${this.path}" is invalid: use lowercase letters, digits, _ and -`);
+    this.paths = new KvV2Paths(props.path ?? "secret");
+    this.path = this.paths.path;
     const maxVersions = props.maxVersions ?? 10;
     if (!Number.isInteger(maxVersions) || maxVersions < 1) {
       throw new Error(`maxVersions must be a whole number of at least 1 (0 would keep every version forever), got ${maxVersions}`);
@@ -73,22 +105,17 @@ export class KvV2Mount extends Construct {
 
   /** The API path of a secret's value: <mount>/data/<path>. */
   dataPath(secretPath: string): string {
-    return `${this.path}/data/${checkSecretPath(secretPath)}`;
+    return this.paths.dataPath(secretPath);
   }
 
   /** The API path of a secret's versions and metadata: <mount>/metadata/<path>. */
   metadataPath(secretPath: string): string {
-    return `${this.path}/metadata/${checkSecretPath(secretPath)}`;
+    return this.paths.metadataPath(secretPath);
   }
 
   /** Lets the grantee read the current and past versions of exactly one secret, and its metadata. Returns the rules granted. */
   grantRead(grantee: IPolicyGrantee, secretPath: string): PolicyRule[] {
-    const rules: PolicyRule[] = [
-      { path: this.dataPath(secretPath), capabilities: ["read"] },
-      { path: this.metadataPath(secretPath), capabilities: ["read"] },
-    ];
-    rules.forEach((rule) => grantee.addToPolicy(rule));
-    return rules;
+    return this.paths.grantRead(grantee, secretPath);
   }
 }
 

@@ -49,6 +49,12 @@ export interface PostgresConnectionOptions {
    */
   readonly passwordAuthentication?: "password" | "scram-sha-256";
   /**
+   * Names of roles that other stacks create on this connection (a stack group's dynamic roles, in
+   * vault-<env>-<group>): Vault refuses credentials for a role the connection's allowed_roles does not list.
+   * @default - none: only the roles added with addRole
+   */
+  readonly otherStackRoles?: readonly string[];
+  /**
    * Vault Enterprise namespace.
    * @default - the mount's namespace
    */
@@ -90,7 +96,7 @@ export class PostgresConnection extends Construct {
       name: this.name,
       pluginName: "postgresql-database-plugin",
       verifyConnection: true,
-      allowedRoles: Lazy.listValue({ produce: () => this.roleList.map((r) => r.name) }),
+      allowedRoles: Lazy.listValue({ produce: () => [...this.roleList.map((r) => r.name), ...(props.otherStackRoles ?? [])] }),
       postgresql: {
         connectionUrl: url,
         username: props.username,
