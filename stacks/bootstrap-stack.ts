@@ -53,10 +53,10 @@ export interface DeployedStacks {
   readonly vault?: TerraformStack;
   readonly azure?: TerraformStack;
   /**
-   * The environment's stack groups: each adds an aws-<env>-<group> stack, with its own key alias and state key.
+   * The environment's stack groups: each adds a <backend>-<env>-<group> stack per backend, with its own state (and, on AWS, key alias).
    * @default - none
    */
-  readonly awsGroups?: readonly string[];
+  readonly groups?: readonly string[];
   /**
    * Other environments in the same AWS account whose names begin with this one's and a dash (prod-eu beside prod):
    * their names match this deployer's <org>-<env>- prefix, so the deployer is denied them explicitly.
@@ -88,10 +88,10 @@ export class BootstrapStack extends PlatformStack {
     out("deployer_subject", subjects.deployer, "The OIDC subject of the deploy jobs (GitHub environment)");
     out("planner_subject", subjects.planner, "The OIDC subject of the pull request jobs");
 
-    // Every stack the pipeline deploys keeps state: aws-<env>-<group> too, in the aws block's backend.
-    const groups = stacks.awsGroups ?? [];
+    // Every stack the pipeline deploys keeps state: each <backend>-<env>-<group> too, in its backend block's storage.
+    const groups = stacks.groups ?? [];
     const backends = (["aws", "vault", "azure"] as const)
-      .flatMap((kind) => [stackName(kind, environment.name), ...(kind === "aws" ? groups.map((g) => stackName("aws", environment.name, g)) : [])].map((stack) => ({ stack, backend: environment.spec[kind]?.backend })))
+      .flatMap((kind) => [stackName(kind, environment.name), ...groups.map((g) => stackName(kind, environment.name, g))].map((stack) => ({ stack, backend: environment.spec[kind]?.backend })))
       .filter((b): b is { stack: string; backend: StateBackend } => b.backend !== undefined);
 
     if (environment.spec.aws) {

@@ -138,7 +138,7 @@ function deployedStacks(platform: Platform, env: string, built: ReadonlyMap<stri
     aws: get("aws", (s) => new AwsSecretsStack(s, stackName("aws", env), model)),
     vault: get("vault", (s) => new VaultSecretsStack(s, stackName("vault", env), model)),
     azure: get("azure", (s) => new AzureSecretsStack(s, stackName("azure", env), model)),
-    awsGroups: model.spec.aws ? stackGroups(platform) : [],
+    groups: stackGroups(platform),
     awsNamesakes: Object.entries(platform.environments)
       .filter(([other, spec]) => other.startsWith(`${env}-`) && spec.aws && spec.aws.accountId === model.spec.aws?.accountId)
       .map(([other]) => other),

@@ -39,7 +39,7 @@ function threeGroups(): any {
             endpointClientSecurityGroupIds: ["sg-0c1c2c3d4e5f6000e"],
           },
         },
-        vault: { address: "https://vault.dev.example.com:8200", kubernetes: { host: "https://k8s.dev.example.com:6443", caCertFile: EXAMPLE_CA_FILE } },
+        vault: { address: "https://vault.dev.example.com:8200", kubernetes: { host: "https://k8s.dev.example.com:6443", caCertFile: EXAMPLE_CA_FILE }, backend: STATE },
         kubernetes: { kubeconfigContext: "acme-dev", secretStoreBackend: "aws", backend: STATE },
         pipeline: { github: { repository: "acme/secrets-platform", environment: "dev" } },
       },
@@ -225,6 +225,15 @@ describe("the bootstrap deployer of an environment split into groups", () => {
 
   it("may write the state and lock of every AWS stack it deploys, and the planner read them", () => {
     for (const s of awsStacks) {
+      const key = `arn:aws:s3:::acme-tfstate-dev/secrets-platform/${s}.tfstate`;
+      expect(allowed(deployerPolicy, "s3:PutObject", key)).toBe(true);
+      expect(allowed(deployerPolicy, "s3:PutObject", `${key}.tflock`)).toBe(true);
+      expect(allowed(plannerPolicy, "s3:GetObject", key)).toBe(true);
+    }
+  });
+
+  it("may write the state and lock of every Vault stack it deploys, its group stacks too", () => {
+    for (const s of ["vault-dev", "vault-dev-team-b", "vault-dev-team-c"]) {
       const key = `arn:aws:s3:::acme-tfstate-dev/secrets-platform/${s}.tfstate`;
       expect(allowed(deployerPolicy, "s3:PutObject", key)).toBe(true);
       expect(allowed(deployerPolicy, "s3:PutObject", `${key}.tflock`)).toBe(true);
