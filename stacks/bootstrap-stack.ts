@@ -182,8 +182,9 @@ export class BootstrapStack extends PlatformStack {
       account,
       namePrefix: awsNamePrefix(org, env),
       secretPrefix: `${env}/`,
-      // aws-<env>-<group> stacks name their keys with their group (stacks/aws-stack.ts).
-      keyAlias: [environmentKeyAlias(org, env), ...groups.map((g) => environmentKeyAlias(org, `${env}-${g}`))],
+      // aws-<env>-<group> stacks name their keys with their group (stacks/aws-stack.ts): one pattern for them all, so
+      // that the policy does not grow with the number of groups (IAM allows 10,240 characters of inline policy).
+      keyAlias: groups.length > 0 ? [environmentKeyAlias(org, env), environmentKeyAlias(org, `${env}-*`)] : environmentKeyAlias(org, env),
       tag: { key: TAGS.environment, value: env },
       permissionsBoundaryArn: workloadBoundaryArn(aws.accountId, org, env),
     };
@@ -204,6 +205,13 @@ export class BootstrapStack extends PlatformStack {
           ...other("logs", (p) => `log-group:/aws/lambda/${p}*`),
           ...other("cloudwatch", (p) => `alarm:${p}*`),
         ],
+      });
+      // The group patterns below (key aliases, state objects) would match the namesake's names too.
+      deployer.addToPolicy({
+        sid: "NotTheNamesakeKeyAliases",
+        effect: "Deny",
+        actions: ["kms:*"],
+        resources: other("kms", (p) => `alias/${p}*`),
       });
     }
     plannerStatements(types, scope).forEach((s) => planner.addToPolicy(s));
@@ -228,14 +236,25 @@ export class BootstrapStack extends PlatformStack {
         buckets.set(b.backend.bucket, b.backend.kmsKeyId?.startsWith("arn:") ? b.backend.kmsKeyId : undefined);
       }
     }
+    // Group stacks keep the default key (a key named in the description is refused with groups): one pattern per
+    // backend covers them all, state and lock, so that the policy does not grow with the number of groups.
+    const groupStacks = new Set(groups.flatMap((g) => (["aws", "vault", "azure"] as const).map((kind) => stackName(kind, env, g))));
     for (const [bucket, keyArn] of buckets) {
-      const objects = s3
-        .filter((b) => b.backend.bucket === bucket)
-        .flatMap((b) => {
-          const key = `arn:aws:s3:::${bucket}/${stateKey(b.stack, b.backend.key)}`;
-          return [key, `${key}.tflock`];
+      const inBucket = s3.filter((b) => b.backend.bucket === bucket);
+      const exact = inBucket.filter((b) => !groupStacks.has(b.stack)).map((b) => `arn:aws:s3:::${bucket}/${stateKey(b.stack, b.backend.key)}`);
+      const groupKinds = [...new Set(inBucket.filter((b) => groupStacks.has(b.stack)).map((b) => b.stack.split("-")[0] as "aws" | "vault" | "azure"))];
+      const grouped = groupKinds.map((kind) => `arn:aws:s3:::${bucket}/${stateKey(`${stackName(kind, env)}-*`, undefined).replace(/\.tfstate$/, "")}`);
+      const objects = [...exact.flatMap((key) => [key, `${key}.tflock`]), ...grouped];
+      const stateObjects = [...exact, ...grouped];
+      if (grouped.length > 0 && namesakes.length > 0) {
+        // <backend>-prod-* also matches the state of a same-account environment prod-eu kept in this bucket.
+        deployer.addToPolicy({
+          sid: "NotTheNamesakeState",
+          effect: "Deny",
+          actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+          resources: namesakes.flatMap((n) => groupKinds.map((kind) => `arn:aws:s3:::${bucket}/${stateKey(`${stackName(kind, n)}*`, undefined).replace(/\.tfstate$/, "")}`)),
         });
-      const stateObjects = objects.filter((o) => !o.endsWith(".tflock"));
+      }
       deployer.addToPolicy({ sid: "ListStateBucket", actions: ["s3:ListBucket"], resources: [`arn:aws:s3:::${bucket}`] });
       deployer.addToPolicy({ sid: "ReadWriteStateAndLock", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: objects });
       planner.addToPolicy({ sid: "ListStateBucket", actions: ["s3:ListBucket"], resources: [`arn:aws:s3:::${bucket}`] });

@@ -83,7 +83,7 @@ export class PipelineRole extends Construct {
       );
     }
     new IamRolePolicy(this, "permissions", { name: props.kind, role: this.role.id, policy: this.policy.toJson() });
-    this.node.addValidation(inlinePolicySizeCheck(props.roleName, this.policy, "split the environment's stack"));
+    this.node.addValidation(inlinePolicySizeCheck(props.roleName, this.policy, "keep the environment's state in fewer buckets, or give a same-account namesake environment (<env>-<x>) its own account"));
   }
 
   addToPolicy(statement: PolicyStatement): void {
