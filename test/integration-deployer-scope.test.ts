@@ -1,8 +1,8 @@
 // Where stack groups, remote state and the CI deployer meet the names of other environments: a state key every group
 // stack would share, and a deployer whose name prefix <org>-<env>- also matches a sibling environment <env>-<x> in
 // the same account.
-import { DEFAULT_CONFIG, loadPlatform, parsePlatform, PlatformConfigError } from "../config/load";
-import { toYaml } from "./helpers/descriptions";
+import { DEFAULT_CONFIG, loadPlatform, parsePlatform } from "../config/load";
+import { issuesOf, toYaml } from "./helpers/descriptions";
 import { resources, synthPlatform } from "./helpers/synth";
 
 const ACCOUNT = "111111111111";
@@ -38,15 +38,6 @@ function description(): any {
   };
 }
 
-const issuesOf = (d: unknown): string[] => {
-  try {
-    parsePlatform(toYaml(d), "test");
-    return [];
-  } catch (e) {
-    if (!(e instanceof PlatformConfigError)) throw e;
-    return e.issues.map((i) => `${i.path}: ${i.message}`);
-  }
-};
 
 describe("an AWS state key named in the description, with stack groups", () => {
   it("is refused: aws-<env> and every aws-<env>-<group> would write the one state file, each planning to destroy the others' resources", () => {

@@ -4,11 +4,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parsePlatform, PlatformConfigError } from "../config/load";
+import { parsePlatform } from "../config/load";
 import { runReview } from "../scripts/review/run";
 import { moveGuidance, stackMoves } from "../scripts/review/moves";
 import { stackNames } from "../stacks/platform";
-import { minimalDescription, toYaml } from "./helpers/descriptions";
+import { issuesOf, minimalDescription, toYaml } from "./helpers/descriptions";
 import { resources, synthPlatform } from "./helpers/synth";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "stack-groups-"));
@@ -29,15 +29,6 @@ function grouped(groups: Record<string, string | undefined> = { a: undefined, b:
   return d;
 }
 
-const issuesOf = (d: unknown): string[] => {
-  try {
-    parsePlatform(toYaml(d), "test");
-    return [];
-  } catch (e) {
-    if (!(e instanceof PlatformConfigError)) throw e;
-    return e.issues.map((i) => `${i.path}: ${i.message}`);
-  }
-};
 
 describe("stacks per group", () => {
   const platform = parsePlatform(toYaml(grouped()), "test");

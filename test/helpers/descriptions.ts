@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
+import { parsePlatform, PlatformConfigError } from "../../config/load";
 
 /** The example's public CA certificate (config/example-kubernetes-ca.pem), for descriptions that need a CA file. */
 export const EXAMPLE_CA_FILE = path.join(__dirname, "..", "..", "config", "example-kubernetes-ca.pem");
@@ -47,4 +48,15 @@ export function exampleDescription(): any {
     if (e.vault?.database?.tlsCaFile) e.vault.database.tlsCaFile = path.resolve(configDir, e.vault.database.tlsCaFile);
   }
   return d;
+}
+
+/** The problems validation finds in a description, as "<path>: <message>" lines; none for a valid one. */
+export function issuesOf(description: unknown): string[] {
+  try {
+    parsePlatform(toYaml(description), "test");
+    return [];
+  } catch (e) {
+    if (!(e instanceof PlatformConfigError)) throw e;
+    return e.issues.map((i) => `${i.path}: ${i.message}`);
+  }
 }
