@@ -463,20 +463,38 @@ export const readDenyShutsOutGrantee: ResourceRule = {
     }
     if (!enforced) return [];
     const out: string[] = [];
-    for (const role of stack.ofType("aws_iam_role")) {
+    for (const { role, readResources } of roleReadGrants(stack)) {
       const roleName = role.attributes.name;
       if (typeof roleName !== "string" || roleName.includes("${")) continue;
-      const granted = rolePolicyDocuments(role, stack).some((doc) => {
-        const read = readIamPolicy(doc, stack);
-        return !("error" in read) && read.statements.some((s) => s.effect === "Allow" && s.actions.some((a) => actionMatches(a, READ_ACTION)) && s.resources.some((r) => namesSecret(r, secret)));
-      });
-      if (!granted) continue;
+      if (!readResources.some((r) => namesSecret(r, secret))) continue;
       const grantedArn = role.attributes.path && role.attributes.path !== "/" ? undefined : roleArnFor(secret, stack, roleName);
       if (grantedArn && !exceptions.some((e) => actionMatches(e, grantedArn))) out.push(`role ${roleName} may read ${name} by its IAM policy, but the secret's read-deny does not except ${grantedArn}`);
     }
     return out;
   },
 };
+
+/**
+ * Each role of the stack with the resources its Allow statements grant reading, parsed once per stack: the rule
+ * above asks this for every secret, and parsing every role's policies per secret grew with secrets x roles x
+ * policies (most of a 100-application synth).
+ */
+const readGrantsByStack = new WeakMap<SynthesizedStack, { role: SynthesizedResource; readResources: string[] }[]>();
+function roleReadGrants(stack: SynthesizedStack): { role: SynthesizedResource; readResources: string[] }[] {
+  let grants = readGrantsByStack.get(stack);
+  if (!grants) {
+    grants = stack.ofType("aws_iam_role").map((role) => ({
+      role,
+      readResources: rolePolicyDocuments(role, stack).flatMap((doc) => {
+        const read = readIamPolicy(doc, stack);
+        if ("error" in read) return [];
+        return read.statements.filter((st) => st.effect === "Allow" && st.actions.some((a) => actionMatches(a, READ_ACTION))).flatMap((st) => st.resources);
+      }),
+    }));
+    readGrantsByStack.set(stack, grants);
+  }
+  return grants;
+}
 
 function rolePolicyDocuments(role: SynthesizedResource, stack: SynthesizedStack): unknown[] {
   const isRole = (v: unknown) => references(v).some((r) => r.address === role.address) || v === role.attributes.name;
