@@ -22,7 +22,7 @@ function description(env: string): string {
 
 /** `npm run synth`: the app on its own. */
 function synthApp(config: string) {
-  return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "main.ts")], {
+  return spawnSync(process.execPath, [path.join(ROOT, "dist", "main.js")], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, PLATFORM_CONFIG: config, CDKTF_OUTDIR: outdir },

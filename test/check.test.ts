@@ -18,7 +18,7 @@ function check(extra: Record<string, string> = {}) {
 }
 
 function synth(extra: Record<string, string>) {
-  return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "main.ts")], {
+  return spawnSync(process.execPath, [path.join(ROOT, "dist", "main.js")], {
     cwd: ROOT,
     encoding: "utf8",
     env: env(extra),
