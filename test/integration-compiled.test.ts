@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EXAMPLE_CA_FILE, toYaml } from "./helpers/descriptions";
+import { EXAMPLE_CA_FILE, minimalDescription, toYaml } from "./helpers/descriptions";
 
 const ROOT = path.resolve(__dirname, "..");
 const tmp = mkdtempSync(path.join(os.tmpdir(), "integration-compiled-"));
@@ -27,9 +27,7 @@ writeFileSync(
     environments: {
       dev: {
         aws: {
-          accountId: "111111111111",
-          region: "us-east-1",
-          eks: { oidcProviderArn: "arn:aws:iam::111111111111:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC" },
+          ...minimalDescription().environments.dev.aws,
           network: {
             vpcId: "vpc-0a1b2c3d4e5f60001",
             subnetIds: ["subnet-0a1b2c3d4e5f60001"],
