@@ -56,8 +56,8 @@ describe("tags", () => {
 
   it("the rotation functions read their settings from the tag constants the AWS stack writes", () => {
     for (const [file, tags] of [
-      ["lambda/jwt/index.ts", ["JWT_ALGORITHM_TAG", "JWT_EXPIRY_HOURS_TAG"]],
-      ["lambda/token/index.ts", ["TOKEN_LENGTH_TAG"]],
+      ["lambda/jwt/rotator.ts", ["JWT_ALGORITHM_TAG", "JWT_EXPIRY_HOURS_TAG"]],
+      ["lambda/token/rotator.ts", ["TOKEN_LENGTH_TAG"]],
     ] as const) {
       const text = readFileSync(path.join(ROOT, file), "utf8");
       expect(text).toMatch(/from "\.\.\/\.\.\/config\/tags"/);

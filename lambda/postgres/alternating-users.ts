@@ -15,7 +15,6 @@ import { Client } from "pg";
 import { RotationError } from "../shared/errors";
 import { Logger } from "../shared/log";
 import { Rotator, StepContext } from "../shared/protocol";
-import { getOtherSecret } from "../shared/secrets";
 import { Login, closeQuietly, connect, describeConnectError, loginOf, logsIn, setPassword, tryLogin } from "./db";
 import { CLONE_SUFFIX, MAX_NAME_BYTES, Pair, otherOf, pairOf } from "./names";
 import { PairFacts, markerFor, provePair } from "./pair-roles";
@@ -32,19 +31,27 @@ const MAX_SHOWN_ARN = 256;
  * `masterarn` naming another master is refused (that person could otherwise have the function log
  * in as any master it can read). Unset, the value's `masterarn` decides, as with AWS's functions.
  */
-export function masterArnOf(value: PostgresValue, secretId: string, env: NodeJS.ProcessEnv = process.env): { arn: string; from: string } {
-  const allowed = env.MASTER_SECRET_ARN || undefined;
+export function masterArnOf(
+  value: PostgresValue,
+  secretId: string,
+  env: NodeJS.ProcessEnv = process.env,
+  fixed?: StepContext["allowedMaster"],
+): { arn: string; from: string } {
+  // A host that fixes the master (the Azure Function, from its settings) is never overridden by the value.
+  const allowed = fixed ? fixed.secretId : env.MASTER_SECRET_ARN || undefined;
+  const setting = fixed ? fixed.setting : "MASTER_SECRET_ARN";
+  const kind = fixed ? "secret name" : "ARN";
   if (allowed) {
     if (value.masterarn !== undefined && value.masterarn !== allowed) {
       const shown = value.masterarn.length > MAX_SHOWN_ARN ? value.masterarn.slice(0, MAX_SHOWN_ARN) + "..." : value.masterarn;
       throw new RotationError(
         `The AWSCURRENT value of ${secretId} names master secret ${JSON.stringify(shown)} in "masterarn", but this function ` +
-          `may use only ${allowed} (its MASTER_SECRET_ARN). Put that ARN in "masterarn", or leave the field out; ` +
+          `may use only ${allowed} (its ${setting}). Put that ${kind} in "masterarn", or leave the field out; ` +
           `a secret that belongs to another master is rotated by that master's function.`,
         "MASTER_NOT_ALLOWED",
       );
     }
-    return { arn: allowed, from: "the master secret (MASTER_SECRET_ARN)" };
+    return { arn: allowed, from: `the master secret (${setting})` };
   }
   if (!value.masterarn) {
     throw new RotationError(
@@ -56,9 +63,10 @@ export function masterArnOf(value: PostgresValue, secretId: string, env: NodeJS.
 }
 
 /** The master secret's value, for the same server as `current`. */
-async function masterOf(current: PostgresValue, secretId: string): Promise<{ arn: string; value: PostgresValue }> {
-  const { arn, from } = masterArnOf(current, secretId);
-  const secret = await getOtherSecret(arn, from);
+async function masterOf(current: PostgresValue, ctx: StepContext): Promise<{ arn: string; value: PostgresValue }> {
+  const secretId = ctx.secretId;
+  const { arn, from } = masterArnOf(current, secretId, process.env, ctx.allowedMaster);
+  const secret = await ctx.store.getOtherSecret(arn, from);
   const value = parsePostgresValue(secret.value, "master secret's AWSCURRENT", arn);
   if (value.host.toLowerCase() !== current.host.toLowerCase() || value.port !== current.port) {
     // Never send the master password to a server the master secret does not name. The port too:
@@ -251,7 +259,7 @@ export const alternatingUsersRotator: Rotator = {
   async createSecret(ctx) {
     const current = await currentValue(ctx, true);
     refuseGrouprole(current, "AWSCURRENT", ctx.secretId);
-    const master = await masterOf(current, ctx.secretId);
+    const master = await masterOf(current, ctx);
     const pair = pairOf(current.username, ctx.secretId, master.value.username);
     const next = otherOf(pair, current.username);
     const created = await createPending(ctx, (password) => ({ ...current.raw, engine: current.engine, username: next, password }));
@@ -262,7 +270,7 @@ export const alternatingUsersRotator: Rotator = {
     const pending = await pendingValue(ctx);
     const current = await currentValue(ctx, true);
     refuseGrouprole(current, "AWSCURRENT", ctx.secretId);
-    const master = await masterOf(current, ctx.secretId);
+    const master = await masterOf(current, ctx);
     const pair = pairOf(current.username, ctx.secretId, master.value.username);
     checkPending(pending, current, pair, ctx.secretId);
     const log = ctx.log.child({ username: pending.username, host: pending.host, port: pending.port, database: pending.dbname });

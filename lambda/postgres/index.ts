@@ -4,7 +4,7 @@
 // function given MASTER_SECRET_ARN exists for that master's alternating users, and rotates those.
 import { RotationError } from "../shared/errors";
 import { Rotator, STEPS, StepContext, createRotationHandler } from "../shared/protocol";
-import { AWSCURRENT, getSecretVersion } from "../shared/secrets";
+import { AWSCURRENT } from "../shared/store";
 import { alternatingUsersRotator } from "./alternating-users";
 import { singleUserRotator } from "./single-user";
 
@@ -26,7 +26,7 @@ export function impliedRotator(current: Record<string, unknown> | undefined, env
 }
 
 async function impliedStrategy(ctx: StepContext): Promise<Rotator> {
-  const current = process.env.MASTER_SECRET_ARN ? undefined : await getSecretVersion(ctx.secretId, AWSCURRENT);
+  const current = process.env.MASTER_SECRET_ARN ? undefined : await ctx.store.getSecretVersion(ctx.secretId, AWSCURRENT);
   const { rotator, why } = impliedRotator(current?.value);
   ctx.log.info("strategy.implied", { message: `ROTATION_STRATEGY is not set; ${why}: ${rotator.name}.` });
   return rotator;

@@ -3,7 +3,7 @@
 // strategy); applications should retry a failed login once after re-reading the secret.
 import { RotationError } from "../shared/errors";
 import { Rotator, StepContext } from "../shared/protocol";
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, getSecretVersion, moveCurrentTo, putPendingValue, randomPassword } from "../shared/secrets";
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from "../shared/store";
 import { closeQuietly, loginOf, logsIn, setPassword, tryLogin } from "./db";
 import {
   PASSWORD_LENGTH,
@@ -15,13 +15,13 @@ import {
 } from "./value";
 
 export async function currentValue(ctx: StepContext, alternating: boolean): Promise<PostgresValue> {
-  const current = await getSecretVersion(ctx.secretId, AWSCURRENT);
+  const current = await ctx.store.getSecretVersion(ctx.secretId, AWSCURRENT);
   if (!current) throw new RotationError(missingCurrentMessage(ctx.secretId, alternating), "NO_CURRENT_VALUE");
   return parsePostgresValue(current.value, AWSCURRENT, ctx.secretId);
 }
 
 export async function pendingValue(ctx: StepContext): Promise<PostgresValue> {
-  const pending = await getSecretVersion(ctx.secretId, AWSPENDING, ctx.token);
+  const pending = await ctx.store.getSecretVersion(ctx.secretId, AWSPENDING, ctx.token);
   if (!pending) {
     throw new RotationError(`The AWSPENDING version ${ctx.token} of ${ctx.secretId} has no value; createSecret has not run.`, "NO_PENDING");
   }
@@ -30,7 +30,7 @@ export async function pendingValue(ctx: StepContext): Promise<PostgresValue> {
 
 export async function previousValue(ctx: StepContext): Promise<PostgresValue | undefined> {
   try {
-    const previous = await getSecretVersion(ctx.secretId, AWSPREVIOUS);
+    const previous = await ctx.store.getSecretVersion(ctx.secretId, AWSPREVIOUS);
     return previous ? parsePostgresValue(previous.value, AWSPREVIOUS, ctx.secretId) : undefined;
   } catch {
     return undefined; // a malformed old version is no reason to fail; it is only a fallback
@@ -39,17 +39,17 @@ export async function previousValue(ctx: StepContext): Promise<PostgresValue | u
 
 /** Puts `value` with a new password as the pending version, unless this rotation already did. */
 export async function createPending(ctx: StepContext, build: (password: string) => Record<string, unknown>): Promise<boolean> {
-  if (await getSecretVersion(ctx.secretId, AWSPENDING, ctx.token)) {
+  if (await ctx.store.getSecretVersion(ctx.secretId, AWSPENDING, ctx.token)) {
     ctx.log.info("pending.exists");
     return false;
   }
-  const password = await randomPassword({ length: PASSWORD_LENGTH, excludeCharacters: excludeCharacters() });
-  await putPendingValue(ctx.secretId, ctx.token, build(password), ctx.rotationToken);
+  const password = await ctx.store.randomPassword({ length: PASSWORD_LENGTH, excludeCharacters: excludeCharacters() });
+  await ctx.store.putPendingValue(ctx.secretId, ctx.token, build(password), ctx.rotationToken);
   return true;
 }
 
 export async function finishPostgres(ctx: StepContext): Promise<void> {
-  const { previousVersionId } = await moveCurrentTo(ctx.secretId, ctx.token);
+  const { previousVersionId } = await ctx.store.moveCurrentTo(ctx.secretId, ctx.token);
   ctx.log.info("current.moved", { otherVersionId: previousVersionId });
 }
 

@@ -4,7 +4,8 @@
 // rotation; so every step must be idempotent and AWSCURRENT must stay usable throughout.
 import { RotationError, toSafeError } from "./errors";
 import { Logger, createLogger } from "./log";
-import { AWSCURRENT, AWSPENDING, SecretMetadata, describeSecret, versionHasValue } from "./secrets";
+import { AWSCURRENT, AWSPENDING, SecretMetadata, describeSecret, secretsManagerStore, versionHasValue } from "./secrets";
+import type { SecretStore } from "./store";
 
 export const STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"] as const;
 export type Step = (typeof STEPS)[number];
@@ -28,6 +29,14 @@ export interface StepContext {
   readonly rotationToken?: string;
   readonly metadata: SecretMetadata;
   readonly log: Logger;
+  /** Where the secret's versions are read and written (Secrets Manager in the Lambda, Key Vault in the Azure Function). */
+  readonly store: SecretStore;
+  /**
+   * The only master secret alternating rotation may use, and the setting that names it, when the host fixes it
+   * (the Azure Function: the secret's `masterSecret` in ROTATION_SECRETS). Unset in the Lambda, which reads
+   * MASTER_SECRET_ARN from its environment.
+   */
+  readonly allowedMaster?: { readonly secretId: string; readonly setting: string };
 }
 
 export interface Rotator {
@@ -148,6 +157,7 @@ export function createRotationHandler(rotator: () => Rotator, baseLogger: Logger
         rotationToken: event.RotationToken,
         metadata,
         log,
+        store: secretsManagerStore,
       };
       if (await checkVersionValue(event.Step, metadata, event.ClientRequestToken, log)) await impl[event.Step](ctx);
       log.info("step.done", { durationMs: Date.now() - started });

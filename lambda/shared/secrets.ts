@@ -9,10 +9,14 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { RotationError, awsErrorName } from "./errors";
 import { registerSecret, registerSecretValue } from "./log";
+import { parseValue } from "./json-value";
+import type { PasswordOptions, SecretStore, SecretVersion } from "./store";
 
-export const AWSCURRENT = "AWSCURRENT";
-export const AWSPENDING = "AWSPENDING";
-export const AWSPREVIOUS = "AWSPREVIOUS";
+export type { PasswordOptions, SecretVersion } from "./store";
+
+import { AWSCURRENT, AWSPENDING } from "./store";
+
+export { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from "./store";
 
 let client: SecretsManagerClient | undefined;
 
@@ -48,29 +52,6 @@ export async function describeSecret(secretId: string): Promise<SecretMetadata> 
   };
 }
 
-/** A version's value, parsed. */
-export interface SecretVersion<T = Record<string, unknown>> {
-  readonly versionId: string;
-  readonly value: T;
-}
-
-function parseValue(secretId: string, what: string, text: string | undefined): Record<string, unknown> {
-  if (text === undefined) {
-    throw new RotationError(`The ${what} version of ${secretId} has no SecretString (binary secrets are not supported).`, "BAD_VALUE");
-  }
-  registerSecret(text);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new RotationError(`The ${what} version of ${secretId} is not valid JSON; it must be a JSON object.`, "BAD_VALUE");
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new RotationError(`The ${what} version of ${secretId} is not a JSON object.`, "BAD_VALUE");
-  }
-  registerSecretValue(value);
-  return value as Record<string, unknown>;
-}
 
 /**
  * Reads a version by staging label (and version id, when given). Returns undefined when there is
@@ -146,11 +127,6 @@ export async function putPendingValue(
   );
 }
 
-export interface PasswordOptions {
-  readonly length: number;
-  readonly excludeCharacters: string;
-}
-
 export async function randomPassword(options: PasswordOptions): Promise<string> {
   const out = await secretsManager().send(
     new GetRandomPasswordCommand({
@@ -184,3 +160,12 @@ export async function moveCurrentTo(secretId: string, token: string): Promise<{ 
   );
   return { previousVersionId: current, moved: true };
 }
+
+/** The Lambda's store: Secrets Manager, through the functions above. */
+export const secretsManagerStore: SecretStore = {
+  getSecretVersion,
+  getOtherSecret,
+  putPendingValue,
+  randomPassword,
+  moveCurrentTo,
+};
