@@ -1,0 +1,210 @@
+// The rotation protocol's store on Key Vault. What readers get is the secret's latest version (GET /secrets/<name>
+// with no version), so the stages map as follows:
+// - AWSCURRENT: the latest version of `<name>`. Terraform's first version holds a marker, not a value: it reads as
+//   "no value yet", as a secret without AWSCURRENT does on Secrets Manager.
+// - AWSPENDING: the latest version of the companion secret `<name>--rotation`, when it is tagged with this
+//   rotation's id. The pending value cannot be a new version of `<name>` itself: any version written there becomes
+//   the latest, which readers get at once, and a disabled latest version makes versionless reads fail ("Operation
+//   get is not allowed on a disabled secret", 403 SecretDisabled: github.com/Azure/azure-sdk-for-js/issues/24756,
+//   github.com/nagyesta/lowkey-vault/issues/467). Nor can nbf hold it back: Key Vault documents nbf/exp of a secret
+//   as attributes (learn.microsoft.com/azure/key-vault/secrets/about-secrets#secret-attributes) and gets of an
+//   expired secret still succeed (github.com/Azure/AzureKeyVault/issues/19), so readers would get it anyway.
+//   `<app>--<secret>` names hold exactly one "--" (the schema allows single dashes only, config/naming.ts), so
+//   `<app>--<secret>--rotation` cannot be another secret's name.
+// - AWSPREVIOUS: the version that the latest one replaced, which this function records in a tag on every version
+//   it writes (versions are not ordered by the list API, and `created` has one-second resolution).
+// - finishSecret writes the pending value as a new version of `<name>`: readers move to it in one step. The new
+//   version carries forward the content type and the tags Terraform set (the azurerm provider reads the latest
+//   version's tags), adds tags naming the rotation, and expires `everyDays + NEAR_EXPIRY_LEAD_DAYS` from now, since
+//   Key Vault raises SecretNearExpiry 30 days before the current version's expiry
+//   (learn.microsoft.com/azure/event-grid/event-schema-key-vault): the next rotation starts `everyDays` from now.
+import type { KeyVaultSecret, SecretClient } from "@azure/keyvault-secrets";
+import type { AzureRotatedSecret } from "../../config/azure-rotation";
+import { RotationError } from "../shared/errors";
+import { registerSecret } from "../shared/log";
+import { parseValue } from "../shared/json-value";
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, PasswordOptions, SecretStore, SecretVersion } from "../shared/store";
+import { randomPasswordSync } from "./password";
+
+/** The value Terraform gives a new Key Vault secret (constructs/azure/key-vault-secret.ts; a test checks they agree). */
+export const UNSET_MARKER = "unset: put the value with az keyvault secret set";
+
+export const NEAR_EXPIRY_LEAD_DAYS = 30;
+export const COMPANION_SUFFIX = "--rotation";
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Tags on the versions this function writes. */
+export const ROTATION_TAGS = {
+  /** On every version it writes: who wrote it (the function ignores SecretNewVersionCreated of these). */
+  rotatedBy: "rotated-by",
+  rotationId: "rotation-id",
+  strategy: "rotation-strategy",
+  previousVersion: "rotation-previous-version",
+  /** On the companion's versions: the secret they are the pending value of. */
+  pendingFor: "rotation-pending-for",
+} as const;
+export const ROTATED_BY = "secrets-platform-rotation";
+
+const OWN_TAGS: readonly string[] = Object.values(ROTATION_TAGS);
+
+export function companionName(name: string): string {
+  return name + COMPANION_SUFFIX;
+}
+
+/** The Key Vault client calls the store makes (a subset of SecretClient, so tests can see what is used). */
+export type KeyVaultClient = Pick<SecretClient, "getSecret" | "setSecret">;
+
+function statusOf(err: unknown): number | undefined {
+  const s = (err as { statusCode?: unknown })?.statusCode;
+  return typeof s === "number" ? s : undefined;
+}
+
+/** The latest (or a given) version; undefined when the secret or version does not exist. */
+export async function readSecret(client: KeyVaultClient, name: string, version?: string): Promise<KeyVaultSecret | undefined> {
+  try {
+    const secret = await client.getSecret(name, version ? { version } : {});
+    registerSecret(secret.value);
+    return secret;
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+export function isMarker(secret: KeyVaultSecret | undefined): boolean {
+  return secret?.value === UNSET_MARKER;
+}
+
+export function writtenByRotation(secret: KeyVaultSecret | undefined): boolean {
+  return secret?.properties.tags?.[ROTATION_TAGS.rotatedBy] === ROTATED_BY;
+}
+
+export class KeyVaultStore implements SecretStore {
+  constructor(
+    private readonly client: KeyVaultClient,
+    private readonly vaultUrl: string,
+    /** The secret this store rotates; every other name is refused but the master it may read. */
+    private readonly name: string,
+    private readonly settings: AzureRotatedSecret,
+    /** For the strategy tag, e.g. `postgres/single-user`. */
+    private readonly strategy: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** token secrets hold the bare token (text/plain, as Terraform declares them); the rotator sees {"token": ...}. */
+  private decode(text: string | undefined, what: string): Record<string, unknown> {
+    if (this.settings.type === "token") {
+      if (typeof text !== "string" || text.length === 0) throw new RotationError(`The ${what} version of ${this.name} is empty.`, "BAD_VALUE");
+      registerSecret(text);
+      return { token: text };
+    }
+    return parseValue(this.name, what, text);
+  }
+
+  private encode(value: Record<string, unknown>): string {
+    if (this.settings.type === "token") {
+      if (typeof value.token !== "string") throw new RotationError(`The pending value of ${this.name} has no token.`, "BAD_VALUE");
+      return value.token;
+    }
+    return JSON.stringify(value);
+  }
+
+  /** The secret's id as the rotators see it: its URL without a version, unique across vaults like an ARN. */
+  get secretId(): string {
+    return `${this.vaultUrl}/secrets/${this.name}`;
+  }
+
+  private own(secretId: string): void {
+    if (secretId !== this.secretId) throw new RotationError(`This rotation is for ${this.name}; it does not write ${secretId}.`, "WRONG_SECRET");
+  }
+
+  private async pending(token: string): Promise<KeyVaultSecret | undefined> {
+    const companion = await readSecret(this.client, companionName(this.name));
+    const tags = companion?.properties.tags ?? {};
+    if (!companion || tags[ROTATION_TAGS.rotationId] !== token || tags[ROTATION_TAGS.pendingFor] !== this.name) return undefined;
+    return companion;
+  }
+
+  async getSecretVersion(secretId: string, stage: string, versionId?: string): Promise<SecretVersion | undefined> {
+    this.own(secretId);
+    if (stage === AWSPENDING) {
+      if (!versionId) return undefined;
+      const pending = await this.pending(versionId);
+      return pending ? { versionId, value: parseValue(this.name, AWSPENDING, pending.value) } : undefined;
+    }
+    const latest = await readSecret(this.client, this.name);
+    if (stage === AWSCURRENT) {
+      if (!latest || isMarker(latest) || (versionId && latest.properties.version !== versionId)) return undefined;
+      return { versionId: latest.properties.version ?? "", value: this.decode(latest.value, AWSCURRENT) };
+    }
+    if (stage === AWSPREVIOUS) {
+      const previousId = writtenByRotation(latest) ? latest?.properties.tags?.[ROTATION_TAGS.previousVersion] : undefined;
+      if (!previousId) return undefined;
+      const previous = await readSecret(this.client, this.name, previousId);
+      if (!previous || isMarker(previous)) return undefined;
+      return { versionId: previousId, value: this.decode(previous.value, AWSPREVIOUS) };
+    }
+    throw new RotationError(`Unknown stage ${stage}.`, "BAD_STAGE");
+  }
+
+  async getOtherSecret(secretId: string, purpose: string): Promise<SecretVersion> {
+    let secret: KeyVaultSecret | undefined;
+    try {
+      secret = await readSecret(this.client, secretId);
+    } catch (err) {
+      throw new RotationError(
+        `Cannot read ${purpose} ${secretId}: ${(err as Error).name}: ${(err as Error).message}. ` +
+          `The function's identity needs the Key Vault Secrets User role on it.`,
+        (err as { code?: string }).code ?? "MASTER_SECRET_UNREADABLE",
+      );
+    }
+    if (!secret || isMarker(secret)) {
+      throw new RotationError(`${purpose} ${secretId} has no value yet; a person puts the master's connection details first.`, "MASTER_SECRET_UNSET");
+    }
+    return { versionId: secret.properties.version ?? "", value: parseValue(secretId, AWSCURRENT, secret.value) };
+  }
+
+  async putPendingValue(secretId: string, token: string, value: Record<string, unknown>): Promise<void> {
+    this.own(secretId);
+    const text = JSON.stringify(value);
+    registerSecret(text);
+    const existing = await this.pending(token);
+    if (existing) {
+      if (existing.value === text) return;
+      // As PutSecretValue with a used ClientRequestToken: another delivery of this rotation got there first; the
+      // retry finds its value and goes on with it.
+      throw new RotationError(`Rotation ${token} of ${this.name} already has another pending value (a concurrent delivery); retry.`, "PENDING_CONFLICT");
+    }
+    await this.client.setSecret(companionName(this.name), text, {
+      contentType: "application/json",
+      tags: { [ROTATION_TAGS.rotationId]: token, [ROTATION_TAGS.pendingFor]: this.name, [ROTATION_TAGS.rotatedBy]: ROTATED_BY },
+    });
+  }
+
+  async randomPassword(options: PasswordOptions): Promise<string> {
+    return randomPasswordSync(options);
+  }
+
+  async moveCurrentTo(secretId: string, token: string): Promise<{ previousVersionId?: string; moved: boolean }> {
+    this.own(secretId);
+    const latest = await readSecret(this.client, this.name);
+    if (latest?.properties.tags?.[ROTATION_TAGS.rotationId] === token) return { previousVersionId: undefined, moved: false };
+    const pending = await this.pending(token);
+    if (!pending) throw new RotationError(`Rotation ${token} of ${this.name} has no pending value; createSecret has not run.`, "NO_PENDING_VALUE");
+    const value = parseValue(this.name, AWSPENDING, pending.value);
+    const carried = Object.fromEntries(Object.entries(latest?.properties.tags ?? {}).filter(([k]) => !OWN_TAGS.includes(k)));
+    const previousVersionId = latest?.properties.version;
+    await this.client.setSecret(this.name, this.encode(value), {
+      contentType: latest?.properties.contentType ?? (this.settings.type === "token" ? "text/plain" : "application/json"),
+      tags: {
+        ...carried,
+        [ROTATION_TAGS.rotatedBy]: ROTATED_BY,
+        [ROTATION_TAGS.rotationId]: token,
+        [ROTATION_TAGS.strategy]: this.strategy,
+        ...(previousVersionId ? { [ROTATION_TAGS.previousVersion]: previousVersionId } : {}),
+      },
+      expiresOn: new Date(this.now().getTime() + (this.settings.everyDays + NEAR_EXPIRY_LEAD_DAYS) * DAY_MS),
+    });
+    return { previousVersionId, moved: true };
+  }
+}
