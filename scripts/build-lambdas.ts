@@ -26,6 +26,35 @@ export const LAMBDA_HANDLER = "index.handler";
 export const LAMBDA_ARCHITECTURE = "arm64";
 export const MAX_ZIP_BYTES = 1024 * 1024;
 
+/**
+ * The Azure rotation function (lambda/azure): dist/lambda/azure-rotation.zip, the package the Azure stack deploys to
+ * the function app (Flex Consumption, Node 22). It holds host.json, package.json (whose `main` the Functions host
+ * loads: the v4 programming model registers functions in code) and index.js, with every dependency bundled.
+ */
+export const AZURE_FUNCTION_ZIP = "azure-rotation.zip";
+/** The function's name: the Event Grid subscription's endpoint is <app>/functions/rotate. */
+export const AZURE_FUNCTION_NAME = "rotate";
+export const AZURE_RUNTIME = "node";
+export const AZURE_RUNTIME_VERSION = "22";
+/** The Azure SDK and MSAL make this bundle larger than the Lambdas'; the limit catches a dependency that balloons. */
+export const MAX_AZURE_ZIP_BYTES = 4 * 1024 * 1024;
+
+/**
+ * host.json: the Event Grid trigger is a binding extension, which a non-.NET app gets from the extension bundle
+ * (learn.microsoft.com/azure/azure-functions/functions-bindings-event-grid#install-bundle: version [4.0.0, 5.0.0)).
+ */
+export const AZURE_HOST_JSON = {
+  version: "2.0",
+  extensionBundle: { id: "Microsoft.Azure.Functions.ExtensionBundle", version: "[4.0.0, 5.0.0)" },
+};
+
+export const AZURE_PACKAGE_JSON = {
+  name: "secrets-platform-azure-rotation",
+  version: "1.0.0",
+  private: true,
+  main: "index.js",
+};
+
 const CACHE_FORMAT = 3;
 const CACHE_FILE = ".build-cache.json";
 
@@ -129,6 +158,14 @@ export function esbuildOptions(name: FunctionName): esbuild.BuildOptions & { wri
   };
 }
 
+/**
+ * The Azure function's bundle. `@azure/functions-core` stays external: the Functions Node.js worker provides it at run
+ * time (the @azure/functions package requires it, and runs in "test mode" where it is absent).
+ */
+export function azureEsbuildOptions(): esbuild.BuildOptions & { write: false; metafile: true } {
+  return { ...esbuildOptions("token"), entryPoints: ["lambda/azure/index.ts"], external: ["pg-native", "@azure/functions-core"] };
+}
+
 interface CacheEntry {
   readonly zipSha256: string;
   /** The files esbuild read, relative to the repository root, sorted. */
@@ -199,6 +236,47 @@ export async function bundleFunction(name: FunctionName): Promise<{ zip: Buffer;
   return { zip: await createZip([{ name: "index.js", data: output.contents }]), inputs };
 }
 
+/** Bundles the Azure function and returns its zip bytes and the files it was built from. */
+export async function bundleAzureFunction(): Promise<{ zip: Buffer; inputs: string[] }> {
+  const result = await esbuild.build(azureEsbuildOptions());
+  const output = result.outputFiles.find((f) => f.path.endsWith("index.js"));
+  if (!output) throw new Error("esbuild produced no index.js for the Azure function");
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((file) => fs.existsSync(path.join(ROOT, file)))
+    .sort();
+  const json = (v: unknown) => Buffer.from(JSON.stringify(v, null, 2) + "\n");
+  const zip = await createZip([
+    { name: "host.json", data: json(AZURE_HOST_JSON) },
+    { name: "package.json", data: json(AZURE_PACKAGE_JSON) },
+    { name: "index.js", data: output.contents },
+  ]);
+  return { zip, inputs };
+}
+
+const AZURE_CACHE_FILE = ".build-cache-azure.json";
+
+/** Builds dist/lambda/azure-rotation.zip (kept when its inputs are unchanged) and returns its path. */
+export async function buildAzureFunction(outDir: string = DEFAULT_OUT_DIR): Promise<string> {
+  fs.mkdirSync(outDir, { recursive: true });
+  const zipPath = path.join(outDir, AZURE_FUNCTION_ZIP);
+  const key = cacheKey();
+  let cached: { key?: string; entry?: CacheEntry } | undefined;
+  try {
+    cached = JSON.parse(fs.readFileSync(path.join(outDir, AZURE_CACHE_FILE), "utf8"));
+  } catch {
+    cached = undefined;
+  }
+  if (cached?.key === key && upToDate(cached.entry, zipPath)) return zipPath;
+  const { zip, inputs } = await bundleAzureFunction();
+  if (zip.length >= MAX_AZURE_ZIP_BYTES) {
+    throw new Error(`dist/lambda/${AZURE_FUNCTION_ZIP} is ${zip.length} bytes; it must stay under ${MAX_AZURE_ZIP_BYTES}.`);
+  }
+  writeAtomically(zipPath, zip);
+  const entry: CacheEntry = { zipSha256: sha256(zip), inputs, inputsSha256: inputsSha256(inputs) ?? "" };
+  writeAtomically(path.join(outDir, AZURE_CACHE_FILE), Buffer.from(JSON.stringify({ key, entry }) + "\n"));
+  return zipPath;
+}
+
 /**
  * Builds every function into `outDir` (default dist/lambda) and returns name -> zip path. Zips
  * whose inputs are unchanged are kept as they are.
@@ -228,6 +306,8 @@ export async function buildLambdas(outDir: string = DEFAULT_OUT_DIR): Promise<Re
   );
   const cache: Cache = { format: CACHE_FORMAT, key, functions };
   writeAtomically(path.join(outDir, CACHE_FILE), Buffer.from(JSON.stringify(cache) + "\n"));
+  // The Azure function is built alongside; it is not a Lambda, so it is not among the names returned.
+  await buildAzureFunction(outDir);
   // Sorted keys, whatever order the builds finished in.
   return Object.fromEntries(FUNCTIONS.map((name) => [name, paths[name]]));
 }
@@ -236,7 +316,8 @@ if (require.main === module) {
   const started = Date.now();
   buildLambdas(process.argv[2] ? path.resolve(process.argv[2]) : undefined)
     .then((zips) => {
-      for (const [name, file] of Object.entries(zips)) {
+      const azure = path.join(path.dirname(Object.values(zips)[0]), AZURE_FUNCTION_ZIP);
+      for (const [name, file] of [...Object.entries(zips), ["azure", azure]]) {
         console.log(`${name}: ${path.relative(process.cwd(), file)} (${fs.statSync(file).size} bytes)`);
       }
       console.log(`lambda bundles ready in ${Date.now() - started} ms`);
