@@ -9,6 +9,9 @@ import { EXPIRED, NEAR_EXPIRY, NEW_VERSION, parseEvent } from "../lambda/azure/r
 import { randomPasswordSync } from "../lambda/azure/password";
 import { DEFAULT_EXCLUDE_CHARACTERS } from "../lambda/postgres/value";
 import { expectNoSecretInAzureLogs, setupAzureRotationEnv } from "./helpers/azure-rotation-env";
+import { minimalDescription } from "./helpers/descriptions";
+import { validatePlatform } from "../config/load";
+import { keyVaultSecretName } from "../config/naming";
 
 const TERRAFORM_TAGS = { "managed-by": "secrets-platform", type: "token", app: "myapp" };
 const DAY = 24 * 60 * 60;
@@ -32,6 +35,27 @@ afterAll(() => expectNoSecretInAzureLogs(env));
 describe("contract with the stack", () => {
   it("the marker the function recognises is the value Terraform writes", () => {
     expect(UNSET_MARKER).toBe(UNSET_SECRET_VALUE);
+  });
+
+  it("companion names (<app>--<secret>--rotation) cannot be an application secret's Key Vault name", () => {
+    const accepts = (app: string, secret: string) => {
+      const d = minimalDescription();
+      d.applications[app] = { secrets: { [secret]: { type: "token", rotation: { everyDays: 7 } } } };
+      try {
+        validatePlatform(d);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(accepts("myapp", "session")).toBe(true);
+    expect(keyVaultSecretName("myapp", "session") + COMPANION_SUFFIX).toBe("myapp--session--rotation");
+    // Every way to spell a second "--" is refused by the schema.
+    expect(accepts("myapp--session", "rotation")).toBe(false);
+    expect(accepts("myapp", "session--rotation")).toBe(false);
+    expect(accepts("myapp", "session_-rotation")).toBe(false);
+    expect(accepts("myapp", "session__rotation")).toBe(false);
+    expect(accepts("myapp-", "session")).toBe(false);
   });
 
   it("reads the Event Grid schema of Key Vault events (data.ObjectName, VaultName, Version)", () => {
