@@ -27,6 +27,7 @@ export const DEFAULTS = {
     approlePath: "approle",
     kubernetesAuthPath: "kubernetes",
     databaseMount: "database",
+    transitMount: "transit",
     databaseSslmode: "verify-full",
     databaseDefaultTtlSeconds: 3600,
     databaseMaxTtlSeconds: 86_400,
@@ -160,6 +161,15 @@ export const KUBERNETES_DELIVERIES = ["sdk", "external-secrets", "vault-agent"] 
 export const SECRET_BACKENDS = ["aws", "vault", "azure"] as const;
 const secretBackend = z.enum(SECRET_BACKENDS, { error: "must be aws, vault or azure" });
 
+/**
+ * Where an application's secrets live (DESIGN.md section 3): a non-empty list of backends without repeats. Intersected
+ * with the backends each environment has (config/placement.ts), so naming one an environment lacks is not an error.
+ */
+const placementList = z
+  .array(secretBackend)
+  .min(1, "place the application on at least one backend, or leave backends out for every backend the environment has")
+  .refine((l) => new Set(l).size === l.length, "lists a backend twice");
+
 const kubernetesBinding = z.strictObject({
   /**
    * sdk: the application calls the secrets manager itself; external-secrets: the External Secrets Operator syncs each
@@ -229,6 +239,9 @@ const application = z.strictObject({
    * The stack group whose stacks (aws-, vault- and azure-<env>-<group>) hold this application, so that no stack grows
    * past stacks.maxResources. @default - the first group, in <backend>-<env>
    */
+  backends: placementList
+    .optional()
+    .describe("The backends that hold this application's secrets and give its workloads access (aws, vault, azure), intersected with each environment's; default every backend the environment has. environments.<env>.applications.<app>.backends overrides it per environment."),
   stackGroup: z
     .string()
     .regex(STACK_GROUP, "must be a stack group name: a lowercase letter, then up to 19 lowercase letters, digits or dashes, e.g. team-a")
@@ -400,6 +413,7 @@ const vaultEnvironment = z.strictObject({
     .optional()
     .describe("Vault Enterprise namespace of everything the stack creates, e.g. team-a/dev."),
   kvMount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as secret").default(DEFAULTS.vault.kvMount).describe("Path of the KV version 2 secrets engine the stack mounts."),
+  transitMount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as transit").default(DEFAULTS.vault.transitMount).describe("Path of the transit secrets engine that holds the signing keys of jwt secrets placed on Vault; mounted only when there is one."),
   kvMaxVersions: z.number().int().min(1).max(100).default(10).describe("Versions KV keeps of each secret."),
   kubernetes: z
     .strictObject({
@@ -559,6 +573,15 @@ const environment = z
     vault: vaultEnvironment.optional().describe("Present: the stack vault-<env> keeps the secrets in HashiCorp Vault."),
     azure: azureEnvironment.optional().describe("Present: the stack azure-<env> keeps the secrets in Azure Key Vault."),
     pipeline: pipeline.optional().describe("Present: the stack bootstrap-<env> creates the CI deployer and planner identities that a GitHub workflow assumes through OIDC (docs/pipeline.md)."),
+    applications: z
+      .record(
+        z.string(),
+        z.strictObject({
+          backends: placementList.describe("The backends that hold this application's secrets in this environment, instead of applications.<app>.backends; intersected with the backends the environment has."),
+        }).describe("This application's placement in this environment."),
+      )
+      .optional()
+      .describe("Per-application placement in this environment, overriding applications.<app>.backends; every name must be an application of the description."),
     kubernetes: kubernetesEnvironment.optional().describe("Present: the stack kubernetes-<env> creates service accounts, External Secrets objects and Vault Agent annotations in the cluster (docs/kubernetes.md)."),
   })
   .refine((e) => e.aws || e.vault || e.azure, "an environment needs at least one of aws, vault, azure")
@@ -589,3 +612,4 @@ export type Application = Platform["applications"][string];
 export type SecretSpec = Application["secrets"][string];
 export type WorkloadSpec = NonNullable<Application["workloads"]>[string];
 export type StateBackend = z.output<typeof backend>;
+export type SecretBackendName = (typeof SECRET_BACKENDS)[number];
