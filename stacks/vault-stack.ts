@@ -317,6 +317,12 @@ export class VaultSecretsStack extends PlatformStack {
       environment.secrets.filter((s) => mechanismOf(s) === "kv").map((s) => s.path),
       "Secret paths under kv_mount whose values are put by a person or by rotation (vault kv put -mount=<kv_mount> -cas=0 <path> ...)",
     );
+    // The review reads the types back: a rotatable type stored here is a secret Vault does not rotate (a finding).
+    out(
+      "kv_secret_types",
+      Object.fromEntries(environment.secrets.filter((s) => mechanismOf(s) === "kv").map((s) => [s.path, s.spec.type])),
+      "Type of each secret stored at a KV path (postgres, jwt, api-key, token)",
+    );
     out("policies", [...this.policies.keys()], "Workload policies, <env>-<app>-<workload>");
     if (this.audit) out("audit_devices", this.audit.paths, "Enabled audit device paths");
     if (this.kubernetesAuth) out("kubernetes_auth_path", this.kubernetesAuth.path, "Kubernetes auth mount (vault write auth/<path>/login role=<role> jwt=<token>)");
