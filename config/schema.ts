@@ -116,7 +116,7 @@ const rotationPostgres = z.strictObject({
 const postgresSecret = z.strictObject({
   type: z.literal("postgres").describe("postgres: PostgreSQL credentials (username, password, host, port, dbname, engine), rotated by the platform."),
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
-  rotation: rotationPostgres.optional().describe("How and how often the platform rotates the value. Required in production environments on AWS."),
+  rotation: rotationPostgres.optional().describe("How and how often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
   /** Vault only: issue short-lived credentials from Vault's database engine instead of a stored value. */
   dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
 });
@@ -129,7 +129,7 @@ const jwtSecret = z.strictObject({
     .default("HS256")
     .describe("Signing algorithm: HS256 (a shared secret), RS256 or ES256 (a key pair; the public key is kept with it)."),
   expiryHours: z.number().int().min(1).max(720).default(24).describe("Lifetime of the tokens the application signs, kept in the value as expiry_hours (1 to 720)."),
-  rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production environments on AWS."),
+  rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
   dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
 });
 
@@ -137,7 +137,7 @@ const tokenSecret = z.strictObject({
   type: z.literal("token").describe("token: an opaque random value the platform generates and rotates."),
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
   length: z.number().int().min(16, "at least 16 characters").max(256).default(48).describe("Length of the generated value in characters (16 to 256)."),
-  rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production environments on AWS."),
+  rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
   dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
 });
 
