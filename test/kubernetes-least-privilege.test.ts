@@ -92,7 +92,7 @@ describe.each(cases.map((c) => [c.label, c] as const))("%s", (_, { env, out, des
       .map((key) => logicalPath(env, description, key))
       .sort();
     const annotations = (k8s.output?.[`vault-agent-annotations-${w.app}-${w.name}`]?.value ?? {}) as Record<string, string>;
-    const mount = out.json[`vault-${env}`]?.output?.kv_mount?.value;
+    const mount = String(out.json[`vault-${env}`]?.output?.kv_mount?.value);
     const rendered = agentSecretPaths(annotations).map((p) => vaultLogicalPath(env, description, mount, p)).sort();
 
     const delivery = w.k.delivery ?? "sdk";
