@@ -2,6 +2,8 @@
 // every secret with its path, every workload with the secrets it reads resolved.
 import type { Environment, Platform, SecretSpec, WorkloadSpec } from "./schema";
 import { isProduction, secretPath } from "./naming";
+import type { SecretBackend } from "./kubernetes";
+import { placement } from "./placement";
 
 export interface SecretModel {
   readonly app: string;
@@ -28,6 +30,10 @@ export interface EnvironmentModel {
   readonly workloads: readonly WorkloadModel[];
   /** Looks a secret up by <app>/<secret>. */
   secret(ref: string): SecretModel | undefined;
+  /** The backends an application is placed on in this environment (config/placement.ts); [] where it does not exist. */
+  placement(app: string): readonly SecretBackend[];
+  /** The backend this model was narrowed to by placedOn. @default - every backend: the whole environment */
+  readonly backend?: SecretBackend;
 }
 
 export function environmentModel(platform: Platform, envName: string): EnvironmentModel {
@@ -61,5 +67,32 @@ export function environmentModel(platform: Platform, envName: string): Environme
     secrets,
     workloads,
     secret: (ref) => byRef.get(ref),
+    placement: (app) => placement(platform, envName, app),
+  };
+}
+
+/**
+ * The environment as one backend sees it: only the secrets and workloads of applications placed on it, so that a
+ * backend stack creates, and grants, exactly those (DESIGN.md section 3). Every backend stack is built from this view.
+ */
+export function placedOn(model: EnvironmentModel, backend: SecretBackend): EnvironmentModel {
+  const placed = (app: string) => model.placement(app).includes(backend);
+  return {
+    ...model,
+    backend,
+    secrets: model.secrets.filter((s) => placed(s.app)),
+    workloads: model.workloads.filter((w) => placed(w.app)),
+    secret: (ref) => (placed(ref.split("/")[0]) ? model.secret(ref) : undefined),
+  };
+}
+
+/** The environment without the applications placed on no backend there: they do not exist in it. */
+export function placedAnywhere(model: EnvironmentModel): EnvironmentModel {
+  const placed = (app: string) => model.placement(app).length > 0;
+  return {
+    ...model,
+    secrets: model.secrets.filter((s) => placed(s.app)),
+    workloads: model.workloads.filter((w) => placed(w.app)),
+    secret: (ref) => (placed(ref.split("/")[0]) ? model.secret(ref) : undefined),
   };
 }

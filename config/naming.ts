@@ -107,3 +107,19 @@ export function vaultAgentOutputName(app: string, workload: string): string {
 export function isProduction(envName: string, flag: boolean | undefined): boolean {
   return flag ?? (envName === "prod" || envName === "production");
 }
+
+/**
+ * The existing PostgreSQL user a Vault static role rotates for a single-user postgres secret placed on Vault:
+ * <app>_<secret>, dashes as underscores (a database administrator creates it before the first apply; docs/vault.md).
+ */
+export function vaultStaticRoleUsername(app: string, secret: string): string {
+  return `${app}_${secret}`.replace(/-/g, "_");
+}
+
+/**
+ * Vault names of a secret's static role and transit key, <env>-<app>--<secret>: "--" occurs in no application or secret
+ * name, so the guardrails can tell which application a path is for (constructs/guardrails/rules/vault.ts).
+ */
+export function vaultSecretRoleName(env: string, app: string, secret: string): string {
+  return `${env}-${app}--${secret}`;
+}

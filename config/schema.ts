@@ -27,6 +27,7 @@ export const DEFAULTS = {
     approlePath: "approle",
     kubernetesAuthPath: "kubernetes",
     databaseMount: "database",
+    transitMount: "transit",
     databaseSslmode: "verify-full",
     databaseDefaultTtlSeconds: 3600,
     databaseMaxTtlSeconds: 86_400,
@@ -115,7 +116,7 @@ const rotationPostgres = z.strictObject({
 const postgresSecret = z.strictObject({
   type: z.literal("postgres").describe("postgres: PostgreSQL credentials (username, password, host, port, dbname, engine), rotated by the platform."),
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
-  rotation: rotationPostgres.optional().describe("How and how often the platform rotates the value. Required in production environments on AWS."),
+  rotation: rotationPostgres.optional().describe("How and how often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
   /** Vault only: issue short-lived credentials from Vault's database engine instead of a stored value. */
   dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
 });
@@ -128,7 +129,7 @@ const jwtSecret = z.strictObject({
     .default("HS256")
     .describe("Signing algorithm: HS256 (a shared secret), RS256 or ES256 (a key pair; the public key is kept with it)."),
   expiryHours: z.number().int().min(1).max(720).default(24).describe("Lifetime of the tokens the application signs, kept in the value as expiry_hours (1 to 720)."),
-  rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production environments on AWS."),
+  rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
   dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
 });
 
@@ -136,7 +137,7 @@ const tokenSecret = z.strictObject({
   type: z.literal("token").describe("token: an opaque random value the platform generates and rotates."),
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
   length: z.number().int().min(16, "at least 16 characters").max(256).default(48).describe("Length of the generated value in characters (16 to 256)."),
-  rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production environments on AWS."),
+  rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
   dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
 });
 
@@ -159,6 +160,15 @@ const secret = z.discriminatedUnion("type", [postgresSecret, jwtSecret, tokenSec
 export const KUBERNETES_DELIVERIES = ["sdk", "external-secrets", "vault-agent"] as const;
 export const SECRET_BACKENDS = ["aws", "vault", "azure"] as const;
 const secretBackend = z.enum(SECRET_BACKENDS, { error: "must be aws, vault or azure" });
+
+/**
+ * Where an application's secrets live (DESIGN.md section 3): a non-empty list of backends without repeats. Intersected
+ * with the backends each environment has (config/placement.ts), so naming one an environment lacks is not an error.
+ */
+const placementList = z
+  .array(secretBackend)
+  .min(1, "place the application on at least one backend, or leave backends out for every backend the environment has")
+  .refine((l) => new Set(l).size === l.length, "lists a backend twice");
 
 const kubernetesBinding = z.strictObject({
   /**
@@ -229,6 +239,9 @@ const application = z.strictObject({
    * The stack group whose stacks (aws-, vault- and azure-<env>-<group>) hold this application, so that no stack grows
    * past stacks.maxResources. @default - the first group, in <backend>-<env>
    */
+  backends: placementList
+    .optional()
+    .describe("The backends that hold this application's secrets and give its workloads access (aws, vault, azure), intersected with each environment's; default every backend the environment has. environments.<env>.applications.<app>.backends overrides it per environment."),
   stackGroup: z
     .string()
     .regex(STACK_GROUP, "must be a stack group name: a lowercase letter, then up to 19 lowercase letters, digits or dashes, e.g. team-a")
@@ -400,6 +413,7 @@ const vaultEnvironment = z.strictObject({
     .optional()
     .describe("Vault Enterprise namespace of everything the stack creates, e.g. team-a/dev."),
   kvMount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as secret").default(DEFAULTS.vault.kvMount).describe("Path of the KV version 2 secrets engine the stack mounts."),
+  transitMount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as transit").default(DEFAULTS.vault.transitMount).describe("Path of the transit secrets engine that holds the signing keys of jwt secrets placed on Vault; mounted only when there is one."),
   kvMaxVersions: z.number().int().min(1).max(100).default(10).describe("Versions KV keeps of each secret."),
   kubernetes: z
     .strictObject({
@@ -559,6 +573,15 @@ const environment = z
     vault: vaultEnvironment.optional().describe("Present: the stack vault-<env> keeps the secrets in HashiCorp Vault."),
     azure: azureEnvironment.optional().describe("Present: the stack azure-<env> keeps the secrets in Azure Key Vault."),
     pipeline: pipeline.optional().describe("Present: the stack bootstrap-<env> creates the CI deployer and planner identities that a GitHub workflow assumes through OIDC (docs/pipeline.md)."),
+    applications: z
+      .record(
+        z.string(),
+        z.strictObject({
+          backends: placementList.describe("The backends that hold this application's secrets in this environment, instead of applications.<app>.backends; intersected with the backends the environment has."),
+        }).describe("This application's placement in this environment."),
+      )
+      .optional()
+      .describe("Per-application placement in this environment, overriding applications.<app>.backends; every name must be an application of the description."),
     kubernetes: kubernetesEnvironment.optional().describe("Present: the stack kubernetes-<env> creates service accounts, External Secrets objects and Vault Agent annotations in the cluster (docs/kubernetes.md)."),
   })
   .refine((e) => e.aws || e.vault || e.azure, "an environment needs at least one of aws, vault, azure")
@@ -589,3 +612,4 @@ export type Application = Platform["applications"][string];
 export type SecretSpec = Application["secrets"][string];
 export type WorkloadSpec = NonNullable<Application["workloads"]>[string];
 export type StateBackend = z.output<typeof backend>;
+export type SecretBackendName = (typeof SECRET_BACKENDS)[number];

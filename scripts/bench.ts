@@ -39,7 +39,8 @@ export function generatedDescription(applications: number, options: GeneratedOpt
   const master = (group: string | undefined) => {
     const name = group ? `dbadmin-${group}` : "dbadmin";
     if (!apps[name]) {
-      apps[name] = { secrets: { master: { type: "postgres", rotation: { strategy: "single-user", everyDays: 30 } } }, ...(group ? { stackGroup: group } : {}) };
+      // On AWS and Azure only, as the example's dbadmin: Vault gives the apps dynamic logins and needs no master.
+      apps[name] = { backends: ["aws", "azure"], secrets: { master: { type: "postgres", rotation: { strategy: "single-user", everyDays: 30 } } }, ...(group ? { stackGroup: group } : {}) };
     }
     return `${name}/master`;
   };

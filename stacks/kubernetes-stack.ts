@@ -9,7 +9,8 @@ import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { logsInToVault, workloadBackend } from "../config/kubernetes";
 import type { EnvironmentModel, SecretModel, WorkloadModel } from "../config/model";
-import { databaseRoleName, keyVaultSecretName, kubernetesSecretName, secretStoreName, vaultAgentOutputName, workloadPolicyName } from "../config/naming";
+import { databaseRoleName, keyVaultSecretName, kubernetesSecretName, secretStoreName, vaultAgentOutputName, vaultSecretRoleName, workloadPolicyName } from "../config/naming";
+import { vaultMechanism } from "../config/placement";
 import { ExternalSecret } from "../constructs/kubernetes/external-secret";
 import { refreshInterval } from "../constructs/kubernetes/refresh-interval";
 import { SecretStore, StoreBackend } from "../constructs/kubernetes/secret-store";
@@ -52,7 +53,6 @@ export function rotationPeriodSeconds(s: SecretModel): number | undefined {
   return 4 * 3600;
 }
 
-const isDynamic = (s: SecretModel) => s.spec.type === "postgres" && s.spec.dynamic === true;
 
 export class KubernetesSecretsStack extends PlatformStack {
   /** By `<app>/<workload>`. */
@@ -162,15 +162,21 @@ export class KubernetesSecretsStack extends PlatformStack {
     }
   }
 
-  /** One agent-inject-secret per secret read: its KV v2 data path, or its database credentials path when dynamic. */
+  /**
+   * One agent-inject-secret per secret read, where Vault keeps it (config/placement.ts): its KV v2 data path, its
+   * dynamic or static database credentials, or a transit key's public keys (the key signs only through the API).
+   */
   private agentAnnotations(w: WorkloadModel): Record<string, string> {
     const vault = this.environment.spec.vault;
     if (!vault?.kubernetes) throw new Error(`${w.app}/${w.name}: vault-agent needs vault.kubernetes`); // validation rules this out
-    const secrets: AgentSecret[] = w.reads.map((s) =>
-      isDynamic(s) && vault.database
-        ? { name: s.name, vaultPath: `${vault.database.mount}/creds/${databaseRoleName(this.environment.name, s.app)}`, engine: "database" }
-        : { name: s.name, vaultPath: `${vault.kvMount}/data/${s.path}`, engine: "kv-v2" },
-    );
+    const env = this.environment.name;
+    const secrets: AgentSecret[] = w.reads.map((s) => {
+      const mechanism = vaultMechanism(s.spec);
+      if (mechanism === "dynamic-role" && vault.database) return { name: s.name, vaultPath: `${vault.database.mount}/creds/${databaseRoleName(env, s.app)}`, engine: "database" };
+      if (mechanism === "static-role" && vault.database) return { name: s.name, vaultPath: `${vault.database.mount}/static-creds/${vaultSecretRoleName(env, s.app, s.name)}`, engine: "database" };
+      if (mechanism === "transit") return { name: s.name, vaultPath: `${vault.transitMount}/keys/${vaultSecretRoleName(env, s.app, s.name)}`, engine: "transit" };
+      return { name: s.name, vaultPath: `${vault.kvMount}/data/${s.path}`, engine: "kv-v2" };
+    });
     return vaultAgentAnnotations({
       role: workloadPolicyName(this.environment.name, w.app, w.name),
       authPath: vault.kubernetes.authPath,

@@ -4,7 +4,7 @@
 import { App, TerraformResource, TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import type { Platform } from "../config/schema";
-import { EnvironmentModel, environmentModel } from "../config/model";
+import { EnvironmentModel, environmentModel, placedAnywhere, placedOn } from "../config/model";
 import { stackName, type StackKind } from "../config/naming";
 import { AwsSecretsStack } from "./aws-stack";
 import { VaultSecretsStack } from "./vault-stack";
@@ -76,20 +76,23 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
   const built = new Map<string, TerraformStack>();
   for (const ref of refs) {
     const model = environmentModel(platform, ref.environment);
+    // Each backend stack sees only the applications placed on its backend (config/placement.ts).
+    const placed = (backend: BackendKind) => groupModel(platform, placedOn(model, backend), ref.group);
     let stack: TerraformStack;
     switch (ref.backend) {
       case "kubernetes":
-        stack = new KubernetesSecretsStack(scope, ref.name, model, {
+        // Applications placed on no backend of the environment do not exist there (their workloads are refused).
+        stack = new KubernetesSecretsStack(scope, ref.name, placedAnywhere(model), {
           aws: refs.filter((r) => r.backend === "aws" && r.environment === ref.environment).map((r) => built.get(r.name) as AwsSecretsStack),
           vault: built.get(stackName("vault", ref.environment)) as VaultSecretsStack | undefined,
           azure: refs.filter((r) => r.backend === "azure" && r.environment === ref.environment).map((r) => built.get(r.name) as AzureSecretsStack),
         });
         break;
       case "aws":
-        stack = new AwsSecretsStack(scope, ref.name, groupModel(platform, model, ref.group), {
+        stack = new AwsSecretsStack(scope, ref.name, placed("aws"), {
           group: ref.group,
           // One Secrets Manager endpoint per VPC, in the first group's stack, for every group's functions.
-          rotationInEnvironment: model.secrets.some((s) => s.spec.type !== "api-key" && s.spec.rotation),
+          rotationInEnvironment: placedOn(model, "aws").secrets.some((s) => s.spec.type !== "api-key" && s.spec.rotation),
         });
         // Terraform cannot make a resource wait for another stack's, and SP-AWS-010 sees one stack at a time: a group
         // whose functions use the endpoint aws-<env> creates is deployed after aws-<env> (cdktf orders by dependency).
@@ -99,14 +102,14 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
         }
         break;
       case "vault":
-        stack = new VaultSecretsStack(scope, ref.name, groupModel(platform, model, ref.group), {
+        stack = new VaultSecretsStack(scope, ref.name, placed("vault"), {
           // The first stack owns the mounts and the connection; a group's stack grants on them by path.
           environmentStack: ref.group ? (built.get(stackName("vault", ref.environment)) as VaultSecretsStack) : undefined,
-          wholeEnvironment: model,
+          wholeEnvironment: placedOn(model, "vault"),
         });
         break;
       case "azure":
-        stack = new AzureSecretsStack(scope, ref.name, groupModel(platform, model, ref.group), {
+        stack = new AzureSecretsStack(scope, ref.name, placed("azure"), {
           environmentStack: ref.group ? (built.get(stackName("azure", ref.environment)) as AzureSecretsStack) : undefined,
         });
         break;
@@ -135,9 +138,9 @@ function deployedStacks(platform: Platform, env: string, built: ReadonlyMap<stri
     return (whole ? built.get(stackName(backend, env)) : undefined) ?? make((detached ??= new App({ skipValidation: true })));
   };
   return {
-    aws: get("aws", (s) => new AwsSecretsStack(s, stackName("aws", env), model)),
-    vault: get("vault", (s) => new VaultSecretsStack(s, stackName("vault", env), model)),
-    azure: get("azure", (s) => new AzureSecretsStack(s, stackName("azure", env), model)),
+    aws: get("aws", (s) => new AwsSecretsStack(s, stackName("aws", env), placedOn(model, "aws"))),
+    vault: get("vault", (s) => new VaultSecretsStack(s, stackName("vault", env), placedOn(model, "vault"))),
+    azure: get("azure", (s) => new AzureSecretsStack(s, stackName("azure", env), placedOn(model, "azure"))),
     groups: stackGroups(platform),
     awsNamesakes: Object.entries(platform.environments)
       .filter(([other, spec]) => other.startsWith(`${env}-`) && spec.aws && spec.aws.accountId === model.spec.aws?.accountId)

@@ -3,13 +3,14 @@
 // applications only. An application's share: a least-privilege policy per workload, its login role, its dynamic
 // PostgreSQL role where asked for.
 // It only translates the description into the props of constructs/vault; they do the work.
-import { TerraformOutput } from "cdktf";
+import { Annotations, TerraformOutput } from "cdktf";
 import { readCertificateFile } from "../config/load";
 import { Construct } from "constructs";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import type { EnvironmentModel, WorkloadModel } from "../config/model";
 import type { VaultEnvironment } from "../config/schema";
-import { databaseRoleName, MIN_TERRAFORM_VERSION, workloadPolicyName } from "../config/naming";
+import { databaseRoleName, MIN_TERRAFORM_VERSION, vaultSecretRoleName, vaultStaticRoleUsername, workloadPolicyName } from "../config/naming";
+import { cadenceSeconds, vaultMechanism, type VaultMechanism } from "../config/placement";
 import { PlatformStack } from "./platform-stack";
 import { suppress } from "../constructs/guardrails/suppressions";
 import { configureStateBackend } from "./backend";
@@ -25,6 +26,9 @@ import { DatabaseSecretsEngine } from "../constructs/vault/database-secrets-engi
 import { PostgresDynamicRole, type PostgresDynamicRoleOptions } from "../constructs/vault/postgres-dynamic-role";
 import type { PostgresConnection } from "../constructs/vault/postgres-connection";
 import { ephemeralStringVariable } from "../constructs/vault/ephemeral-variable";
+import { PostgresStaticRole, type PostgresStaticRoleOptions } from "../constructs/vault/postgres-static-role";
+import { TransitSecretsEngine } from "../constructs/vault/transit-engine";
+import { TransitSigningKey, type TransitSigningKeyOptions } from "../constructs/vault/transit-signing-key";
 
 /** The Terraform variable that carries the database admin password (TF_VAR_vault_database_password). */
 export const DATABASE_PASSWORD_VARIABLE = "vault_database_password";
@@ -55,6 +59,8 @@ interface Mounts {
   readonly kubernetes: (id: string, options: KubernetesAuthRoleOptions) => KubernetesAuthRole;
   readonly approle: (id: string, options: AppRoleAuthRoleOptions) => AppRoleAuthRole;
   readonly databaseRole: (id: string, options: PostgresDynamicRoleOptions) => PostgresDynamicRole;
+  readonly staticRole: (id: string, options: PostgresStaticRoleOptions) => PostgresStaticRole;
+  readonly transitKey: (id: string, options: TransitSigningKeyOptions) => TransitSigningKey;
 }
 
 export class VaultSecretsStack extends PlatformStack {
@@ -67,6 +73,12 @@ export class VaultSecretsStack extends PlatformStack {
   readonly kubernetesAuth?: KubernetesAuth;
   readonly appRoleAuth?: AppRoleAuth;
   readonly database?: DatabaseSecretsEngine;
+  /** The transit engine of jwt signing keys: in vault-<env>, when a jwt placed on Vault rotates. */
+  readonly transit?: TransitSecretsEngine;
+  /** Static roles of single-user postgres secrets, by secret path <env>/<app>/<secret>. */
+  readonly staticRoles = new Map<string, PostgresStaticRole>();
+  /** Transit signing keys of rotating jwt secrets, by secret path. */
+  readonly transitKeys = new Map<string, TransitSigningKey>();
   /** Login roles of this stack's workloads, Kubernetes and AppRole. */
   readonly kubernetesRoles: KubernetesAuthRole[] = [];
   readonly appRoles: AppRoleAuthRole[] = [];
@@ -111,15 +123,21 @@ export class VaultSecretsStack extends PlatformStack {
       }
       const { engine, connection } = this.buildDatabase(vault, whole);
       this.database = engine;
+      if (whole.secrets.some((s) => mechanismOf(s) === "transit")) {
+        this.transit = new TransitSecretsEngine(this, "transit", { path: vault.transitMount });
+      }
       mounts = {
         kv,
         kubernetes: (rid, o) => this.kubernetesAuth!.addRole(rid, o),
         approle: (rid, o) => this.appRoleAuth!.addRole(rid, o),
         databaseRole: (rid, o) => connection!.addRole(rid, o),
+        staticRole: (rid, o) => connection!.addStaticRole(rid, o),
+        transitKey: (rid, o) => this.transit!.addSigningKey(rid, o),
       };
     }
 
     const dbRoles = this.databaseRoles(vault, mounts);
+    this.rotatingSecrets(mounts);
     const policies = new Map<string, WorkloadPolicy>();
     for (const w of environment.workloads) {
       const policy = this.workloadPolicy(w, mounts, dbRoles);
@@ -137,10 +155,12 @@ export class VaultSecretsStack extends PlatformStack {
    */
   private buildDatabase(vault: VaultEnvironment, whole: EnvironmentModel): { engine?: DatabaseSecretsEngine; connection?: PostgresConnection } {
     const dynamicApps = dynamicAppsOf(whole);
-    if (dynamicApps.length === 0) return {};
+    const staticRoles = whole.secrets.filter((s) => mechanismOf(s) === "static-role");
+    if (dynamicApps.length === 0 && staticRoles.length === 0) return {};
     const db = vault.database;
     if (!db) throw new Error(`environment ${whole.name}: dynamic secrets need vault.database`); // validation rules this out
     const own = new Set(dynamicAppsOf(this.environment));
+    const ownPaths = new Set(this.environment.secrets.map((s) => s.path));
     const engine = new DatabaseSecretsEngine(this, "database", {
       path: db.mount,
       defaultLeaseTtlSeconds: db.defaultTtlSeconds,
@@ -161,7 +181,10 @@ export class VaultSecretsStack extends PlatformStack {
       tlsCa: db.tlsCaFile ? certificate(db.tlsCaFile) : undefined,
       passwordWo: password.stringValue,
       passwordWoVersion: db.passwordVersion,
-      otherStackRoles: dynamicApps.filter((app) => !own.has(app)).map((app) => databaseRoleName(whole.name, app)),
+      otherStackRoles: [
+        ...dynamicApps.filter((app) => !own.has(app)).map((app) => databaseRoleName(whole.name, app)),
+        ...staticRoles.filter((s) => !ownPaths.has(s.path)).map((s) => vaultSecretRoleName(whole.name, s.app, s.name)),
+      ],
     });
     return { engine, connection };
   }
@@ -184,6 +207,48 @@ export class VaultSecretsStack extends PlatformStack {
     return roles;
   }
 
+  /**
+   * Vault's own rotation of this stack's secrets (docs/vault.md): a static role per single-user postgres secret and a
+   * transit key per rotating jwt. A rotating token has no Vault mechanism: validation refuses it in production, and
+   * here it is a warning, since its KV value would never change.
+   */
+  private rotatingSecrets(mounts: Mounts): void {
+    const env = this.environment.name;
+    for (const s of this.environment.secrets) {
+      const period = cadenceSeconds(s.spec.type === "api-key" ? undefined : s.spec.rotation);
+      switch (mechanismOf(s)) {
+        case "static-role":
+          this.staticRoles.set(
+            s.path,
+            mounts.staticRole(`static-role-${s.app}-${s.name}`, {
+              name: vaultSecretRoleName(env, s.app, s.name),
+              username: vaultStaticRoleUsername(s.app, s.name),
+              rotationPeriodSeconds: period!, // validation refuses a cron() schedule on Vault
+            }),
+          );
+          break;
+        case "transit":
+          if (s.spec.type !== "jwt") break;
+          this.transitKeys.set(
+            s.path,
+            mounts.transitKey(`transit-key-${s.app}-${s.name}`, {
+              name: vaultSecretRoleName(env, s.app, s.name),
+              algorithm: s.spec.algorithm,
+              rotationPeriodSeconds: period!,
+            }),
+          );
+          break;
+        case "kv":
+          if (s.spec.type === "token" && s.spec.rotation) {
+            Annotations.of(this).addWarning(
+              `${s.app}/${s.name} is a rotating token placed on Vault, which has no rotation of its own for it: its KV value at ${s.path} never changes (production refuses this). Place ${s.app} on aws or azure to have it rotated.`,
+            );
+          }
+          break;
+      }
+    }
+  }
+
   /** Read on exactly the secrets the workload reads, plus fresh credentials for its dynamic ones. */
   private workloadPolicy(w: WorkloadModel, mounts: Mounts, dbRoles: Map<string, PostgresDynamicRole>): WorkloadPolicy {
     const env = this.environment.name;
@@ -193,9 +258,21 @@ export class VaultSecretsStack extends PlatformStack {
       comment: `Workload ${w.app}/${w.name} in environment ${env}: reads ${w.reads.map((s) => s.name).join(", ")}.\nGenerated from the platform description; change the description, not this policy.`,
     });
     for (const s of w.reads) {
-      // A dynamic secret is read from the database engine only: nothing is stored at its KV path.
-      if (isDynamic(s)) dbRoles.get(s.app)!.grantCredentials(policy);
-      else mounts.kv.grantRead(policy, s.path);
+      // Only kv secrets are stored at their KV path; the others are read from (or used through) their engine.
+      switch (mechanismOf(s)) {
+        case "dynamic-role":
+          dbRoles.get(s.app)!.grantCredentials(policy);
+          break;
+        case "static-role":
+          this.staticRoles.get(s.path)!.grantCredentials(policy);
+          break;
+        case "transit":
+          this.transitKeys.get(s.path)!.grantSignVerify(policy);
+          break;
+        case "kv":
+          mounts.kv.grantRead(policy, s.path);
+          break;
+      }
     }
     return policy;
   }
@@ -237,8 +314,14 @@ export class VaultSecretsStack extends PlatformStack {
     out("kv_mount", this.kv.path, "KV v2 mount that holds this environment's secrets");
     out(
       "kv_secret_paths",
-      environment.secrets.filter((s) => !isDynamic(s)).map((s) => s.path),
+      environment.secrets.filter((s) => mechanismOf(s) === "kv").map((s) => s.path),
       "Secret paths under kv_mount whose values are put by a person or by rotation (vault kv put -mount=<kv_mount> -cas=0 <path> ...)",
+    );
+    // The review reads the types back: a rotatable type stored here is a secret Vault does not rotate (a finding).
+    out(
+      "kv_secret_types",
+      Object.fromEntries(environment.secrets.filter((s) => mechanismOf(s) === "kv").map((s) => [s.path, s.spec.type])),
+      "Type of each secret stored at a KV path (postgres, jwt, api-key, token)",
     );
     out("policies", [...this.policies.keys()], "Workload policies, <env>-<app>-<workload>");
     if (this.audit) out("audit_devices", this.audit.paths, "Enabled audit device paths");
@@ -254,6 +337,13 @@ export class VaultSecretsStack extends PlatformStack {
     if (this.database || dbRoles.size > 0) {
       out("database_credentials_paths", [...dbRoles.values()].map((r) => r.credentialsPath), "Paths where workloads read short-lived PostgreSQL credentials");
     }
+    if (this.staticRoles.size > 0) {
+      out("static_credentials_paths", [...this.staticRoles.values()].map((r) => r.credentialsPath), "Paths where workloads read the current password of a PostgreSQL user Vault rotates (static roles)");
+    }
+    if (this.transit) out("transit_mount", this.transit.path, "Transit secrets engine mount of the jwt signing keys");
+    if (this.transitKeys.size > 0) {
+      out("transit_signing_keys", [...this.transitKeys.values()].map((k) => k.name), "Transit keys workloads sign JWTs with (<transit_mount>/sign|hmac/<key>) and verify them with (<transit_mount>/verify/<key>)");
+    }
   }
 }
 
@@ -264,8 +354,11 @@ function certificate(file: string): string {
   return read.pem;
 }
 
+/** How Vault keeps a secret (config/placement.ts): the one rule the checks, this stack and the kubernetes stack share. */
+const mechanismOf = (s: EnvironmentModel["secrets"][number]): VaultMechanism => vaultMechanism(s.spec);
+
 function isDynamic(s: EnvironmentModel["secrets"][number]): boolean {
-  return s.spec.type === "postgres" && s.spec.dynamic === true;
+  return mechanismOf(s) === "dynamic-role";
 }
 
 function auditTarget(d: NonNullable<VaultEnvironment["audit"]>[number]): AuditDeviceTarget {
@@ -290,15 +383,19 @@ function groupMounts(stack: Construct, vault: VaultEnvironment): Omit<Mounts, "k
   let kubernetes: Construct | undefined;
   let approle: Construct | undefined;
   let postgres: Construct | undefined;
+  let transit: Construct | undefined;
   const db = vault.database;
+  const connectionScope = () => {
+    if (!db) throw new Error(`environment of ${stack.node.id}: database roles need vault.database`); // validation rules this out
+    return (postgres ??= new Construct(new Construct(stack, "database"), "postgres"));
+  };
   return {
     kubernetes: (id, o) => new KubernetesAuthRole((kubernetes ??= new Construct(stack, "kubernetes-auth")), id, { ...o, backend: vault.kubernetes!.authPath }),
     approle: (id, o) => new AppRoleAuthRole((approle ??= new Construct(stack, "approle-auth")), id, { ...o, backend: vault.approlePath }),
-    databaseRole: (id, o) => {
-      if (!db) throw new Error(`environment of ${stack.node.id}: dynamic secrets need vault.database`); // validation rules this out
-      postgres ??= new Construct(new Construct(stack, "database"), "postgres");
-      // The connection's name: the first stack's connection is "postgres" (PostgresConnectionOptions.name's default).
-      return new PostgresDynamicRole(postgres, id, { ...o, backend: db.mount, mountPath: db.mount, connectionName: "postgres" });
-    },
+    // The connection's name: the first stack's connection is "postgres" (PostgresConnectionOptions.name's default).
+    databaseRole: (id, o) => new PostgresDynamicRole(connectionScope(), id, { ...o, backend: db!.mount, mountPath: db!.mount, connectionName: "postgres" }),
+    staticRole: (id, o) =>
+      new PostgresStaticRole(connectionScope(), id, { ...o, backend: db!.mount, mountPath: db!.mount, connectionName: "postgres", connectionUsername: db!.username }),
+    transitKey: (id, o) => new TransitSigningKey((transit ??= new Construct(stack, "transit")), id, { ...o, backend: vault.transitMount, mountPath: vault.transitMount }),
   };
 }

@@ -36,9 +36,10 @@ ${azureBlock("qa", `      managementLock: true
 applications:
   shop:
     secrets:
-      session_token: { type: token }
+      # Production (prod) requires rotation of what the platform can rotate, on Azure too.
+      session_token: { type: token, rotation: { everyDays: 30 } }
       stripe: { type: api-key }
-      db: { type: postgres }
+      db: { type: postgres, rotation: { strategy: single-user, everyDays: 30 } }
     workloads:
       web:
         kubernetes: { namespace: shop, serviceAccount: shop.web }

@@ -209,7 +209,7 @@ describe("messages say what to change, once", () => {
         delete app(d).secrets.jwt.rotation;
       }),
     ).toEqual([
-      { path: "applications.myapp.secrets.jwt.rotation", message: "is required: jwt secrets must rotate in production environments on AWS, such as production (add rotation: { everyDays: 30 })" },
+      { path: "applications.myapp.secrets.jwt.rotation", message: "is required: myapp/jwt is placed on aws in production environment production, and jwt secrets must rotate on every backend that holds them (add rotation: { everyDays: 30 }, or place myapp elsewhere)" },
     ]);
   });
 

@@ -47,7 +47,8 @@ writeFileSync(
     },
     applications: {
       web: {
-        secrets: { token: { type: "token", rotation: { everyDays: 7 } } },
+        // A stored value External Secrets syncs from Vault's KV (a rotating token there would warn: Vault cannot rotate it).
+        secrets: { token: { type: "api-key" } },
         workloads: { api: { kubernetes: { namespace: "web", serviceAccount: "web-api", delivery: "external-secrets" }, reads: ["token"] } },
       },
       shop: {

@@ -45,7 +45,9 @@ function threeGroups(): any {
       },
     },
     applications: {
-      dbadmin: { secrets: { master: { type: "postgres", rotation: { strategy: "single-user", everyDays: 30 } } } },
+      // The masters and their users live on AWS only: on Vault a single-user secret is a static role, and Vault and
+      // the AWS Lambda would both rotate one database user (config/checks/placement.ts).
+      dbadmin: { backends: ["aws"], secrets: { master: { type: "postgres", rotation: { strategy: "single-user", everyDays: 30 } } } },
       shop: {
         stackGroup: "team-b",
         secrets: {
@@ -59,6 +61,7 @@ function threeGroups(): any {
       },
       billing: {
         stackGroup: "team-c",
+        backends: ["aws"],
         secrets: {
           admin: { type: "postgres", rotation: { strategy: "single-user", everyDays: 30 } },
           db: { type: "postgres", rotation: { strategy: "alternating-users", everyDays: 30, masterSecret: "billing/admin" } },
@@ -151,6 +154,7 @@ describe("each secret's read-deny across stack groups", () => {
   it("refuses an alternating-users secret whose master is in another group, naming both groups and the fix", () => {
     const d = threeGroups();
     d.applications.shop.secrets.orders = { type: "postgres", rotation: { strategy: "alternating-users", everyDays: 30, masterSecret: "billing/admin" } };
+    d.applications.shop.backends = ["aws"]; // on Vault it would be dynamic logins, which need vault.database
     let issues: string[] = [];
     try {
       parsePlatform(toYaml(d), "test");

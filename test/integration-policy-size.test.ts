@@ -19,7 +19,8 @@ function withGroups(groups: number, namesake = false): any {
   for (let i = 0; i <= groups; i++) {
     applications[`app${i}`] = {
       ...(i > 0 ? { stackGroup: `team-${i}` } : {}),
-      secrets: { session: { type: "token", rotation: { everyDays: 7 } } },
+      // A jwt: it rotates on AWS (a Lambda) and on Vault (a transit key); a token would be refused on Vault in production.
+      secrets: { session: { type: "jwt", algorithm: "HS256", rotation: { everyDays: 7 } } },
       workloads: { api: { kubernetes: { namespace: `ns${i}`, serviceAccount: `api${i}` }, reads: ["session"] } },
     };
   }

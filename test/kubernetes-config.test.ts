@@ -93,6 +93,9 @@ describe("a bad Kubernetes description stops with the field and what to change",
       for (const backend of delivery === "vault-agent" ? ["vault"] : ["aws", "vault", "azure"]) {
         const d = fullDescription();
         Object.assign(api(d).kubernetes, { delivery, backend });
+        // On Vault a rotating jwt is a transit key with nothing at its KV path, which External Secrets cannot sync
+        // (refused below); a jwt without rotation (allowed outside production) is a stored KV value.
+        if (delivery === "external-secrets" && backend === "vault") delete d.applications.myapp.secrets.jwt.rotation;
         expect({ delivery, backend, problems: problems(d) }).toEqual({ delivery, backend, problems: [] });
       }
     }
@@ -119,6 +122,8 @@ describe("a bad Kubernetes description stops with the field and what to change",
     for (const e of Object.values(p.environments)) expect(e.kubernetes?.kubeconfigContext).toBeTruthy();
     const deliveries = Object.values(p.applications).flatMap((a) => Object.values(a.workloads ?? {}).map((w) => w.kubernetes?.delivery));
     expect(new Set(deliveries)).toEqual(new Set(["sdk", "external-secrets", "vault-agent"]));
-    expect(new Set(Object.values(p.environments).map((e) => e.kubernetes?.secretStoreBackend))).toEqual(new Set(["aws", "vault", "azure"]));
+    // Not vault: there myapp's rotating secrets are dynamic logins and a transit key, which External Secrets' Vault
+    // provider (KV only) cannot sync; the Vault Agent (web) and the SDK read Vault.
+    expect(new Set(Object.values(p.environments).map((e) => e.kubernetes?.secretStoreBackend))).toEqual(new Set(["aws", "azure"]));
   });
 });

@@ -29,24 +29,26 @@ describe("access matrix of the example (dev)", () => {
   it("lists every grant, row by row", () => {
     expect(dev.access.map(row)).toEqual([
       ["deployer (Terraform's credentials)", "* (every secret in acme-dev-kv)", "azure", "manage (Key Vault Secrets Officer)"],
+      // On Vault myapp's database is dynamic credentials and its jwt a transit key the workloads sign with; only
+      // openai is a stored value there.
+      ["k8s myapp-jobs/myapp-worker", "database/creds/dev-myapp (dynamic credentials)", "vault", "read (creds: read)"],
       ["k8s myapp-jobs/myapp-worker", "dev/myapp/database", "aws", "read (GetSecretValue, DescribeSecret)"],
-      ["k8s myapp-jobs/myapp-worker", "dev/myapp/database", "vault", "read (data: read; metadata: read)"],
       ["k8s myapp-jobs/myapp-worker", "dev/myapp/database", "azure", "read (Key Vault Secrets User)"],
       ["k8s myapp-jobs/myapp-worker", "dev/myapp/jwt", "aws", "read (GetSecretValue, DescribeSecret)"],
-      ["k8s myapp-jobs/myapp-worker", "dev/myapp/jwt", "vault", "read (data: read; metadata: read)"],
       ["k8s myapp-jobs/myapp-worker", "dev/myapp/jwt", "azure", "read (Key Vault Secrets User)"],
+      ["k8s myapp-jobs/myapp-worker", "transit/keys/dev-myapp--jwt (transit signing key)", "vault", "sign (sign: update; verify: update; keys: read)"],
+      ["k8s myapp/myapp-api", "database/creds/dev-myapp (dynamic credentials)", "vault", "read (creds: read)"],
       ["k8s myapp/myapp-api", "dev/myapp/database", "aws", "read (GetSecretValue, DescribeSecret)"],
-      ["k8s myapp/myapp-api", "dev/myapp/database", "vault", "read (data: read; metadata: read)"],
       ["k8s myapp/myapp-api", "dev/myapp/database", "azure", "read (Key Vault Secrets User)"],
       ["k8s myapp/myapp-api", "dev/myapp/jwt", "aws", "read (GetSecretValue, DescribeSecret)"],
-      ["k8s myapp/myapp-api", "dev/myapp/jwt", "vault", "read (data: read; metadata: read)"],
       ["k8s myapp/myapp-api", "dev/myapp/jwt", "azure", "read (Key Vault Secrets User)"],
       ["k8s myapp/myapp-api", "dev/myapp/openai", "aws", "read (GetSecretValue, DescribeSecret)"],
       ["k8s myapp/myapp-api", "dev/myapp/openai", "vault", "read (data: read; metadata: read)"],
       ["k8s myapp/myapp-api", "dev/myapp/openai", "azure", "read (Key Vault Secrets User)"],
+      ["k8s myapp/myapp-api", "transit/keys/dev-myapp--jwt (transit signing key)", "vault", "sign (sign: update; verify: update; keys: read)"],
       ["k8s myapp/myapp-web", "dev/myapp/jwt", "aws", "read (GetSecretValue, DescribeSecret)"],
-      ["k8s myapp/myapp-web", "dev/myapp/jwt", "vault", "read (data: read; metadata: read)"],
       ["k8s myapp/myapp-web", "dev/myapp/jwt", "azure", "read (Key Vault Secrets User)"],
+      ["k8s myapp/myapp-web", "transit/keys/dev-myapp--jwt (transit signing key)", "vault", "sign (sign: update; verify: update; keys: read)"],
       ["lambda acme-dev-rotate-jwt", "dev/myapp/jwt", "aws", "rotate (DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage)"],
       ["lambda acme-dev-rotate-postgres-alternating-users-dbadmin-master", "dev/dbadmin/master", "aws", "read (GetSecretValue, DescribeSecret)"],
       ["lambda acme-dev-rotate-postgres-alternating-users-dbadmin-master", "dev/myapp/database", "aws", "rotate (DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage)"],
@@ -55,7 +57,7 @@ describe("access matrix of the example (dev)", () => {
   });
 
   it("says how each principal authenticates, per backend", () => {
-    const auth = (backend: string, secret = "dev/myapp/jwt") => dev.access.find((r) => r.workload === "k8s myapp/myapp-api" && r.backend === backend && r.secret === secret)!.authentication;
+    const auth = (backend: string, secret = backend === "vault" ? "dev/myapp/openai" : "dev/myapp/jwt") => dev.access.find((r) => r.workload === "k8s myapp/myapp-api" && r.backend === backend && r.secret === secret)!.authentication;
     expect(auth("aws")).toBe("IRSA: EKS token for system:serviceaccount:myapp:myapp-api (aud sts.amazonaws.com) assumes role acme-dev-myapp-api");
     expect(auth("vault")).toBe("Vault Kubernetes auth: role dev-myapp-api at auth/kubernetes (aud https://kubernetes.default.svc, token ttl 3600s), policy dev-myapp-api");
     expect(auth("azure")).toBe(
@@ -136,13 +138,50 @@ describe("access matrix shows what is really granted, not what the description s
 });
 
 describe("rotation table of the example (dev)", () => {
-  it("lists every secret's rotation, row by row", () => {
-    expect(dev.rotation.map((r) => [r.secret, r.backend, r.type, r.strategy, r.cadence, r.function])).toEqual([
-      ["dev/dbadmin/master", "aws", "postgres", "single-user", "every 30 days, first rotation once a value is put", "acme-dev-rotate-postgres-single-user"],
-      ["dev/myapp/database", "aws", "postgres", "alternating-users", "every 30 days, first rotation once a value is put", "acme-dev-rotate-postgres-alternating-users-dbadmin-master"],
-      ["dev/myapp/jwt", "aws", "jwt", "new value each rotation", "every 7 days, first rotation on create", "acme-dev-rotate-jwt"],
-      ["dev/myapp/openai", "aws", "api-key", "none", "never (value put by a person)", "-"],
-      ["dev/myapp/openai", "azure", "api-key", "none (value put by a person)", "expires 90 days after creation", "-"],
+  it("lists every secret on every backend with its mechanism and cadence, row by row", () => {
+    expect(dev.rotation.map((r) => [r.secret, r.backend, r.type, r.mechanism, r.cadence, r.finding ?? "ok"])).toEqual([
+      ["dev/dbadmin/master", "aws", "postgres", "AWS Lambda acme-dev-rotate-postgres-single-user", "every 30 days, first rotation once a value is put", "ok"],
+      ["dev/myapp/database", "aws", "postgres", "AWS Lambda acme-dev-rotate-postgres-alternating-users-dbadmin-master", "every 30 days, first rotation once a value is put", "ok"],
+      ["dev/myapp/jwt", "aws", "jwt", "AWS Lambda acme-dev-rotate-jwt", "every 7 days, first rotation on create", "ok"],
+      ["dev/myapp/openai", "aws", "api-key", "none", "never (value put by a person)", "ok"],
+      ["database/creds/dev-myapp", "vault", "postgres (dynamic)", "Vault dynamic role", "lease 1h, at most 1d", "ok"],
+      ["dev/myapp/openai", "vault", "api-key", "none", "never", "ok"],
+      ["transit/keys/dev-myapp--jwt", "vault", "jwt (transit rsa-2048)", "Vault transit auto-rotate", "every 7 days", "ok"],
+      // Until the Azure rotation function (issue 14 item 3) lists them in ROTATION_SECRETS, nothing rotates them on Azure.
+      ["dev/dbadmin/master", "azure", "postgres", "none", "never expires", "rotatable secret with no rotation on azure: its value there never changes"],
+      ["dev/myapp/database", "azure", "postgres", "none", "never expires", "rotatable secret with no rotation on azure: its value there never changes"],
+      ["dev/myapp/jwt", "azure", "jwt", "none", "never expires", "rotatable secret with no rotation on azure: its value there never changes"],
+      ["dev/myapp/openai", "azure", "api-key", "none", "expires 90 days after creation", "ok"],
+    ]);
+  });
+
+  it("reads the Azure function's ROTATION_SECRETS: a listed secret rotates by the Azure Function, an unlisted rotatable one is a finding", () => {
+    const json: any = structuredClone(example.json["azure-dev"]);
+    const settings = { "myapp--jwt": { type: "jwt", everyDays: 7, algorithm: "RS256" }, "dbadmin--master": { type: "postgres", strategy: "single-user", everyDays: 30 } };
+    json.resource.azurerm_function_app_flex_consumption = { rotation: { name: "acme-dev-rotation", app_settings: { ROTATION_SECRETS: JSON.stringify(settings) } } };
+    const review = buildReview({ environment: "dev", production: false, stacks: [{ name: "azure-dev", backend: "azure", json }], guardrails: [] });
+    expect(review.rotation.map((r) => [r.secret, r.mechanism, r.strategy, r.cadence, r.finding ?? "ok"])).toEqual([
+      ["dev/dbadmin/master", "Azure Function acme-dev-rotation", "single-user", "every 30 days, on SecretNearExpiry", "ok"],
+      ["dev/myapp/database", "none", "none", "never expires", "rotatable secret with no rotation on azure: its value there never changes"],
+      ["dev/myapp/jwt", "Azure Function acme-dev-rotation", "new value each rotation", "every 7 days, on SecretNearExpiry", "ok"],
+      ["dev/myapp/openai", "none", "none (value put by a person)", "expires 90 days after creation", "ok"],
+    ]);
+    const text = renderMarkdown(review);
+    expect(text).toContain("**1 rotatable secret with no rotation where it is placed:** `dev/myapp/database` on azure.");
+    expect(text).toContain("| `dev/myapp/jwt` | azure | jwt | Azure Function acme-dev-rotation | new value each rotation | every 7 days, on SecretNearExpiry | ok |");
+  });
+
+  it("a rotatable secret stored without rotation on AWS or in Vault's KV is a finding", () => {
+    const aws: any = structuredClone(example.json["aws-dev"]);
+    delete aws.resource.aws_secretsmanager_secret_rotation;
+    const vault: any = structuredClone(example.json["vault-dev"]);
+    vault.output.kv_secret_types.value["dev/myapp/session"] = "token";
+    const review = buildReview({ environment: "dev", production: false, stacks: [{ name: "aws-dev", backend: "aws", json: aws }, { name: "vault-dev", backend: "vault", json: vault }], guardrails: [] });
+    expect(review.rotation.filter((r) => r.finding).map((r) => [r.secret, r.backend])).toEqual([
+      ["dev/dbadmin/master", "aws"],
+      ["dev/myapp/database", "aws"],
+      ["dev/myapp/jwt", "aws"],
+      ["dev/myapp/session", "vault"],
     ]);
   });
 });
@@ -221,10 +260,13 @@ describe("who-can-read-what diagram", () => {
   it("has one edge per principal and secret, labelled per backend", () => {
     expect(dev.mermaid.split("\n")[0]).toBe("flowchart LR");
     expect(dev.mermaid).toContain('w2["k8s myapp/myapp-api"]');
-    expect(dev.mermaid).toContain('s2[("dev/myapp/database")]');
-    expect(dev.mermaid).toContain('w2 -->|"aws: read, vault: read, azure: read"| s2');
+    expect(dev.mermaid).toContain('s3[("dev/myapp/database")]');
+    expect(dev.mermaid).toContain('w2 -->|"aws: read, vault: read, azure: read"| s5');
+    // On Vault the database is dynamic credentials and the jwt a transit key: edges of their own.
+    expect(dev.mermaid).toContain('w2 -->|"aws: read, azure: read"| s3');
+    expect(dev.mermaid).toContain('w2 -->|"vault: sign"| s6');
     expect(dev.mermaid).toContain('w0 -->|"azure: manage"| s0');
-    expect(dev.mermaid.split("\n").filter((l) => l.includes("-->"))).toHaveLength(11);
+    expect(dev.mermaid.split("\n").filter((l) => l.includes("-->"))).toHaveLength(16);
   });
 });
 
@@ -290,7 +332,7 @@ describe("the Markdown review", () => {
     }
     expect(markdown).toContain("**Guardrails: passed.**");
     expect(markdown).toContain("```mermaid\nflowchart LR");
-    expect(markdown).toContain("| k8s myapp/myapp-api | `dev/myapp/jwt` | vault | read (data: read; metadata: read) |");
+    expect(markdown).toContain("| k8s myapp/myapp-api | `dev/myapp/openai` | vault | read (data: read; metadata: read) |");
   });
 
   it("marks production and lists failing findings with their fix", () => {
@@ -320,11 +362,11 @@ describe("a Vault-only description with AppRole and dynamic credentials (test/va
     expect(qa.access.map(row)).toEqual([
       ["approle qa-orders-batch", "pg/creds/qa-orders (dynamic credentials)", "vault", "read (creds: read)"],
       ["approle qa-orders-batch", "qa/orders/stripe", "vault", "read (data: read; metadata: read)"],
-      ["approle qa-reports-exporter", "qa/reports/warehouse", "vault", "read (data: read; metadata: read)"],
+      ["approle qa-reports-exporter", "pg/static-creds/qa-reports--warehouse (static role)", "vault", "read (static-creds: read)"],
       ["k8s billing/billing-worker", "pg/creds/qa-billing-core (dynamic credentials)", "vault", "read (creds: read)"],
       ["k8s billing/billing-worker", "qa/billing-core/token", "vault", "read (data: read; metadata: read)"],
       ["k8s orders/orders-api", "pg/creds/qa-orders (dynamic credentials)", "vault", "read (creds: read)"],
-      ["k8s orders/orders-api", "qa/orders/signing", "vault", "read (data: read; metadata: read)"],
+      ["k8s orders/orders-api", "transit/keys/qa-orders--signing (transit signing key)", "vault", "sign (sign: update; verify: update; keys: read)"],
     ]);
     expect(qa.access[0].authentication).toBe(
       "Vault AppRole: role qa-orders-batch at auth/approle-qa (role id + secret id, secret id ttl 3600s, from 10.20.0.0/16), policy qa-orders-batch",
@@ -334,13 +376,25 @@ describe("a Vault-only description with AppRole and dynamic credentials (test/va
     );
   });
 
-  it("lists dynamic credentials in the rotation table with their leases", () => {
-    expect(qa.rotation.map((r) => [r.secret, r.backend, r.type, r.cadence, r.function])).toEqual([
-      ["pg/creds/qa-billing-core", "vault", "postgres (dynamic)", "lease 30m, at most 2h", "Vault database engine, connection postgres"],
-      ["pg/creds/qa-orders", "vault", "postgres (dynamic)", "lease 30m, at most 2h", "Vault database engine, connection postgres"],
+  it("lists Vault's mechanisms in the rotation table: dynamic leases, the static role's period, the transit key's auto-rotation", () => {
+    expect(qa.rotation.filter((r) => r.mechanism !== "none").map((r) => [r.secret, r.type, r.mechanism, r.cadence, r.function])).toEqual([
+      ["pg/creds/qa-billing-core", "postgres (dynamic)", "Vault dynamic role", "lease 30m, at most 2h", "Vault database engine, connection postgres"],
+      ["pg/creds/qa-orders", "postgres (dynamic)", "Vault dynamic role", "lease 30m, at most 2h", "Vault database engine, connection postgres"],
+      ["pg/static-creds/qa-reports--warehouse", "postgres (static role)", "Vault static role", "every 30 days", "Vault database engine, connection postgres"],
+      ["transit/keys/qa-orders--signing", "jwt (transit ecdsa-p256)", "Vault transit auto-rotate", "every 7 days", "Vault transit engine"],
     ]);
     // Not a day-long credential: Vault revokes a lease with the token that created it.
-    for (const r of qa.rotation) expect(r.strategy).toBe("new login per lease, dropped when the lease ends or the Vault token that read it expires");
+    for (const r of qa.rotation.filter((x) => x.mechanism === "Vault dynamic role")) {
+      expect(r.strategy).toBe("new login per lease, dropped when the lease ends or the Vault token that read it expires");
+    }
+    expect(qa.rotation.find((r) => r.mechanism === "Vault static role")!.strategy).toBe("Vault changes the password of existing user reports_warehouse");
+    // The stored values are api-keys a person puts: nothing to rotate, no finding.
+    expect(qa.rotation.filter((r) => r.mechanism === "none").map((r) => [r.secret, r.type, r.finding ?? "ok"])).toEqual([
+      ["qa/archive/key", "api-key", "ok"],
+      ["qa/billing-core/token", "api-key", "ok"],
+      ["qa/orders/stripe", "api-key", "ok"],
+      ["qa/reports/unused", "api-key", "ok"],
+    ]);
   });
 
   it("flags an AppRole that can log in from any address", () => {

@@ -58,7 +58,7 @@ test.each<[string, (d: any) => void, string, RegExp]>([
     "a dynamic secret without vault.database",
     (d) => (d.applications.myapp.secrets.database.dynamic = true),
     "environments.dev.vault.database",
-    /is required: a postgres secret is marked dynamic/,
+    /is required: a postgres secret placed on Vault in dev is dynamic/,
   ],
   [
     "two dynamic secrets in one application",

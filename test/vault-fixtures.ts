@@ -52,7 +52,8 @@ applications:
     secrets:
       db: { type: postgres, dynamic: true }
       stripe: { type: api-key }
-      signing: { type: jwt, algorithm: ES256 }
+      # A rotating jwt on Vault is a transit key (ecdsa-p256) that Vault rotates; nothing is stored at its KV path.
+      signing: { type: jwt, algorithm: ES256, rotation: { everyDays: 7 } }
     workloads:
       api:
         kubernetes: { namespace: orders, serviceAccount: orders-api }
@@ -63,15 +64,17 @@ applications:
   billing-core:
     secrets:
       ledger_db: { type: postgres, dynamic: true }
-      token: { type: token }
+      # Stored KV values: Vault has no rotation for a token, which production (live) refuses on Vault.
+      token: { type: api-key }
     workloads:
       worker:
         kubernetes: { namespace: billing, serviceAccount: billing-worker }
         reads: [ledger_db, token]
   reports:
     secrets:
-      warehouse: { type: postgres }
-      unused: { type: token }
+      # Single-user on Vault: a static role rotates the existing user reports_warehouse every 30 days.
+      warehouse: { type: postgres, rotation: { strategy: single-user, everyDays: 30 } }
+      unused: { type: api-key }
     workloads:
       exporter:
         approle: {}

@@ -32,24 +32,27 @@ async function policyTables(stacks: Record<string, StackJson>): Promise<{ tables
 
 const read = ["read"];
 const kv = (mount: string, path: string) => ({ [`${mount}/data/${path}`]: read, [`${mount}/metadata/${path}`]: read });
+/** A transit key: sign (or hmac) and verify are updates, reading keys/ gives the public keys; nothing else of the mount. */
+const transit = (key: string, sign = "sign") => ({ [`transit/${sign}/${key}`]: ["update"], [`transit/verify/${key}`]: ["update"], [`transit/keys/${key}`]: read });
 
 const EXAMPLE_EXPECTED: PolicyTable = Object.fromEntries(
   ["dev", "staging", "prod"].flatMap((env) => [
-    [`${env}-myapp-api`, { ...kv("secret", `${env}/myapp/database`), ...kv("secret", `${env}/myapp/jwt`), ...kv("secret", `${env}/myapp/openai`) }],
-    [`${env}-myapp-worker`, { ...kv("secret", `${env}/myapp/database`), ...kv("secret", `${env}/myapp/jwt`) }],
-    [`${env}-myapp-web`, { ...kv("secret", `${env}/myapp/jwt`) }],
+    // database (alternating users) is dynamic credentials on Vault, jwt a transit key; only openai is a stored value.
+    [`${env}-myapp-api`, { "database/creds/": read, ...transit(`${env}-myapp--jwt`), ...kv("secret", `${env}/myapp/openai`) }],
+    [`${env}-myapp-worker`, { "database/creds/": read, ...transit(`${env}-myapp--jwt`) }],
+    [`${env}-myapp-web`, { ...transit(`${env}-myapp--jwt`) }],
   ]),
 );
 
 const SECOND_EXPECTED: PolicyTable = {
-  "qa-orders-api": { "pg/creds/qa-orders": read, ...kv("apps", "qa/orders/signing") },
+  "qa-orders-api": { "pg/creds/qa-orders": read, ...transit("qa-orders--signing") },
   "qa-orders-batch": { "pg/creds/qa-orders": read, ...kv("apps", "qa/orders/stripe") },
   "qa-billing-core-worker": { "pg/creds/qa-billing-core": read, ...kv("apps", "qa/billing-core/token") },
-  "qa-reports-exporter": { ...kv("apps", "qa/reports/warehouse") },
-  "live-orders-api": { "database/creds/live-orders": read, ...kv("secret", "live/orders/signing") },
+  "qa-reports-exporter": { "pg/static-creds/qa-reports--warehouse": read },
+  "live-orders-api": { "database/creds/live-orders": read, ...transit("live-orders--signing") },
   "live-orders-batch": { "database/creds/live-orders": read, ...kv("secret", "live/orders/stripe") },
   "live-billing-core-worker": { "database/creds/live-billing-core": read, ...kv("secret", "live/billing-core/token") },
-  "live-reports-exporter": { ...kv("secret", "live/reports/warehouse") },
+  "live-reports-exporter": { "database/static-creds/live-reports--warehouse": read },
 };
 
 let example: Awaited<ReturnType<typeof policyTables>>;
@@ -62,14 +65,17 @@ beforeAll(async () => {
 
 describe("workload policies", () => {
   test("the example's policies grant exactly read on the data/ and metadata/ paths of the secrets each workload reads", () => {
-    expect(example.tables).toEqual(EXAMPLE_EXPECTED);
+    const withEnv = Object.fromEntries(
+      Object.entries(EXAMPLE_EXPECTED).map(([name, t]) => [name, Object.fromEntries(Object.entries(t).map(([p, c]) => [p === "database/creds/" ? `database/creds/${name.split("-")[0]}-myapp` : p, c]))]),
+    );
+    expect(example.tables).toEqual(withEnv);
   });
 
   test("the second description's policies: exact KV paths per application and environment, plus creds/ of the app's database role for dynamic secrets", () => {
     expect(second.tables).toEqual(SECOND_EXPECTED);
   });
 
-  test("no policy contains a wildcard, sys/, auth/, or any capability but read", () => {
+  test("no policy contains a wildcard, sys/, auth/, or any capability but read (update only on transit sign, hmac and verify)", () => {
     const all = { ...example.texts, ...second.texts };
     expect(Object.keys(all).length).toBe(17);
     for (const [name, text] of Object.entries(all)) {
@@ -80,8 +86,9 @@ describe("workload policies", () => {
     for (const table of [example.tables, second.tables]) {
       for (const [name, paths] of Object.entries(table)) {
         for (const [path, caps] of Object.entries(paths)) {
-          expect({ name, path, caps }).toEqual({ name, path, caps: ["read"] });
-          expect(path).toMatch(/^(secret|apps|pg|database)\/(data|metadata|creds)\//);
+          const signs = /^transit\/(sign|hmac|verify)\//.test(path);
+          expect({ name, path, caps }).toEqual({ name, path, caps: signs ? ["update"] : ["read"] });
+          expect(path).toMatch(/^((secret|apps)\/(data|metadata)|(pg|database)\/(creds|static-creds)|transit\/(sign|hmac|verify|keys))\//);
         }
       }
     }
@@ -94,6 +101,7 @@ describe("workload policies", () => {
         const app = name.slice(env.length + 1, name.lastIndexOf("-"));
         for (const path of Object.keys(paths)) {
           if (path.includes("/creds/")) expect(path.endsWith(`/creds/${env}-${app}`)).toBe(true);
+          else if (/\/(static-creds|sign|hmac|verify|keys)\//.test(path)) expect(path.split("/")[2].startsWith(`${env}-${app}--`)).toBe(true);
           else expect(path.split("/").slice(2, 4)).toEqual([env, app]);
         }
       }

@@ -70,10 +70,27 @@ describe("the example's Vault stacks", () => {
     });
     expect(role.token_policies).toEqual([expect.stringMatching(/^\$\{vault_policy\.[^.]+\.name\}$/)]);
 
-    // No dynamic secrets in the example: no database engine, no AppRole, no variables to feed.
-    expect(count(json, "vault_database_secret_backend_connection")).toBe(0);
+    // myapp/database rotates with alternating users: on Vault that is a dynamic role on the environment's connection,
+    // whose admin password is the ephemeral variable's; dbadmin (placed on aws and azure) has nothing here.
+    expect(onlyResource(json, "vault_database_secret_backend_role")).toMatchObject({ name: `${env}-myapp`, db_name: expect.stringMatching(/^\$\{vault_database_secret_backend_connection\./) });
+    expect(onlyResource(json, "vault_database_secret_backend_connection").allowed_roles).toEqual([`${env}-myapp`]);
+    expect(count(json, "vault_database_secret_backend_static_role")).toBe(0);
+    expect(JSON.stringify(json)).not.toContain("dbadmin");
+    expect(Object.keys(json.variable ?? {})).toEqual(["vault_database_password"]);
     expect(count(json, "vault_auth_backend")).toBe(1);
-    expect(json.variable).toBeUndefined();
+
+    // myapp/jwt (RS256, every 7 days) is a transit key that never leaves Vault and rotates itself.
+    expect(onlyResource(json, "vault_mount", (m) => m.type === "transit").path).toBe("transit");
+    expect(onlyResource(json, "vault_transit_secret_backend_key")).toMatchObject({
+      name: `${env}-myapp--jwt`,
+      type: "rsa-2048",
+      auto_rotate_period: 7 * 86_400,
+      exportable: false,
+      allow_plaintext_backup: false,
+      deletion_allowed: false,
+    });
+    expect(json.output?.kv_secret_paths?.value).toEqual([`${env}/myapp/openai`]);
+    expect(json.output?.transit_signing_keys?.value).toEqual([`${env}-myapp--jwt`]);
 
     expect(json.output?.kv_mount?.value).toBe("secret");
     expect(json.output?.kubernetes_roles?.value).toEqual([`${env}-myapp-api`, `${env}-myapp-worker`, `${env}-myapp-web`]);
@@ -186,7 +203,8 @@ describe("the second description's Vault stacks", () => {
     // verify-full checks the server against tls_ca, the CA file the description names, not Vault's system trust store.
     expect(verified.tls_ca).toBe(readFileSync(EXAMPLE_CA_FILE, "utf8"));
     expect(conn.postgresql.tls_ca).toBeUndefined(); // sslmode require: nothing verified, no CA needed
-    expect(conn.allowed_roles.sort()).toEqual(["qa-billing-core", "qa-orders"]);
+    // allowed_roles covers the static role too: Vault refuses a role, dynamic or static, the connection does not list.
+    expect(conn.allowed_roles.sort()).toEqual(["qa-billing-core", "qa-orders", "qa-reports--warehouse"]);
 
     const variable = qa().variable?.vault_database_password;
     expect(variable).toMatchObject({ ephemeral: true, sensitive: true, type: "string" });
@@ -198,7 +216,26 @@ describe("the second description's Vault stacks", () => {
   test("a stack with the write-only password says it needs Terraform 1.11; one without keeps no such constraint", () => {
     expect(qa().terraform!.required_version).toBe(">= 1.11");
     expect(live().terraform!.required_version).toBe(">= 1.11");
-    expect(example["vault-dev"].terraform!.required_version).toBeUndefined();
+    const noDatabase = synthYaml(SECOND_DESCRIPTION.replace(/ {6}db: \{ type: postgres, dynamic: true \}\n/, "").replace(/ {6}ledger_db: .*\n/, "").replace(/reads: \[db, /g, "reads: [").replace(/reads: \[ledger_db, /, "reads: [").replace(/ {6}warehouse: .*\n/, "      warehouse: { type: api-key }\n"), { backends: ["vault"] }).json;
+    expect(noDatabase["vault-qa"].terraform!.required_version).toBeUndefined();
+  });
+
+  test("single-user postgres on Vault: a static role rotates the existing user on the secret's cadence; the reader gets static-creds only", () => {
+    for (const [env, json, mount] of [["qa", qa(), "pg"], ["live", live(), "database"]] as const) {
+      const role = onlyResource(json, "vault_database_secret_backend_static_role");
+      expect(role).toMatchObject({ name: `${env}-reports--warehouse`, username: "reports_warehouse", rotation_period: 30 * 86_400, db_name: expect.stringMatching(/^\$\{vault_database_secret_backend_connection\./) });
+      // Vault's default rotation statement (ALTER ROLE ... PASSWORD) is used; no statement the review cannot read.
+      expect(role.rotation_statements).toBeUndefined();
+      expect(role.username).not.toBe(onlyResource(json, "vault_database_secret_backend_connection").postgresql.username);
+      expect(json.output?.static_credentials_paths?.value).toEqual([`${mount}/static-creds/${env}-reports--warehouse`]);
+    }
+  });
+
+  test("a rotating jwt on Vault: an ecdsa-p256 transit key for ES256, rotated by Vault, never exported", () => {
+    const key = onlyResource(qa(), "vault_transit_secret_backend_key");
+    expect(key).toMatchObject({ name: "qa-orders--signing", type: "ecdsa-p256", auto_rotate_period: 7 * 86_400, exportable: false, allow_plaintext_backup: false, deletion_allowed: false });
+    expect(key.key_size).toBeUndefined();
+    expect(key.backend).toMatch(/^\$\{vault_mount\./);
   });
 
   test("a database role per application with a dynamic secret: VALID UNTIL, the app's group role, bounded TTLs", () => {
@@ -234,9 +271,12 @@ describe("the second description's Vault stacks", () => {
       approle_roles: { value: ["qa-orders-batch", "qa-reports-exporter"] },
       database_mount: { value: "pg" },
       database_credentials_paths: { value: ["pg/creds/qa-orders", "pg/creds/qa-billing-core"] },
+      static_credentials_paths: { value: ["pg/static-creds/qa-reports--warehouse"] },
+      transit_mount: { value: "transit" },
+      transit_signing_keys: { value: ["qa-orders--signing"] },
     });
-    // Dynamic secrets have no stored value to put.
-    expect(qa().output?.kv_secret_paths?.value).toEqual(["qa/orders/stripe", "qa/orders/signing", "qa/billing-core/token", "qa/reports/warehouse", "qa/reports/unused", "qa/archive/key"]);
+    // Dynamic secrets, static roles and transit keys have no stored value to put.
+    expect(qa().output?.kv_secret_paths?.value).toEqual(["qa/orders/stripe", "qa/billing-core/token", "qa/reports/unused", "qa/archive/key"]);
     for (const o of Object.values(qa().output ?? {})) expect(JSON.stringify(o.value)).not.toContain("${");
   });
 });

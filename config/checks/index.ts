@@ -6,6 +6,7 @@ import { checkAws } from "./aws";
 import { checkAzure } from "./azure";
 import { checkKubernetes } from "./kubernetes";
 import { checkPipelines } from "./pipeline";
+import { checkPlacement } from "./placement";
 import { checkReferences } from "./references";
 import { checkRotation } from "./rotation";
 import { Check, isMap, rawDescription } from "./shared";
@@ -16,6 +17,7 @@ import { checkVault } from "./vault";
 export const CROSS_CHECKS: readonly Check[] = [
   checkRotation,
   checkReferences,
+  checkPlacement,
   checkAws,
   checkVault,
   checkAzure,

@@ -2,20 +2,8 @@
 // application's secrets, and no two workloads may build the same Kubernetes object.
 import { backendsOf, deliveryOf, workloadBackend } from "../kubernetes";
 import { kubernetesSecretName, secretStoreName } from "../naming";
+import { placement, vaultMechanism } from "../placement";
 import { Add, Check, entries, isMap, Loose } from "./shared";
-
-/**
- * The backends an application's secrets are on in an environment: applications.<app>.backends, overridden by
- * environments.<env>.applications.<app>.backends, intersected with what the environment has (DESIGN.md section 3).
- */
-function placement(raw: Loose, env: string, app: string): string[] {
-  const e = isMap(raw.environments) ? raw.environments[env] : undefined;
-  const a = isMap(raw.applications) ? raw.applications[app] : undefined;
-  const override = isMap(e) && isMap(e.applications) && isMap(e.applications[app]) ? e.applications[app].backends : undefined;
-  const chosen = Array.isArray(override) ? override : isMap(a) && Array.isArray(a.backends) ? a.backends : undefined;
-  const has = isMap(e) ? backendsOf(e) : [];
-  return chosen ? has.filter((b) => chosen.includes(b)) : has;
-}
 
 /**
  * The Kubernetes side (docs/kubernetes.md): in every environment with a kubernetes block, each workload's delivery
@@ -47,6 +35,11 @@ export const checkKubernetes: Check = ({ raw, envs, apps }, add) => {
       for (const [workload, w] of entries(spec.workloads)) {
         if (!isMap(w.kubernetes)) continue;
         const at = `applications.${app}.workloads.${workload}.kubernetes`;
+        if (placed.length === 0) {
+          // Placed on nothing, the application does not exist here: a workload of it in this cluster has nothing to read.
+          add(at, `${app}/${workload} runs in the cluster of environment ${env}, but application ${app} is placed on no backend there, so it has nothing to read; place ${app} on one of ${has.join(", ")} in ${env} (environments.${env}.applications.${app}.backends)`);
+          continue;
+        }
         const delivery = deliveryOf(w.kubernetes);
         const explicit = typeof w.kubernetes.backend === "string";
         if (delivery === "vault-agent") {
@@ -76,8 +69,13 @@ export const checkKubernetes: Check = ({ raw, envs, apps }, add) => {
           const reads: unknown[] = Array.isArray(w.reads) ? w.reads : [];
           for (const r of reads) {
             const s = typeof r === "string" ? own[r] : undefined;
-            if (isMap(s) && s.type === "postgres" && s.dynamic === true) {
+            if (!isMap(s)) continue;
+            const mechanism = vaultMechanism(s);
+            if (mechanism === "dynamic-role") {
               add(`${at}.delivery`, `${app}/${workload} reads ${r}, a dynamic postgres secret, from Vault: External Secrets' Vault provider reads KV secrets only; use vault-agent or sdk for this workload`);
+            } else if (mechanism !== "kv") {
+              const what = mechanism === "transit" ? "a jwt whose signing key is a transit key that never leaves Vault" : "a postgres secret whose password Vault's static role rotates";
+              add(`${at}.delivery`, `${app}/${workload} reads ${r}, ${what}, from Vault: External Secrets' Vault provider reads KV secrets only and nothing is stored at its KV path; use vault-agent or sdk for this workload, or sync it from another backend`);
             }
           }
         }

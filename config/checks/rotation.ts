@@ -1,8 +1,7 @@
 // Rotation as the description asks for it: what can rotate, on which schedule, and with which master secret.
-import { isProduction } from "../naming";
 import { Check, entries, isMap } from "./shared";
 
-export const checkRotation: Check = ({ apps, envs, secretsOf }, add) => {
+export const checkRotation: Check = ({ apps, secretsOf }, add) => {
   for (const [app, spec] of apps) {
     for (const [secret, s] of entries(spec.secrets)) {
       const at = `applications.${app}.secrets.${secret}`;
@@ -32,17 +31,5 @@ export const checkRotation: Check = ({ apps, envs, secretsOf }, add) => {
       }
     }
   }
-
-  for (const [env, e] of envs) {
-    const production = isProduction(env, typeof e.production === "boolean" ? e.production : undefined);
-    if (!production || !isMap(e.aws)) continue;
-    // Guardrail SP-AWS-006 enforces this on the stack; here the user learns which field to add.
-    for (const [app, spec] of apps) {
-      for (const [secret, s] of entries(spec.secrets)) {
-        if (["postgres", "jwt", "token"].includes(s.type) && s.rotation === undefined) {
-          add(`applications.${app}.secrets.${secret}.rotation`, `is required: ${s.type} secrets must rotate in production environments on AWS, such as ${env} (add rotation: { ${s.type === "postgres" ? "strategy: single-user, " : ""}everyDays: 30 })`);
-        }
-      }
-    }
-  }
+  // Production's "every rotatable secret rotates wherever it is placed" is config/checks/placement.ts.
 };

@@ -2,21 +2,26 @@
 // environment needs for what the applications ask, and mount or auth paths that would collide.
 import { DEFAULTS } from "../schema";
 import { isProduction, workloadPolicyName } from "../naming";
+import { placement, vaultMechanism } from "../placement";
 import { Add, Check, entries, isMap, Loose, workloadsOf } from "./shared";
 
-export const checkVault: Check = ({ apps, envs }, add) => {
-  let hasDynamic = false;
+export const checkVault: Check = ({ raw, apps, envs }, add) => {
+  const onVault = (app: string) => envs.some(([env]) => placement(raw, env, app).includes("vault"));
   for (const [app, spec] of apps) {
-    const dynamicSecrets = entries(spec.secrets).filter(([, s]) => s.dynamic === true && s.type === "postgres");
+    // Marked dynamic, or alternating-users placed on Vault (whose answer is dynamic credentials, docs/vault.md).
+    const dynamicSecrets = entries(spec.secrets).filter(([, s]) => s.type === "postgres" && (s.dynamic === true || (onVault(app) && vaultMechanism(s) === "dynamic-role")));
     if (dynamicSecrets.length > 1) {
-      add(`applications.${app}.secrets.${dynamicSecrets[1][0]}.dynamic`, `application ${app} already has a dynamic postgres secret (${dynamicSecrets[0][0]}); Vault issues one database role per application, so mark only one secret dynamic`);
+      const [second, s] = dynamicSecrets[1];
+      const field = s.dynamic === true ? "dynamic" : "rotation.strategy";
+      add(`applications.${app}.secrets.${second}.${field}`, `application ${app} already has a dynamic postgres secret on Vault (${dynamicSecrets[0][0]}; alternating-users rotation becomes dynamic credentials there); Vault issues one database role per application, so keep only one such secret`);
     }
     for (const [secret, s] of entries(spec.secrets)) {
-      if (s.dynamic !== true) continue;
-      if (s.type !== "postgres") add(`applications.${app}.secrets.${secret}.dynamic`, `only postgres secrets can be dynamic (Vault database engine); remove dynamic from this ${s.type} secret`);
-      else hasDynamic = true;
+      if (s.dynamic === true && s.type !== "postgres") add(`applications.${app}.secrets.${secret}.dynamic`, `only postgres secrets can be dynamic (Vault database engine); remove dynamic from this ${s.type} secret`);
     }
   }
+  // The database engine serves dynamic logins and static roles of applications placed on Vault in that environment.
+  const needsDatabase = (env: string) =>
+    apps.some(([app, spec]) => placement(raw, env, app).includes("vault") && entries(spec.secrets).some(([, s]) => s.type === "postgres" && vaultMechanism(s) !== "kv"));
 
   const hasVault = envs.some(([, e]) => isMap(e.vault));
   const vaultNames = new Map<string, string>();
@@ -40,8 +45,13 @@ export const checkVault: Check = ({ apps, envs }, add) => {
     if (production && Array.isArray(e.vault.audit) && e.vault.audit.length < 2) {
       add(`${at}.audit`, `lists ${e.vault.audit.length} audit device; production needs at least two so Vault keeps serving when one blocks (guardrail SP-VLT-006); add a syslog or socket device, or remove audit to get the defaults`);
     }
-    if (hasDynamic && e.vault.database === undefined) {
-      add(`${at}.database`, "is required: a postgres secret is marked dynamic, so Vault needs the database connection (host, dbname, username)");
+    if (needsDatabase(env) && e.vault.database === undefined) {
+      add(`${at}.database`, `is required: a postgres secret placed on Vault in ${env} is dynamic (dynamic: true or alternating-users) or rotated by a static role (single-user), so Vault needs the database connection (host, dbname, username)`);
+    }
+    const transitMount = e.vault.transitMount ?? DEFAULTS.vault.transitMount;
+    const others: [string, unknown][] = [["kvMount", e.vault.kvMount ?? DEFAULTS.vault.kvMount], ["database.mount", isMap(e.vault.database) ? (e.vault.database.mount ?? DEFAULTS.vault.databaseMount) : undefined]];
+    for (const [field, path] of others) {
+      if (path === transitMount) add(`${at}.transitMount`, `is the same path as ${field} (${transitMount}); give the transit secrets engine its own mount`);
     }
     if (hasKubernetesWorkload && e.vault.kubernetes === undefined) {
       add(`${at}.kubernetes`, "is required: some workloads authenticate with Kubernetes, so Vault needs the Kubernetes auth host");

@@ -5,10 +5,14 @@
 export interface AgentSecret {
   /** File name under /vault/secrets/, also the annotation suffix. */
   readonly name: string;
-  /** The full Vault API path: <kv mount>/data/<env>/<app>/<secret> for KV v2, <db mount>/creds/<role> for dynamic credentials. */
+  /**
+   * The full Vault API path: <kv mount>/data/<env>/<app>/<secret> for KV v2, <db mount>/creds/<role> for dynamic
+   * credentials, <db mount>/static-creds/<role> for a static role, <transit mount>/keys/<key> for a transit key's
+   * public keys.
+   */
   readonly vaultPath: string;
   /** KV v2 keeps the value under .Data.data; other engines return it under .Data. */
-  readonly engine: "kv-v2" | "database";
+  readonly engine: "kv-v2" | "database" | "transit";
 }
 
 export interface VaultAgentAnnotationsProps {

@@ -13,3 +13,6 @@ export * from "./ephemeral-variable";
 export * from "./database-secrets-engine";
 export * from "./postgres-connection";
 export * from "./postgres-dynamic-role";
+export * from "./postgres-static-role";
+export * from "./transit-engine";
+export * from "./transit-signing-key";

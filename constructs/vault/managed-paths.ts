@@ -33,6 +33,12 @@ export const VAULT_RESOURCE_PATHS: Readonly<Record<string, PathsOf>> = {
   vault_audit: (a) => [{ path: `sys/audit/${a("path")}`, capabilities: CRUD_SUDO }],
   vault_database_secret_backend_connection: (a) => [{ path: `${a("backend")}/config/${a("name")}`, capabilities: CRUD }],
   vault_database_secret_backend_role: (a) => [{ path: `${a("backend")}/roles/${a("name")}`, capabilities: CRUD }],
+  vault_database_secret_backend_static_role: (a) => [{ path: `${a("backend")}/static-roles/${a("name")}`, capabilities: CRUD }],
+  // The provider creates the key at keys/<name> and sets auto_rotate_period, exportable and the rest at keys/<name>/config.
+  vault_transit_secret_backend_key: (a) => [
+    { path: `${a("backend")}/keys/${a("name")}`, capabilities: CRUD },
+    { path: `${a("backend")}/keys/${a("name")}/config`, capabilities: ["update"] },
+  ],
 };
 
 /**

@@ -4,6 +4,7 @@ import { Lazy, Token } from "cdktf";
 import { Construct } from "constructs";
 import { DatabaseSecretBackendConnection } from "@cdktf/provider-vault/lib/database-secret-backend-connection";
 import { PostgresDynamicRole, PostgresDynamicRoleOptions } from "./postgres-dynamic-role";
+import { PostgresStaticRole, PostgresStaticRoleOptions } from "./postgres-static-role";
 
 export type PostgresSslMode = "require" | "verify-ca" | "verify-full" | "disable";
 
@@ -73,6 +74,8 @@ export class PostgresConnection extends Construct {
   readonly mountPath: string;
   readonly resource: DatabaseSecretBackendConnection;
   private readonly roleList: PostgresDynamicRole[] = [];
+  private readonly staticRoleList: PostgresStaticRole[] = [];
+  private readonly username: string;
   private readonly namespace?: string;
 
   constructor(scope: Construct, id: string, props: PostgresConnectionProps) {
@@ -90,13 +93,15 @@ export class PostgresConnection extends Construct {
     this.name = props.name ?? "postgres";
     this.mountPath = props.mountPath;
     this.namespace = props.namespace;
+    this.username = props.username;
     const url = `postgresql://{{username}}:{{password}}@${props.host}:${port}/${encodeURIComponent(props.databaseName)}?sslmode=${props.sslMode ?? "verify-full"}`;
     this.resource = new DatabaseSecretBackendConnection(this, "connection", {
       backend: props.backend,
       name: this.name,
       pluginName: "postgresql-database-plugin",
       verifyConnection: true,
-      allowedRoles: Lazy.listValue({ produce: () => [...this.roleList.map((r) => r.name), ...(props.otherStackRoles ?? [])] }),
+      // allowed_roles governs static roles as well as dynamic ones (https://developer.hashicorp.com/vault/api-docs/secret/databases#allowed_roles).
+      allowedRoles: Lazy.listValue({ produce: () => [...this.roleList.map((r) => r.name), ...this.staticRoleList.map((r) => r.name), ...(props.otherStackRoles ?? [])] }),
       postgresql: {
         connectionUrl: url,
         username: props.username,
@@ -120,6 +125,24 @@ export class PostgresConnection extends Construct {
     });
     this.roleList.push(role);
     return role;
+  }
+
+  /** Adds a static role that rotates the password of an existing user through this connection. */
+  addStaticRole(id: string, options: PostgresStaticRoleOptions): PostgresStaticRole {
+    const role = new PostgresStaticRole(this, id, {
+      ...options,
+      backend: this.resource.backend,
+      mountPath: this.mountPath,
+      connectionName: this.resource.name,
+      connectionUsername: this.username,
+      namespace: options.namespace ?? this.namespace,
+    });
+    this.staticRoleList.push(role);
+    return role;
+  }
+
+  get staticRoles(): readonly PostgresStaticRole[] {
+    return this.staticRoleList;
   }
 
   get roles(): readonly PostgresDynamicRole[] {

@@ -249,11 +249,16 @@ function vaultAccess(view: SynthesizedStack, stack: string): AccessRow[] {
   return [...rows.values()].map(({ row, parts }) => ({ ...row, permission: vaultPermission(parts) }));
 }
 
-/** KV v2 data/ and metadata/ paths name one secret; creds/ paths name dynamic credentials. */
+/**
+ * KV v2 data/ and metadata/ paths name one secret; creds/ paths name dynamic credentials, static-creds/ a static
+ * role's, and sign|hmac|verify|keys/<key> one transit signing key (one row per key, whatever endpoints are granted).
+ */
 function vaultSecretOf(path: string): { secret: string; part: string } {
   const s = path.split("/");
   if (s.length >= 3 && (s[1] === "data" || s[1] === "metadata")) return { secret: s.slice(2).join("/"), part: s[1] };
   if (s.length === 3 && s[1] === "creds") return { secret: `${path} (dynamic credentials)`, part: "creds" };
+  if (s.length === 3 && s[1] === "static-creds") return { secret: `${path} (static role)`, part: "static-creds" };
+  if (s.length === 3 && ["sign", "hmac", "verify", "keys"].includes(s[1])) return { secret: `${s[0]}/keys/${s[2]} (transit signing key)`, part: s[1] };
   return { secret: path, part: "path" };
 }
 
@@ -261,7 +266,9 @@ function vaultPermission(parts: Map<string, Set<string>>): string {
   const all = [...parts.values()].flatMap((c) => [...c]);
   const onlyRead = all.every((c) => c === "read" || c === "list");
   const detail = [...parts].map(([part, caps]) => `${part}: ${[...caps].join(", ")}`).join("; ");
-  return `${onlyRead ? "read" : "write"} (${detail})`;
+  // Transit's sign, hmac and verify are updates that return a signature, never the key: say so, not "write".
+  const signs = (parts.has("sign") || parts.has("hmac")) && [...parts.keys()].every((p) => ["sign", "hmac", "verify", "keys"].includes(p));
+  return `${signs ? "sign" : onlyRead ? "read" : "write"} (${detail})`;
 }
 
 // ---------------------------------------------------------------- Azure

@@ -72,7 +72,20 @@ export function renderMarkdown(review: Review): string {
   out.push("## Who can read what", "", "```mermaid", review.mermaid, "```", "");
 
   out.push("## Rotation", "");
-  out.push(...table(["Secret", "Backend", "Type", "Strategy", "Cadence", "Function"], review.rotation.map((r) => [`\`${r.secret}\``, r.backend, r.type, r.strategy, r.cadence, r.function])), "");
+  const unrotated = review.rotation.filter((r) => r.finding);
+  out.push(
+    unrotated.length === 0
+      ? "Every rotatable secret rotates on every backend that holds it."
+      : `**${unrotated.length} rotatable secret${unrotated.length === 1 ? "" : "s"} with no rotation where ${unrotated.length === 1 ? "it is" : "they are"} placed:** ${unrotated.map((r) => `\`${r.secret}\` on ${r.backend}`).join(", ")}.`,
+    "",
+  );
+  out.push(
+    ...table(
+      ["Secret", "Backend", "Type", "Mechanism", "Strategy", "Cadence", "Flag"],
+      review.rotation.map((r) => [`\`${r.secret}\``, r.backend, r.type, r.mechanism, r.strategy, r.cadence, r.finding ? "**not rotated**" : "ok"]),
+    ),
+    "",
+  );
 
   out.push("## Kubernetes", "", "What the kubernetes stack builds per workload: how its pods get secrets, and which native Secrets hold copies.", "");
   out.push(

@@ -47,13 +47,21 @@ export interface AccessRow {
   readonly authentication: string;
 }
 
+/** One secret on one backend: how that backend changes its value, and how often. */
 export interface RotationRow {
   readonly secret: string;
   readonly backend: Backend;
   readonly type: string;
+  /**
+   * What rotates it there: AWS Lambda <function>, Vault static role, Vault dynamic role, Vault transit auto-rotate,
+   * Azure Function <app>; "none" where nothing does.
+   */
+  readonly mechanism: string;
   readonly strategy: string;
   readonly cadence: string;
   readonly function: string;
+  /** Set when a rotatable secret (postgres, jwt, token) has no rotation on this backend. */
+  readonly finding?: string;
 }
 
 export interface ExposureRow {

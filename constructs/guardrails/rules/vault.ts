@@ -11,10 +11,15 @@ const segments = (path: string) => path.replace(/^\/+/, "").split("/");
 const isAdminPath = (path: string) => ADMIN_PREFIXES.includes(segments(path)[0]);
 const hasWildcard = (path: string) => path.includes("*") || segments(path).includes("+");
 
+/** Endpoints of a transit key a workload may use: sign or HMAC, verify, and read its public keys. */
+const TRANSIT_KEY_ENDPOINTS = ["sign", "hmac", "verify", "keys"];
+
 /**
  * Whether a path belongs to the application that the policy name `<env>-<app>-<workload>` is for:
- * `<kv mount>/data|metadata/<env>/<app>/<secret...>` or `<database mount>/creds/<env>-<app>`. Names may hold
- * dashes, so the check asks whether the name starts with the path's `<env>-<app>-`, not how to split the name.
+ * `<kv mount>/data|metadata/<env>/<app>/<secret...>`, `<database mount>/creds/<env>-<app>`, or a secret's own static
+ * role or transit key, `<mount>/static-creds|sign|hmac|verify|keys/<env>-<app>--<secret>` ("--" is in no application
+ * or secret name). Names may hold dashes, so the check asks whether the name starts with the path's `<env>-<app>-`,
+ * not how to split the name.
  */
 export function withinApplication(policyName: string, path: string): boolean {
   const s = segments(path);
@@ -22,6 +27,9 @@ export function withinApplication(policyName: string, path: string): boolean {
     return policyName.startsWith(`${s[2]}-${s[3]}-`);
   }
   if (s.length === 3 && s[1] === "creds" && s[2] !== "") return policyName.startsWith(`${s[2]}-`);
+  if (s.length === 3 && (s[1] === "static-creds" || TRANSIT_KEY_ENDPOINTS.includes(s[1])) && /^[^-].*[^-]--[^-]+$/.test(s[2])) {
+    return policyName.startsWith(`${s[2].slice(0, s[2].lastIndexOf("--"))}-`);
+  }
   return false;
 }
 
@@ -34,7 +42,7 @@ export const policyOutsideApplication: ResourceRule = {
   id: "SP-VLT-001",
   name: "Vault policy reaching outside its application's paths",
   reason: "A workload's token must read its own application's secrets only; any other path widens what a stolen token opens.",
-  fix: "Grant only <mount>/data/<env>/<app>/<secret> and <mount>/metadata/<env>/<app>/<secret> (KvV2Mount.grantRead) or <db mount>/creds/<env>-<app>, in a policy named <env>-<app>-<workload>.",
+  fix: "Grant only <mount>/data/<env>/<app>/<secret> and <mount>/metadata/<env>/<app>/<secret> (KvV2Mount.grantRead), <db mount>/creds/<env>-<app>, or <mount>/static-creds|sign|hmac|verify|keys/<env>-<app>--<secret>, in a policy named <env>-<app>-<workload>.",
   appliesTo: ["vault_policy"],
   check(r, { stack }) {
     const name = r.attributes.name;
@@ -173,6 +181,37 @@ export const postgresVerifyWithoutCa: ResourceRule = {
   },
 };
 
+export const transitKeyLeavesVault: ResourceRule = {
+  id: "SP-VLT-010",
+  name: "Vault transit key that can leave Vault or be deleted",
+  reason: "A signing key that is exportable, or allows a plaintext backup, can be copied out of Vault, after which rotation no longer limits what a stolen copy signs; both settings can never be turned off again. A deletable key takes every token it signed with it.",
+  fix: "Keep exportable, allow_plaintext_backup and deletion_allowed false (TransitSigningKey sets them); a key that must move is a new key, not an export.",
+  appliesTo: ["vault_transit_secret_backend_key"],
+  check(r) {
+    return ["exportable", "allow_plaintext_backup", "deletion_allowed"]
+      .filter((a) => r.attributes[a] !== false)
+      .map((a) => `${a} is ${JSON.stringify(r.attributes[a] ?? "not set")}, not false`);
+  },
+};
+
+export const vaultSecretNeverRotates: ResourceRule = {
+  id: "SP-VLT-011",
+  name: "Vault static role or transit key that never rotates",
+  reason: "A static role without rotation_period (or rotation_schedule) keeps one database password forever, and a transit key with auto_rotate_period 0 signs with one key forever: the secret is placed on Vault precisely so that Vault rotates it.",
+  fix: "Give the static role rotation_period and the transit key auto_rotate_period from the secret's rotation (everyDays); PostgresStaticRole and TransitSigningKey require it.",
+  appliesTo: ["vault_database_secret_backend_static_role", "vault_transit_secret_backend_key"],
+  check(r) {
+    if (r.type === "vault_transit_secret_backend_key") {
+      const period = r.attributes.auto_rotate_period;
+      return typeof period === "number" && period > 0 ? [] : [`auto_rotate_period is ${JSON.stringify(period ?? "not set")}`];
+    }
+    const period = r.attributes.rotation_period;
+    const schedule = r.attributes.rotation_schedule;
+    if ((typeof period === "number" && period > 0) || (typeof schedule === "string" && schedule.trim() !== "")) return [];
+    return [`neither rotation_period nor rotation_schedule is set (rotation_period ${JSON.stringify(period ?? "not set")})`];
+  },
+};
+
 export const VAULT_RULES: RulePack = {
   name: "vault",
   rules: [
@@ -185,5 +224,7 @@ export const VAULT_RULES: RulePack = {
     kubernetesAuthWithoutCa,
     approleUnlimitedSecretId,
     postgresVerifyWithoutCa,
+    transitKeyLeavesVault,
+    vaultSecretNeverRotates,
   ],
 };
