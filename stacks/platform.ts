@@ -108,6 +108,7 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
       case "azure":
         stack = new AzureSecretsStack(scope, ref.name, groupModel(platform, model, ref.group), {
           environmentStack: ref.group ? (built.get(stackName("azure", ref.environment)) as AzureSecretsStack) : undefined,
+          group: ref.group,
         });
         break;
       case "bootstrap":
