@@ -1,7 +1,6 @@
 // Rotation on Azure, for the azure stacks: the vault's Event Grid system topic (azure-<env>, since Azure allows one
 // per vault), and per stack that holds rotating secrets its own function app and subscription on that topic.
 import * as path from "node:path";
-import { existsSync } from "node:fs";
 import { Annotations, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { EnvironmentModel, SecretModel } from "../config/model";
@@ -70,11 +69,6 @@ export function addStackRotation(scope: Construct, options: StackRotationOptions
     return undefined;
   }
   const names = azureRotationNames(environment.organization, environment.name, options.group);
-  const packagePath = azureRotationPackagePath();
-  const hasPackage = existsSync(packagePath);
-  if (!hasPackage) {
-    Annotations.of(scope).addWarning(`${packagePath} is missing (run \`npm run build\`): the rotation function app is created without its code, and creating its Event Grid subscription fails until the code is deployed.`);
-  }
   const fn = new RotationFunctionApp(scope, "rotation", {
     name: names.functionApp,
     location: azure.location,
@@ -85,7 +79,7 @@ export function addStackRotation(scope: Construct, options: StackRotationOptions
     logAnalyticsWorkspaceId: azure.logAnalyticsWorkspaceId,
     keyVaultUrl: options.keyVaultUrl,
     settings: azureRotationSettings(rotating),
-    packagePath: hasPackage ? packagePath : undefined,
+    packagePath: azureRotationPackagePath(),
     actionGroupId: azure.rotation.actionGroupId,
     tags: { ...options.tags, ...(options.group ? { "stack-group": options.group } : {}) },
   });
@@ -101,7 +95,7 @@ export function addStackRotation(scope: Construct, options: StackRotationOptions
     secretNames: rotating.map((s) => keyVaultSecretName(s.app, s.name)),
     deadLetter: { storageAccountId: fn.storage.account.id, containerName: fn.storage.deadLetterContainer.name },
     // Event Grid checks that the function exists when the subscription is created.
-    dependsOn: [fn.codeDeployment ?? fn.app, deadLetterGrant.assignment],
+    dependsOn: [fn.codeDeployment, deadLetterGrant.assignment],
   });
   return {
     function: fn,

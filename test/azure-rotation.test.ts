@@ -170,8 +170,10 @@ describe.each(["dev", "staging", "prod"])("azure-%s", (env) => {
       for (const name of ROTATED) expect(resources(stack, "azurerm_key_vault_secret")[secretTf(name)].depends_on).toContain(`azurerm_eventgrid_system_topic_event_subscription.${subscriptionName}`);
       expect(resources(stack, "azurerm_key_vault_secret")[secretTf("myapp--openai")].depends_on).not.toContain(`azurerm_eventgrid_system_topic_event_subscription.${subscriptionName}`);
     });
-    test("the subscription is created after the function app (without the package: see the package tests below)", () => {
-      expect(subscription.depends_on).toContain(`azurerm_function_app_flex_consumption.${appName}`);
+    test("the subscription is created after the function's code is deployed (Event Grid checks the function exists)", () => {
+      const deployName = nameOf(stack, "terraform_data", (d) => d.triggers_replace?.package !== undefined);
+      expect(resources(stack, "terraform_data")[deployName].triggers_replace.app).toBe(ref("azurerm_function_app_flex_consumption", appName, "id"));
+      expect(subscription.depends_on).toContain(`terraform_data.${deployName}`);
     });
     test("no value passes through Terraform: the marker, never secret_values", () => {
       for (const name of ROTATED) {
@@ -276,15 +278,13 @@ describe("the package", () => {
     }
   };
 
-  test("missing: the stack warns that the subscription cannot be created until the code is deployed", () => {
-    process.env.LAMBDA_BUNDLE_DIR = dir;
-    try {
-      const stack = freshStack("azure", "dev");
-      expect(synthAnnotations(stack).filter((a) => a.level === "warning").map((a) => a.message)).toContainEqual(expect.stringMatching(/azure-rotation\.zip is missing/));
-    } finally {
-      if (saved === undefined) delete process.env.LAMBDA_BUNDLE_DIR;
-      else process.env.LAMBDA_BUNDLE_DIR = saved;
-    }
+  test("not built: the apply stops at the deployment step, before the subscription, saying to build it", () => {
+    const stack = synthDev().json["azure-dev"];
+    const deployName = nameOf(stack, "terraform_data", (d) => d.triggers_replace?.package !== undefined);
+    const deploy = resources(stack, "terraform_data")[deployName];
+    expect(deploy.triggers_replace.package).toBe("not built");
+    expect(deploy.provisioner[0]["local-exec"].command).toBe('echo "azure-rotation.zip was not built when this stack was synthesized: run npm run build, synthesize and apply again" >&2; exit 1');
+    expect(onlyResource(stack, "azurerm_eventgrid_system_topic_event_subscription").depends_on).toContain(`terraform_data.${deployName}`);
   });
 
   test("present: deployed at apply by az once per content, after the app and before the subscription", () => {

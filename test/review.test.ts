@@ -29,6 +29,10 @@ describe("access matrix of the example (dev)", () => {
   it("lists every grant, row by row", () => {
     expect(dev.access.map(row)).toEqual([
       ["deployer (Terraform's credentials)", "* (every secret in acme-dev-kv)", "azure", "manage (Key Vault Secrets Officer)"],
+      // The Azure rotation function, on each secret it rotates; its storage and telemetry roles reach no secret.
+      ["function acme-dev-rotation", "dev/dbadmin/master", "azure", "manage (Key Vault Secrets Officer)"],
+      ["function acme-dev-rotation", "dev/myapp/database", "azure", "manage (Key Vault Secrets Officer)"],
+      ["function acme-dev-rotation", "dev/myapp/jwt", "azure", "manage (Key Vault Secrets Officer)"],
       ["k8s myapp-jobs/myapp-worker", "dev/myapp/database", "aws", "read (GetSecretValue, DescribeSecret)"],
       ["k8s myapp-jobs/myapp-worker", "dev/myapp/database", "vault", "read (data: read; metadata: read)"],
       ["k8s myapp-jobs/myapp-worker", "dev/myapp/database", "azure", "read (Key Vault Secrets User)"],
@@ -220,11 +224,14 @@ describe("network exposure of the example (dev)", () => {
 describe("who-can-read-what diagram", () => {
   it("has one edge per principal and secret, labelled per backend", () => {
     expect(dev.mermaid.split("\n")[0]).toBe("flowchart LR");
-    expect(dev.mermaid).toContain('w2["k8s myapp/myapp-api"]');
+    expect(dev.mermaid).toContain('w3["k8s myapp/myapp-api"]');
     expect(dev.mermaid).toContain('s2[("dev/myapp/database")]');
-    expect(dev.mermaid).toContain('w2 -->|"aws: read, vault: read, azure: read"| s2');
+    expect(dev.mermaid).toContain('w3 -->|"aws: read, vault: read, azure: read"| s2');
     expect(dev.mermaid).toContain('w0 -->|"azure: manage"| s0');
-    expect(dev.mermaid.split("\n").filter((l) => l.includes("-->"))).toHaveLength(11);
+    // The Azure rotation function manages the three secrets it rotates.
+    expect(dev.mermaid).toContain('w1["function acme-dev-rotation"]');
+    expect(dev.mermaid).toContain('w1 -->|"azure: manage"| s2');
+    expect(dev.mermaid.split("\n").filter((l) => l.includes("-->"))).toHaveLength(14);
   });
 });
 

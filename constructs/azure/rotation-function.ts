@@ -4,6 +4,7 @@
 import { AssetType, DataResource, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
+import * as path from "node:path";
 import { existsSync, readFileSync } from "node:fs";
 import { ApplicationInsights } from "@cdktf/provider-azurerm/lib/application-insights";
 import { FunctionAppFlexConsumption } from "@cdktf/provider-azurerm/lib/function-app-flex-consumption";
@@ -40,10 +41,10 @@ export interface RotationFunctionAppProps {
   readonly settings: AzureRotationSettings;
   /**
    * The built package (an Azure Functions v4 Node app exporting the Event Grid function `rotate`). Deployed at
-   * apply, after the app exists and before anything subscribes to it.
-   * @default - no code is deployed by Terraform; deploy it before the event subscriptions are created
+   * apply, after the app exists and before anything subscribes to it. A path to no file synthesizes a step that
+   * stops the apply there, saying to build it (synth itself does not need the package).
    */
-  readonly packagePath?: string;
+  readonly packagePath: string;
   /** Notified when a rotation fails. @default - the alert has no action */
   readonly actionGroupId?: string;
   /** @default - no tags */
@@ -55,8 +56,8 @@ export class RotationFunctionApp extends Construct implements IAzurePrincipal {
   readonly storage: FunctionStorage;
   readonly insights: ApplicationInsights;
   readonly app: FunctionAppFlexConsumption;
-  /** Present with packagePath: the apply step that deploys the package. */
-  readonly codeDeployment?: DataResource;
+  /** The apply step that deploys the package (Event Grid subscriptions wait for it). */
+  readonly codeDeployment: DataResource;
   readonly failureAlert: MonitorScheduledQueryRulesAlertV2;
   readonly principalType = "ServicePrincipal" as const;
 
@@ -64,9 +65,6 @@ export class RotationFunctionApp extends Construct implements IAzurePrincipal {
     super(scope, id);
     if (props.name.length > 32) throw new Error(`${this.node.path}: function app name ${props.name} is longer than 32 characters`);
     if (Object.keys(props.settings).length === 0) throw new Error(`${this.node.path}: give at least one secret to rotate`);
-    if (props.packagePath !== undefined && !existsSync(props.packagePath)) {
-      throw new Error(`rotation package ${props.packagePath} is missing: run \`npm run build\` first`);
-    }
     const where = { location: props.location, resourceGroupName: props.resourceGroupName, tags: props.tags };
 
     this.identity = new UserAssignedIdentity(this, "identity", { name: props.resourceNames.identity, ...where });
@@ -144,25 +142,26 @@ export class RotationFunctionApp extends Construct implements IAzurePrincipal {
       ...where,
     });
 
-    if (props.packagePath !== undefined) {
-      const pkg = new TerraformAsset(this, "package", { path: props.packagePath, type: AssetType.FILE });
-      // Flex Consumption deploys through its SCM site's one-deploy endpoint, which writes the package to the
-      // deployment container (https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#deploy-your-code-project);
-      // azurerm's zip_deploy_file would need the basic publishing credentials turned off above. A built-in
-      // terraform_data runs the az CLI once per package content and app, like the RBAC wait (no extra provider).
-      this.codeDeployment = new DataResource(this, "code-deployment", {
-        triggersReplace: {
-          package: createHash("sha256").update(readFileSync(props.packagePath)).digest("hex"),
-          app: this.app.id,
+    // Flex Consumption deploys through its SCM site's one-deploy endpoint, which writes the package to the
+    // deployment container (https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#deploy-your-code-project);
+    // azurerm's zip_deploy_file would need the basic publishing credentials turned off above. A built-in
+    // terraform_data runs the az CLI once per package content and app, like the RBAC wait (no extra provider).
+    const built = existsSync(props.packagePath);
+    const pkg = built ? new TerraformAsset(this, "package", { path: props.packagePath, type: AssetType.FILE }) : undefined;
+    this.codeDeployment = new DataResource(this, "code-deployment", {
+      triggersReplace: {
+        package: pkg ? createHash("sha256").update(readFileSync(props.packagePath)).digest("hex") : "not built",
+        app: this.app.id,
+      },
+      provisioners: [
+        {
+          type: "local-exec",
+          command: pkg
+            ? `az functionapp deployment source config-zip --ids "${this.app.id}" --src "${pkg.path}"`
+            : `echo "${path.basename(props.packagePath)} was not built when this stack was synthesized: run npm run build, synthesize and apply again" >&2; exit 1`,
         },
-        provisioners: [
-          {
-            type: "local-exec",
-            command: `az functionapp deployment source config-zip --ids "${this.app.id}" --src "${pkg.path}"`,
-          },
-        ],
-      });
-    }
+      ],
+    });
 
     // A failed invocation is a request with success false in the app's telemetry; rotate only runs for events.
     this.failureAlert = new MonitorScheduledQueryRulesAlertV2(this, "failure-alert", {
