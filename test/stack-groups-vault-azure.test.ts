@@ -146,8 +146,8 @@ describe("Vault and Azure stacks per group", () => {
       assignments: count("azurerm_role_assignment"),
       total: holdings(group).length,
       // Besides the workloads' 2 identities and 3 reads: the group's rotation function (its identity, Secrets Officer on
-      // b--jwt and c--jwt, 3 storage roles, its telemetry role, the topic's dead-letter role) and its 16 other resources.
-    }).toEqual({ secrets: 3, identities: 3, federated: 2, assignments: 10, total: 28 });
+      // b--jwt and c--jwt, 3 storage roles, its telemetry role, the topic's dead-letter role) and its 17 other resources, the code deployment step included.
+    }).toEqual({ secrets: 3, identities: 3, federated: 2, assignments: 10, total: 29 });
     // Each workload identity reads exactly the secrets it lists: b-api b--jwt and b--db, c-api c--jwt.
     const identities = resources(group, "azurerm_user_assigned_identity");
     const idOf = (name: string) => Object.entries<any>(identities).find(([, r]) => r.name.endsWith(name))![0];

@@ -119,7 +119,8 @@ export class RotationFunctionApp extends Construct implements IAzurePrincipal {
         scmMinimumTlsVersion: "1.2",
         remoteDebuggingEnabled: false,
         // Access restrictions by service tag (https://learn.microsoft.com/azure/app-service/app-service-ip-restrictions):
-        // only Event Grid's addresses reach the function; the SCM site (deployment) keeps its own rules, Entra-only.
+        // only Event Grid's addresses, the AzureEventGrid tag (https://learn.microsoft.com/azure/event-grid/network-security#service-tags),
+        // reach the function; the SCM site (deployment) keeps its own rules, Entra-only.
         ipRestrictionDefaultAction: "Deny",
         ipRestriction: [{ name: "event-grid", serviceTag: "AzureEventGrid", action: "Allow", priority: 100 }],
         scmUseMainIpRestriction: false,
