@@ -467,6 +467,7 @@ const vaultEnvironment = z.strictObject({
 const SUBNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
 const VNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
 const DNS_ZONE_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/privateDnsZones\/privatelink\.vaultcore\.azure\.net$/i;
+const ACTION_GROUP_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Insights\/actionGroups\/[^/]+$/i;
 const WORKSPACE_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
 
 const azureEnvironment = z.strictObject({
@@ -517,6 +518,26 @@ const azureEnvironment = z.strictObject({
     .max(600, "use 0 (no wait) to 600")
     .default(60)
     .describe("Seconds to wait after granting the deployer its role before creating secrets, for Azure RBAC to propagate (0: no wait); needs sleep on the deploying machine."),
+  /**
+   * Rotation of this environment's rotating secrets by an Azure Function (docs/azure.md#rotation). The network team
+   * owns the subnet: it must be delegated to Microsoft.App/environments, which Flex Consumption's virtual network
+   * integration requires, and route to the vault's private endpoint.
+   */
+  rotation: z
+    .strictObject({
+      subnetId: z
+        .string()
+        .regex(SUBNET_ID, "must be a subnet resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>")
+        .describe("Subnet the rotation function app integrates with (outbound to the vault's private endpoint and the databases); owned by the network team, delegated to Microsoft.App/environments, used by no other app."),
+      /** Notified when a rotation fails. @default - the alert fires without notifying anyone */
+      actionGroupId: z
+        .string()
+        .regex(ACTION_GROUP_ID, "must be an action group resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Insights/actionGroups/<name>")
+        .optional()
+        .describe("Azure Monitor action group that the rotation failure alert notifies; default: the alert fires without notifying anyone."),
+    })
+    .optional()
+    .describe("Present: rotating secrets on Azure are rotated by an Azure Function on Key Vault's events; required where a postgres, jwt or token secret rotates (in production; elsewhere they do not rotate on Azure without it)."),
   backend: backend.optional().describe("Where Terraform keeps this stack's state (s3 or azurerm); default a local file, terraform.<stack>.tfstate."),
 });
 

@@ -18,6 +18,8 @@ import { KeyVault } from "../constructs/azure/key-vault";
 import { type ISecretStore, KeyVaultSecret, type KeyVaultSecretProps, UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
 import { RbacPropagationWait } from "../constructs/azure/rbac-propagation-wait";
 import { WorkloadIdentity } from "../constructs/azure/workload-identity";
+import type { KeyVaultSystemTopic } from "../constructs/azure/key-vault-events";
+import { addKeyVaultSystemTopic, addStackRotation, grantRotation, type StackRotation } from "./azure-rotation";
 
 /** What each secret type's value is: JSON documents (DESIGN.md section 2) or, for token, the bare value. */
 const CONTENT_TYPES: Record<SecretSpec["type"], string> = {
@@ -41,6 +43,8 @@ export interface AzureStackOptions {
    * @default - this is the first stack: it builds the vault
    */
   readonly environmentStack?: AzureSecretsStack;
+  /** The stack group of azure-<env>-<group>: names its rotation function. @default - none (azure-<env>) */
+  readonly group?: string;
 }
 
 export class AzureSecretsStack extends PlatformStack {
@@ -48,6 +52,10 @@ export class AzureSecretsStack extends PlatformStack {
   readonly keyVault: KeyVault;
   /** Managed identities of Kubernetes workloads, by `<app>/<workload>`. */
   readonly workloadIdentities = new Map<string, WorkloadIdentity>();
+  /** The vault's Event Grid system topic, in azure-<env> when the environment has azure.rotation. */
+  readonly keyVaultEvents?: KeyVaultSystemTopic;
+  /** This stack's rotation function and its subscription, when it holds rotating secrets and azure.rotation is set. */
+  readonly rotation?: StackRotation;
 
   constructor(scope: Construct, id: string, readonly environment: EnvironmentModel, options: AzureStackOptions = {}) {
     super(scope, id);
@@ -103,9 +111,21 @@ export class AzureSecretsStack extends PlatformStack {
       this.keyVault = this.buildVault(azure, group.name, tags);
       const vault = this.keyVault;
       add = (name, props) => vault.addSecret(name, props);
+      this.keyVaultEvents = addKeyVaultSystemTopic(this, vault.vaultName, vault.keyVaultId, azure, resourceGroupName, tags);
     }
 
-    const secrets = this.addSecrets(add, environment.secrets);
+    // Before the secrets: a rotated secret is created after the subscription that delivers its creation event.
+    this.rotation = addStackRotation(this, {
+      environment,
+      azure,
+      group: options.group,
+      resourceGroupName,
+      keyVaultUrl: this.keyVault.vaultUri,
+      topic: options.environmentStack ? options.environmentStack.keyVaultEvents : this.keyVaultEvents,
+      tags,
+    });
+    const secrets = this.addSecrets(add, environment.secrets, this.rotation);
+    if (this.rotation) grantRotation(this.rotation, environment, secrets);
     const clientIds: Record<string, string> = {};
     for (const workload of environment.workloads) {
       const k8s = workload.spec.kubernetes;
@@ -174,7 +194,7 @@ export class AzureSecretsStack extends PlatformStack {
    * person to replace with `az keyvault secret set`. It never writes a value again (value_wo_version stays 1), so
    * no later run can overwrite what a person or a rotation put.
    */
-  private addSecrets(add: AddSecret, models: readonly SecretModel[]): Map<string, KeyVaultSecret> {
+  private addSecrets(add: AddSecret, models: readonly SecretModel[], rotation: StackRotation | undefined): Map<string, KeyVaultSecret> {
     const values = new TerraformVariable(this, SECRET_VALUES_VARIABLE, {
       type: "map(string)",
       default: {},
@@ -196,13 +216,18 @@ export class AzureSecretsStack extends PlatformStack {
         [TAGS.managedBy]: MANAGED_BY,
       };
       if (s.spec.description) secretTags.description = s.spec.description;
+      const rotated = rotation?.rotated.has(s.path) ?? false;
       const secret = add(name, {
         name,
         contentType: CONTENT_TYPES[s.spec.type],
         tags: secretTags,
         // A key a person owns must be renewed: a year unless the description says otherwise.
         expiresAfterDays: s.spec.type === "api-key" ? (s.spec.expiresAfterDays ?? DEFAULTS.apiKeyExpiryDays) : undefined,
-        value: Token.asString(Fn.lookup(values.value, name, UNSET_SECRET_VALUE)),
+        // A rotated secret's first value comes from the function (its creation event), never through Terraform:
+        // the marker is written, and secret_values is not read for it.
+        ...(rotated
+          ? { rotated: true, dependsOn: rotation!.secretsDependOn }
+          : { value: Token.asString(Fn.lookup(values.value, name, UNSET_SECRET_VALUE)) }),
       });
       secrets.set(s.path, secret);
     }

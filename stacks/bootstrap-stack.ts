@@ -68,6 +68,10 @@ export interface DeployedStacks {
 /** Built-in Azure roles by id (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
 const KEY_VAULT_SECRETS_USER_ID = "4633458b-17de-408a-b874-0445c86b69e6";
 const KEY_VAULT_SECRETS_OFFICER_ID = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
+/** The rotation function's roles on its own storage containers and Application Insights (azure.rotation). */
+const STORAGE_BLOB_DATA_OWNER_ID = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+const STORAGE_BLOB_DATA_CONTRIBUTOR_ID = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+const MONITORING_METRICS_PUBLISHER_ID = "3913510d-42f4-4e42-8a64-420c390055eb";
 
 export class BootstrapStack extends PlatformStack {
   readonly deployerRole?: PipelineRole;
@@ -311,8 +315,12 @@ export class BootstrapStack extends PlatformStack {
     // in the resource group: Contributor there. It also grants Key Vault data roles: role assignments, limited by an
     // ABAC condition to the two Key Vault secret roles (https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples).
     assign("deployer-contributor", deployer, "Contributor", environmentGroup, `CI deployer of ${stackName("azure", env)}`);
+    // With azure.rotation the stack also grants the rotation function its storage and telemetry roles (and the Event
+    // Grid topic its dead-letter role); the condition admits those three more, and still no role that administers.
+    const grantable = [KEY_VAULT_SECRETS_USER_ID, KEY_VAULT_SECRETS_OFFICER_ID];
+    if (azure.rotation) grantable.push(STORAGE_BLOB_DATA_OWNER_ID, STORAGE_BLOB_DATA_CONTRIBUTOR_ID, MONITORING_METRICS_PUBLISHER_ID);
     const onlySecretRoles = (verb: "write" | "delete", side: "Request" | "Resource") =>
-      `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/${verb}'})) OR (@${side}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${KEY_VAULT_SECRETS_USER_ID}, ${KEY_VAULT_SECRETS_OFFICER_ID}}))`;
+      `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/${verb}'})) OR (@${side}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${grantable.join(", ")}}))`;
     assign("deployer-rbac", deployer, "Role Based Access Control Administrator", environmentGroup, `CI deployer of ${stackName("azure", env)}: Key Vault secret roles only`, {
       condition: `${onlySecretRoles("write", "Request")} AND ${onlySecretRoles("delete", "Resource")}`,
     });
@@ -326,8 +334,16 @@ export class BootstrapStack extends PlatformStack {
       assignableScopes: [environmentGroup],
     });
     assign("deployer-locks", deployer, "", environmentGroup, `CI deployer of ${stackName("azure", env)}: delete locks`, { roleDefinitionId: locks.roleDefinitionResourceId });
-    const linked = [azure.privateEndpoint.subnetId, azure.privateEndpoint.virtualNetworkId, azure.logAnalyticsWorkspaceId];
-    const links = new RoleDefinition(this, "ci-links-role", {
+    // The rotation function joins its subnet (VNet integration) and its alert names the action group.
+    const links: [string, string, string][] = [
+      ["subnet", azure.privateEndpoint.subnetId, "private endpoint subnet"],
+      ["network", azure.privateEndpoint.virtualNetworkId, "DNS zone link"],
+      ["workspace", azure.logAnalyticsWorkspaceId, "diagnostics"],
+      ...(azure.rotation ? [["rotation-subnet", azure.rotation.subnetId, "rotation function's VNet integration"] as [string, string, string]] : []),
+      ...(azure.rotation?.actionGroupId ? [["action-group", azure.rotation.actionGroupId, "rotation failure alert"] as [string, string, string]] : []),
+    ];
+    const linked = links.map(([, scope]) => scope);
+    const linksRole = new RoleDefinition(this, "ci-links-role", {
       name: `${org}-${env}-ci-deployer-links`,
       scope: sub,
       description: `Lets the CI deployer of ${stackName("azure", env)} join its subnet and network and send diagnostics to its workspace`,
@@ -340,16 +356,15 @@ export class BootstrapStack extends PlatformStack {
             "Microsoft.Network/virtualNetworks/join/action",
             "Microsoft.OperationalInsights/workspaces/read",
             "Microsoft.OperationalInsights/workspaces/sharedKeys/action",
+            ...(azure.rotation?.actionGroupId ? ["Microsoft.Insights/actionGroups/read"] : []),
           ],
         },
       ],
       assignableScopes: linked,
     });
-    linked.forEach((scope, i) =>
-      assign(`deployer-links-${["subnet", "network", "workspace"][i]}`, deployer, "", scope, `CI deployer of ${stackName("azure", env)}: ${["private endpoint subnet", "DNS zone link", "diagnostics"][i]}`, {
-        roleDefinitionId: links.roleDefinitionResourceId,
-      }),
-    );
+    for (const [id, scope, what] of links) {
+      assign(`deployer-links-${id}`, deployer, "", scope, `CI deployer of ${stackName("azure", env)}: ${what}`, { roleDefinitionId: linksRole.roleDefinitionResourceId });
+    }
     // Reader has no Key Vault data actions: the planner sees the vault, never a secret.
     assign("planner-reader", planner, "Reader", environmentGroup, `CI planner of ${stackName("azure", env)}: read-only`);
 

@@ -111,6 +111,7 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
       case "azure":
         stack = new AzureSecretsStack(scope, ref.name, placed("azure"), {
           environmentStack: ref.group ? (built.get(stackName("azure", ref.environment)) as AzureSecretsStack) : undefined,
+          group: ref.group,
         });
         break;
       case "bootstrap":

@@ -182,3 +182,66 @@ describe("existing private DNS zone and resource group", () => {
     expectIssue(issues, "environments.staging.azure.resourceGroupName", /each Azure stack creates and owns its resource group/);
   });
 });
+
+describe("azure.rotation", () => {
+  test("production refuses rotating secrets on Azure without it, naming the secrets and the field", () => {
+    const issues = issuesOf((d) => delete d.environments.prod.azure.rotation);
+    expect(issues).toEqual([
+      {
+        path: "environments.prod.azure.rotation",
+        message: expect.stringMatching(/is required: environment prod is production .*\(dbadmin\/master, myapp\/database, myapp\/jwt\).*add rotation: \{ subnetId: <a subnet delegated to Microsoft\.App\/environments> \}/),
+      },
+    ]);
+    // The api key is no rotating secret.
+    expect(issues[0].message).not.toContain("openai");
+  });
+
+  test("elsewhere it is optional: the stack warns instead (test/azure-rotation.test.ts)", () => {
+    expect(issuesOf((d) => delete d.environments.dev.azure.rotation)).toEqual([]);
+  });
+
+  test("production without rotating secrets on Azure does not need it", () => {
+    expect(
+      issuesOf((d) => {
+        delete d.environments.prod.azure.rotation;
+        for (const app of Object.values<any>(d.applications)) for (const s of Object.values<any>(app.secrets)) delete s.rotation;
+        // Rotation is still required on AWS in production: take AWS out of prod for this case.
+        delete d.environments.prod.aws;
+        d.environments.prod.kubernetes.secretStoreBackend = "azure";
+      }),
+    ).toEqual([]);
+  });
+
+  test("a subnet id that is not a subnet's resource id", () => {
+    expectIssue(issuesOf((d) => (d.environments.dev.azure.rotation.subnetId = "rotation-function")), "environments.dev.azure.rotation.subnetId", /must be a subnet resource id/);
+  });
+
+  test("the private endpoint's subnet: a delegated subnet holds nothing else", () => {
+    expectIssue(
+      issuesOf((d) => (d.environments.dev.azure.rotation.subnetId = d.environments.dev.azure.privateEndpoint.subnetId)),
+      "environments.dev.azure.rotation.subnetId",
+      /is the private endpoint's subnet; .*Microsoft\.App\/environments.*give it its own subnet/,
+    );
+  });
+
+  test("an action group id that is not one", () => {
+    expectIssue(issuesOf((d) => (d.environments.prod.azure.rotation.actionGroupId = "secrets-oncall")), "environments.prod.azure.rotation.actionGroupId", /must be an action group resource id/);
+  });
+
+  test("a cron or hourly schedule cannot drive Key Vault's expiry; rate(N days) can", () => {
+    const cron = issuesOf((d) => (d.applications.myapp.secrets.jwt.rotation = { scheduleExpression: "cron(0 4 ? * MON *)" }));
+    expect(cron.map((i) => i.path).sort()).toEqual(["applications.myapp.secrets.jwt.rotation.scheduleExpression", "applications.myapp.secrets.jwt.rotation.scheduleExpression", "applications.myapp.secrets.jwt.rotation.scheduleExpression"]);
+    expect(cron[0].message).toMatch(/cadence is whole days: use everyDays \(or rate\(N days\)\)/);
+    expect(issuesOf((d) => (d.applications.myapp.secrets.jwt.rotation = { scheduleExpression: "rate(7 days)" }))).toEqual([]);
+  });
+
+  test("an application placed off Azure (applications.<app>.backends) needs no rotation there", () => {
+    // Placement is read from the raw description, so this holds once the schema accepts backends (issue 14 item 1).
+    const issues = issuesOf((d) => {
+      delete d.environments.prod.azure.rotation;
+      d.applications.myapp.backends = ["aws", "vault"];
+      d.applications.dbadmin.backends = ["aws", "vault"];
+    });
+    expect(issues.filter((i) => i.path === "environments.prod.azure.rotation")).toEqual([]);
+  });
+});

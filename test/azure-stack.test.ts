@@ -4,6 +4,7 @@ import { DEFAULT_CONFIG, loadPlatform } from "../config/load";
 import { environmentModel } from "../config/model";
 import { keyVaultSecretName } from "../config/naming";
 import { StackJson, onlyResource, resources, synthExample } from "./helpers/synth";
+import { stableForSnapshot } from "./helpers/snapshot";
 
 const platform = loadPlatform(DEFAULT_CONFIG);
 const { json } = synthExample(["azure"]);
@@ -37,7 +38,8 @@ describe.each(azureEnvs)("azure-%s", (env, spec) => {
   );
 
   test("matches the snapshot", () => {
-    expect(stack).toMatchSnapshot();
+    // The rotation package's hash and deployment command are masked (asserted in azure-rotation.test.ts).
+    expect(stableForSnapshot(stack)).toMatchSnapshot();
   });
 
   describe("the vault", () => {
@@ -124,9 +126,11 @@ describe.each(azureEnvs)("azure-%s", (env, spec) => {
       return found[0][0];
     };
 
-    test("one user-assigned identity and one federated credential per Kubernetes workload", () => {
+    test("one user-assigned identity and one federated credential per Kubernetes workload, besides the rotation function's", () => {
       expect(k8sWorkloads.length).toBeGreaterThan(0);
-      expect(Object.keys(identities)).toHaveLength(k8sWorkloads.length);
+      const workloadIdentities = Object.values(identities).filter((i) => i.name !== `acme-${env}-rotation`);
+      expect(workloadIdentities).toHaveLength(k8sWorkloads.length);
+      expect(Object.keys(identities)).toHaveLength(k8sWorkloads.length + 1);
       expect(credentials).toHaveLength(k8sWorkloads.length);
     });
     test.each(model.workloads.filter((w) => w.spec.kubernetes).map((w) => [`${w.app}/${w.name}`, w] as const))(
@@ -161,16 +165,16 @@ describe.each(azureEnvs)("azure-%s", (env, spec) => {
         expect(r.principal_type).toBe("ServicePrincipal");
       }
     });
-    test("the only other role is the deployer's Key Vault Secrets Officer on this vault", () => {
-      const officers = rolesNamed(stack, "Key Vault Secrets Officer");
+    test("the only other Key Vault role on the vault is the deployer's Secrets Officer; the rotation function's are per secret", () => {
+      const officers = rolesNamed(stack, "Key Vault Secrets Officer").filter(([, r]) => r.scope === vaultId);
       expect(officers).toHaveLength(1);
       const [, officer] = officers[0];
-      expect(officer.scope).toBe(vaultId);
       expect(officer.principal_id).toBe(ref("data.azurerm_client_config", onlyName({ resource: stack.data }, "azurerm_client_config"), "object_id"));
-      const others = Object.values(resources(stack, "azurerm_role_assignment")).filter(
-        (r) => r.role_definition_name !== "Key Vault Secrets User" && r.role_definition_name !== "Key Vault Secrets Officer",
-      );
-      expect(others).toEqual([]);
+      const perSecret = rolesNamed(stack, "Key Vault Secrets Officer").filter(([, r]) => r.scope !== vaultId);
+      for (const [, r] of perSecret) expect(r.scope).toMatch(/^\$\{azurerm_key_vault_secret\.[^.]+\.resource_versionless_id\}$/);
+      // The rest are the rotation function's storage and telemetry roles (test/azure-rotation.test.ts).
+      const others = Object.values(resources(stack, "azurerm_role_assignment")).filter((r) => !r.role_definition_name.startsWith("Key Vault"));
+      expect([...new Set(others.map((r) => r.role_definition_name))].sort()).toEqual(["Monitoring Metrics Publisher", "Storage Blob Data Contributor", "Storage Blob Data Owner"]);
     });
     test("the client ids are outputs for the service account annotations", () => {
       const value = stack.output!.workload_client_ids.value as Record<string, string>;
@@ -198,10 +202,12 @@ describe.each(azureEnvs)("azure-%s", (env, spec) => {
         expect(secretsByName[name].s.expiration_date).toBeUndefined();
       }
     });
-    test("no value in the synthesized JSON: only the write-only value_wo, from the ephemeral variable", () => {
+    test("no value in the synthesized JSON: only the write-only value_wo, from the ephemeral variable unless the secret rotates", () => {
       for (const [name, { s }] of Object.entries(secretsByName)) {
         expect(s.value).toBeUndefined();
-        expect(s.value_wo).toBe(`\${lookup(var.secret_values, "${name}", "unset: put the value with az keyvault secret set")}`);
+        if (name === "myapp--openai") expect(s.value_wo).toBe(`\${lookup(var.secret_values, "${name}", "unset: put the value with az keyvault secret set")}`);
+        // Rotated secrets: the marker, never secret_values; the function writes the first value (azure-rotation.test.ts).
+        else expect(s.value_wo).toBe("unset: put the value with az keyvault secret set");
       }
       expect(stack.variable!.secret_values).toEqual(expect.objectContaining({ ephemeral: true, sensitive: true, type: "map(string)", default: {} }));
       expect(Object.keys(stack.variable!)).toEqual(["secret_values"]);
@@ -214,8 +220,8 @@ describe.each(azureEnvs)("azure-%s", (env, spec) => {
   describe("ordering in one apply", () => {
     const endpointName = onlyName(stack, "azurerm_private_endpoint");
     const linkName = onlyName(stack, "azurerm_private_dns_zone_virtual_network_link");
-    const [officerName] = rolesNamed(stack, "Key Vault Secrets Officer")[0];
-    const waitName = onlyName(stack, "terraform_data");
+    const [officerName] = rolesNamed(stack, "Key Vault Secrets Officer").find(([, r]) => r.scope === vaultId)!;
+    const waitName = Object.keys(resources(stack, "terraform_data")).find((n) => n.startsWith("rbac-propagation"))!;
     const ready = [
       `azurerm_private_endpoint.${endpointName}`, // carries the DNS zone group
       `azurerm_private_dns_zone_virtual_network_link.${linkName}`,
@@ -223,10 +229,14 @@ describe.each(azureEnvs)("azure-%s", (env, spec) => {
       `terraform_data.${waitName}`,
     ];
     test("every secret waits for the endpoint, its DNS, the deployer's role and the RBAC propagation wait", () => {
-      for (const { s } of Object.values(secretsByName)) expect(s.depends_on).toEqual(ready);
+      // Rotated secrets also wait for their event subscription (azure-rotation.test.ts).
+      for (const { s } of Object.values(secretsByName)) expect(s.depends_on.slice(0, ready.length)).toEqual(ready);
+      expect(secretsByName["myapp--openai"].s.depends_on).toEqual(ready);
     });
-    test("every reader role assignment waits for the same", () => {
-      for (const [, r] of rolesNamed(stack, "Key Vault Secrets User")) expect(r.depends_on).toEqual(ready);
+    test("every Key Vault role assignment on a secret waits for the same", () => {
+      const onSecrets = Object.values(resources(stack, "azurerm_role_assignment")).filter((r) => String(r.scope).startsWith("${azurerm_key_vault_secret."));
+      expect(onSecrets.length).toBeGreaterThan(6);
+      for (const r of onSecrets) expect(r.depends_on).toEqual(ready);
     });
     test("the wait runs after the deployer's role, once per role assignment, with no extra provider", () => {
       const wait = resources(stack, "terraform_data")[waitName];

@@ -148,6 +148,32 @@ describe("Azure", () => {
     expect(rbac.condition_version).toBe("2.0");
   });
 
+  it("may assign every role azure-<env> assigns (the rotation function's included), and no role that administers", () => {
+    const built = synthPlatform(loadPlatform(DEFAULT_CONFIG), { environments: ["dev"], backends: ["azure"] }).json["azure-dev"];
+    const ids: Record<string, string> = {
+      "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
+      "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+      "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+      "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+      "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
+    };
+    const assigned = [...new Set(values(built, "azurerm_role_assignment").map((a) => a.role_definition_name as string))].sort();
+    expect(assigned).toEqual(Object.keys(ids).sort());
+    const rbac = assignments.map(([, a]) => a).find((a) => a.principal_id === principal("deployer") && a.role_definition_name === "Role Based Access Control Administrator");
+    const granted = (rbac.condition as string).match(/GuidEquals \{([^}]*)\}/g)!.map((m) => m.slice("GuidEquals {".length, -1).split(", ").sort());
+    expect(granted).toEqual([Object.values(ids).sort(), Object.values(ids).sort()]);
+  });
+
+  it("may join the rotation function's subnet and read the alert's action group where the description has them", () => {
+    const deployer = assignments.filter(([, a]) => a.principal_id === principal("deployer")).map(([, a]) => a);
+    const rotation = loadPlatform(DEFAULT_CONFIG).environments.dev.azure!.rotation!;
+    expect(deployer.filter((a) => a.scope === rotation.subnetId)).toHaveLength(1);
+    const prod = example.json["bootstrap-prod"];
+    const prodRotation = loadPlatform(DEFAULT_CONFIG).environments.prod.azure!.rotation!;
+    expect(values(prod, "azurerm_role_assignment").filter((a) => a.scope === prodRotation.actionGroupId)).toHaveLength(1);
+    expect(values(prod, "azurerm_role_definition").find((d) => d.name.endsWith("-ci-deployer-links")).permissions[0].actions).toContain("Microsoft.Insights/actionGroups/read");
+  });
+
   it("gives the planner Reader on the resource group only: no Key Vault data role", () => {
     const planner = assignments.filter(([, a]) => a.principal_id === principal("planner")).map(([, a]) => a);
     expect(planner.map((a) => [a.role_definition_name, a.scope])).toEqual([["Reader", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-secrets-dev"]]);

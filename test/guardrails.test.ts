@@ -6,6 +6,8 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
+import { FunctionAppFlexConsumption } from "@cdktf/provider-azurerm/lib/function-app-flex-consumption";
+import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { KubernetesAuthBackendRole } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-role";
 import { stringify } from "yaml";
 import { guardrailReport } from "../constructs/guardrails";
@@ -38,7 +40,7 @@ describe("the untouched example", () => {
     expect(report.suppressions).toEqual([]);
     expect(report.production).toBe(name.endsWith("-prod"));
     // every pack applies to every stack: AWS, Vault, Azure, Kubernetes and pipeline rules, and the two on suppressions
-    expect(report.ruleIds).toHaveLength(38);
+    expect(report.ruleIds).toHaveLength(41);
   });
 
   // The CI deployer administers what the environment's stacks create, which workload rules would flag: bootstrap-<env>
@@ -368,6 +370,64 @@ describe("Azure rules", () => {
     const secrets = JSON.parse(Testing.synth(stack)).resource.azurerm_key_vault_secret;
     const openai = Object.values<any>(secrets).find((s) => s.name === "myapp--openai");
     expect(openai.expiration_date).toBe('${timeadd(plantimestamp(), "8760h")}');
+  });
+});
+
+describe("Azure rotation rules", () => {
+  const fnApp = (stack: TerraformStack) => l1(stack, "azurerm_function_app_flex_consumption") as FunctionAppFlexConsumption;
+
+  it("SP-AZR-004 fires when the rotation function's Secrets Officer is scoped to the vault", () => {
+    const stack = azure();
+    l1(stack, "azurerm_role_assignment", "myapp--jwt/rotate-rotation").addOverride("scope", l1(stack, "azurerm_key_vault").getStringAttribute("id"));
+    // The vault-wide role is also no grant on myapp--jwt itself, which SP-AZR-009 reports on the stack.
+    expect(errorsOf(stack)).toEqual([
+      ["SP-AZR-004", "azure-prod/key-vault/myapp--jwt/rotate-rotation/assignment"],
+      ["SP-AZR-009", "azure-prod"],
+    ]);
+  });
+
+  it("SP-AZR-004 fires on a storage role on the whole account or the resource group", () => {
+    const account = azure();
+    l1(account, "azurerm_role_assignment", "rotation/storage/deployment-rotation").addOverride("scope", l1(account, "azurerm_storage_account").getStringAttribute("id"));
+    expect(errorsOf(account)).toEqual([["SP-AZR-004", "azure-prod/rotation/storage/deployment-rotation/assignment"]]);
+    const group = azure();
+    l1(group, "azurerm_role_assignment", "rotation/publishes-telemetry").addOverride("scope", "/subscriptions/00000000-0000-0000-0000-000000000003/resourceGroups/rg-secrets-prod");
+    expect(errorsOf(group)).toEqual([["SP-AZR-004", "azure-prod/rotation/publishes-telemetry/assignment"]]);
+  });
+
+  it("SP-AZR-007 fires on shared keys, public blobs or old TLS", () => {
+    const keys = azure();
+    (l1(keys, "azurerm_storage_account") as StorageAccount).sharedAccessKeyEnabled = true;
+    expect(errorsOf(keys)).toEqual([["SP-AZR-007", "azure-prod/rotation/storage/account"]]);
+    const open = azure();
+    (l1(open, "azurerm_storage_account") as StorageAccount).resetAllowNestedItemsToBePublic();
+    expect(errorMessages(open)).toEqual([expect.stringContaining("allow_nested_items_to_be_public is not set")]);
+    const tls = azure();
+    (l1(tls, "azurerm_storage_account") as StorageAccount).minTlsVersion = "TLS1_0";
+    expect(errorsOf(tls)).toEqual([["SP-AZR-007", "azure-prod/rotation/storage/account"]]);
+  });
+
+  it("SP-AZR-008 fires on a function app outside the network, without HTTPS only, below TLS 1.2 or with basic publishing", () => {
+    const breakings: Array<(app: FunctionAppFlexConsumption) => void> = [
+      (app) => app.resetVirtualNetworkSubnetId(),
+      (app) => (app.httpsOnly = false),
+      (app) => app.addOverride("site_config.minimum_tls_version", "1.0"),
+      (app) => (app.webdeployPublishBasicAuthenticationEnabled = true),
+    ];
+    for (const breakIt of breakings) {
+      const stack = azure();
+      breakIt(fnApp(stack));
+      expect(errorsOf(stack)).toEqual([["SP-AZR-008", "azure-prod/rotation/app"]]);
+    }
+  });
+
+  it("SP-AZR-009 fires when ROTATION_SECRETS lists a secret the identity may not write, and on a grant it does not list", () => {
+    const listed = azure();
+    fnApp(listed).addOverride("app_settings.ROTATION_SECRETS", JSON.stringify({ "myapp--jwt": { type: "jwt", everyDays: 7, algorithm: "RS256" }, "myapp--openai": { type: "token", everyDays: 7 } }));
+    const messages = errorMessages(listed).filter((m) => m.startsWith("[SP-AZR-009]"));
+    expect(messages).toEqual([expect.stringContaining("rotates myapp--openai but its identity has no Key Vault Secrets Officer on that secret")]);
+    expect(errorMessages(listed).join("\n")).toContain("may write dbadmin--master, which its ROTATION_SECRETS does not list");
+    expect(errorsOf(listed).every(([id, at]) => id === "SP-AZR-009" && at === "azure-prod")).toBe(true);
   });
 });
 

@@ -32,6 +32,10 @@ describe("access matrix of the example (dev)", () => {
       // On Vault myapp's database is dynamic credentials and its jwt a transit key the workloads sign with; only
       // openai is a stored value there.
       ["k8s myapp-jobs/myapp-worker", "database/creds/dev-myapp (dynamic credentials)", "vault", "read (creds: read)"],
+      // The Azure rotation function, on each secret it rotates; its storage and telemetry roles reach no secret.
+      ["function acme-dev-rotation", "dev/dbadmin/master", "azure", "manage (Key Vault Secrets Officer)"],
+      ["function acme-dev-rotation", "dev/myapp/database", "azure", "manage (Key Vault Secrets Officer)"],
+      ["function acme-dev-rotation", "dev/myapp/jwt", "azure", "manage (Key Vault Secrets Officer)"],
       ["k8s myapp-jobs/myapp-worker", "dev/myapp/database", "aws", "read (GetSecretValue, DescribeSecret)"],
       ["k8s myapp-jobs/myapp-worker", "dev/myapp/database", "azure", "read (Key Vault Secrets User)"],
       ["k8s myapp-jobs/myapp-worker", "dev/myapp/jwt", "aws", "read (GetSecretValue, DescribeSecret)"],

@@ -154,11 +154,13 @@ describe("Vault and Azure stacks per group", () => {
       federated: count("azurerm_federated_identity_credential"),
       assignments: count("azurerm_role_assignment"),
       total: holdings(group).length,
-    }).toEqual({ secrets: 3, identities: 2, federated: 2, assignments: 3, total: 10 });
+      // Besides the workloads' 2 identities and 3 reads: the group's rotation function (its identity, Secrets Officer on
+      // b--jwt and c--jwt, 3 storage roles, its telemetry role, the topic's dead-letter role) and its 17 other resources, the code deployment step included.
+    }).toEqual({ secrets: 3, identities: 3, federated: 2, assignments: 10, total: 29 });
     // Each workload identity reads exactly the secrets it lists: b-api b--jwt and b--db, c-api c--jwt.
     const identities = resources(group, "azurerm_user_assigned_identity");
     const idOf = (name: string) => Object.entries<any>(identities).find(([, r]) => r.name.endsWith(name))![0];
-    const assignments = Object.values<any>(resources(group, "azurerm_role_assignment"));
+    const assignments = Object.values<any>(resources(group, "azurerm_role_assignment")).filter((a) => a.principal_id.includes("azurerm_user_assigned_identity") && !a.principal_id.includes("rotation_identity"));
     const readsOf = (identity: string) =>
       assignments
         .filter((a) => a.principal_id.includes(`azurerm_user_assigned_identity.${identity}.`))
@@ -231,6 +233,39 @@ describe("guardrails in production", () => {
   });
 });
 
+describe("rotation in a stack group", () => {
+  const platform = parsePlatform(toYaml(grouped()), "test");
+  const { json } = synthApp(platform);
+  const first = json["azure-dev"];
+  const group = json["azure-dev-team-b"];
+  const only = (stack: StackJson, type: string) => {
+    const all = Object.values<any>(resources(stack, type));
+    expect(all).toHaveLength(1);
+    return all[0];
+  };
+
+  it("keeps the vault's one Event Grid system topic in azure-<env>", () => {
+    expect(only(first, "azurerm_eventgrid_system_topic").topic_type).toBe("Microsoft.KeyVault.vaults");
+    expect(resources(group, "azurerm_eventgrid_system_topic")).toEqual({});
+  });
+
+  it("gives the group's stack its own function app, subscribed to that topic for the group's rotating secrets only", () => {
+    expect(only(first, "azurerm_function_app_flex_consumption").name).toBe("acme-dev-rotation");
+    expect(only(group, "azurerm_function_app_flex_consumption").name).toBe("acme-dev-team-b-rotation");
+    expect(only(first, "azurerm_eventgrid_system_topic_event_subscription").advanced_filter.string_in[0].values).toEqual(["a--jwt"]);
+    const subscription = only(group, "azurerm_eventgrid_system_topic_event_subscription");
+    expect(subscription.advanced_filter.string_in[0].values).toEqual(["b--jwt", "c--jwt"]);
+    // The topic's name and its identity (for dead letters) come from azure-dev through cross-stack references.
+    expect(subscription.system_topic).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-azure-dev\.outputs\./);
+    const deadLetter = Object.values<any>(resources(group, "azurerm_role_assignment")).find((a) => a.role_definition_name === "Storage Blob Data Contributor");
+    expect(deadLetter.principal_id).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-azure-dev\.outputs\./);
+    expect(JSON.parse(only(group, "azurerm_function_app_flex_consumption").app_settings.ROTATION_SECRETS)).toEqual({
+      "b--jwt": { type: "jwt", everyDays: 7, algorithm: "HS256", expiryHours: 24 },
+      "c--jwt": { type: "jwt", everyDays: 7, algorithm: "HS256", expiryHours: 24 },
+    });
+  });
+});
+
 describe("the limit", () => {
   it.each(["vault", "azure"])("refuses an oversized %s stack, saying how to split it", (backend) => {
     const d = grouped({ a: undefined, b: undefined, c: undefined });
@@ -238,6 +273,8 @@ describe("the limit", () => {
     d.stacks = { maxResources: backend === "vault" ? 14 : 20 };
     // Other backends out of the way: only the one under test may exceed the limit.
     for (const other of ["aws", "vault", "azure", "kubernetes", "pipeline"]) if (other !== backend) delete d.environments.dev[other];
+    // The limit's mechanism, without the rotation function each stack with rotating secrets adds.
+    if (backend === "azure") delete d.environments.dev.azure.rotation;
     if (backend === "azure") for (const a of Object.values<any>(d.applications)) delete a.workloads.batch;
     const platform = parsePlatform(toYaml(d), "test");
     expect(() => synthPlatform(platform)).toThrow(
@@ -262,9 +299,11 @@ describe("an application that changes group", () => {
     const moves = Object.fromEntries((review.moves ?? []).map((m) => [`${m.from} -> ${m.to}`, m.addresses]));
     expect(Object.keys(moves).sort()).toEqual(["aws-dev -> aws-dev-team-c", "azure-dev -> azure-dev-team-c", "vault-dev -> vault-dev-team-c"]);
     expect(moves["vault-dev -> vault-dev-team-c"].map((a) => a.split(".")[0]).sort()).toEqual(["vault_kubernetes_auth_backend_role", "vault_policy", "vault_transit_secret_backend_key"]);
+    // c's secret, its reader's and its rotation function's role assignments move; team-c's function is new.
     expect(moves["azure-dev -> azure-dev-team-c"].map((a) => a.split(".")[0]).sort()).toEqual([
       "azurerm_federated_identity_credential",
       "azurerm_key_vault_secret",
+      "azurerm_role_assignment",
       "azurerm_role_assignment",
       "azurerm_user_assigned_identity",
     ]);

@@ -4,6 +4,7 @@
 import type { ConfigIssue } from "../load";
 import { checkAws } from "./aws";
 import { checkAzure } from "./azure";
+import { checkAzureRotation } from "./azure-rotation";
 import { checkKubernetes } from "./kubernetes";
 import { checkPipelines } from "./pipeline";
 import { checkPlacement } from "./placement";
@@ -21,6 +22,7 @@ export const CROSS_CHECKS: readonly Check[] = [
   checkAws,
   checkVault,
   checkAzure,
+  checkAzureRotation,
   checkStateBackends,
   checkPipelines,
   checkKubernetes,

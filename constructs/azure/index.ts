@@ -12,3 +12,6 @@ export * from "./deploying-principal";
 export * from "./rbac-propagation-wait";
 export * from "./pipeline-identity";
 export * from "./state-container";
+export * from "./function-storage";
+export * from "./key-vault-events";
+export * from "./rotation-function";

@@ -53,6 +53,15 @@ export interface KeyVaultSecretProps {
    * @default 1
    */
   readonly valueVersion?: number;
+  /**
+   * A rotation function writes this secret's values (and each version's expiry and tags): Terraform creates it with
+   * UNSET_SECRET_VALUE, never a value, and leaves expiration_date and tags to the function afterwards. Give the
+   * function's event subscription in `dependsOn`, so that the creation event reaches it and it writes the first value.
+   * @default false
+   */
+  readonly rotated?: boolean;
+  /** Resources besides the vault's data-plane dependencies that must exist before the secret. @default - none */
+  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 export class KeyVaultSecret extends Construct {
@@ -71,9 +80,15 @@ export class KeyVaultSecret extends Construct {
     }
     this.secretName = props.name;
     this.readiness = [...props.keyVault.dataPlaneDependencies];
+    if (props.rotated && props.value !== undefined) {
+      throw new Error(`${this.node.path}: a rotated secret takes no value; its rotation function writes the first one`);
+    }
     const value = props.value ?? UNSET_SECRET_VALUE;
     const version = props.valueVersion ?? 1;
 
+    // The expiry is set once, at creation; after that it belongs to whoever renews the value. A rotation function
+    // writes each new version with its own expiry and tags (what it rotated): Terraform must not put them back.
+    const ignoreChanges = props.rotated ? ["expiration_date", "tags"] : days === undefined ? [] : ["expiration_date"];
     this.secret = new AzKeyVaultSecret(this, "secret", {
       name: props.name,
       keyVaultId: props.keyVault.keyVaultId,
@@ -82,9 +97,8 @@ export class KeyVaultSecret extends Construct {
       valueWo: value,
       valueWoVersion: version,
       expirationDate: days === undefined ? undefined : Fn.timeadd(Fn.plantimestamp(), `${days * 24}h`),
-      dependsOn: this.readiness.length > 0 ? this.readiness : undefined,
-      // The expiry is set once, at creation; after that it belongs to whoever renews the value.
-      lifecycle: days === undefined ? undefined : { ignoreChanges: ["expiration_date"] },
+      dependsOn: this.readiness.length + (props.dependsOn?.length ?? 0) > 0 ? [...this.readiness, ...(props.dependsOn ?? [])] : undefined,
+      lifecycle: ignoreChanges.length > 0 ? { ignoreChanges } : undefined,
     });
   }
 
@@ -100,6 +114,18 @@ export class KeyVaultSecret extends Construct {
 
   /** Lets the grantee read this secret's value, and no other secret: "Key Vault Secrets User" on the secret. */
   grantRead(grantee: IAzurePrincipal): RoleGrant {
+    return this.grant("read", grantee, KeyVaultRole.SECRETS_USER, `Read the secret ${this.secretName} and no other`);
+  }
+
+  /**
+   * Lets the grantee (a rotation function) write new versions of this secret, their expiry and tags, and no other
+   * secret: "Key Vault Secrets Officer" on the secret alone.
+   */
+  grantRotate(grantee: IAzurePrincipal): RoleGrant {
+    return this.grant("rotate", grantee, KeyVaultRole.SECRETS_OFFICER, `Rotate the secret ${this.secretName} and no other`);
+  }
+
+  private grant(verb: string, grantee: IAzurePrincipal, role: string, description: string): RoleGrant {
     // The grantee's path below its stack names the grant: readable, and unique per grantee.
     const scopes = grantee.node.scopes;
     const stackAt = scopes.findIndex((s) => TerraformStack.isStack(s));
@@ -107,11 +133,11 @@ export class KeyVaultSecret extends Construct {
       .slice(stackAt + 1)
       .map((s) => s.node.id)
       .join("-");
-    return new RoleGrant(this, `read-${who}`, {
+    return new RoleGrant(this, `${verb}-${who}`, {
       grantee,
-      roleDefinitionName: KeyVaultRole.SECRETS_USER,
+      roleDefinitionName: role,
       scope: this.resourceId,
-      description: `Read the secret ${this.secretName} and no other`,
+      description,
       dependsOn: this.readiness.length > 0 ? this.readiness : undefined,
     });
   }

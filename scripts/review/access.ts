@@ -287,6 +287,14 @@ function azurePrincipal(view: SynthesizedStack, assignment: SynthesizedResource)
     const subjects = creds.map((c) => String(c.attributes.subject));
     const accounts = subjects.map((sub) => sub.replace(/^system:serviceaccount:/, "").replace(":", "/"));
     const name = literal(identity.attributes.name) ?? identity.address;
+    // A function app running as the identity (the Azure rotation function) is the principal people recognize.
+    const app = view
+      .ofType("azurerm_function_app_flex_consumption")
+      .find((f) => blocks(f.attributes.identity).some((i) => asList(i.identity_ids).some((id) => references(id).some((r) => r.address === identity.address))));
+    if (creds.length === 0 && app) {
+      const appName = literal(app.attributes.name) ?? app.address;
+      return { workload: `function ${appName}`, authentication: `Azure Function app ${appName} runs as managed identity ${name}` };
+    }
     return {
       workload: accounts.length > 0 ? accounts.map((a) => `k8s ${a}`).join(", ") : `identity ${name}`,
       authentication:
@@ -308,8 +316,12 @@ function azureSecretOf(view: SynthesizedStack, scope: unknown): string {
   return String(scope);
 }
 
+/** A rotation function's roles on its own storage containers and telemetry: no way to a secret, so not a row. */
+const NOT_SECRET_SCOPES = new Set(["azurerm_storage_container", "azurerm_application_insights"]);
+
 function azureAccess(view: SynthesizedStack, stack: string): AccessRow[] {
-  return view.ofType("azurerm_role_assignment").map((a) => ({
+  const rows = view.ofType("azurerm_role_assignment").filter((a) => !NOT_SECRET_SCOPES.has(view.referenced(a.attributes.scope)?.type ?? ""));
+  return rows.map((a) => ({
     ...azurePrincipal(view, a),
     secret: azureSecretOf(view, a.attributes.scope),
     backend: "azure" as const,
