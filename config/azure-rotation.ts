@@ -10,6 +10,22 @@ export const AZURE_ROTATION_SETTING = "ROTATION_SECRETS";
 /** The function app setting that holds the vault's URL (https://<vault>.vault.azure.net/). */
 export const AZURE_ROTATION_VAULT_URL_SETTING = "KEY_VAULT_URL";
 
+/**
+ * The companion secret that holds a rotation's pending value: `<name>--rotation`. A pending value cannot be a version
+ * of the secret itself, since readers get its latest version at once (lambda/azure/key-vault-store.ts says why). The
+ * stack creates the companion with a marker and grants the function Key Vault Secrets Officer on it (per-secret RBAC
+ * needs the secret to exist); no workload may read it. Application secrets are named `<app>--<secret>` with exactly
+ * one "--" (the schema allows single dashes only), so a companion's name is never an application secret's.
+ */
+export const AZURE_PENDING_SUFFIX = "--rotation";
+
+export function pendingSecretName(name: string): string {
+  return name + AZURE_PENDING_SUFFIX;
+}
+
+/** On the companion and on every version of it: the Key Vault name of the secret it holds the pending value of. */
+export const AZURE_PENDING_FOR_TAG = "rotation-pending-for";
+
 /** One rotating secret, by its Key Vault name (<app>--<secret>). */
 export type AzureRotatedSecret =
   | {

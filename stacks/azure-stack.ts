@@ -19,6 +19,7 @@ import { type ISecretStore, KeyVaultSecret, type KeyVaultSecretProps, UNSET_SECR
 import { RbacPropagationWait } from "../constructs/azure/rbac-propagation-wait";
 import { WorkloadIdentity } from "../constructs/azure/workload-identity";
 import type { KeyVaultSystemTopic } from "../constructs/azure/key-vault-events";
+import { AZURE_PENDING_FOR_TAG, pendingSecretName } from "../config/azure-rotation";
 import { addKeyVaultSystemTopic, addStackRotation, grantRotation, type StackRotation } from "./azure-rotation";
 
 /** What each secret type's value is: JSON documents (DESIGN.md section 2) or, for token, the bare value. */
@@ -194,6 +195,21 @@ export class AzureSecretsStack extends PlatformStack {
    * person to replace with `az keyvault secret set`. It never writes a value again (value_wo_version stays 1), so
    * no later run can overwrite what a person or a rotation put.
    */
+  /**
+   * The companion that holds a rotation's pending value (config/azure-rotation.ts): created here with the marker,
+   * since Key Vault Secrets Officer can be scoped to one secret only once it exists; the function writes its versions
+   * (with their own tags), so they are its after creation. Only the function may touch it: no workload reads it.
+   */
+  private addPendingSecret(add: AddSecret, name: string, s: SecretModel, rotation: StackRotation): void {
+    const pending = add(pendingSecretName(name), {
+      name: pendingSecretName(name),
+      contentType: "application/json",
+      tags: { [AZURE_PENDING_FOR_TAG]: name, path: s.path, [TAGS.managedBy]: MANAGED_BY },
+      rotated: true,
+    });
+    pending.grantRotate(rotation.function);
+  }
+
   private addSecrets(add: AddSecret, models: readonly SecretModel[], rotation: StackRotation | undefined): Map<string, KeyVaultSecret> {
     const values = new TerraformVariable(this, SECRET_VALUES_VARIABLE, {
       type: "map(string)",
@@ -230,6 +246,7 @@ export class AzureSecretsStack extends PlatformStack {
           : { value: Token.asString(Fn.lookup(values.value, name, UNSET_SECRET_VALUE)) }),
       });
       secrets.set(s.path, secret);
+      if (rotated) this.addPendingSecret(add, name, s, rotation!);
     }
     return secrets;
   }

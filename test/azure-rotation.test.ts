@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_CONFIG, loadPlatform } from "../config/load";
 import { keyVaultSecretName } from "../config/naming";
+import { AZURE_PENDING_FOR_TAG, AZURE_PENDING_SUFFIX, pendingSecretName } from "../config/azure-rotation";
 import { KEY_VAULT_ROTATION_EVENTS, MAX_FILTER_VALUES, SecretEventsSubscription } from "../constructs/azure/key-vault-events";
 import { UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
 import { Testing, TerraformStack } from "cdktf";
@@ -89,9 +90,24 @@ describe.each(["dev", "staging", "prod"])("azure-%s", (env) => {
   });
 
   describe("the function's identity", () => {
-    test("holds Key Vault Secrets Officer on exactly the secrets it rotates, each scoped to that secret", () => {
+    test("holds Key Vault Secrets Officer on exactly the secrets it rotates and their pending companions, each scoped to that secret", () => {
       const officer = rolesOfFunction().filter((r) => r.role_definition_name === "Key Vault Secrets Officer");
-      expect(officer.map((r) => r.scope).sort()).toEqual(ROTATED.map((n) => ref("azurerm_key_vault_secret", secretTf(n), "resource_versionless_id")).sort());
+      const expected = ROTATED.flatMap((n) => [n, pendingSecretName(n)]).map((n) => ref("azurerm_key_vault_secret", secretTf(n), "resource_versionless_id"));
+      expect(officer.map((r) => r.scope).sort()).toEqual(expected.sort());
+    });
+    test("each rotated secret has a companion <name>--rotation for its pending value, with the marker, that only the function may touch", () => {
+      for (const n of ROTATED) {
+        const companion = resources(stack, "azurerm_key_vault_secret")[secretTf(pendingSecretName(n))];
+        expect(companion.value_wo).toBe(UNSET_SECRET_VALUE);
+        expect(companion.tags[AZURE_PENDING_FOR_TAG]).toBe(n);
+        // The function writes its versions with their own tags: Terraform must not put its tags back.
+        expect(companion.lifecycle.ignore_changes).toEqual(expect.arrayContaining(["tags"]));
+        const scope = ref("azurerm_key_vault_secret", secretTf(pendingSecretName(n)), "resource_versionless_id");
+        const holders = Object.values(resources(stack, "azurerm_role_assignment")).filter((r) => r.scope === scope);
+        expect(holders.map((r) => [r.principal_id, r.role_definition_name])).toEqual([[principal, "Key Vault Secrets Officer"]]);
+      }
+      // The subscription delivers events of the rotated secrets, never of a companion (the function refuses them).
+      expect(JSON.stringify(subscription)).not.toContain(AZURE_PENDING_SUFFIX);
     });
     test("has no role on the api key, the vault, the resource group or the storage account", () => {
       const scopes = rolesOfFunction().map((r) => r.scope);
@@ -210,8 +226,7 @@ describe("variants", () => {
     const roles = Object.values(resources(stack, "azurerm_role_assignment")).filter((r) => r.principal_id === ref("azurerm_user_assigned_identity", identity, "principal_id"));
     const master = nameOf(stack, "azurerm_key_vault_secret", (s) => s.name === "dbadmin--master");
     expect(roles.filter((r) => r.role_definition_name.startsWith("Key Vault")).map((r) => [r.role_definition_name, r.scope.split(".")[1]]).sort()).toEqual([
-      ["Key Vault Secrets Officer", nameOf(stack, "azurerm_key_vault_secret", (s) => s.name === "myapp--database")],
-      ["Key Vault Secrets Officer", nameOf(stack, "azurerm_key_vault_secret", (s) => s.name === "myapp--jwt")],
+      ...["myapp--database", "myapp--jwt"].flatMap((n) => [n, pendingSecretName(n)]).map((n) => ["Key Vault Secrets Officer", nameOf(stack, "azurerm_key_vault_secret", (s) => s.name === n)]),
       ["Key Vault Secrets User", master],
     ].sort());
     // The master does not rotate here: Terraform creates it like any other secret, its value from secret_values.
@@ -233,6 +248,7 @@ describe("variants", () => {
   test("a token secret rotates too, with its length", () => {
     const d = exampleDescription();
     d.applications.myapp.secrets.webhook = { type: "token", length: 64, rotation: { everyDays: 14 } };
+    d.environments = { dev: d.environments.dev }; // production refuses a rotating token on Vault, which has no rotation for it
     const stack = synthYaml(toYaml(d), { environments: ["dev"], backends: ["azure"] }).json["azure-dev"];
     const app = onlyResource(stack, "azurerm_function_app_flex_consumption");
     expect(JSON.parse(app.app_settings.ROTATION_SECRETS)["myapp--webhook"]).toEqual({ type: "token", everyDays: 14, length: 64 });

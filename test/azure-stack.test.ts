@@ -1,5 +1,6 @@
 // The azure-<env> stacks of the example description (config/platform.yaml): every promise of the Azure issue,
 // checked on the synthesized Terraform JSON (no azurerm provider binary on these machines), plus a snapshot.
+import { pendingSecretName } from "../config/azure-rotation";
 import { DEFAULT_CONFIG, loadPlatform } from "../config/load";
 import { environmentModel } from "../config/model";
 import { keyVaultSecretName } from "../config/naming";
@@ -183,8 +184,10 @@ describe.each(azureEnvs)("azure-%s", (env, spec) => {
   });
 
   describe("secrets", () => {
-    test("every secret of the description is <app>--<secret> in the vault", () => {
-      expect(Object.keys(secretsByName).sort()).toEqual(model.secrets.map((s) => keyVaultSecretName(s.app, s.name)).sort());
+    test("every secret of the description is <app>--<secret> in the vault, beside a pending companion per rotated one", () => {
+      const rotated = model.secrets.filter((s) => s.spec.type !== "api-key" && s.spec.rotation).map((s) => keyVaultSecretName(s.app, s.name));
+      expect(rotated.length).toBeGreaterThan(0);
+      expect(Object.keys(secretsByName).sort()).toEqual([...model.secrets.map((s) => keyVaultSecretName(s.app, s.name)), ...rotated.map(pendingSecretName)].sort());
       for (const { s } of Object.values(secretsByName)) expect(s.key_vault_id).toBe(vaultId);
     });
     test("content type by secret type, tags with the logical path", () => {

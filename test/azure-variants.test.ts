@@ -26,7 +26,9 @@ const yaml = `
 organization: globex
 environments:
   prod:
-${azureBlock("prod", "      managementLock: false\n      rbacPropagationSeconds: 0")}
+${azureBlock("prod", `      managementLock: false
+      rbacPropagationSeconds: 0
+      rotation: { subnetId: /subscriptions/${sub}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet-prod/subnets/rotation }`)}
   qa:
 ${azureBlock("qa", `      managementLock: true
       keyVaultName: globex-qa-secrets
@@ -72,7 +74,8 @@ const readScopesOf = (stack: StackJson, identity: string) =>
 describe("settings that override the defaults", () => {
   test("deployerObjectId pins the Secrets Officer to the pipeline's identity instead of whoever runs Terraform", () => {
     const officer = (stack: StackJson) =>
-      Object.values(resources(stack, "azurerm_role_assignment")).filter((r) => r.role_definition_name === "Key Vault Secrets Officer");
+      // On the vault: the rotation function's Secrets Officer roles are on single secrets (test/azure-rotation.test.ts).
+      Object.values(resources(stack, "azurerm_role_assignment")).filter((r) => r.role_definition_name === "Key Vault Secrets Officer" && String(r.scope).startsWith("${azurerm_key_vault."));
     expect(officer(qa).map((r) => r.principal_id)).toEqual(["77777777-6666-5555-4444-333333333333"]);
     expect(qa.data?.azurerm_client_config).toBeUndefined();
     expect(officer(prod).map((r) => r.principal_id)).toEqual([expect.stringMatching(/^\$\{data\.azurerm_client_config\.[^.]+\.object_id\}$/)]);
@@ -85,9 +88,11 @@ describe("settings that override the defaults", () => {
     expect(onlyResource(qa, "azurerm_management_lock")).toMatchObject({ lock_level: "CanNotDelete" });
   });
   test("rbacPropagationSeconds: 0 leaves out the wait, and secrets depend on the rest", () => {
-    expect(resources(prod, "terraform_data")).toEqual({});
+    // The only terraform_data left is the rotation function's code deployment step.
+    expect(Object.keys(resources(prod, "terraform_data")).filter((n) => !n.startsWith("rotation_"))).toEqual([]);
     for (const s of Object.values(resources(prod, "azurerm_key_vault_secret"))) {
-      expect(s.depends_on).toHaveLength(3);
+      // A rotated secret also waits for its event subscription (first values), which lands in depends_on too.
+      expect(s.depends_on.filter((d: string) => !d.startsWith("azurerm_eventgrid_"))).toHaveLength(3);
       expect(s.depends_on.some((d: string) => d.startsWith("azurerm_role_assignment."))).toBe(true);
       expect(s.depends_on.some((d: string) => d.startsWith("azurerm_private_endpoint."))).toBe(true);
     }
@@ -112,8 +117,11 @@ describe("workloads and secrets", () => {
   });
   test("an approle workload gets no Azure identity and no role", () => {
     const identities = Object.values(resources(prod, "azurerm_user_assigned_identity")).map((i) => i.name);
-    expect(identities.sort()).toEqual(["globex-prod-shop-web", "globex-prod-shop-worker"]);
-    expect(Object.keys(resources(prod, "azurerm_role_assignment"))).toHaveLength(3 + 1); // reads + deployer
+    expect(identities.sort()).toEqual(["globex-prod-rotation", "globex-prod-shop-web", "globex-prod-shop-worker"]);
+    // reads + deployer; the rotation function's own roles are counted in test/azure-rotation.test.ts.
+    const fn = Object.entries(resources(prod, "azurerm_user_assigned_identity")).find(([, i]) => i.name === "globex-prod-rotation")![0];
+    const others = Object.values(resources(prod, "azurerm_role_assignment")).filter((r) => !String(r.principal_id).includes(`.${fn}.`) && !String(r.principal_id).includes("eventgrid"));
+    expect(others).toHaveLength(3 + 1);
   });
   test("a service account with a dot gets a valid credential name and the exact subject", () => {
     const web = identityTfName(prod, "globex-prod-shop-web");
@@ -125,7 +133,7 @@ describe("workloads and secrets", () => {
   test("underscores become dashes; token is text/plain; an api-key without expiresAfterDays expires after a year", () => {
     const secrets = Object.values(resources(prod, "azurerm_key_vault_secret"));
     const byName = Object.fromEntries(secrets.map((s) => [s.name, s]));
-    expect(Object.keys(byName).sort()).toEqual(["shop--db", "shop--session-token", "shop--stripe"]);
+    expect(Object.keys(byName).sort()).toEqual(["shop--db", "shop--db--rotation", "shop--session-token", "shop--session-token--rotation", "shop--stripe"]);
     expect(byName["shop--session-token"].content_type).toBe("text/plain");
     // No expiresAfterDays: a key a person owns still expires, a year after creation.
     expect(byName["shop--stripe"].expiration_date).toBe('${timeadd(plantimestamp(), "8760h")}');

@@ -429,6 +429,13 @@ describe("Azure rotation rules", () => {
     expect(errorMessages(listed).join("\n")).toContain("may write dbadmin--master, which its ROTATION_SECRETS does not list");
     expect(errorsOf(listed).every(([id, at]) => id === "SP-AZR-009" && at === "azure-prod")).toBe(true);
   });
+
+  it("SP-AZR-009 fires when the function may not write a listed secret's pending companion", () => {
+    const stack = azure();
+    // The companion's grant moved to another secret: the function could not stage myapp--jwt's next value.
+    l1(stack, "azurerm_role_assignment", "myapp--jwt--rotation/rotate-rotation").addOverride("scope", l1(stack, "azurerm_role_assignment", "myapp--jwt/rotate-rotation").getStringAttribute("scope"));
+    expect(errorMessages(stack).join("\n")).toContain("rotates through myapp--jwt--rotation but its identity has no Key Vault Secrets Officer on that secret");
+  });
 });
 
 describe("error annotations", () => {

@@ -29,13 +29,14 @@ describe("access matrix of the example (dev)", () => {
   it("lists every grant, row by row", () => {
     expect(dev.access.map(row)).toEqual([
       ["deployer (Terraform's credentials)", "* (every secret in acme-dev-kv)", "azure", "manage (Key Vault Secrets Officer)"],
+      // The Azure rotation function, on each secret it rotates and on its companion that holds the pending value;
+      // its storage and telemetry roles reach no secret.
+      ...["dev/dbadmin/master", "dev/myapp/database", "dev/myapp/jwt"].flatMap((p) =>
+        [p, `${p} (pending value)`].map((secret) => ["function acme-dev-rotation", secret, "azure", "manage (Key Vault Secrets Officer)"]),
+      ),
       // On Vault myapp's database is dynamic credentials and its jwt a transit key the workloads sign with; only
       // openai is a stored value there.
       ["k8s myapp-jobs/myapp-worker", "database/creds/dev-myapp (dynamic credentials)", "vault", "read (creds: read)"],
-      // The Azure rotation function, on each secret it rotates; its storage and telemetry roles reach no secret.
-      ["function acme-dev-rotation", "dev/dbadmin/master", "azure", "manage (Key Vault Secrets Officer)"],
-      ["function acme-dev-rotation", "dev/myapp/database", "azure", "manage (Key Vault Secrets Officer)"],
-      ["function acme-dev-rotation", "dev/myapp/jwt", "azure", "manage (Key Vault Secrets Officer)"],
       ["k8s myapp-jobs/myapp-worker", "dev/myapp/database", "aws", "read (GetSecretValue, DescribeSecret)"],
       ["k8s myapp-jobs/myapp-worker", "dev/myapp/database", "azure", "read (Key Vault Secrets User)"],
       ["k8s myapp-jobs/myapp-worker", "dev/myapp/jwt", "aws", "read (GetSecretValue, DescribeSecret)"],
@@ -151,10 +152,10 @@ describe("rotation table of the example (dev)", () => {
       ["database/creds/dev-myapp", "vault", "postgres (dynamic)", "Vault dynamic role", "lease 1h, at most 1d", "ok"],
       ["dev/myapp/openai", "vault", "api-key", "none", "never", "ok"],
       ["transit/keys/dev-myapp--jwt", "vault", "jwt (transit rsa-2048)", "Vault transit auto-rotate", "every 7 days", "ok"],
-      // Until the Azure rotation function (issue 14 item 3) lists them in ROTATION_SECRETS, nothing rotates them on Azure.
-      ["dev/dbadmin/master", "azure", "postgres", "none", "never expires", "rotatable secret with no rotation on azure: its value there never changes"],
-      ["dev/myapp/database", "azure", "postgres", "none", "never expires", "rotatable secret with no rotation on azure: its value there never changes"],
-      ["dev/myapp/jwt", "azure", "jwt", "none", "never expires", "rotatable secret with no rotation on azure: its value there never changes"],
+      // The Azure rotation function lists them in ROTATION_SECRETS; their pending companions are no rows of their own.
+      ["dev/dbadmin/master", "azure", "postgres", "Azure Function acme-dev-rotation", "every 30 days, on SecretNearExpiry", "ok"],
+      ["dev/myapp/database", "azure", "postgres", "Azure Function acme-dev-rotation", "every 30 days, on SecretNearExpiry", "ok"],
+      ["dev/myapp/jwt", "azure", "jwt", "Azure Function acme-dev-rotation", "every 7 days, on SecretNearExpiry", "ok"],
       ["dev/myapp/openai", "azure", "api-key", "none", "expires 90 days after creation", "ok"],
     ]);
   });
@@ -263,14 +264,19 @@ describe("network exposure of the example (dev)", () => {
 describe("who-can-read-what diagram", () => {
   it("has one edge per principal and secret, labelled per backend", () => {
     expect(dev.mermaid.split("\n")[0]).toBe("flowchart LR");
-    expect(dev.mermaid).toContain('w2["k8s myapp/myapp-api"]');
-    expect(dev.mermaid).toContain('s3[("dev/myapp/database")]');
-    expect(dev.mermaid).toContain('w2 -->|"aws: read, vault: read, azure: read"| s5');
+    expect(dev.mermaid).toContain('w3["k8s myapp/myapp-api"]');
+    expect(dev.mermaid).toContain('s4[("dev/myapp/database")]');
+    expect(dev.mermaid).toContain('w3 -->|"aws: read, vault: read, azure: read"| s8');
     // On Vault the database is dynamic credentials and the jwt a transit key: edges of their own.
-    expect(dev.mermaid).toContain('w2 -->|"aws: read, azure: read"| s3');
-    expect(dev.mermaid).toContain('w2 -->|"vault: sign"| s6');
+    expect(dev.mermaid).toContain('w3 -->|"aws: read, azure: read"| s4');
+    expect(dev.mermaid).toContain('w3 -->|"vault: sign"| s9');
     expect(dev.mermaid).toContain('w0 -->|"azure: manage"| s0');
-    expect(dev.mermaid.split("\n").filter((l) => l.includes("-->"))).toHaveLength(16);
+    // The Azure rotation function manages the secrets it rotates and their pending companions.
+    expect(dev.mermaid).toContain('w1["function acme-dev-rotation"]');
+    expect(dev.mermaid).toContain('w1 -->|"azure: manage"| s4');
+    expect(dev.mermaid).toContain('w1 -->|"azure: manage"| s5');
+    expect(dev.mermaid).toContain('s5[("dev/myapp/database (pending value)")]');
+    expect(dev.mermaid.split("\n").filter((l) => l.includes("-->"))).toHaveLength(22);
   });
 });
 

@@ -19,7 +19,7 @@
 //   Key Vault raises SecretNearExpiry 30 days before the current version's expiry
 //   (learn.microsoft.com/azure/event-grid/event-schema-key-vault): the next rotation starts `everyDays` from now.
 import type { KeyVaultSecret, SecretClient } from "@azure/keyvault-secrets";
-import type { AzureRotatedSecret } from "../../config/azure-rotation";
+import { AZURE_PENDING_FOR_TAG, AZURE_PENDING_SUFFIX, pendingSecretName, type AzureRotatedSecret } from "../../config/azure-rotation";
 import { RotationError } from "../shared/errors";
 import { registerSecret } from "../shared/log";
 import { parseValue } from "../shared/json-value";
@@ -30,7 +30,7 @@ import { randomPasswordSync } from "./password";
 export const UNSET_MARKER = "unset: put the value with az keyvault secret set";
 
 export const NEAR_EXPIRY_LEAD_DAYS = 30;
-export const COMPANION_SUFFIX = "--rotation";
+export const COMPANION_SUFFIX = AZURE_PENDING_SUFFIX;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Tags on the versions this function writes. */
@@ -41,15 +41,13 @@ export const ROTATION_TAGS = {
   strategy: "rotation-strategy",
   previousVersion: "rotation-previous-version",
   /** On the companion's versions: the secret they are the pending value of. */
-  pendingFor: "rotation-pending-for",
+  pendingFor: AZURE_PENDING_FOR_TAG,
 } as const;
 export const ROTATED_BY = "secrets-platform-rotation";
 
 const OWN_TAGS: readonly string[] = Object.values(ROTATION_TAGS);
 
-export function companionName(name: string): string {
-  return name + COMPANION_SUFFIX;
-}
+export const companionName = pendingSecretName;
 
 /** The Key Vault client calls the store makes (a subset of SecretClient, so tests can see what is used). */
 export type KeyVaultClient = Pick<SecretClient, "getSecret" | "setSecret">;

@@ -1,6 +1,7 @@
 // The access matrix: for every backend, which principal reaches which secret, with which permission, and how it
 // authenticates, read from the synthesized resources (IAM roles and their policies, Vault roles and policies,
 // Azure role assignments and identities), so it shows what will really be granted.
+import { AZURE_PENDING_FOR_TAG } from "../../config/azure-rotation";
 import { readIamPolicy } from "../../constructs/guardrails/iam-policy";
 import type { SynthesizedResource, SynthesizedStack } from "../../constructs/guardrails/rule";
 import { asList, blocks, fromJson, literalValue, references, wholeReference } from "../../constructs/guardrails/synthesized";
@@ -309,7 +310,9 @@ function azurePrincipal(view: SynthesizedStack, assignment: SynthesizedResource)
 function azureSecretOf(view: SynthesizedStack, scope: unknown): string {
   const target = view.referenced(scope);
   if (target?.type === "azurerm_key_vault_secret") {
-    return literal(target.attributes.tags?.path) ?? `${literal(target.attributes.name) ?? target.address}`;
+    const shown = literal(target.attributes.tags?.path) ?? `${literal(target.attributes.name) ?? target.address}`;
+    // A rotation's companion (config/azure-rotation.ts) holds the secret's pending value: say so beside its path.
+    return target.attributes.tags?.[AZURE_PENDING_FOR_TAG] === undefined ? shown : `${shown} (pending value)`;
   }
   if (target?.type === "azurerm_key_vault") return `* (every secret in ${literal(target.attributes.name) ?? target.address})`;
   if (target) return `* (everything in ${target.type} ${literal(target.attributes.name) ?? target.name})`;

@@ -5,7 +5,7 @@
 // mechanism on a backend that holds it is a finding.
 import type { SynthesizedResource, SynthesizedStack } from "../../constructs/guardrails/rule";
 import { blocks, fromJson, literalValue, references } from "../../constructs/guardrails/synthesized";
-import { AZURE_ROTATION_SETTING, type AzureRotationSettings } from "../../config/azure-rotation";
+import { AZURE_PENDING_FOR_TAG, AZURE_ROTATION_SETTING, type AzureRotationSettings } from "../../config/azure-rotation";
 import { ROTATABLE_TYPES } from "../../config/placement";
 import { TAGS } from "../../config/tags";
 import type { ReviewedStack, RotationRow } from "./model";
@@ -171,6 +171,8 @@ function azureRotation(view: SynthesizedStack): RotationRow[] {
   const rotated = azureRotatedSecrets(view);
   return view
     .ofType("azurerm_key_vault_secret")
+    // A rotation's companion holds its pending value (config/azure-rotation.ts): part of its secret's row, not one.
+    .filter((s) => s.attributes.tags?.[AZURE_PENDING_FOR_TAG] === undefined)
     .map((s): RotationRow => {
       const secret = String(s.attributes.tags?.path ?? s.attributes.name);
       const type = String(s.attributes.tags?.[TAGS.keyVaultSecretType] ?? "?");

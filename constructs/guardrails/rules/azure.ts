@@ -4,7 +4,7 @@
 import type { ResourceRule, RulePack, StackRule, SynthesizedResource, Violation } from "../rule";
 import { asList, blocks, references, wholeReference } from "../synthesized";
 import { TAGS } from "../../../config/tags";
-import { AZURE_ROTATION_SETTING } from "../../../config/azure-rotation";
+import { AZURE_PENDING_SUFFIX, AZURE_ROTATION_SETTING, pendingSecretName } from "../../../config/azure-rotation";
 import { KeyVaultRole } from "../../azure/principal";
 
 export const keyVaultPublicAccess: ResourceRule = {
@@ -171,7 +171,7 @@ export const rotationSettingsBeyondGrants: StackRule = {
   id: "SP-AZR-009",
   name: "Rotation function whose ROTATION_SECRETS and Key Vault Secrets Officer grants differ",
   reason: "A listed secret the identity may not write fails to rotate at run time, not at deploy; a secret it may write but does not list is write access nobody needs.",
-  fix: "Grant Key Vault Secrets Officer on each secret ROTATION_SECRETS lists, and no other (KeyVaultSecret.grantRotate for exactly the rotated secrets).",
+  fix: "Grant Key Vault Secrets Officer on each secret ROTATION_SECRETS lists and on its <name>--rotation companion, and no other (KeyVaultSecret.grantRotate for exactly the rotated secrets).",
   appliesTo: "stack",
   check(stack) {
     const out: Violation[] = [];
@@ -196,8 +196,10 @@ export const rotationSettingsBeyondGrants: StackRule = {
           .filter((secret): secret is SynthesizedResource => secret?.type === "azurerm_key_vault_secret")
           .map((secret) => String(secret.attributes.name)),
       );
-      for (const name of listed) if (!writable.has(name)) out.push(`${app.address} rotates ${name} but its identity has no Key Vault Secrets Officer on that secret`);
-      for (const name of writable) if (!listed.includes(name)) out.push(`${app.address}'s identity may write ${name}, which its ${AZURE_ROTATION_SETTING} does not list`);
+      // Each listed secret and its companion, which holds the pending value (config/azure-rotation.ts).
+      const needed = listed.flatMap((name) => [name, pendingSecretName(name)]);
+      for (const name of needed) if (!writable.has(name)) out.push(`${app.address} rotates ${name.endsWith(AZURE_PENDING_SUFFIX) ? `through ${name}` : name} but its identity has no Key Vault Secrets Officer on that secret`);
+      for (const name of writable) if (!needed.includes(name)) out.push(`${app.address}'s identity may write ${name}, which its ${AZURE_ROTATION_SETTING} does not list`);
     }
     return out;
   },
