@@ -123,16 +123,21 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
   return refs;
 }
 
-/** The backend stacks of an environment, from this build or, when the build left them out, built in a detached app. */
+/**
+ * The backend stacks of an environment: every stack of each backend (<backend>-<env> and its groups') from this
+ * build, or, when the build left any of them out, the whole environment built as one stack in a detached app.
+ */
 function deployedStacks(platform: Platform, env: string, built: ReadonlyMap<string, TerraformStack>): DeployedStacks {
   const model = environmentModel(platform, env);
+  const all = stackNames(platform).filter((r) => r.environment === env);
   let detached: App | undefined;
-  const get = <T extends TerraformStack>(backend: "aws" | "vault" | "azure", make: (scope: Construct) => T): TerraformStack | undefined => {
+  const get = <T extends TerraformStack>(backend: "aws" | "vault" | "azure", make: (scope: Construct) => T): readonly TerraformStack[] | undefined => {
     if (!model.spec[backend]) return undefined;
-    // Split into stack groups, <backend>-<env> holds only the first group's resources: the deployer's rights come
-    // from the whole environment, built apart.
-    const whole = stackGroups(platform).length === 0;
-    return (whole ? built.get(stackName(backend, env)) : undefined) ?? make((detached ??= new App({ skipValidation: true })));
+    // Together the group stacks hold what the environment built as one stack would: reusing them avoids building
+    // and rendering the environment a second time (most of a 1,000-application synth).
+    const stacks = all.filter((r) => r.backend === backend).map((r) => built.get(r.name));
+    if (stacks.length > 0 && stacks.every((s) => s)) return stacks as TerraformStack[];
+    return [make((detached ??= new App({ skipValidation: true })))];
   };
   return {
     aws: get("aws", (s) => new AwsSecretsStack(s, stackName("aws", env), model)),
