@@ -40,8 +40,11 @@ export function stackNames(platform: Platform): StackRef[] {
       // After their first stack: a group's Vault and Azure stacks use its mounts and vault.
       for (const group of groups) refs.push({ name: stackName(backend, env, group), backend, environment: env, group });
     }
-    // After the backend stacks: it takes their identities through cross-stack references.
-    if (spec.kubernetes) refs.push({ name: stackName("kubernetes", env), backend: "kubernetes", environment: env });
+    // After the backend stacks: it takes their identities through cross-stack references. Split by group like them.
+    if (spec.kubernetes) {
+      refs.push({ name: stackName("kubernetes", env), backend: "kubernetes", environment: env });
+      for (const group of groups) refs.push({ name: stackName("kubernetes", env, group), backend: "kubernetes", environment: env, group });
+    }
     if (spec.pipeline) refs.push({ name: stackName("bootstrap", env), backend: "bootstrap", environment: env });
   }
   return refs;
@@ -79,7 +82,9 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
     let stack: TerraformStack;
     switch (ref.backend) {
       case "kubernetes":
-        stack = new KubernetesSecretsStack(scope, ref.name, model, {
+        // A group's stack holds its workloads' objects; every AWS and Azure stack of the environment is a source (the
+        // workload's identity is in its group's, the Key Vault in azure-<env>), referenced only where used.
+        stack = new KubernetesSecretsStack(scope, ref.name, groupModel(platform, model, ref.group), {
           aws: refs.filter((r) => r.backend === "aws" && r.environment === ref.environment).map((r) => built.get(r.name) as AwsSecretsStack),
           vault: built.get(stackName("vault", ref.environment)) as VaultSecretsStack | undefined,
           azure: refs.filter((r) => r.backend === "azure" && r.environment === ref.environment).map((r) => built.get(r.name) as AzureSecretsStack),
@@ -157,7 +162,7 @@ function limitResources(stack: TerraformStack, ref: StackRef, max: number): void
       const count = stack.node.findAll().filter((c: IConstruct) => TerraformResource.isTerraformResource(c)).length;
       if (count <= max) return [];
       const fix =
-        ref.backend === "aws" || ref.backend === "vault" || ref.backend === "azure"
+        ref.backend !== "bootstrap"
           ? `move applications into a stack group of their own (applications.<app>.stackGroup: <name>, which builds ${stackName(ref.backend, ref.environment, "<name>")}) until each stack holds at most ${max}, or raise stacks.maxResources`
           : `raise stacks.maxResources to at least ${count}`;
       return [`stack ${ref.name} has ${count} resources, more than stacks.maxResources (${max}): ${fix}`];
