@@ -13,6 +13,9 @@ module.exports = {
   testTimeout: 60000,
   // Clears the project's inputs (PLATFORM_CONFIG, ...) that the caller's shell may have exported.
   globalSetup: "<rootDir>/test/global-setup.ts",
+  // Short creation traces for cdktf's tokens, as the app has them (stacks/token-traces.ts).
+  // After the test framework, which installs its own source-map hook; this one wraps it.
+  setupFilesAfterEnv: ["<rootDir>/test/setup-token-traces.ts"],
   // Stacks load large provider modules; two workers fit the 2-core machines.
   maxWorkers: 2,
 };

@@ -17,7 +17,8 @@ const MAX_FRAMES = 8;
 
 type PrepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => any;
 
-let installed = false;
+/** Marks the hook, so that installing twice is a no-op while a hook installed over it (jest's) is wrapped again. */
+const HOOK = Symbol.for("secrets-platform.shortTokenTraces");
 
 /** V8's own format of a trace (what Node prints when no hook is set and source maps are off). */
 function v8Format(error: Error, frames: NodeJS.CallSite[]): string {
@@ -47,15 +48,17 @@ export function isTokenTrace(target: unknown, frames: readonly NodeJS.CallSite[]
 }
 
 /**
- * Installs the hook for this process (the compiled app, the review, the bench, jest's workers). Idempotent; a hook
+ * Installs the hook for this process (the compiled app, the review, the bench, jest's test files). Idempotent; a hook
  * already installed (source-map support) keeps formatting every other trace.
  */
 export function shortenTokenTraces(): void {
-  if (installed || process.env.SECRETS_PLATFORM_DEBUG) return;
-  installed = true;
-  const previous: PrepareStackTrace | undefined = Error.prepareStackTrace;
-  Error.prepareStackTrace = (target, frames) => {
+  if (process.env.SECRETS_PLATFORM_DEBUG) return;
+  const previous: (PrepareStackTrace & { [HOOK]?: true }) | undefined = Error.prepareStackTrace;
+  if (previous?.[HOOK]) return;
+  const hook: PrepareStackTrace & { [HOOK]?: true } = (target, frames) => {
     if (isTokenTrace(target, frames)) return v8Format(target, tokenTraceFrames(frames) as NodeJS.CallSite[]);
     return previous ? previous(target, frames) : v8Format(target, frames);
   };
+  hook[HOOK] = true;
+  Error.prepareStackTrace = hook;
 }
