@@ -5,15 +5,15 @@
 // a large synth's CPU time and much of its garbage (docs/scaling.md).
 //
 // Error.prepareStackTrace is V8's public hook for turning captured frames into `stack`: for a capture made by cdktf's
-// token code, this keeps the frames up to the first one outside node_modules (the construct or stack that made the
-// token), at most a few; every other trace (errors, construct metadata, which cdktf writes to manifest.json) is
+// token code, this keeps one frame, the first outside node_modules (the construct or stack that made the token);
+// every other trace (errors, construct metadata, which cdktf writes to manifest.json) is
 // formatted exactly as before. No cdktf code or internal state is touched. SECRETS_PLATFORM_DEBUG=1 keeps full traces.
 
 /** Files of cdktf that capture a creation trace for a token (tokens/, dynamic blocks, complex computed lists). */
 const TOKEN_TRACE_CALLERS = /[\\/]node_modules[\\/]cdktf[\\/]lib[\\/](tokens[\\/]|terraform-dynamic-|complex-computed-list)/;
 const IN_NODE_MODULES = /[\\/]node_modules[\\/]/;
-/** Frames kept at most: enough to name the project code that made the token. */
-const MAX_FRAMES = 8;
+/** How deep into the trace to look for the project code that made the token. */
+const MAX_FRAMES = 12;
 
 type PrepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => any;
 
@@ -31,13 +31,16 @@ function v8Format(error: Error, frames: NodeJS.CallSite[]): string {
   return frames.length === 0 ? header : `${header}\n    at ${frames.join("\n    at ")}`;
 }
 
-/** The frames a token's short trace keeps: the token's own cdktf frames and the first project frame after them. */
+/**
+ * The frames a token's short trace keeps: the first project frame (the construct or stack that made the token), else
+ * the first few. Formatting a frame is the costly part, so as few as say where the token came from.
+ */
 export function tokenTraceFrames(frames: readonly NodeJS.CallSite[]): readonly NodeJS.CallSite[] {
-  const firstProject = frames.findIndex((f) => {
-    const file = f.getFileName();
-    return file !== undefined && file !== null && !file.startsWith("node:") && !IN_NODE_MODULES.test(file);
-  });
-  return frames.slice(0, Math.min(firstProject < 0 ? MAX_FRAMES : firstProject + 1, MAX_FRAMES));
+  for (let i = 0; i < frames.length && i < MAX_FRAMES; i++) {
+    const file = frames[i].getFileName();
+    if (file && !file.startsWith("node:") && !IN_NODE_MODULES.test(file)) return [frames[i]];
+  }
+  return frames.slice(0, 2);
 }
 
 /** Whether a captured trace was asked for by cdktf's token code: the first frame is in one of its token files. */
