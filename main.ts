@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { loadDescription } from "./config/load";
 import type { Platform } from "./config/schema";
 import { buildPlatform, StackRef } from "./stacks/platform";
+import { shortenTokenTraces } from "./stacks/token-traces";
 
 /** A problem the user fixes from its message; the stack trace would only hide it. */
 class Stop extends Error {}
@@ -88,4 +89,5 @@ function main(): number {
   }
 }
 
+shortenTokenTraces();
 process.exitCode = main();

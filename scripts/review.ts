@@ -1,6 +1,7 @@
 // npm run review -- --env <env> [--json] [--skip-plan] [--outdir <dir>]
 // Writes cdktf.out/review/<env>.md (and .json with --json); exits 1 when a guardrail fails.
 import { PlatformConfigError } from "../config/load";
+import { shortenTokenTraces } from "../stacks/token-traces";
 import { ReviewUsageError, runReview } from "./review/run";
 
 const USAGE = "usage: npm run review -- --env <env> [--json] [--skip-plan] [--outdir <dir>]";
@@ -55,4 +56,5 @@ function main(): number {
   }
 }
 
+shortenTokenTraces();
 process.exitCode = main();

@@ -13,7 +13,7 @@ import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { EnvironmentModel } from "../config/model";
 import {
@@ -41,17 +41,21 @@ import { WorkloadBoundary } from "../constructs/aws/workload-boundary";
 import { PipelineIdentity } from "../constructs/azure/pipeline-identity";
 import { StateContainer } from "../constructs/azure/state-container";
 import { suppress } from "../constructs/guardrails/suppressions";
-import { synthesizedStack } from "../constructs/guardrails/synthesized";
+import { asList, synthesizedStack } from "../constructs/guardrails/synthesized";
 import { CiJwtAuth } from "../constructs/vault/github-jwt-auth";
 import { managedVaultPaths } from "../constructs/vault/managed-paths";
 import type { PolicyRule } from "../constructs/vault/policy-document";
 import { PlatformStack } from "./platform-stack";
 
-/** The environment's stacks that the pipeline deploys, as built; bootstrap derives the deployer's rights from them. */
+/**
+ * The environment's stacks that the pipeline deploys, as built; bootstrap derives the deployer's rights from them.
+ * Per backend, either the whole environment as one stack or every stack of it (<backend>-<env> and each group's):
+ * the rights are the union over the stacks given.
+ */
 export interface DeployedStacks {
-  readonly aws?: TerraformStack;
-  readonly vault?: TerraformStack;
-  readonly azure?: TerraformStack;
+  readonly aws?: TerraformStack | readonly TerraformStack[];
+  readonly vault?: TerraformStack | readonly TerraformStack[];
+  readonly azure?: TerraformStack | readonly TerraformStack[];
   /**
    * The environment's stack groups: each adds a <backend>-<env>-<group> stack per backend, with its own state (and, on AWS, key alias).
    * @default - none
@@ -125,7 +129,7 @@ export class BootstrapStack extends PlatformStack {
     aws: AwsEnvironment,
     pipeline: PipelineSpec,
     subjects: { deployer: string; planner: string },
-    awsStack: TerraformStack | undefined,
+    awsStacks: TerraformStack | readonly TerraformStack[] | undefined,
     backends: { stack: string; backend: StateBackend }[],
     groups: readonly string[],
     namesakes: readonly string[],
@@ -165,7 +169,11 @@ export class BootstrapStack extends PlatformStack {
     const planner = role("planner");
 
     // The deployer's rights follow the resource types of aws-<env>; without that stack it manages state only.
-    const types = awsStack ? synthesizedStack(awsStack).resources.map((r) => r.type) : [];
+    // Read from the construct tree, not a rendering: the types are all it needs, and rendering every AWS stack of a
+    // large environment once more cost a large share of its synth.
+    const types = asList(awsStacks).flatMap((stack) =>
+      stack.node.findAll().flatMap((c) => (TerraformResource.isTerraformResource(c) ? [(c as TerraformResource).terraformResourceType] : [])),
+    );
     // The most any role of aws-<env> may do. Its ARN is built from account, path and name (config/pipeline.ts), the
     // same way aws-<env> builds it, so the two stacks agree without a reference between them.
     const boundary = new WorkloadBoundary(this, "workload-boundary", {
@@ -407,12 +415,12 @@ export class BootstrapStack extends PlatformStack {
     vault: VaultEnvironment,
     pipeline: PipelineSpec,
     subjects: { deployer: string; planner: string },
-    vaultStack: TerraformStack | undefined,
+    vaultStacks: TerraformStack | readonly TerraformStack[] | undefined,
   ): CiJwtAuth {
     const env = environment.name;
     new VaultProvider(this, "vault", { address: vault.address, namespace: vault.namespace });
     const auth = new CiJwtAuth(this, "vault-ci-auth", { path: VAULT_GITHUB_AUTH_PATH, issuer: GITHUB_OIDC_ISSUER });
-    const managed = vaultStack ? managedVaultPaths(synthesizedStack(vaultStack)) : [];
+    const managed = managedVaultPaths(asList(vaultStacks).map((stack) => synthesizedStack(stack)));
     // A token minted for this Vault's address is useless at any other service, and the reverse.
     const audience = vault.address;
     const { repository, environment: githubEnvironment } = pipeline.github;

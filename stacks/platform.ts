@@ -40,8 +40,11 @@ export function stackNames(platform: Platform): StackRef[] {
       // After their first stack: a group's Vault and Azure stacks use its mounts and vault.
       for (const group of groups) refs.push({ name: stackName(backend, env, group), backend, environment: env, group });
     }
-    // After the backend stacks: it takes their identities through cross-stack references.
-    if (spec.kubernetes) refs.push({ name: stackName("kubernetes", env), backend: "kubernetes", environment: env });
+    // After the backend stacks: it takes their identities through cross-stack references. Split by group like them.
+    if (spec.kubernetes) {
+      refs.push({ name: stackName("kubernetes", env), backend: "kubernetes", environment: env });
+      for (const group of groups) refs.push({ name: stackName("kubernetes", env, group), backend: "kubernetes", environment: env, group });
+    }
     if (spec.pipeline) refs.push({ name: stackName("bootstrap", env), backend: "bootstrap", environment: env });
   }
   return refs;
@@ -81,8 +84,10 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
     let stack: TerraformStack;
     switch (ref.backend) {
       case "kubernetes":
+        // A group's stack holds its workloads' objects; every AWS and Azure stack of the environment is a source (the
+        // workload's identity is in its group's, the Key Vault in azure-<env>), referenced only where used.
         // Applications placed on no backend of the environment do not exist there (their workloads are refused).
-        stack = new KubernetesSecretsStack(scope, ref.name, placedAnywhere(model), {
+        stack = new KubernetesSecretsStack(scope, ref.name, placedAnywhere(groupModel(platform, model, ref.group)), {
           aws: refs.filter((r) => r.backend === "aws" && r.environment === ref.environment).map((r) => built.get(r.name) as AwsSecretsStack),
           vault: built.get(stackName("vault", ref.environment)) as VaultSecretsStack | undefined,
           azure: refs.filter((r) => r.backend === "azure" && r.environment === ref.environment).map((r) => built.get(r.name) as AzureSecretsStack),
@@ -127,16 +132,21 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
   return refs;
 }
 
-/** The backend stacks of an environment, from this build or, when the build left them out, built in a detached app. */
+/**
+ * The backend stacks of an environment: every stack of each backend (<backend>-<env> and its groups') from this
+ * build, or, when the build left any of them out, the whole environment built as one stack in a detached app.
+ */
 function deployedStacks(platform: Platform, env: string, built: ReadonlyMap<string, TerraformStack>): DeployedStacks {
   const model = environmentModel(platform, env);
+  const all = stackNames(platform).filter((r) => r.environment === env);
   let detached: App | undefined;
-  const get = <T extends TerraformStack>(backend: "aws" | "vault" | "azure", make: (scope: Construct) => T): TerraformStack | undefined => {
+  const get = <T extends TerraformStack>(backend: "aws" | "vault" | "azure", make: (scope: Construct) => T): readonly TerraformStack[] | undefined => {
     if (!model.spec[backend]) return undefined;
-    // Split into stack groups, <backend>-<env> holds only the first group's resources: the deployer's rights come
-    // from the whole environment, built apart.
-    const whole = stackGroups(platform).length === 0;
-    return (whole ? built.get(stackName(backend, env)) : undefined) ?? make((detached ??= new App({ skipValidation: true })));
+    // Together the group stacks hold what the environment built as one stack would: reusing them avoids building
+    // and rendering the environment a second time (most of a 1,000-application synth).
+    const stacks = all.filter((r) => r.backend === backend).map((r) => built.get(r.name));
+    if (stacks.length > 0 && stacks.every((s) => s)) return stacks as TerraformStack[];
+    return [make((detached ??= new App({ skipValidation: true })))];
   };
   return {
     aws: get("aws", (s) => new AwsSecretsStack(s, stackName("aws", env), placedOn(model, "aws"))),
@@ -156,7 +166,7 @@ function limitResources(stack: TerraformStack, ref: StackRef, max: number): void
       const count = stack.node.findAll().filter((c: IConstruct) => TerraformResource.isTerraformResource(c)).length;
       if (count <= max) return [];
       const fix =
-        ref.backend === "aws" || ref.backend === "vault" || ref.backend === "azure"
+        ref.backend !== "bootstrap"
           ? `move applications into a stack group of their own (applications.<app>.stackGroup: <name>, which builds ${stackName(ref.backend, ref.environment, "<name>")}) until each stack holds at most ${max}, or raise stacks.maxResources`
           : `raise stacks.maxResources to at least ${count}`;
       return [`stack ${ref.name} has ${count} resources, more than stacks.maxResources (${max}): ${fix}`];

@@ -72,7 +72,7 @@ const only = (json: any, type: string) => Object.values(json.resource?.[type] ??
 it("synthesizes every stack from a folder that is neither the project's nor the description's", () => {
   expect(run.stderr).toBe("");
   expect(run.status).toBe(0);
-  expect(run.stdout).toContain("aws-dev, aws-dev-team-b, vault-dev, vault-dev-team-b, kubernetes-dev, bootstrap-dev");
+  expect(run.stdout).toContain("aws-dev, aws-dev-team-b, vault-dev, vault-dev-team-b, kubernetes-dev, kubernetes-dev-team-b, bootstrap-dev");
 });
 
 it("reads each CA file relative to the description file, into the field that names it", () => {
@@ -83,16 +83,17 @@ it("reads each CA file relative to the description file, into the field that nam
   expect(connections[0].postgresql.tls_ca).toBe(`${pem}\n`);
 });
 
-it("records in the manifest that aws-dev-team-b deploys after aws-dev, whose endpoint its rotation uses, and kubernetes-dev after both", () => {
+it("records in the manifest that aws-dev-team-b deploys after aws-dev, whose endpoint its rotation uses, and each kubernetes stack after its group's", () => {
   const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
   expect(manifest.stacks["aws-dev-team-b"].dependencies).toEqual(["aws-dev"]);
   expect(only(stack("aws-dev"), "aws_vpc_endpoint")).toHaveLength(1);
-  // Both hold an IRSA role its service accounts name; vault-dev hands it no value (roles are named by convention).
-  expect(manifest.stacks["kubernetes-dev"].dependencies.sort()).toEqual(["aws-dev", "aws-dev-team-b"]);
+  // Each holds the IRSA roles its group's service accounts name; vault-dev hands them no value (roles are named by convention).
+  expect(manifest.stacks["kubernetes-dev"].dependencies.sort()).toEqual(["aws-dev"]);
+  expect(manifest.stacks["kubernetes-dev-team-b"].dependencies.sort()).toEqual(["aws-dev-team-b"]);
 });
 
 it("keeps local state paths relative to each stack's folder, so the output can move", () => {
-  for (const name of ["aws-dev", "aws-dev-team-b", "kubernetes-dev"]) {
+  for (const name of ["aws-dev", "aws-dev-team-b", "kubernetes-dev", "kubernetes-dev-team-b"]) {
     const local = stack(name).terraform.backend.local.path;
     expect(local).toBe(`../../../terraform.${name}.tfstate`);
   }

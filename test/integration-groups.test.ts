@@ -104,9 +104,19 @@ const asArray = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefine
 const covers = (pattern: string, arn: string) =>
   new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(arn);
 
-describe("a workload in a stack group, seen from the kubernetes stack", () => {
-  const accounts = all(json["kubernetes-dev"], "kubernetes_service_account_v1");
+describe("a workload in a stack group, seen from its group's kubernetes stack", () => {
+  // kubernetes-dev-<group> holds the group's service accounts (kubernetes-dev the first group's: none here).
+  const accounts = ["kubernetes-dev", "kubernetes-dev-team-b", "kubernetes-dev-team-c"].flatMap((s) =>
+    all(json[s], "kubernetes_service_account_v1").map((a) => ({ ...a, stack: s })),
+  );
   const annotation = (sa: string) => accounts.find((a) => a.metadata.name === sa)?.metadata.annotations["eks.amazonaws.com/role-arn"] as string;
+  const stackOf = (sa: string) => accounts.find((a) => a.metadata.name === sa)?.stack;
+
+  it("puts each service account in its group's kubernetes stack", () => {
+    expect(stackOf("shop-api")).toBe("kubernetes-dev-team-b");
+    expect(stackOf("shop-cron")).toBe("kubernetes-dev-team-b");
+    expect(stackOf("billing-worker")).toBe("kubernetes-dev-team-c");
+  });
 
   it("takes its IRSA role from the remote state of the group stack that holds the role, never from another group's", () => {
     expect(annotation("shop-api")).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-aws-dev-team-b\.outputs\.[^}]*shop--api[^}]*\}$/);
@@ -115,10 +125,14 @@ describe("a workload in a stack group, seen from the kubernetes stack", () => {
   });
 
   it("reads that state where the group stack writes it, and is deployed after the group stacks", () => {
-    const remote = json["kubernetes-dev"].data?.terraform_remote_state ?? {};
+    const remote = json["kubernetes-dev-team-b"].data?.terraform_remote_state ?? {};
     expect(remote["cross-stack-reference-input-aws-dev-team-b"].config.key).toBe("secrets-platform/aws-dev-team-b.tfstate");
     expect(json["aws-dev-team-b"].terraform?.backend?.s3?.key).toBe("secrets-platform/aws-dev-team-b.tfstate");
-    expect(stacks["kubernetes-dev"].dependencies.map((d) => d.node.id).sort()).toEqual(["aws-dev-team-b", "aws-dev-team-c"]);
+    // Each group's kubernetes stack reads only its own group's state, and keeps a state of its own.
+    expect(Object.keys(json["kubernetes-dev-team-c"].data?.terraform_remote_state ?? {})).toEqual(["cross-stack-reference-input-aws-dev-team-c"]);
+    expect(json["kubernetes-dev-team-b"].terraform?.backend?.s3?.key).toBe("secrets-platform/kubernetes-dev-team-b.tfstate");
+    expect(stacks["kubernetes-dev-team-b"].dependencies.map((d) => d.node.id).sort()).toEqual(["aws-dev-team-b"]);
+    expect(stacks["kubernetes-dev-team-c"].dependencies.map((d) => d.node.id).sort()).toEqual(["aws-dev-team-c"]);
   });
 });
 

@@ -66,6 +66,7 @@ describe("Vault and Azure stacks per group", () => {
       "azure-dev",
       "azure-dev-team-b",
       "kubernetes-dev",
+      "kubernetes-dev-team-b",
       "bootstrap-dev",
     ]);
   });
@@ -187,11 +188,14 @@ describe("Vault and Azure stacks per group", () => {
   });
 
   it("gives the Kubernetes stack the group's Azure client ids", () => {
-    const k8s = JSON.stringify(json["kubernetes-dev"]);
-    // A client id of a workload in azure-dev-team-b reaches kubernetes-dev through that stack's remote state.
-    const sa = Object.values<any>(resources(json["kubernetes-dev"], "kubernetes_service_account_v1")).find((r) => r.metadata.name === "c-api");
+    const k8s = JSON.stringify(json["kubernetes-dev-team-b"]);
+    // A client id of a workload in azure-dev-team-b reaches kubernetes-dev-team-b through that stack's remote state.
+    const sa = Object.values<any>(resources(json["kubernetes-dev-team-b"], "kubernetes_service_account_v1")).find((r) => r.metadata.name === "c-api");
     expect(sa.metadata.annotations["azure.workload.identity/client-id"]).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-azure-dev-team-b\.outputs\.[^}]+\}$/);
     expect(k8s).toContain("cross-stack-reference-input-azure-dev-team-b");
+    // kubernetes-dev keeps the first group's service accounts and reads no group stack's state.
+    expect(Object.values<any>(resources(json["kubernetes-dev"], "kubernetes_service_account_v1")).map((r) => r.metadata.name)).toEqual(["a-api"]);
+    expect(JSON.stringify(json["kubernetes-dev"])).not.toContain("team-b");
   });
 
   it("has the pipeline diff and deploy each group's stacks right after their first stack", () => {
@@ -290,7 +294,7 @@ describe("the limit", () => {
 });
 
 describe("an application that changes group", () => {
-  it("is reported as a move between the Vault stacks and between the Azure stacks", () => {
+  it("is reported as a move between the Vault stacks, the Azure stacks and the Kubernetes stacks", () => {
     const outdir = path.join(tmp, "review");
     const file = path.join(tmp, "platform.yaml");
     writeFileSync(file, toYaml(grouped({ a: undefined, b: undefined, c: undefined })));
@@ -298,7 +302,9 @@ describe("an application that changes group", () => {
     writeFileSync(file, toYaml(grouped({ a: undefined, b: undefined, c: "team-c" })));
     const { review } = runReview({ environment: "dev", configFile: file, plan: false, outdir });
     const moves = Object.fromEntries((review.moves ?? []).map((m) => [`${m.from} -> ${m.to}`, m.addresses]));
-    expect(Object.keys(moves).sort()).toEqual(["aws-dev -> aws-dev-team-c", "azure-dev -> azure-dev-team-c", "vault-dev -> vault-dev-team-c"]);
+    expect(Object.keys(moves).sort()).toEqual(["aws-dev -> aws-dev-team-c", "azure-dev -> azure-dev-team-c", "kubernetes-dev -> kubernetes-dev-team-c", "vault-dev -> vault-dev-team-c"]);
+    // The workload's Kubernetes objects keep their addresses: a state move, not a delete and create.
+    expect(moves["kubernetes-dev -> kubernetes-dev-team-c"].map((a) => a.split(".")[0]).sort()).toEqual(["kubernetes_cluster_role_binding_v1", "kubernetes_service_account_v1"]);
     expect(moves["vault-dev -> vault-dev-team-c"].map((a) => a.split(".")[0]).sort()).toEqual(["vault_kubernetes_auth_backend_role", "vault_policy", "vault_transit_secret_backend_key"]);
     // c's secret and its pending companion, its reader's and its rotation function's role assignments move; team-c's
     // function is new.

@@ -52,10 +52,11 @@ const LISTINGS: Readonly<Record<string, PolicyRule>> = {
 };
 
 /**
- * Every path the deployer of `stack` needs, with capabilities; throws on a resource type this table does not know,
- * or on an attribute only known at apply time that a path would need.
+ * Every path the deployer of `stack` (or of every stack given: an environment split into stack groups) needs, with
+ * capabilities; throws on a resource type this table does not know, or on an attribute only known at apply time that
+ * a path would need.
  */
-export function managedVaultPaths(stack: SynthesizedStack): PolicyRule[] {
+export function managedVaultPaths(stacks: SynthesizedStack | readonly SynthesizedStack[]): PolicyRule[] {
   const byPath = new Map<string, Set<PolicyCapability>>();
   const add = (rule: PolicyRule) => {
     const caps = byPath.get(rule.path) ?? new Set<PolicyCapability>();
@@ -63,14 +64,16 @@ export function managedVaultPaths(stack: SynthesizedStack): PolicyRule[] {
     byPath.set(rule.path, caps);
   };
   const unknown = new Set<string>();
-  for (const r of stack.resources) {
-    const paths = VAULT_RESOURCE_PATHS[r.type];
-    if (!paths) {
-      unknown.add(r.type);
-      continue;
+  for (const stack of Array.isArray(stacks) ? (stacks as readonly SynthesizedStack[]) : [stacks as SynthesizedStack]) {
+    for (const r of stack.resources) {
+      const paths = VAULT_RESOURCE_PATHS[r.type];
+      if (!paths) {
+        unknown.add(r.type);
+        continue;
+      }
+      paths((name) => attribute(r, name, stack)).forEach(add);
+      if (LISTINGS[r.type]) add(LISTINGS[r.type]);
     }
-    paths((name) => attribute(r, name, stack)).forEach(add);
-    if (LISTINGS[r.type]) add(LISTINGS[r.type]);
   }
   if (unknown.size > 0) {
     throw new Error(`the CI deployer has no Vault paths defined for ${[...unknown].join(", ")}: add them to VAULT_RESOURCE_PATHS in constructs/vault/managed-paths.ts`);

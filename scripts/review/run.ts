@@ -118,8 +118,8 @@ function previousStacks(outdir: string, env: string, environments: readonly stri
     const out: Record<string, StackJson> = {};
     for (const [name, entry] of Object.entries<{ synthesizedStackPath: string }>(manifest.stacks ?? {})) {
       // <backend>-<env> and <backend>-<env>-<group>: the environment's stacks, whatever groups there were.
-      if (!new RegExp(`^(aws|vault|azure)-${env}(-[a-z][a-z0-9-]*)?$`).test(name)) continue;
-      if (others.some((e) => name === `aws-${e}` || name.startsWith(`aws-${e}-`) || name.endsWith(`-${e}`))) continue;
+      if (!new RegExp(`^(aws|vault|azure|kubernetes)-${env}(-[a-z][a-z0-9-]*)?$`).test(name)) continue;
+      if (others.some((e) => /^[a-z]+-/.test(name) && (name.replace(/^[a-z]+-/, "") === e || name.replace(/^[a-z]+-/, "").startsWith(`${e}-`)))) continue;
       out[name] = JSON.parse(readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8"));
     }
     return out;

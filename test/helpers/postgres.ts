@@ -190,6 +190,28 @@ export async function startPostgres(startOptions: StartOptions = {}): Promise<Po
     await client.connect();
     return client;
   };
+  let admin: Promise<Client> | undefined;
+  const openAdmin = (): Promise<Client> => {
+    const opening: Promise<Client> = connect("postgres", superPassword, "postgres").then((client) => {
+      // A session the server ends (stop(), a restart) is replaced by the next sql().
+      const forget = () => {
+        if (admin === opening) admin = undefined;
+      };
+      client.on("error", forget);
+      client.on("end", forget);
+      return client;
+    });
+    opening.catch(() => {
+      if (admin === opening) admin = undefined;
+    });
+    return opening;
+  };
+  // Synchronous, for stop() and destroy(): the next sql() opens a new session; the old one ends in the background.
+  const dropAdmin = () => {
+    const pending = admin;
+    admin = undefined;
+    pending?.then((c) => c.end().catch(() => undefined)).catch(() => undefined);
+  };
   const server: PostgresServer = {
     host,
     port,
@@ -204,11 +226,23 @@ export async function startPostgres(startOptions: StartOptions = {}): Promise<Po
       await new Promise((r) => setTimeout(r, 200)); // the postmaster re-reads on SIGHUP, asynchronously
     },
     async sql(text, database = "postgres") {
-      const client = await connect("postgres", superPassword, database);
+      // One superuser session for the postgres database, kept open: a new connection per statement (a backend process
+      // and a SCRAM exchange each) was most of the rotation tests' own time. DISCARD ALL after each statement gives the
+      // next one a session as fresh as a new connection's (settings, role, temporary objects). Other databases get a
+      // connection each, so that a test can drop them.
+      if (database !== "postgres") {
+        const client = await connect("postgres", superPassword, database);
+        try {
+          return (await client.query(text)).rows;
+        } finally {
+          await client.end();
+        }
+      }
+      const client = await (admin ??= openAdmin());
       try {
         return (await client.query(text)).rows;
       } finally {
-        await client.end();
+        await client.query("DISCARD ALL").catch(() => undefined);
       }
     },
     async canLogin(username, password, database = "postgres") {
@@ -224,6 +258,7 @@ export async function startPostgres(startOptions: StartOptions = {}): Promise<Po
     },
     stop() {
       if (!running) return;
+      dropAdmin();
       // "fast", not "immediate": with synchronous_commit=off an immediate stop loses recent commits.
       pgCtl(["-D", dataDir, "-m", "fast", "-w", "stop"]);
       running = false;
@@ -234,6 +269,7 @@ export async function startPostgres(startOptions: StartOptions = {}): Promise<Po
       running = true;
     },
     destroy() {
+      dropAdmin();
       try {
         if (running) pgCtl(["-D", dataDir, "-m", "immediate", "-w", "stop"]);
       } finally {

@@ -385,11 +385,48 @@ function readDenyExceptions(s: IamStatement): string[] | undefined {
   return out;
 }
 
+/**
+ * Resources of one type indexed by an attribute: by the address of each element the attribute references, and by its
+ * value as such. Built once per stack, type and attribute: the rules ask it for every secret and role, and scanning
+ * every policy for each of them grew with their product (most of a large synth's guardrail time).
+ */
+interface AttachmentIndex {
+  readonly byReference: Map<string, number[]>;
+  readonly byValue: Map<unknown, number[]>;
+  readonly resources: SynthesizedResource[];
+}
+const attachmentIndexes = new WeakMap<SynthesizedStack, Map<string, AttachmentIndex>>();
+function attachmentIndex(stack: SynthesizedStack, type: string, attribute: string): AttachmentIndex {
+  let byKey = attachmentIndexes.get(stack);
+  if (!byKey) attachmentIndexes.set(stack, (byKey = new Map()));
+  let index = byKey.get(`${type} ${attribute}`);
+  if (!index) {
+    index = { byReference: new Map(), byValue: new Map(), resources: stack.ofType(type) };
+    const add = <K>(map: Map<K, number[]>, key: K, at: number) => {
+      const list = map.get(key);
+      if (!list) map.set(key, [at]);
+      else if (list[list.length - 1] !== at) list.push(at);
+    };
+    index.resources.forEach((r, at) => {
+      const value = r.attributes[attribute];
+      for (const ref of references(value)) add(index!.byReference, ref.address, at);
+      add(index!.byValue, value, at);
+    });
+    byKey.set(`${type} ${attribute}`, index);
+  }
+  return index;
+}
+
+/** The resources of a type whose attribute references `target` or equals `value`, in stack order. */
+function attachedTo(stack: SynthesizedStack, type: string, attribute: string, target: SynthesizedResource, value: unknown): SynthesizedResource[] {
+  const index = attachmentIndex(stack, type, attribute);
+  const at = new Set([...(index.byReference.get(target.address) ?? []), ...(index.byValue.get(value) ?? [])]);
+  return [...at].sort((x, y) => x - y).map((i) => index.resources[i]);
+}
+
 /** The resource policies attached to a secret in the stack. */
 function policiesOf(secret: SynthesizedResource, stack: SynthesizedStack): SynthesizedResource[] {
-  return stack
-    .ofType("aws_secretsmanager_secret_policy")
-    .filter((p) => references(p.attributes.secret_arn).some((r) => r.address === secret.address) || p.attributes.secret_arn === secret.attributes.name);
+  return attachedTo(stack, "aws_secretsmanager_secret_policy", "secret_arn", secret, secret.attributes.name);
 }
 
 export const secretWithoutReadDeny: ResourceRule = {
@@ -497,10 +534,9 @@ function roleReadGrants(stack: SynthesizedStack): { role: SynthesizedResource; r
 }
 
 function rolePolicyDocuments(role: SynthesizedResource, stack: SynthesizedStack): unknown[] {
-  const isRole = (v: unknown) => references(v).some((r) => r.address === role.address) || v === role.attributes.name;
   return [
     ...blocks(role.attributes.inline_policy).map((b) => b.policy),
-    ...stack.ofType("aws_iam_role_policy").filter((p) => isRole(p.attributes.role)).map((p) => p.attributes.policy),
+    ...attachedTo(stack, "aws_iam_role_policy", "role", role, role.attributes.name).map((p) => p.attributes.policy),
   ];
 }
 
