@@ -14,6 +14,8 @@ function description(grouped: boolean): any {
   const d = exampleDescription();
   if (grouped) for (const app of ["myapp", "dbadmin"]) d.applications[app].stackGroup = "team-b";
   d.applications.other = {
+    // Not on Vault, which has no rotation of its own for a token (refused in production).
+    backends: ["aws", "azure"],
     secrets: { token: { type: "token", rotation: { everyDays: 30 } } },
     workloads: { api: { kubernetes: { namespace: "other", serviceAccount: "other-api", delivery: "external-secrets" }, reads: ["token"] } },
   };
