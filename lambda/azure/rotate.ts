@@ -7,8 +7,8 @@
 //   often and in whatever order, is the same rotation, and each step finds what an earlier delivery did;
 // - an event about a version that is no longer the latest is stale (a later rotation or a person replaced it): ignored;
 // - a failed step throws, so Event Grid delivers again and the next delivery resumes where this one stopped;
-// - deliveries to one instance are serialised per secret; across instances, the steps' own checks (see
-//   putPendingValue) make the later one fail and retry rather than write a second value.
+// - deliveries to one instance are serialised per secret; across instances, two may both write a pending value, and
+//   putPendingValue makes all of them agree on the earliest, the others failing and retrying with it.
 import { createHash } from "node:crypto";
 import type { AzureRotatedSecret } from "../../config/azure-rotation";
 import { JWT_ALGORITHM_TAG, JWT_EXPIRY_HOURS_TAG, TOKEN_LENGTH_TAG } from "../../config/tags";
@@ -82,6 +82,8 @@ export interface RotateDeps {
   readonly now?: () => Date;
   /** Called after each successful step; tests throw here to stand for a crash between steps. */
   readonly afterStep?: (step: Step, secretName: string) => Promise<void> | void;
+  /** Milliseconds putPendingValue waits for concurrent writes (key-vault-store.ts PENDING_SETTLE_MS); tests shorten it. */
+  readonly pendingSettleMs?: number;
 }
 
 export type Outcome = "rotated" | "ignored" | "refused" | "waiting-for-person";
@@ -167,7 +169,7 @@ async function handle(
   const token = rotationIdFor(event.objectName, event.version);
   log = log.child({ versionId: token, otherVersionId: event.version });
   setLog(log);
-  const store = new KeyVaultStore(client, settings.vaultUrl, event.objectName, secret, rotator.name, deps.now);
+  const store = new KeyVaultStore(client, settings.vaultUrl, event.objectName, secret, rotator.name, deps.now, deps.pendingSettleMs);
   // The rotators name the secret by this id in messages and in the marker on PostgreSQL roles (pair-roles.ts).
   const secretId = store.secretId;
   const metadata = { arn: secretId, name: event.objectName, rotationEnabled: true, versions: {}, tags: settingsAsTags(secret) };
