@@ -215,10 +215,13 @@ export class KeyVaultStore implements SecretStore {
   async moveCurrentTo(secretId: string, token: string): Promise<{ previousVersionId?: string; moved: boolean }> {
     this.own(secretId);
     const latest = await readSecret(this.client, this.name);
-    if (latest?.properties.tags?.[ROTATION_TAGS.rotationId] === token) return { previousVersionId: undefined, moved: false };
     const pending = await this.pending(token);
     if (!pending) throw new RotationError(`Rotation ${token} of ${this.name} has no pending value; createSecret has not run.`, "NO_PENDING_VALUE");
     const value = parseValue(this.name, AWSPENDING, pending.value);
+    // Done already only if the latest version holds this rotation's value: a person may tag a version with the id
+    // (it is derived from a version id anyone who reads the secret sees), and taking the tag alone would end the
+    // rotation with the new password set in the database but never published.
+    if (latest?.properties.tags?.[ROTATION_TAGS.rotationId] === token && latest.value === this.encode(value)) return { previousVersionId: undefined, moved: false };
     const carried = Object.fromEntries(Object.entries(latest?.properties.tags ?? {}).filter(([k]) => !OWN_TAGS.includes(k)));
     const previousVersionId = latest?.properties.version;
     await this.client.setSecret(this.name, this.encode(value), {

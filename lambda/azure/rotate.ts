@@ -19,9 +19,10 @@ import { jwtRotator } from "../jwt/rotator";
 import { tokenRotator } from "../token/rotator";
 import { singleUserRotator } from "../postgres/single-user";
 import { alternatingUsersRotator } from "../postgres/alternating-users";
-import { KeyVaultClient, KeyVaultStore, isMarker, readSecret, writtenByRotation } from "./key-vault-store";
+import { KeyVaultClient, KeyVaultStore, NEAR_EXPIRY_LEAD_DAYS, isMarker, readSecret, writtenByRotation } from "./key-vault-store";
 import { AzureSettings, readSettings } from "./settings";
 
+const DAY_MS = 24 * 60 * 60 * 1000;
 const STEPS: readonly Step[] = ["createSecret", "setSecret", "testSecret", "finishSecret"];
 
 export const NEAR_EXPIRY = "Microsoft.KeyVault.SecretNearExpiry";
@@ -67,6 +68,12 @@ export function settingsAsTags(settings: AzureRotatedSecret): Record<string, str
   }
   if (settings.type === "token") return settings.length ? { [TOKEN_LENGTH_TAG]: String(settings.length) } : {};
   return {};
+}
+
+/** Whether a version expires at most `everyDays + NEAR_EXPIRY_LEAD_DAYS` (and a day's slack) after `now`, as the versions this function writes do. */
+export function expiresWithinCadence(expiresOn: Date | undefined, everyDays: number, now: Date): boolean {
+  if (!expiresOn) return false;
+  return expiresOn.getTime() <= now.getTime() + (everyDays + NEAR_EXPIRY_LEAD_DAYS + 1) * DAY_MS;
 }
 
 /** One rotation per source version: the same id for every delivery about it. */
@@ -154,8 +161,14 @@ async function handle(
     return "ignored";
   }
   if (event.eventType === NEW_VERSION && writtenByRotation(latest)) {
-    log.info("event.own-version", { message: "This function wrote the version; it rotates again near its expiry." });
-    return "ignored";
+    // Anyone who may write a version may write its tags, so the tag alone does not prove this function wrote it. A
+    // version whose expiry is missing or beyond one cadence would never raise SecretNearExpiry in time: rotation
+    // would stop. Such a version is rotated now, which also gives it a proper expiry.
+    if (expiresWithinCadence(latest.properties.expiresOn, secret.everyDays, (deps.now ?? (() => new Date()))())) {
+      log.info("event.own-version", { message: "This function wrote the version; it rotates again near its expiry." });
+      return "ignored";
+    }
+    log.warn("event.forged-own-version", { message: "The version is tagged as this function's but expires later than one cadence or never: rotating it now." });
   }
   if (isMarker(latest) && secret.type === "postgres") {
     // As on AWS: a database password is a person's to give first (the user exists before rotation can change it).
