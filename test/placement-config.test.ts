@@ -28,6 +28,8 @@ function threeBackends(): any {
       },
       aksOidcIssuerUrl: "https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-0000000000aa/11111111-1111-1111-1111-111111111111/",
       logAnalyticsWorkspaceId: `/subscriptions/00000000-0000-0000-0000-00000000000${sub}/resourceGroups/rg-mon/providers/Microsoft.OperationalInsights/workspaces/law-${name}`,
+      // Production keeps rotating secrets on Azure, which only the rotation function rotates: it needs its subnet.
+      rotation: { subnetId: `/subscriptions/00000000-0000-0000-0000-00000000000${sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-${name}/subnets/func` },
     },
   });
   d.environments = { dev: envOf("dev", "1"), prod: envOf("prod", "2") };
