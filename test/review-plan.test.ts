@@ -46,10 +46,12 @@ it("writes the Markdown and the JSON review, and passes", () => {
   expect(markdown).toContain("**Guardrails: passed.**");
   const json = JSON.parse(readFileSync(result.jsonFile!, "utf8"));
   expect(json).toEqual(JSON.parse(JSON.stringify(result.review)));
-  // 23 grants, and the Azure rotation function's Secrets Officer on the three secrets it rotates and their companions.
+  // 23 grants, and the Azure rotation function's Secrets Officer on the three secrets it rotates and on their pending companions.
   expect(json.access).toHaveLength(29);
-  expect(json.access.filter((r: { workload: string }) => r.workload === "function acme-dev-rotation").map((r: { authentication: string }) => r.authentication)).toEqual(
-    Array(6).fill("Azure Function app acme-dev-rotation runs as managed identity acme-dev-rotation"),
+  const fn = json.access.filter((r: { workload: string }) => r.workload === "function acme-dev-rotation");
+  expect(fn.map((r: { authentication: string }) => r.authentication)).toEqual(Array(6).fill("Azure Function app acme-dev-rotation runs as managed identity acme-dev-rotation"));
+  expect(fn.map((r: { secret: string }) => r.secret).sort()).toEqual(
+    ["dev/dbadmin/master", "dev/myapp/database", "dev/myapp/jwt"].flatMap((s) => [s, `${s} (pending value)`]).sort(),
   );
   expect(json.guardrails.map((g: { stack: string }) => g.stack)).toEqual(["aws-dev", "vault-dev", "azure-dev", "kubernetes-dev"]);
 });

@@ -4,8 +4,10 @@
 import { UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
 import { JWT_ALGORITHM_TAG, TOKEN_LENGTH_TAG } from "../config/tags";
 import { jwksOf, signJwt, verifyJwt, KeyEntry } from "../lambda/jwt/keys";
-import { COMPANION_SUFFIX, NEAR_EXPIRY_LEAD_DAYS, ROTATED_BY, ROTATION_TAGS, UNSET_MARKER } from "../lambda/azure/key-vault-store";
-import { EXPIRED, NEAR_EXPIRY, NEW_VERSION, parseEvent } from "../lambda/azure/rotate";
+import type { SecretClient } from "@azure/keyvault-secrets";
+import { COMPANION_SUFFIX, KeyVaultClient, KeyVaultStore, NEAR_EXPIRY_LEAD_DAYS, ROTATED_BY, ROTATION_TAGS, UNSET_MARKER } from "../lambda/azure/key-vault-store";
+import { AWSPENDING } from "../lambda/shared/store";
+import { EXPIRED, NEAR_EXPIRY, NEW_VERSION, parseEvent, rotationIdFor } from "../lambda/azure/rotate";
 import { randomPasswordSync } from "../lambda/azure/password";
 import { DEFAULT_EXCLUDE_CHARACTERS } from "../lambda/postgres/value";
 import { expectNoSecretInAzureLogs, setupAzureRotationEnv } from "./helpers/azure-rotation-env";
@@ -308,5 +310,83 @@ describe("random passwords (node:crypto, Secrets Manager's rules)", () => {
   it("refuse when every character is excluded", () => {
     const all = Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).join("");
     expect(() => randomPasswordSync({ length: 32, excludeCharacters: all })).toThrow(/Every character is excluded/);
+  });
+});
+
+describe("two instances delivering the same rotation at once (Key Vault has no conditional write)", () => {
+  it("agree on one pending value, which no later write changes once a delivery went on with it", async () => {
+    const name = "myapp--race";
+    const settings = { type: "token", everyDays: 7 } as const;
+    env.vault.put(name, "the-current-token-of-the-race-test", { contentType: "text/plain" });
+    const token = "rotation-of-the-race-test";
+    // Both instances pass putPendingValue's "no pending value yet" check before either writes; B's write then lands
+    // 100 ms after A's (a slower network path), so A could go on before B's value exists.
+    let arrived = 0;
+    let bothChecked!: () => void;
+    const checked = new Promise<void>((resolve) => (bothChecked = resolve));
+    const instance = (delayMs: number): KeyVaultClient => {
+      const c = env.client();
+      return {
+        getSecret: (...a: Parameters<SecretClient["getSecret"]>) => c.getSecret(...a),
+        listPropertiesOfSecretVersions: (...a: Parameters<SecretClient["listPropertiesOfSecretVersions"]>) => c.listPropertiesOfSecretVersions(...a),
+        setSecret: async (...a: Parameters<SecretClient["setSecret"]>) => {
+          if (++arrived === 2) bothChecked();
+          await checked;
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          return c.setSecret(...a);
+        },
+      };
+    };
+    const stores = [instance(0), instance(100)].map((client) => new KeyVaultStore(client, env.vault.url, name, settings, "token", undefined, 300));
+    const values = ["pending-token-written-by-instance-a", "pending-token-written-by-instance-b"];
+    // What each delivery reads as the pending value right after its putPendingValue returned: what it goes on with.
+    const wentOnWith = await Promise.allSettled(
+      stores.map(async (store, i) => {
+        await store.putPendingValue(store.secretId, token, { token: values[i] });
+        return (await store.getSecretVersion(store.secretId, AWSPENDING, token))!.value.token;
+      }),
+    );
+    const fulfilled = wentOnWith.filter((r) => r.status === "fulfilled").map((r) => (r as PromiseFulfilledResult<unknown>).value);
+    const rejected = wentOnWith.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason);
+    expect(fulfilled).toHaveLength(1);
+    expect(rejected).toEqual([expect.objectContaining({ code: "PENDING_CONFLICT" })]);
+    // Both companion versions exist, yet every reader, now and later, takes the one the winner went on with.
+    expect(env.vault.secrets.get(name + COMPANION_SUFFIX)!.map((v) => JSON.parse(v.value).token).sort()).toEqual(values);
+    for (const store of stores) expect((await store.getSecretVersion(store.secretId, AWSPENDING, token))!.value.token).toBe(fulfilled[0]);
+  });
+});
+
+describe("a person with write access to one secret forging the function's tags", () => {
+  const name = "myapp--forged";
+  beforeAll(async () => {
+    env.settings = { ...env.settings, [name]: { type: "token", everyDays: 7 } };
+    terraformCreates(name, "token");
+    await expect(env.deliver(env.vault.events.at(-1))).resolves.toBe("rotated");
+  });
+
+  it("cannot stop rotation with a version tagged rotated-by that never expires: it is rotated at once", async () => {
+    const forged = env.vault.put(name, "a-token-a-person-chose-and-tagged-as-rotated", { contentType: "text/plain", tags: { ...TERRAFORM_TAGS, [ROTATION_TAGS.rotatedBy]: ROTATED_BY } });
+    await expect(env.deliver(env.vault.events.at(-1))).resolves.toBe("rotated");
+    const latest = env.vault.latest(name)!;
+    expect(latest.tags[ROTATION_TAGS.previousVersion]).toBe(forged.id);
+    expect(latest.exp).toBeDefined();
+    expect(logs().some((l) => l.event === "event.forged-own-version" && l.secretId === name)).toBe(true);
+  });
+
+  it("still ignores its own version (tagged, expiring one cadence from now)", async () => {
+    const own = env.vault.events.filter((e) => e.subject === name).at(-1)!;
+    await expect(env.deliver(own)).resolves.toBe("ignored");
+  });
+
+  it("cannot end a rotation early by tagging the latest version with the rotation's id: the new value is published", async () => {
+    const old = env.vault.latest(name)!;
+    // The id is derived from the version id, which anyone who reads the secret sees; the person PATCHes the tag on.
+    old.tags[ROTATION_TAGS.rotationId] = rotationIdFor(name, old.id);
+    const count = mainVersions(name).length;
+    await expect(env.deliver(env.vault.event(NEAR_EXPIRY, name, old))).resolves.toBe("rotated");
+    expect(mainVersions(name)).toHaveLength(count + 1);
+    const pending = JSON.parse(env.vault.latest(name + COMPANION_SUFFIX)!.value).token;
+    expect(env.vault.latest(name)!.value).toBe(pending);
+    expect(pending).not.toBe(old.value);
   });
 });

@@ -122,7 +122,13 @@ describe("Vault and Azure stacks per group", () => {
     for (const p of Object.values<any>(resources(json["vault-dev-team-b"], "vault_policy"))) policies[p.name] = await parse(`${p.name}.hcl`, p.policy);
     const paths = (name: string) => Object.keys(policies[name].path).sort();
     // The HS256 jwt is a transit hmac key on Vault: HMAC and verify with it, read its versions; nothing in KV.
-    const hmac = (app: string) => [`transit/hmac/dev-${app}--jwt`, `transit/keys/dev-${app}--jwt`, `transit/verify/dev-${app}--jwt`];
+    const hmac = (app: string) => [
+      `transit/hmac/dev-${app}--jwt`,
+      `transit/hmac/dev-${app}--jwt/sha2-256`,
+      `transit/keys/dev-${app}--jwt`,
+      `transit/verify/dev-${app}--jwt`,
+      `transit/verify/dev-${app}--jwt/sha2-256`,
+    ];
     expect(paths("dev-b-api")).toEqual(["database/creds/dev-b", ...hmac("b")]);
     expect(paths("dev-b-batch")).toEqual(hmac("b"));
     expect(paths("dev-c-api")).toEqual(hmac("c"));

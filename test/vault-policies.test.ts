@@ -33,7 +33,13 @@ async function policyTables(stacks: Record<string, StackJson>): Promise<{ tables
 const read = ["read"];
 const kv = (mount: string, path: string) => ({ [`${mount}/data/${path}`]: read, [`${mount}/metadata/${path}`]: read });
 /** A transit key: sign (or hmac) and verify are updates, reading keys/ gives the public keys; nothing else of the mount. */
-const transit = (key: string, sign = "sign") => ({ [`transit/${sign}/${key}`]: ["update"], [`transit/verify/${key}`]: ["update"], [`transit/keys/${key}`]: read });
+const transit = (key: string, sign = "sign") => ({
+  [`transit/${sign}/${key}`]: ["update"],
+  [`transit/${sign}/${key}/sha2-256`]: ["update"],
+  [`transit/verify/${key}`]: ["update"],
+  [`transit/verify/${key}/sha2-256`]: ["update"],
+  [`transit/keys/${key}`]: read,
+});
 
 const EXAMPLE_EXPECTED: PolicyTable = Object.fromEntries(
   ["dev", "staging", "prod"].flatMap((env) => [

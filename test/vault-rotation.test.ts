@@ -37,9 +37,12 @@ describe("TransitSigningKey", () => {
     expect(onlyResource(json, "vault_transit_secret_backend_key").key_size).toBe(keySize);
     const g = grantee();
     k.grantSignVerify(g);
+    // Both forms a client calls: hash in the body, or as the last path segment (`vault write <sign>/sha2-256`).
     expect(g.doc.ruleList).toEqual([
       { path: signPath, capabilities: ["update"] },
+      { path: `${signPath}/sha2-256`, capabilities: ["update"] },
       { path: "transit/verify/dev-app--jwt", capabilities: ["update"] },
+      { path: "transit/verify/dev-app--jwt/sha2-256", capabilities: ["update"] },
       { path: "transit/keys/dev-app--jwt", capabilities: ["read"] },
     ]);
   });
@@ -103,6 +106,13 @@ describe("the guardrails", () => {
     expect(withinApplication("dev-myapp-api", "transit/sign/dev-other--jwt")).toBe(false);
     expect(withinApplication("dev-myapp-api", "transit/sign/prod-myapp--jwt")).toBe(false);
     expect(withinApplication("dev-myapp-api", "transit/encrypt/dev-myapp--jwt")).toBe(false);
+    // The hash as a path segment: SHA-256 on the application's own key only.
+    expect(withinApplication("dev-myapp-api", "transit/sign/dev-myapp--jwt/sha2-256")).toBe(true);
+    expect(withinApplication("dev-myapp-api", "transit/hmac/dev-myapp--jwt/sha2-256")).toBe(true);
+    expect(withinApplication("dev-myapp-api", "transit/verify/dev-myapp--jwt/sha2-256")).toBe(true);
+    expect(withinApplication("dev-myapp-api", "transit/sign/dev-other--jwt/sha2-256")).toBe(false);
+    expect(withinApplication("dev-myapp-api", "transit/sign/dev-myapp--jwt/sha1")).toBe(false);
+    expect(withinApplication("dev-myapp-api", "transit/keys/dev-myapp--jwt/sha2-256")).toBe(false);
   });
 
   it.each([

@@ -17,6 +17,9 @@ export type JwtAlgorithm = keyof typeof TRANSIT_KEY_TYPES;
 /** HS256's key: 32 bytes, as many as the SHA-256 output (RFC 7518 section 3.2 asks at least that many). */
 const HMAC_KEY_BYTES = 32;
 
+/** The hash of every JWT algorithm here (the "256"), as transit names it in a path. */
+export const JWT_HASH = "sha2-256";
+
 /** Vault's minimum auto_rotate_period: one hour (api-docs/secret/transit#auto_rotate_period). */
 export const TRANSIT_MIN_ROTATION_SECONDS = 3600;
 
@@ -98,9 +101,15 @@ export class TransitSigningKey extends Construct {
    * the rules granted.
    */
   grantSignVerify(grantee: IPolicyGrantee): PolicyRule[] {
+    // Vault takes the hash either in the body or as a last path segment (POST <mount>/sign/:name(/:hash_algorithm),
+    // hmac/:name(/:algorithm), verify/:name(/:hash_algorithm): developer.hashicorp.com/vault/api-docs/secret/transit),
+    // and a policy path matches exactly, so `vault write transit/sign/<key>/sha2-256` would be denied by the first
+    // form alone. Only SHA-256 gets its own path: HS256, RS256 and ES256 all hash with it.
     const rules: PolicyRule[] = [
       { path: this.signPath, capabilities: ["update"] },
+      { path: `${this.signPath}/${JWT_HASH}`, capabilities: ["update"] },
       { path: this.verifyPath, capabilities: ["update"] },
+      { path: `${this.verifyPath}/${JWT_HASH}`, capabilities: ["update"] },
       { path: this.keysPath, capabilities: ["read"] },
     ];
     rules.forEach((r) => grantee.addToPolicy(r));

@@ -2,8 +2,11 @@
 // with no version), so the stages map as follows:
 // - AWSCURRENT: the latest version of `<name>`. Terraform's first version holds a marker, not a value: it reads as
 //   "no value yet", as a secret without AWSCURRENT does on Secrets Manager.
-// - AWSPENDING: the latest version of the companion secret `<name>--rotation`, when it is tagged with this
-//   rotation's id. The pending value cannot be a new version of `<name>` itself: any version written there becomes
+// - AWSPENDING: the earliest version of the companion secret `<name>--rotation` tagged with this rotation's id
+//   (earliest by `created`, then by version id). Not the latest: Key Vault has no conditional write, so two
+//   deliveries running at once on two instances can both find no pending value and both write one; every reader
+//   must then agree on the same one, and keep agreeing, or one instance sets the database password to a value the
+//   other then replaces in the companion, and that password is lost (see putPendingValue). The pending value cannot be a new version of `<name>` itself: any version written there becomes
 //   the latest, which readers get at once, and a disabled latest version makes versionless reads fail ("Operation
 //   get is not allowed on a disabled secret", 403 SecretDisabled: github.com/Azure/azure-sdk-for-js/issues/24756,
 //   github.com/nagyesta/lowkey-vault/issues/467). Nor can nbf hold it back: Key Vault documents nbf/exp of a secret
@@ -18,7 +21,7 @@
 //   version's tags), adds tags naming the rotation, and expires `everyDays + NEAR_EXPIRY_LEAD_DAYS` from now, since
 //   Key Vault raises SecretNearExpiry 30 days before the current version's expiry
 //   (learn.microsoft.com/azure/event-grid/event-schema-key-vault): the next rotation starts `everyDays` from now.
-import type { KeyVaultSecret, SecretClient } from "@azure/keyvault-secrets";
+import type { KeyVaultSecret, SecretClient, SecretProperties } from "@azure/keyvault-secrets";
 import { AZURE_PENDING_FOR_TAG, AZURE_PENDING_SUFFIX, pendingSecretName, type AzureRotatedSecret } from "../../config/azure-rotation";
 import { RotationError } from "../shared/errors";
 import { registerSecret } from "../shared/log";
@@ -50,7 +53,13 @@ const OWN_TAGS: readonly string[] = Object.values(ROTATION_TAGS);
 export const companionName = pendingSecretName;
 
 /** The Key Vault client calls the store makes (a subset of SecretClient, so tests can see what is used). */
-export type KeyVaultClient = Pick<SecretClient, "getSecret" | "setSecret">;
+export type KeyVaultClient = Pick<SecretClient, "getSecret" | "setSecret" | "listPropertiesOfSecretVersions">;
+
+/**
+ * How long putPendingValue waits after its write before it reads which pending value won. Longer than Key Vault's
+ * one-second `created` resolution, so a concurrent write that lands after the wait has a later `created` and loses.
+ */
+export const PENDING_SETTLE_MS = 2000;
 
 function statusOf(err: unknown): number | undefined {
   const s = (err as { statusCode?: unknown })?.statusCode;
@@ -87,6 +96,7 @@ export class KeyVaultStore implements SecretStore {
     /** For the strategy tag, e.g. `postgres/single-user`. */
     private readonly strategy: string,
     private readonly now: () => Date = () => new Date(),
+    private readonly settleMs: number = PENDING_SETTLE_MS,
   ) {}
 
   /** token secrets hold the bare token (text/plain, as Terraform declares them); the rotator sees {"token": ...}. */
@@ -116,11 +126,22 @@ export class KeyVaultStore implements SecretStore {
     if (secretId !== this.secretId) throw new RotationError(`This rotation is for ${this.name}; it does not write ${secretId}.`, "WRONG_SECRET");
   }
 
+  /** The pending value of rotation `token`: the earliest companion version tagged with it, so every delivery agrees. */
   private async pending(token: string): Promise<KeyVaultSecret | undefined> {
-    const companion = await readSecret(this.client, companionName(this.name));
-    const tags = companion?.properties.tags ?? {};
-    if (!companion || tags[ROTATION_TAGS.rotationId] !== token || tags[ROTATION_TAGS.pendingFor] !== this.name) return undefined;
-    return companion;
+    const candidates: SecretProperties[] = [];
+    try {
+      for await (const p of this.client.listPropertiesOfSecretVersions(companionName(this.name))) {
+        const tags = p.tags ?? {};
+        if (p.enabled !== false && p.version && tags[ROTATION_TAGS.rotationId] === token && tags[ROTATION_TAGS.pendingFor] === this.name) candidates.push(p);
+      }
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+    if (candidates.length === 0) return undefined;
+    // The list API has no order; `created` has one-second resolution, so ties fall to the version id.
+    candidates.sort((a, b) => (a.createdOn?.getTime() ?? 0) - (b.createdOn?.getTime() ?? 0) || (a.version! < b.version! ? -1 : a.version! > b.version! ? 1 : 0));
+    return readSecret(this.client, companionName(this.name), candidates[0].version);
   }
 
   async getSecretVersion(secretId: string, stage: string, versionId?: string): Promise<SecretVersion | undefined> {
@@ -177,6 +198,14 @@ export class KeyVaultStore implements SecretStore {
       contentType: "application/json",
       tags: { [ROTATION_TAGS.rotationId]: token, [ROTATION_TAGS.pendingFor]: this.name, [ROTATION_TAGS.rotatedBy]: ROTATED_BY },
     });
+    // Another delivery may have passed the check above at the same time and be writing its own value. Wait until
+    // any such write is visible, then go on only if this value is the one every reader takes (the earliest); a
+    // write landing after the wait is in a later second and loses. The loser fails, and its retry finds the winner.
+    await new Promise((resolve) => setTimeout(resolve, this.settleMs));
+    const winner = await this.pending(token);
+    if (winner?.value !== text) {
+      throw new RotationError(`Rotation ${token} of ${this.name}: a concurrent delivery's pending value came first; retry.`, "PENDING_CONFLICT");
+    }
   }
 
   async randomPassword(options: PasswordOptions): Promise<string> {
@@ -186,10 +215,13 @@ export class KeyVaultStore implements SecretStore {
   async moveCurrentTo(secretId: string, token: string): Promise<{ previousVersionId?: string; moved: boolean }> {
     this.own(secretId);
     const latest = await readSecret(this.client, this.name);
-    if (latest?.properties.tags?.[ROTATION_TAGS.rotationId] === token) return { previousVersionId: undefined, moved: false };
     const pending = await this.pending(token);
     if (!pending) throw new RotationError(`Rotation ${token} of ${this.name} has no pending value; createSecret has not run.`, "NO_PENDING_VALUE");
     const value = parseValue(this.name, AWSPENDING, pending.value);
+    // Done already only if the latest version holds this rotation's value: a person may tag a version with the id
+    // (it is derived from a version id anyone who reads the secret sees), and taking the tag alone would end the
+    // rotation with the new password set in the database but never published.
+    if (latest?.properties.tags?.[ROTATION_TAGS.rotationId] === token && latest.value === this.encode(value)) return { previousVersionId: undefined, moved: false };
     const carried = Object.fromEntries(Object.entries(latest?.properties.tags ?? {}).filter(([k]) => !OWN_TAGS.includes(k)));
     const previousVersionId = latest?.properties.version;
     await this.client.setSecret(this.name, this.encode(value), {

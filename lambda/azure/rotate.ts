@@ -7,8 +7,8 @@
 //   often and in whatever order, is the same rotation, and each step finds what an earlier delivery did;
 // - an event about a version that is no longer the latest is stale (a later rotation or a person replaced it): ignored;
 // - a failed step throws, so Event Grid delivers again and the next delivery resumes where this one stopped;
-// - deliveries to one instance are serialised per secret; across instances, the steps' own checks (see
-//   putPendingValue) make the later one fail and retry rather than write a second value.
+// - deliveries to one instance are serialised per secret; across instances, two may both write a pending value, and
+//   putPendingValue makes all of them agree on the earliest, the others failing and retrying with it.
 import { createHash } from "node:crypto";
 import type { AzureRotatedSecret } from "../../config/azure-rotation";
 import { JWT_ALGORITHM_TAG, JWT_EXPIRY_HOURS_TAG, TOKEN_LENGTH_TAG } from "../../config/tags";
@@ -19,9 +19,10 @@ import { jwtRotator } from "../jwt/rotator";
 import { tokenRotator } from "../token/rotator";
 import { singleUserRotator } from "../postgres/single-user";
 import { alternatingUsersRotator } from "../postgres/alternating-users";
-import { KeyVaultClient, KeyVaultStore, isMarker, readSecret, writtenByRotation } from "./key-vault-store";
+import { KeyVaultClient, KeyVaultStore, NEAR_EXPIRY_LEAD_DAYS, isMarker, readSecret, writtenByRotation } from "./key-vault-store";
 import { AzureSettings, readSettings } from "./settings";
 
+const DAY_MS = 24 * 60 * 60 * 1000;
 const STEPS: readonly Step[] = ["createSecret", "setSecret", "testSecret", "finishSecret"];
 
 export const NEAR_EXPIRY = "Microsoft.KeyVault.SecretNearExpiry";
@@ -69,6 +70,12 @@ export function settingsAsTags(settings: AzureRotatedSecret): Record<string, str
   return {};
 }
 
+/** Whether a version expires at most `everyDays + NEAR_EXPIRY_LEAD_DAYS` (and a day's slack) after `now`, as the versions this function writes do. */
+export function expiresWithinCadence(expiresOn: Date | undefined, everyDays: number, now: Date): boolean {
+  if (!expiresOn) return false;
+  return expiresOn.getTime() <= now.getTime() + (everyDays + NEAR_EXPIRY_LEAD_DAYS + 1) * DAY_MS;
+}
+
 /** One rotation per source version: the same id for every delivery about it. */
 export function rotationIdFor(name: string, fromVersion: string): string {
   return createHash("sha256").update(`${name}\0${fromVersion}`).digest("hex").slice(0, 32);
@@ -82,6 +89,8 @@ export interface RotateDeps {
   readonly now?: () => Date;
   /** Called after each successful step; tests throw here to stand for a crash between steps. */
   readonly afterStep?: (step: Step, secretName: string) => Promise<void> | void;
+  /** Milliseconds putPendingValue waits for concurrent writes (key-vault-store.ts PENDING_SETTLE_MS); tests shorten it. */
+  readonly pendingSettleMs?: number;
 }
 
 export type Outcome = "rotated" | "ignored" | "refused" | "waiting-for-person";
@@ -152,8 +161,14 @@ async function handle(
     return "ignored";
   }
   if (event.eventType === NEW_VERSION && writtenByRotation(latest)) {
-    log.info("event.own-version", { message: "This function wrote the version; it rotates again near its expiry." });
-    return "ignored";
+    // Anyone who may write a version may write its tags, so the tag alone does not prove this function wrote it. A
+    // version whose expiry is missing or beyond one cadence would never raise SecretNearExpiry in time: rotation
+    // would stop. Such a version is rotated now, which also gives it a proper expiry.
+    if (expiresWithinCadence(latest.properties.expiresOn, secret.everyDays, (deps.now ?? (() => new Date()))())) {
+      log.info("event.own-version", { message: "This function wrote the version; it rotates again near its expiry." });
+      return "ignored";
+    }
+    log.warn("event.forged-own-version", { message: "The version is tagged as this function's but expires later than one cadence or never: rotating it now." });
   }
   if (isMarker(latest) && secret.type === "postgres") {
     // As on AWS: a database password is a person's to give first (the user exists before rotation can change it).
@@ -167,7 +182,7 @@ async function handle(
   const token = rotationIdFor(event.objectName, event.version);
   log = log.child({ versionId: token, otherVersionId: event.version });
   setLog(log);
-  const store = new KeyVaultStore(client, settings.vaultUrl, event.objectName, secret, rotator.name, deps.now);
+  const store = new KeyVaultStore(client, settings.vaultUrl, event.objectName, secret, rotator.name, deps.now, deps.pendingSettleMs);
   // The rotators name the secret by this id in messages and in the marker on PostgreSQL roles (pair-roles.ts).
   const secretId = store.secretId;
   const metadata = { arn: secretId, name: event.objectName, rotationEnabled: true, versions: {}, tags: settingsAsTags(secret) };

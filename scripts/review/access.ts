@@ -252,7 +252,8 @@ function vaultAccess(view: SynthesizedStack, stack: string): AccessRow[] {
 
 /**
  * KV v2 data/ and metadata/ paths name one secret; creds/ paths name dynamic credentials, static-creds/ a static
- * role's, and sign|hmac|verify|keys/<key> one transit signing key (one row per key, whatever endpoints are granted).
+ * role's, and sign|hmac|verify|keys/<key> (sign|hmac|verify also with /<hash>) one transit signing key (one row per
+ * key, whatever endpoints are granted).
  */
 function vaultSecretOf(path: string): { secret: string; part: string } {
   const s = path.split("/");
@@ -260,6 +261,8 @@ function vaultSecretOf(path: string): { secret: string; part: string } {
   if (s.length === 3 && s[1] === "creds") return { secret: `${path} (dynamic credentials)`, part: "creds" };
   if (s.length === 3 && s[1] === "static-creds") return { secret: `${path} (static role)`, part: "static-creds" };
   if (s.length === 3 && ["sign", "hmac", "verify", "keys"].includes(s[1])) return { secret: `${s[0]}/keys/${s[2]} (transit signing key)`, part: s[1] };
+  // The same endpoints with the hash as the last segment (sign/<key>/sha2-256): the same key, the same row.
+  if (s.length === 4 && ["sign", "hmac", "verify"].includes(s[1])) return { secret: `${s[0]}/keys/${s[2]} (transit signing key)`, part: s[1] };
   return { secret: path, part: "path" };
 }
 

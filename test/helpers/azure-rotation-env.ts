@@ -41,7 +41,7 @@ export function setupAzureRotationEnv(settings: AzureRotationSettings = {}): Azu
     env: () => ({ [AZURE_ROTATION_VAULT_URL_SETTING]: vault.url, [AZURE_ROTATION_SETTING]: JSON.stringify(env.settings) }),
     async deliver(event, extra = {}) {
       try {
-        return await createRotateHandler({ client: () => client!, env: env.env(), ...extra })(JSON.parse(JSON.stringify(event)));
+        return await createRotateHandler({ client: () => client!, env: env.env(), pendingSettleMs: 20, ...extra })(JSON.parse(JSON.stringify(event)));
       } catch (err) {
         env.thrown.push(String((err as Error).message), String((err as Error).stack));
         throw err;

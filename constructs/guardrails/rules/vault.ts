@@ -13,11 +13,14 @@ const hasWildcard = (path: string) => path.includes("*") || segments(path).inclu
 
 /** Endpoints of a transit key a workload may use: sign or HMAC, verify, and read its public keys. */
 const TRANSIT_KEY_ENDPOINTS = ["sign", "hmac", "verify", "keys"];
+/** Those that also take the hash algorithm as a last path segment. */
+const TRANSIT_HASHED_ENDPOINTS = ["sign", "hmac", "verify"];
 
 /**
  * Whether a path belongs to the application that the policy name `<env>-<app>-<workload>` is for:
  * `<kv mount>/data|metadata/<env>/<app>/<secret...>`, `<database mount>/creds/<env>-<app>`, or a secret's own static
- * role or transit key, `<mount>/static-creds|sign|hmac|verify|keys/<env>-<app>--<secret>` ("--" is in no application
+ * role or transit key, `<mount>/static-creds|sign|hmac|verify|keys/<env>-<app>--<secret>` (sign, hmac and verify also
+ * with `/sha2-256`) ("--" is in no application
  * or secret name). Names may hold dashes, so the check asks whether the name starts with the path's `<env>-<app>-`,
  * not how to split the name.
  */
@@ -30,6 +33,8 @@ export function withinApplication(policyName: string, path: string): boolean {
   if (s.length === 3 && (s[1] === "static-creds" || TRANSIT_KEY_ENDPOINTS.includes(s[1])) && /^[^-].*[^-]--[^-]+$/.test(s[2])) {
     return policyName.startsWith(`${s[2].slice(0, s[2].lastIndexOf("--"))}-`);
   }
+  // The same key's sign, hmac or verify endpoint with SHA-256 named in the path (transit-signing-key.ts).
+  if (s.length === 4 && TRANSIT_HASHED_ENDPOINTS.includes(s[1]) && s[3] === "sha2-256") return withinApplication(policyName, s.slice(0, 3).join("/"));
   return false;
 }
 
