@@ -3,9 +3,10 @@
 //   built and rendered a second time, with the same policies;
 // - the AWS guardrails find a secret's resource policies and a role's policies through an index, not by scanning every
 //   policy for every secret;
-// - cdktf's tokens keep a short creation trace, while errors and construct metadata keep their full traces.
+// - cdktf's tokens keep a short creation trace, while errors and construct metadata keep their full traces;
+// - no validation starts a process (cdktf's DataResource checked the terraform binary's version per resource).
 import { Annotations, App, Lazy, TerraformStack } from "cdktf";
-import { parsePlatform } from "../config/load";
+import { DEFAULT_CONFIG, loadPlatform, parsePlatform } from "../config/load";
 import { environmentModel, placedOn } from "../config/model";
 import { stackName } from "../config/naming";
 import { AWS_RULES } from "../constructs/guardrails/rules/aws";
@@ -17,6 +18,7 @@ import { buildPlatform, stackGroups } from "../stacks/platform";
 import { VaultSecretsStack } from "../stacks/vault-stack";
 import { isTokenTrace, shortenTokenTraces } from "../stacks/token-traces";
 import { exampleDescription, toYaml } from "./helpers/descriptions";
+import { synthPlatform } from "./helpers/synth";
 
 /** The example with two more applications in stack groups (one per group), all three backends. */
 function groupedExample() {
@@ -168,5 +170,21 @@ describe("creation traces of cdktf's tokens", () => {
     // Through this test file and beyond into jest: not cut at the first project frame.
     expect(trace.some((l) => /synth-cost\.test\.ts/.test(l))).toBe(true);
     expect(trace.some((l) => /node_modules[\\/]jest-circus/.test(l))).toBe(true);
+  });
+});
+
+describe("a synth starts no process", () => {
+  it("synthesizing the example with every validation runs no child process (cdktf's DataResource ran `terraform version` per resource)", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const childProcess = require("node:child_process") as typeof import("node:child_process");
+    const spies = (["execSync", "execFileSync", "spawnSync", "spawn", "exec", "execFile"] as const).map((name) => jest.spyOn(childProcess, name));
+    try {
+      const { json } = synthPlatform(loadPlatform(DEFAULT_CONFIG));
+      // The Azure stacks hold the steps that used to cost a process each: the RBAC wait and the code deployment.
+      expect(Object.keys(json["azure-dev"].resource?.terraform_data ?? {}).length).toBeGreaterThanOrEqual(2);
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 });

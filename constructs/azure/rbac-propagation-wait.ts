@@ -1,6 +1,7 @@
 // Waits after a role assignment before its role is relied on: Azure RBAC takes a while to reach Key Vault's data plane.
-import { DataResource, ITerraformDependable } from "cdktf";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { LocalExecStep } from "./local-exec-step";
 
 export interface RbacPropagationWaitProps {
   /** The role assignment(s) to wait for; the wait runs again only when one of them is replaced. */
@@ -14,7 +15,7 @@ export interface RbacPropagationWaitProps {
  * (hashicorp/time's time_sleep would need one). Runs once when the role assignments are created, not on every apply.
  */
 export class RbacPropagationWait extends Construct {
-  readonly resource: DataResource;
+  readonly resource: LocalExecStep;
 
   constructor(scope: Construct, id: string, props: RbacPropagationWaitProps) {
     super(scope, id);
@@ -22,9 +23,9 @@ export class RbacPropagationWait extends Construct {
       throw new Error(`${this.node.path}: seconds must be a whole number from 1 to 600 (got ${props.seconds})`);
     }
     if (props.after.length === 0) throw new Error(`${this.node.path}: name the role assignments to wait for`);
-    this.resource = new DataResource(this, "wait", {
+    this.resource = new LocalExecStep(this, "wait", {
       triggersReplace: { roleAssignments: props.after.map((a) => a.id) },
-      provisioners: [{ type: "local-exec", command: `sleep ${props.seconds}` }],
+      command: `sleep ${props.seconds}`,
     });
   }
 }

@@ -1,7 +1,7 @@
 // An Azure Function app that rotates Key Vault secrets: Flex Consumption, Node 22, integrated into a private subnet,
 // running as its own user-assigned identity, with identity-only storage and Application Insights, its code deployed
 // from the built package, and an alert when a rotation fails.
-import { AssetType, DataResource, TerraformAsset } from "cdktf";
+import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
 import * as path from "node:path";
@@ -13,6 +13,7 @@ import { ServicePlan } from "@cdktf/provider-azurerm/lib/service-plan";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { AZURE_ROTATION_SETTING, AZURE_ROTATION_VAULT_URL_SETTING, type AzureRotationSettings } from "../../config/azure-rotation";
 import { FunctionStorage, StorageRole } from "./function-storage";
+import { LocalExecStep } from "./local-exec-step";
 import type { IAzurePrincipal } from "./principal";
 import { RoleGrant } from "./role-grant";
 
@@ -57,7 +58,7 @@ export class RotationFunctionApp extends Construct implements IAzurePrincipal {
   readonly insights: ApplicationInsights;
   readonly app: FunctionAppFlexConsumption;
   /** The apply step that deploys the package (Event Grid subscriptions wait for it). */
-  readonly codeDeployment: DataResource;
+  readonly codeDeployment: LocalExecStep;
   readonly failureAlert: MonitorScheduledQueryRulesAlertV2;
   readonly principalType = "ServicePrincipal" as const;
 
@@ -149,19 +150,14 @@ export class RotationFunctionApp extends Construct implements IAzurePrincipal {
     // terraform_data runs the az CLI once per package content and app, like the RBAC wait (no extra provider).
     const built = existsSync(props.packagePath);
     const pkg = built ? new TerraformAsset(this, "package", { path: props.packagePath, type: AssetType.FILE }) : undefined;
-    this.codeDeployment = new DataResource(this, "code-deployment", {
+    this.codeDeployment = new LocalExecStep(this, "code-deployment", {
       triggersReplace: {
         package: pkg ? createHash("sha256").update(readFileSync(props.packagePath)).digest("hex") : "not built",
         app: this.app.id,
       },
-      provisioners: [
-        {
-          type: "local-exec",
-          command: pkg
-            ? `az functionapp deployment source config-zip --ids "${this.app.id}" --src "${pkg.path}"`
-            : `echo "${path.basename(props.packagePath)} was not built when this stack was synthesized: run npm run build, synthesize and apply again" >&2; exit 1`,
-        },
-      ],
+      command: pkg
+        ? `az functionapp deployment source config-zip --ids "${this.app.id}" --src "${pkg.path}"`
+        : `echo "${path.basename(props.packagePath)} was not built when this stack was synthesized: run npm run build, synthesize and apply again" >&2; exit 1`,
     });
 
     // A failed invocation is a request with success false in the app's telemetry; rotate only runs for events.
