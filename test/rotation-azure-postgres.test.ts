@@ -10,7 +10,7 @@ import { NEAR_EXPIRY } from "../lambda/azure/rotate";
 import { markerFor } from "../lambda/postgres/pair-roles";
 import { expectNoSecretInAzureLogs, setupAzureRotationEnv } from "./helpers/azure-rotation-env";
 import { HOSTILE_POSTGRES_VALUES } from "./helpers/postgres-hostile-values";
-import { PostgresServer, startPostgres } from "./helpers/postgres";
+import { PostgresServer, startPostgres, type PgValue } from "./helpers/postgres";
 
 jest.setTimeout(60_000);
 
@@ -27,16 +27,6 @@ env.mustNotLog.push(victimPassword, evilPassword);
 type MasterKind = "superuser" | "Azure-like";
 const MASTERS: MasterKind[] = ["superuser", "Azure-like"];
 const masterSecretFor = (kind: MasterKind) => (kind === "superuser" ? SUPER_MASTER : FLEX_MASTER);
-
-interface PgValue {
-  engine: string;
-  host: string;
-  port: number;
-  dbname: string;
-  username: string;
-  password: string;
-  [k: string]: unknown;
-}
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const quoteLit = (s: string) => `'${s.replace(/'/g, "''")}'`;

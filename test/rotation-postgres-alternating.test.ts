@@ -8,7 +8,7 @@ import { Client } from "pg";
 import { handler } from "../lambda/postgres";
 import { markerFor } from "../lambda/postgres/pair-roles";
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, AwsError } from "./helpers/fake-secrets-manager";
-import { PostgresServer, startPostgres } from "./helpers/postgres";
+import { PostgresServer, startPostgres, type PgValue } from "./helpers/postgres";
 import { RotationHarness, STEPS } from "./helpers/rotation-harness";
 import { expectNoSecretInLogs, setupRotationEnv } from "./helpers/rotation-env";
 
@@ -21,17 +21,6 @@ let rdsMasterArn: string;
 const RDS_MASTER = "rds_like_master";
 const h = new RotationHarness(env.fake, handler);
 let savedStrategy: string | undefined;
-
-interface PgValue {
-  engine: string;
-  host: string;
-  port: number;
-  dbname: string;
-  username: string;
-  password: string;
-  masterarn?: string;
-  [k: string]: unknown;
-}
 
 type MasterKind = "superuser" | "RDS-like";
 const MASTERS: MasterKind[] = ["superuser", "RDS-like"];

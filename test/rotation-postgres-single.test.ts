@@ -5,7 +5,7 @@ import { handler } from "../lambda/postgres";
 import { connect, scramVerifier, setPassword } from "../lambda/postgres/db";
 import { parsePostgresValue, sslMode } from "../lambda/postgres/value";
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from "./helpers/fake-secrets-manager";
-import { PostgresServer, startPostgres } from "./helpers/postgres";
+import { PostgresServer, startPostgres, type PgValue } from "./helpers/postgres";
 import { RotationHarness, STEPS } from "./helpers/rotation-harness";
 import { expectNoSecretInLogs, setupRotationEnv } from "./helpers/rotation-env";
 
@@ -30,15 +30,6 @@ afterAll(() => {
 afterEach(() => {
   env.thrown.push(...h.thrownMessages.splice(0));
 });
-
-interface PgValue {
-  engine: string;
-  host: string;
-  port: number;
-  dbname: string;
-  username: string;
-  password: string;
-}
 
 let counter = 0;
 /** A database user with a known password, and a secret holding it as AWSCURRENT. */

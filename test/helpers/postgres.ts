@@ -9,6 +9,18 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 
+/** A postgres secret's value as the tests write and read it: AWS's JSON fields, plus whatever a case adds. */
+export interface PgValue {
+  engine: string;
+  host: string;
+  port: number;
+  dbname: string;
+  username: string;
+  password: string;
+  masterarn?: string;
+  [field: string]: unknown;
+}
+
 export interface PostgresServer {
   readonly host: string;
   readonly port: number;
