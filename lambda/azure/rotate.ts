@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import type { AzureRotatedSecret } from "../../config/azure-rotation";
 import { JWT_ALGORITHM_TAG, JWT_EXPIRY_HOURS_TAG, TOKEN_LENGTH_TAG } from "../../config/tags";
-import { toSafeError } from "../shared/errors";
+import { RotationError, toSafeError } from "../shared/errors";
 import { Logger, createLogger } from "../shared/log";
 import type { Rotator, Step, StepContext } from "../shared/protocol";
 import { jwtRotator } from "../jwt/rotator";
@@ -29,6 +29,8 @@ export const NEAR_EXPIRY = "Microsoft.KeyVault.SecretNearExpiry";
 export const EXPIRED = "Microsoft.KeyVault.SecretExpired";
 export const NEW_VERSION = "Microsoft.KeyVault.SecretNewVersionCreated";
 const HANDLED = [NEAR_EXPIRY, EXPIRED, NEW_VERSION];
+/** The eventType of the sweep's own "events" (never accepted from Event Grid: HANDLED does not list it). */
+export const SWEEP = "Sweep";
 
 /** The parts of a Key Vault event the function uses (learn.microsoft.com/azure/event-grid/event-schema-key-vault). */
 export interface KeyVaultEvent {
@@ -93,7 +95,7 @@ export interface RotateDeps {
   readonly pendingSettleMs?: number;
 }
 
-export type Outcome = "rotated" | "ignored" | "refused" | "waiting-for-person";
+export type Outcome = "rotated" | "ignored" | "refused" | "waiting-for-person" | "not-due";
 
 const queues = new Map<string, Promise<unknown>>();
 
@@ -118,27 +120,96 @@ export function createRotateHandler(deps: RotateDeps): (event: unknown) => Promi
       base.warn("event.refused", { message: "Not a Key Vault secret event (no eventType, ObjectName, VaultName or Version)." });
       return "refused";
     }
-    let log = base.child({ secretId: event.objectName, versionId: event.version });
+    return rotateOne(event, "event", deps, base, started, () => readSettings(deps.env ?? process.env));
+  };
+}
+
+/** What started the work: an Event Grid event, or the daily sweep (which decides itself whether a version is due). */
+type Trigger = "event" | "sweep";
+
+/** The one path of events and sweeps: per-secret serialisation, the checks, then the four steps; failures logged and thrown. */
+async function rotateOne(event: KeyVaultEvent, trigger: Trigger, deps: RotateDeps, base: Logger, started: number, settingsOf: () => AzureSettings): Promise<Outcome> {
+  let log = base.child({ secretId: event.objectName, versionId: event.version });
+  try {
+    const settings = settingsOf();
+    return await serialised(event.objectName, () => handle(event, trigger, settings, deps, log, (l) => (log = l), started));
+  } catch (err) {
+    const safe = toSafeError(err);
+    log.error("rotation.failed", { durationMs: Date.now() - started, errorName: safe.name, errorCode: safe.code, message: safe.message });
+    throw safe;
+  }
+}
+
+/**
+ * Whether the sweep rotates a version: when it has no expiry (SecretNearExpiry never comes for it), or expires within
+ * the near-expiry lead (SecretNearExpiry is due or was lost), or has expired (SecretExpired too was lost).
+ */
+export function dueForSweep(expiresOn: Date | undefined, now: Date): boolean {
+  if (!expiresOn) return true;
+  return expiresOn.getTime() <= now.getTime() + NEAR_EXPIRY_LEAD_DAYS * DAY_MS;
+}
+
+export type SweepOutcome = Outcome | "missing" | "failed";
+
+/**
+ * The daily sweep (index.ts registers it on a timer): every secret ROTATION_SECRETS lists, one after the other, each as
+ * if an event had come about its latest version. Event Grid gives up on a delivery after 24 h, and a version with no
+ * expiry raises no event at all; without the sweep either would stop the secret's rotation for good. One secret's
+ * failure does not stop the others; the sweep throws at the end so the invocation fails and the failure alert fires.
+ */
+export function createSweepHandler(deps: RotateDeps): () => Promise<Record<string, SweepOutcome>> {
+  const base = deps.logger ?? createLogger();
+  return async () => {
+    const started = Date.now();
+    let settings: AzureSettings;
     try {
-      const settings = readSettings(deps.env ?? process.env);
-      return await serialised(event.objectName, () => handle(event, settings, deps, log, (l) => (log = l), started));
+      settings = readSettings(deps.env ?? process.env);
     } catch (err) {
       const safe = toSafeError(err);
-      log.error("rotation.failed", { durationMs: Date.now() - started, errorName: safe.name, errorCode: safe.code, message: safe.message });
+      base.error("sweep.failed", { errorName: safe.name, errorCode: safe.code, message: safe.message });
       throw safe;
     }
+    const outcomes: Record<string, SweepOutcome> = {};
+    for (const name of settings.secrets.keys()) {
+      try {
+        // The version is read here and again, under the secret's lock, by handle: if an event rotated it in between,
+        // the sweep's "event" is stale and ignored, as a late duplicate is; the rotation id is the event's.
+        const latest = await readSecret(deps.client(settings.vaultUrl), name);
+        if (!latest?.properties.version) {
+          base.warn("sweep.missing", { secretId: name, message: "ROTATION_SECRETS lists the secret, but the vault has no version of it." });
+          outcomes[name] = "missing";
+          continue;
+        }
+        const event = { eventType: SWEEP, objectName: name, vaultName: settings.vaultName, version: latest.properties.version };
+        outcomes[name] = await rotateOne(event, "sweep", deps, base, Date.now(), () => settings);
+      } catch (err) {
+        // rotateOne logged the failure of a rotation; a failed read is logged here. No value reaches either line.
+        const safe = toSafeError(err);
+        base.error("sweep.secret-failed", { secretId: name, errorName: safe.name, errorCode: safe.code, message: safe.message });
+        outcomes[name] = "failed";
+      }
+    }
+    const failed = Object.keys(outcomes).filter((name) => outcomes[name] === "failed");
+    const counts: Record<string, number> = {};
+    for (const o of Object.values(outcomes)) counts[o] = (counts[o] ?? 0) + 1;
+    base.info("sweep.done", { durationMs: Date.now() - started, ...counts });
+    if (failed.length > 0) {
+      throw new RotationError(`The sweep failed to rotate ${failed.length} of ${settings.secrets.size} secrets: ${failed.join(", ")}.`, "SWEEP_FAILED");
+    }
+    return outcomes;
   };
 }
 
 async function handle(
   event: KeyVaultEvent,
+  trigger: Trigger,
   settings: AzureSettings,
   deps: RotateDeps,
   log: Logger,
   setLog: (l: Logger) => void,
   started: number,
 ): Promise<Outcome> {
-  if (!HANDLED.includes(event.eventType)) {
+  if (trigger === "event" && !HANDLED.includes(event.eventType)) {
     log.info("event.ignored", { message: `Event type ${event.eventType.slice(0, 80)} is not one this function handles.` });
     return "ignored";
   }
@@ -159,6 +230,11 @@ async function handle(
   if (!latest || latest.properties.version !== event.version) {
     log.info("event.stale", { message: "The event's version is no longer the latest: a later version replaced it. Nothing to do." });
     return "ignored";
+  }
+  // A marker is "no value yet", whatever its expiry: due (and for postgres, a person's, below).
+  if (trigger === "sweep" && !isMarker(latest) && !dueForSweep(latest.properties.expiresOn, (deps.now ?? (() => new Date()))())) {
+    log.info("sweep.not-due", { message: "The latest version expires later than the near-expiry lead: SecretNearExpiry will come." });
+    return "not-due";
   }
   if (event.eventType === NEW_VERSION && writtenByRotation(latest)) {
     // Anyone who may write a version may write its tags, so the tag alone does not prove this function wrote it. A
