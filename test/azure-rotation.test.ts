@@ -205,11 +205,11 @@ describe.each(["dev", "staging", "prod"])("azure-%s", (env) => {
     });
   });
 
-  test("an alert fires on a failed rotate invocation, to the action group where the description gives one", () => {
+  test("an alert fires on a failed rotate or sweep invocation, to the action group where the description gives one", () => {
     const alert = onlyResource(stack, "azurerm_monitor_scheduled_query_rules_alert_v2");
     expect(alert.scopes).toEqual([ref("azurerm_application_insights", nameOf(stack, "azurerm_application_insights"), "id")]);
     expect(alert.criteria).toEqual([
-      expect.objectContaining({ query: 'requests | where operation_Name == "rotate" and success == false', time_aggregation_method: "Count", operator: "GreaterThan", threshold: 0 }),
+      expect.objectContaining({ query: 'requests | where operation_Name in ("rotate", "sweep") and success == false', time_aggregation_method: "Count", operator: "GreaterThan", threshold: 0 }),
     ]);
     if (azure.rotation!.actionGroupId) expect(alert.action).toEqual({ action_groups: [azure.rotation!.actionGroupId] });
     else expect(alert.action).toBeUndefined();

@@ -1,9 +1,12 @@
 // dist/lambda/azure-rotation.zip: deterministic, what the Functions host needs (host.json with the extension bundle,
-// package.json's main), self-contained, and registering the Event Grid function `rotate` when the host loads it.
+// package.json's main), self-contained, and registering the Event Grid function `rotate` and the timer function
+// `sweep` when the host loads it.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ROTATION_SWEEP_NAME } from "../constructs/azure/rotation-function";
+import { SWEEP_SCHEDULE } from "../lambda/azure/rotate";
 import { AZURE_FUNCTION_NAME, DEFAULT_OUT_DIR, AZURE_FUNCTION_ZIP, FUNCTIONS, MAX_AZURE_ZIP_BYTES, buildAzureFunction, bundleAzureFunction, readZip } from "../scripts/build-lambdas";
 
 jest.setTimeout(60_000);
@@ -48,7 +51,7 @@ it("keeps the clouds apart: no Secrets Manager client in the Azure bundle, no Az
   }
 });
 
-it("registers one Event Grid function, rotate, with the worker, and runs it (an unlisted secret is refused with a log line)", () => {
+it("registers the Event Grid function rotate and the daily timer function sweep with the worker, and runs them", () => {
   // Only the zip's files and a stand-in for @azure/functions-core, which the Functions Node.js worker provides.
   const app = path.join(tmp, "app");
   fs.mkdirSync(path.join(app, "node_modules", "@azure", "functions-core"), { recursive: true });
@@ -61,15 +64,18 @@ it("registers one Event Grid function, rotate, with the worker, and runs it (an 
   const probe = `
     const core = require("@azure/functions-core");
     require("./" + require("./package.json").main);
-    const [fn] = core.registered;
+    const byName = Object.fromEntries(core.registered.map((f) => [f.metadata.name, f]));
     const lines = [];
     const ctx = { log: (l) => lines.push(["log", l]), warn: (l) => lines.push(["warn", l]), error: (l) => lines.push(["error", l]) };
     const event = { eventType: "Microsoft.KeyVault.SecretNearExpiry", subject: "other--secret",
       data: { ObjectName: "other--secret", VaultName: "kv-test", Version: "0123456789abcdef0123456789abcdef" } };
-    fn.callback(event, ctx).then(() => {
-      const triggers = Object.values(fn.metadata.bindings).filter((b) => b.direction === "in").map((b) => b.type);
-      process.stdout.write(JSON.stringify({ count: core.registered.length, name: fn.metadata.name, triggers, lines }));
-    }, (e) => { process.stderr.write(String(e)); process.exit(1); });`;
+    const triggers = (fn) => Object.values(fn.metadata.bindings).filter((b) => b.direction === "in");
+    byName[${JSON.stringify(AZURE_FUNCTION_NAME)}].callback(event, ctx)
+      .then(() => byName[${JSON.stringify(ROTATION_SWEEP_NAME)}].callback({ isPastDue: false }, ctx))
+      .then(() => {
+        const functions = Object.fromEntries(Object.entries(byName).map(([name, fn]) => [name, triggers(fn)]));
+        process.stdout.write(JSON.stringify({ count: core.registered.length, functions, lines }));
+      }, (e) => { process.stderr.write(String(e)); process.exit(1); });`;
   const r = spawnSync(process.execPath, ["-e", probe], {
     cwd: app,
     encoding: "utf8",
@@ -77,8 +83,15 @@ it("registers one Event Grid function, rotate, with the worker, and runs it (an 
   });
   expect(r.stderr).toBe("");
   const out = JSON.parse(r.stdout);
-  expect(out).toMatchObject({ count: 1, name: AZURE_FUNCTION_NAME, triggers: ["eventGridTrigger"] });
-  expect(out.lines).toHaveLength(1);
+  expect(out.count).toBe(2);
+  expect(out.functions[AZURE_FUNCTION_NAME]).toEqual([expect.objectContaining({ type: "eventGridTrigger" })]);
+  // Once a day, never at the host's start (each scale-out would sweep every secret again).
+  expect(out.functions[ROTATION_SWEEP_NAME]).toEqual([expect.objectContaining({ type: "timerTrigger", schedule: SWEEP_SCHEDULE, runOnStartup: false })]);
+  expect(SWEEP_SCHEDULE).toMatch(/^\d+ \d+ \d+ \* \* \*$/);
+  // rotate refused the unlisted secret with a log line; sweep, with nothing listed, logged that it was done.
+  expect(out.lines).toHaveLength(2);
   expect(out.lines[0][0]).toBe("warn");
   expect(JSON.parse(out.lines[0][1])).toMatchObject({ event: "event.refused", secretId: "other--secret" });
+  expect(out.lines[1][0]).toBe("log");
+  expect(JSON.parse(out.lines[1][1])).toMatchObject({ event: "sweep.done" });
 });

@@ -19,6 +19,8 @@ import { RoleGrant } from "./role-grant";
 
 /** The function the package exports, triggered by Event Grid: what event subscriptions name. */
 export const ROTATION_FUNCTION_NAME = "rotate";
+/** The app's daily timer function (lambda/azure/index.ts), which fails when it could not rotate a due secret. */
+export const ROTATION_SWEEP_NAME = "sweep";
 
 /** Lets an identity send telemetry to Application Insights when local (key) authentication is off. */
 const MONITORING_METRICS_PUBLISHER = "Monitoring Metrics Publisher";
@@ -160,7 +162,7 @@ export class RotationFunctionApp extends Construct implements IAzurePrincipal {
         : `echo "${path.basename(props.packagePath)} was not built when this stack was synthesized: run npm run build, synthesize and apply again" >&2; exit 1`,
     });
 
-    // A failed invocation is a request with success false in the app's telemetry; rotate only runs for events.
+    // A failed invocation is a request with success false in the app's telemetry; rotate runs for events, sweep daily.
     this.failureAlert = new MonitorScheduledQueryRulesAlertV2(this, "failure-alert", {
       name: props.resourceNames.alert,
       description: `${props.name} failed to rotate a secret: read its invocations in ${props.resourceNames.insights}; the secret keeps its current version.`,
@@ -170,7 +172,7 @@ export class RotationFunctionApp extends Construct implements IAzurePrincipal {
       windowDuration: "PT15M",
       criteria: [
         {
-          query: `requests | where operation_Name == "${ROTATION_FUNCTION_NAME}" and success == false`,
+          query: `requests | where operation_Name in ("${ROTATION_FUNCTION_NAME}", "${ROTATION_SWEEP_NAME}") and success == false`,
           timeAggregationMethod: "Count",
           operator: "GreaterThan",
           threshold: 0,

@@ -6,16 +6,10 @@
 import { InvocationContext, app } from "@azure/functions";
 import { createLogger } from "../shared/log";
 import { keyVaultClient } from "./client";
-import { createRotateHandler, createSweepHandler } from "./rotate";
+import { SWEEP_SCHEDULE, createRotateHandler, createSweepHandler } from "./rotate";
 
 export const FUNCTION_NAME = "rotate";
 export const SWEEP_FUNCTION_NAME = "sweep";
-/**
- * Once a day at 03:17 (NCRONTAB: second minute hour day month weekday; UTC, as the app sets no WEBSITE_TIME_ZONE:
- * learn.microsoft.com/azure/azure-functions/functions-bindings-timer#ncrontab-time-zones). Daily is well inside the
- * 30 days between SecretNearExpiry and expiry; off the hour, away from others' hourly jobs.
- */
-export const SWEEP_SCHEDULE = "0 17 3 * * *";
 
 function sinkOf(context: InvocationContext) {
   return (line: string) => (line.includes('"level":"error"') ? context.error(line) : line.includes('"level":"warn"') ? context.warn(line) : context.log(line));

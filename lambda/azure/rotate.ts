@@ -149,6 +149,13 @@ export function dueForSweep(expiresOn: Date | undefined, now: Date): boolean {
   return expiresOn.getTime() <= now.getTime() + NEAR_EXPIRY_LEAD_DAYS * DAY_MS;
 }
 
+/**
+ * Once a day at 03:17 (NCRONTAB: second minute hour day month weekday; UTC, as the function app sets no WEBSITE_TIME_ZONE:
+ * learn.microsoft.com/azure/azure-functions/functions-bindings-timer#ncrontab-time-zones). Daily is well inside the
+ * 30 days between SecretNearExpiry and expiry; off the hour, away from others' hourly jobs.
+ */
+export const SWEEP_SCHEDULE = "0 17 3 * * *";
+
 export type SweepOutcome = Outcome | "missing" | "failed";
 
 /**
