@@ -10,7 +10,8 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 const env = setupAzureRotationEnv({
   "app--no-expiry": { type: "token", everyDays: 7, length: 32 },
-  "app--far": { type: "token", everyDays: 7, length: 32 },
+  "app--far": { type: "token", everyDays: 90, length: 32 },
+  "app--too-far": { type: "token", everyDays: 7, length: 32 },
   "app--due": { type: "jwt", everyDays: 7, algorithm: "ES256" },
   "app--expired": { type: "token", everyDays: 7, length: 32 },
   "app--db": { type: "postgres", strategy: "single-user", everyDays: 30 },
@@ -31,6 +32,7 @@ describe("what the sweep rotates (the events that would have said so were lost)"
     // The versions exist; their SecretNewVersionCreated events were never delivered (env.vault.events is not drained).
     before["app--no-expiry"] = env.vault.put("app--no-expiry", "token-version-without-any-expiry-0001", { contentType: "text/plain" }).id;
     before["app--far"] = env.vault.put("app--far", "token-version-expiring-in-ninety-days", { contentType: "text/plain", exp: nowSeconds() + 90 * DAY }).id;
+    before["app--too-far"] = env.vault.put("app--too-far", "token-version-expiring-in-two-hundred-days", { contentType: "text/plain", exp: nowSeconds() + 200 * DAY }).id;
     before["app--due"] = env.vault.put("app--due", UNSET_MARKER, { contentType: "application/json" }).id;
     before["app--expired"] = env.vault.put("app--expired", "token-version-that-expired-yesterday", { contentType: "text/plain", exp: nowSeconds() - DAY }).id;
     before["app--db"] = env.vault.put("app--db", UNSET_MARKER, { contentType: "application/json" }).id;
@@ -45,10 +47,18 @@ describe("what the sweep rotates (the events that would have said so were lost)"
     expect(latest.exp! - nowSeconds()).toBeGreaterThan((7 + NEAR_EXPIRY_LEAD_DAYS) * DAY - 60);
   });
 
-  it("leaves a secret whose latest version expires beyond the 30-day lead", () => {
+  it("leaves a secret whose latest version expires beyond the 30-day lead and within a cadence of it", () => {
     expect(outcomes["app--far"]).toBe("not-due");
     expect(versions("app--far")).toHaveLength(1);
     expect(env.vault.latest("app--far")!.id).toBe(before["app--far"]);
+  });
+
+  it("rotates a secret whose latest version expires later than a cadence plus the lead (not a date this function sets)", () => {
+    // everyDays 7: this function writes expiries 37 days out; a version expiring in 200 would rotate only in 170.
+    expect(outcomes["app--too-far"]).toBe("rotated");
+    const latest = env.vault.latest("app--too-far")!;
+    expect(latest.tags[ROTATION_TAGS.previousVersion]).toBe(before["app--too-far"]);
+    expect(latest.exp! - nowSeconds()).toBeLessThanOrEqual((7 + NEAR_EXPIRY_LEAD_DAYS) * DAY + 60);
   });
 
   it("gives a jwt secret still holding Terraform's marker its first value", () => {
@@ -76,7 +86,7 @@ describe("what the sweep rotates (the events that would have said so were lost)"
   it("a second sweep right after finds nothing due: the versions it wrote expire everyDays + 30 days from now", async () => {
     const counts = Object.fromEntries(Object.keys(before).map((n) => [n, versions(n).length]));
     const again = await sweep();
-    expect(again).toEqual({ "app--no-expiry": "not-due", "app--far": "not-due", "app--due": "not-due", "app--expired": "not-due", "app--db": "waiting-for-person" });
+    expect(again).toEqual({ "app--no-expiry": "not-due", "app--far": "not-due", "app--too-far": "not-due", "app--due": "not-due", "app--expired": "not-due", "app--db": "waiting-for-person" });
     for (const n of Object.keys(before)) expect(versions(n)).toHaveLength(counts[n]);
   });
 
@@ -103,7 +113,7 @@ describe("failures", () => {
     const counts = { ok: versions("app--expired").length, failing: versions("app--no-expiry").length };
     env.vault.fault = (method, name) => (method === "PUT" && name.startsWith("app--no-expiry") ? { status: 503, code: "ServiceUnavailable", message: "try later" } : undefined);
     try {
-      await expect(sweep()).rejects.toMatchObject({ code: "SWEEP_FAILED", message: expect.stringMatching(/1 of 5 secrets: app--no-expiry\./) });
+      await expect(sweep()).rejects.toMatchObject({ code: "SWEEP_FAILED", message: expect.stringMatching(/1 of 6 secrets: app--no-expiry\./) });
     } finally {
       env.vault.fault = undefined;
     }

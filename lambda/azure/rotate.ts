@@ -142,10 +142,13 @@ async function rotateOne(event: KeyVaultEvent, trigger: Trigger, deps: RotateDep
 
 /**
  * Whether the sweep rotates a version: when it has no expiry (SecretNearExpiry never comes for it), or expires within
- * the near-expiry lead (SecretNearExpiry is due or was lost), or has expired (SecretExpired too was lost).
+ * the near-expiry lead (SecretNearExpiry is due or was lost), or has expired (SecretExpired too was lost), or expires
+ * later than one cadence plus the lead, which this function never sets (a person's version with a far expiry, or a
+ * cadence shortened since): rotation would otherwise wait for that date.
  */
-export function dueForSweep(expiresOn: Date | undefined, now: Date): boolean {
+export function dueForSweep(expiresOn: Date | undefined, everyDays: number, now: Date): boolean {
   if (!expiresOn) return true;
+  if (!expiresWithinCadence(expiresOn, everyDays, now)) return true;
   return expiresOn.getTime() <= now.getTime() + NEAR_EXPIRY_LEAD_DAYS * DAY_MS;
 }
 
@@ -239,8 +242,8 @@ async function handle(
     return "ignored";
   }
   // A marker is "no value yet", whatever its expiry: due (and for postgres, a person's, below).
-  if (trigger === "sweep" && !isMarker(latest) && !dueForSweep(latest.properties.expiresOn, (deps.now ?? (() => new Date()))())) {
-    log.info("sweep.not-due", { message: "The latest version expires later than the near-expiry lead: SecretNearExpiry will come." });
+  if (trigger === "sweep" && !isMarker(latest) && !dueForSweep(latest.properties.expiresOn, secret.everyDays, (deps.now ?? (() => new Date()))())) {
+    log.info("sweep.not-due", { message: "The latest version expires after the near-expiry lead and within a cadence of it: SecretNearExpiry will come." });
     return "not-due";
   }
   if (event.eventType === NEW_VERSION && writtenByRotation(latest)) {
