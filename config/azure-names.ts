@@ -5,7 +5,11 @@
 //
 // Source of every row: Microsoft, "Naming rules and restrictions for Azure resources"
 // (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules), by resource provider and
-// type; the Terraform type is the azurerm resource that creates it.
+// type; the Terraform type is the azurerm resource that creates it. The version of that page readable here
+// (MicrosoftDocs/azure-docs, articles/azure-resource-manager/management/resource-name-rules.md, 2020) confirms key
+// vaults, secrets, identities, Event Grid subscriptions, DNS zone links, storage accounts and containers, resource
+// groups and sites; where it and the current page differ the stricter rule is kept (locks, plans). Private endpoints,
+// system topics, federated credentials and the Microsoft.Insights types are from the current page, not read here.
 import { createHash } from "node:crypto";
 
 export interface AzureNameRule {
@@ -56,7 +60,15 @@ export const AZURE_NAME_RULES: Readonly<Record<string, AzureNameRule>> = {
   },
   azurerm_private_dns_zone: { armType: "Microsoft.Network/privateDnsZones", min: 1, max: 63 * 4, pattern: /^[a-z0-9.-]+[a-z0-9]$/i, rule: "a DNS name" },
   azurerm_monitor_diagnostic_setting: { armType: "Microsoft.Insights/diagnosticSettings", min: 1, max: 260, pattern: noneOf("*<>%&:\\?+/"), rule: "can't use * < > % & : \\ ? + /" },
-  azurerm_management_lock: { armType: "Microsoft.Authorization/locks", min: 1, max: 90, pattern: noneOf("<>*%{}&:\\?+/#|"), rule: "can't use < > * % { } & : \\ ? + / # |" },
+  // The page's 2020 version: alphanumerics, periods, underscores, hyphens and parentheses, not ending in a period;
+  // later versions only forbid < > * % { } & : \\ ? + / # |. The stricter one is checked.
+  azurerm_management_lock: {
+    armType: "Microsoft.Authorization/locks",
+    min: 1,
+    max: 90,
+    pattern: /^[\w.()-]*[\w()-]$/,
+    rule: "alphanumerics, periods, underscores, hyphens and parentheses; can't end with a period",
+  },
   azurerm_user_assigned_identity: {
     armType: "Microsoft.ManagedIdentity/userAssignedIdentities",
     min: 3,
@@ -87,7 +99,9 @@ export const AZURE_NAME_RULES: Readonly<Record<string, AzureNameRule>> = {
     pattern: /^[a-z0-9](?!.*--)[a-z0-9-]*$/,
     rule: "lowercase letters, numbers and hyphens; start with a lowercase letter or number; no consecutive hyphens",
   },
-  azurerm_service_plan: { armType: "Microsoft.Web/serverfarms", min: 1, max: 60, pattern: alnumHyphen, rule: "alphanumerics and hyphens" },
+  // 1-40 in the page's 2020 version (MicrosoftDocs/azure-docs, the one readable here), 1-60 in later ones: 40 satisfies
+  // both, and names that fit 40 (the example's) are unchanged.
+  azurerm_service_plan: { armType: "Microsoft.Web/serverfarms", min: 1, max: 40, pattern: alnumHyphen, rule: "alphanumerics and hyphens" },
   azurerm_function_app_flex_consumption: {
     armType: "Microsoft.Web/sites",
     min: 2,

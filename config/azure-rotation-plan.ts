@@ -46,7 +46,7 @@ export function azureRotationNames(organization: string, env: string, group?: st
   const alnum = scope.replace(/[^a-z0-9]/g, "");
   return {
     functionApp,
-    // Limits of Microsoft.Web/serverfarms (60), user-assigned identities (128), Microsoft.Insights components and
+    // Limits of Microsoft.Web/serverfarms (40), user-assigned identities (128), Microsoft.Insights components and
     // scheduled query rules (260): config/azure-names.ts. Names within them are unchanged.
     plan: fitAzureName(`${base}-plan`, AZURE_NAME_RULES.azurerm_service_plan.max),
     identity: fitAzureName(base, AZURE_NAME_RULES.azurerm_user_assigned_identity.max),

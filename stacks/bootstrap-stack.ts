@@ -330,7 +330,8 @@ export class BootstrapStack extends PlatformStack {
     // any role to a user or group other than itself (deletes: below). Format: "Constrain roles and principal types" in
     // https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples (@Request for
     // writes, @Resource for deletes; RoleDefinitionId and PrincipalId with GuidEquals, PrincipalType with
-    // StringEqualsIgnoreCase), attributes per https://learn.microsoft.com/azure/role-based-access-control/conditions-authorization-actions-attributes.
+    // StringEqualsIgnoreCase), attributes per https://learn.microsoft.com/azure/role-based-access-control/conditions-authorization-actions-attributes
+    // (both read in MicrosoftDocs/azure-docs: writes carry RoleDefinitionId, PrincipalId and PrincipalType in the request).
     const assigned = assignedRoles(asList(azureStacks));
     if (assigned.length === 0) throw new Error(`${this.node.path}: build ${stackName("azure", env)} with bootstrap: the deployer's role assignment right is derived from its stacks`);
     const grantable = builtInRoleIds(assigned.map((a) => a.roleDefinitionName));
