@@ -39,7 +39,7 @@ import { PipelineRole } from "../constructs/aws/pipeline-role";
 import { StateBucket } from "../constructs/aws/state-bucket";
 import { WorkloadBoundary } from "../constructs/aws/workload-boundary";
 import { PipelineIdentity } from "../constructs/azure/pipeline-identity";
-import { assignedRoles, builtInRoleIds } from "../constructs/azure/built-in-roles";
+import { type AssignedRole, assignedRoles, builtInRoleIds } from "../constructs/azure/built-in-roles";
 import { platformAzurermProvider } from "../constructs/azure/provider";
 import { StateContainer } from "../constructs/azure/state-container";
 import { suppress } from "../constructs/guardrails/suppressions";
@@ -323,30 +323,40 @@ export class BootstrapStack extends PlatformStack {
     // The condition admits exactly the built-in roles the environment's azure stacks assign (read from their role
     // assignments: Key Vault Secrets User and Officer, and with azure.rotation the function's storage and telemetry
     // roles and the Event Grid topic's dead-letter role), to the principal types those assignments name (service
-    // principals: the workload, function and topic identities). The one assignment the stacks leave untyped is the
-    // deploying principal's own Secrets Officer on the vault (DeployingPrincipal: a person or CI): it is admitted by
-    // the deployer's principal id instead, which every request carries. A stolen deployer session therefore cannot
-    // assign Owner, User Access Administrator, Role Based Access Control Administrator or Contributor to anyone, nor
-    // any role to a user or group other than itself (deletes: below). Format: "Constrain roles and principal types" in
-    // https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples (@Request for
-    // writes, @Resource for deletes; RoleDefinitionId and PrincipalId with GuidEquals, PrincipalType with
-    // StringEqualsIgnoreCase), attributes per https://learn.microsoft.com/azure/role-based-access-control/conditions-authorization-actions-attributes
+    // principals: the workload, function and topic identities), never to the deployer itself; and to the deployer
+    // only the role(s) of the one assignment the stacks leave untyped, the deploying principal's own Key Vault Secrets
+    // Officer on the vault (DeployingPrincipal: a person or CI), matched by principal id, which every request carries.
+    // A stolen deployer session therefore cannot assign Owner, User Access Administrator, Role Based Access Control
+    // Administrator or Contributor to anyone, nor any role to a user or group, nor itself anything but the Secrets
+    // Officer it holds by design (deletes: below). Format: "Constrain roles and principal types" and "Constrain roles
+    // and specific groups" in https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples
+    // (@Request for writes, @Resource for deletes; RoleDefinitionId and PrincipalId with ForAnyOfAnyValues:GuidEquals
+    // or GuidNotEquals, PrincipalType with StringEqualsIgnoreCase), attributes and operators per
+    // https://learn.microsoft.com/azure/role-based-access-control/conditions-authorization-actions-attributes
     // (both read in MicrosoftDocs/azure-docs: writes carry RoleDefinitionId, PrincipalId and PrincipalType in the request).
     const assigned = assignedRoles(asList(azureStacks));
     if (assigned.length === 0) throw new Error(`${this.node.path}: build ${stackName("azure", env)} with bootstrap: the deployer's role assignment right is derived from its stacks`);
-    const grantable = builtInRoleIds(assigned.map((a) => a.roleDefinitionName));
-    const principalTypes = [...new Set(assigned.flatMap((a) => (a.principalType ? [a.principalType] : [])))].sort();
-    const untyped = assigned.some((a) => !a.principalType);
+    const typed = assigned.filter((a) => a.principalType);
+    const own = assigned.filter((a) => !a.principalType);
     const attribute = (side: "Request" | "Resource", name: string) => `@${side}[Microsoft.Authorization/roleAssignments:${name}]`;
-    const roles = (side: "Request" | "Resource") => `${attribute(side, "RoleDefinitionId")} ForAnyOfAnyValues:GuidEquals {${grantable.join(", ")}}`;
-    const whom = [
-      ...(principalTypes.length > 0 ? [`${attribute("Request", "PrincipalType")} ForAnyOfAnyValues:StringEqualsIgnoreCase {${principalTypes.map((t) => `'${t}'`).join(", ")}}`] : []),
-      ...(untyped ? [`${attribute("Request", "PrincipalId")} ForAnyOfAnyValues:GuidEquals {${deployer.principalId}}`] : []),
+    const roles = (side: "Request" | "Resource", names: readonly AssignedRole[]) =>
+      `${attribute(side, "RoleDefinitionId")} ForAnyOfAnyValues:GuidEquals {${builtInRoleIds(names.map((a) => a.roleDefinitionName)).join(", ")}}`;
+    const deployerId = deployer.principalId;
+    // To another service principal: the roles the stacks give typed principals. To itself: only its own role(s).
+    const admitted = [
+      ...(typed.length > 0
+        ? [
+            `(${roles("Request", typed)} AND ` +
+              `${attribute("Request", "PrincipalType")} ForAnyOfAnyValues:StringEqualsIgnoreCase {${[...new Set(typed.map((a) => `'${a.principalType}'`))].sort().join(", ")}} AND ` +
+              `${attribute("Request", "PrincipalId")} ForAnyOfAnyValues:GuidNotEquals {${deployerId}})`,
+          ]
+        : []),
+      ...(own.length > 0 ? [`(${roles("Request", own)} AND ${attribute("Request", "PrincipalId")} ForAnyOfAnyValues:GuidEquals {${deployerId}})`] : []),
     ];
     // Deletes are limited by role only: removing an assignment grants nothing, and the first CI deploy removes the
     // Secrets Officer of the person who applied azure-<env> first (a user) when the deploying principal moves to CI.
-    const writes = `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (${roles("Request")} AND (${whom.join(" OR ")})))`;
-    const deletes = `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (${roles("Resource")}))`;
+    const writes = `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (${admitted.join(" OR ")}))`;
+    const deletes = `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (${roles("Resource", assigned)}))`;
     assign("deployer-rbac", deployer, "Role Based Access Control Administrator", environmentGroup, `CI deployer of ${stackName("azure", env)}: only the roles its stacks assign`, {
       condition: `${writes} AND ${deletes}`,
     });

@@ -185,10 +185,14 @@ describe("the CI deployer's role assignment right (item 6, Azure)", () => {
   ];
 
   test.each(cases)("%s: the condition admits exactly the roles the azure stacks assign, on writes and deletes", (_n, bootstrap, azureStacks) => {
-    const assigned = builtInRoleIds(azureStacks.flatMap((s) => Object.values(resources(s, "azurerm_role_assignment")).map((a) => a.role_definition_name)));
+    const all = azureStacks.flatMap((s) => Object.values(resources(s, "azurerm_role_assignment")));
+    const typed = builtInRoleIds(all.filter((a) => a.principal_type).map((a) => a.role_definition_name));
+    const own = builtInRoleIds(all.filter((a) => !a.principal_type).map((a) => a.role_definition_name));
+    expect(own).toEqual([BUILT_IN_ROLE_IDS["Key Vault Secrets Officer"]]);
     expect(guids(conditionOf(bootstrap), "RoleDefinitionId")).toEqual([
-      ["Request", assigned],
-      ["Resource", assigned],
+      ["Request", typed],
+      ["Request", own],
+      ["Resource", builtInRoleIds(all.map((a) => a.role_definition_name))],
     ]);
   });
 
@@ -198,19 +202,25 @@ describe("the CI deployer's role assignment right (item 6, Azure)", () => {
     expect(Object.values(BUILT_IN_ROLE_IDS).filter((id) => Object.values(ADMINISTRATIVE_ROLE_IDS).includes(id))).toEqual([]);
   });
 
-  test.each(cases)("%s: writes only to service principals, or to the deployer itself (its own Key Vault role)", (_n, bootstrap) => {
+  test.each(cases)("%s: writes only to other service principals, and to the deployer itself only its own Secrets Officer", (_n, bootstrap) => {
     const condition = conditionOf(bootstrap);
     expect(guids(condition, "PrincipalType")).toEqual([["Request", ["'ServicePrincipal'"]]]);
     const deployer = Object.entries(resources(bootstrap, "azurerm_user_assigned_identity")).find(([, i]) => i.name.endsWith("ci_deployer"))![0];
-    expect(guids(condition, "PrincipalId")).toEqual([["Request", [`\${azurerm_user_assigned_identity.${deployer}.principal_id}`]]]);
-    // Writes need the role and the principal; deletes (which grant nothing) the role only.
-    const role = (side: string) => `@${side}\\[Microsoft\\.Authorization/roleAssignments:RoleDefinitionId\\] ForAnyOfAnyValues:GuidEquals \\{[^}]*\\}`;
-    expect(condition).toMatch(
-      new RegExp(
-        `^\\(\\(!\\(ActionMatches\\{'Microsoft\\.Authorization/roleAssignments/write'\\}\\)\\) OR \\(${role("Request")} AND \\(@Request.*PrincipalType.* OR @Request.*PrincipalId.*\\)\\)\\) AND ` +
-          `\\(\\(!\\(ActionMatches\\{'Microsoft\\.Authorization/roleAssignments/delete'\\}\\)\\) OR \\(${role("Resource")}\\)\\)$`,
-      ),
+    const self = `\${azurerm_user_assigned_identity.${deployer}.principal_id}`;
+    expect(guids(condition, "PrincipalId")).toEqual([
+      ["Request", [self]],
+      ["Request", [self]],
+    ]);
+    const officer = BUILT_IN_ROLE_IDS["Key Vault Secrets Officer"];
+    expect(condition).toContain(`@Request[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidNotEquals {${self}})`);
+    expect(condition).toContain(
+      `(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${officer}} AND @Request[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidEquals {${self}})`,
     );
+    // Writes need the role and the principal; deletes (which grant nothing) the role only.
+    const [writes, deletes] = condition.split(") AND ((!(ActionMatches");
+    expect(writes).toMatch(/^\(\(!\(ActionMatches\{'Microsoft\.Authorization\/roleAssignments\/write'\}\)\) OR \(\(@Request\[/);
+    expect(deletes).toMatch(/^\{'Microsoft\.Authorization\/roleAssignments\/delete'\}\)\) OR \(@Resource\[Microsoft\.Authorization\/roleAssignments:RoleDefinitionId\] ForAnyOfAnyValues:GuidEquals \{[^}]*\}\)\)$/);
+    expect(deletes).not.toMatch(/Principal/);
   });
 
   test("the untyped assignment admitted by principal id is only the deploying principal's own", () => {
