@@ -51,7 +51,7 @@ export function locate(doc: Document, lines: LineCounter, path: string): Positio
 type AnySchema = z.core.$ZodType;
 
 /** The schema that describes the value at a path, through optionals, defaults, records, lists and unions. */
-function schemasAt(schema: AnySchema, segments: readonly (string | number)[]): AnySchema[] {
+export function schemasAt(schema: AnySchema, segments: readonly (string | number)[]): AnySchema[] {
   let current: AnySchema[] = [schema];
   for (const seg of segments) {
     current = current.flatMap(unwrap).flatMap((s) => child(s, seg));
