@@ -35,7 +35,7 @@ export class PlatformConfigError extends Error {
     readonly issues: readonly ConfigIssue[],
   ) {
     super(
-      `${source}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the platform description\n` +
+      `${shownPath(source)}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the platform description\n` +
         // A problem of the whole file (unreadable, empty, bad YAML) has no field path; later lines of a message
         // (the offending YAML line) are indented under their bullet.
         issues.map((i) => `  - ${where(source, i)}${i.path ? `${i.path}: ` : ""}${i.message.replace(/\n/g, "\n    ")}`).join("\n"),
@@ -44,12 +44,15 @@ export class PlatformConfigError extends Error {
   }
 }
 
-/** file:line:column, as compilers print it, relative to the current folder when the file is under it. */
-function where(source: string, issue: ConfigIssue): string {
-  if (issue.line === undefined) return "";
+/** A description file as messages show it: relative to the current folder when it is under it, as compilers do. */
+function shownPath(source: string): string {
   const relative = path.relative(process.cwd(), source);
-  const shown = path.isAbsolute(source) && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : source;
-  return `${shown}:${issue.line}:${issue.column ?? 1}: `;
+  return path.isAbsolute(source) && relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : source;
+}
+
+/** file:line:column, as compilers print it. */
+function where(source: string, issue: ConfigIssue): string {
+  return issue.line === undefined ? "" : `${shownPath(source)}:${issue.line}:${issue.column ?? 1}: `;
 }
 
 /** The description file to use: PLATFORM_CONFIG when set, else config/platform.yaml. */

@@ -226,24 +226,27 @@ export function blockTitle(block: Block): string {
   return `${block.path || "top level"}${block.variant ? ` (type ${block.variant})` : ""}`;
 }
 
-/** A stable anchor for a block's section (GitHub's own heading anchors drop the <, > and dots). */
+/** The heading of a block's section: its path as code (so <environment> shows), then its variant. */
+function blockHeading(block: Block): string {
+  return block.path ? `\`${block.path}\`${block.variant ? ` (type ${block.variant})` : ""}` : "Top level";
+}
+
+/** GitHub's anchor of a block's heading: lowercase, punctuation dropped (but - and _), spaces to dashes. */
 export function blockAnchor(block: Block): string {
-  return blockTitle(block).replace(/[<>()[\]]/g, "").replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase();
+  return blockTitle(block).toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
 }
 
 /** docs/description.md: a section per block with the fields that apply there and an example of it. */
 export function descriptionReference(schema: JsonSchema = descriptionJsonSchema(), examples: (block: Block) => string = blockExample): string {
   const blocks = descriptionBlocks(schema);
-  const contents = blocks.map((b) => `${"  ".repeat(depth(b))}- [${cell(blockTitle(b))}](#${blockAnchor(b)})`);
+  const contents = blocks.map((b) => `${"  ".repeat(depth(b))}- [${cell(blockHeading(b))}](#${blockAnchor(b)})`);
   const sections = blocks.flatMap((b) => {
     const rows = b.fields.map(({ name, row, block }) => {
       const field = block ? `[\`${cell(name)}\`](#${blockAnchor(block)})` : `\`${cell(name)}\``;
       return `| ${field} | ${cell(row.type)} | ${row.required} | ${row.default === undefined ? "" : `\`${cell(JSON.stringify(row.default))}\``} | ${prose(row.description ?? "")} |`;
     });
     return [
-      `<a id="${blockAnchor(b)}"></a>`,
-      "",
-      `## ${prose(blockTitle(b))}`,
+      `## ${blockHeading(b)}`,
       "",
       ...(b.description ? [prose(b.description), ""] : []),
       "| Field | Type | Required | Default | Description |",

@@ -186,7 +186,8 @@ describe("messages say what to change, once", () => {
     expect(() => loadPlatform(file, { PLATFORM_CONFIG: "no-such-description.yaml" })).toThrow(
       new PlatformConfigError(file, [{ path: "", message: "the file does not exist; PLATFORM_CONFIG=no-such-description.yaml names it: correct the path, or unset PLATFORM_CONFIG to use config/platform.yaml" }]),
     );
-    expect(() => loadPlatform(file, {})).toThrow(`${file}: 1 problem in the platform description\n  - the file does not exist`);
+    // Shown relative to the current folder, as the file:line:column of each problem is.
+    expect(() => loadPlatform(file, {})).toThrow(`${path.relative(process.cwd(), file)}: 1 problem in the platform description\n  - the file does not exist`);
   });
 
   it("a misspelt field points to the reference of the fields allowed", () => {

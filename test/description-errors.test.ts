@@ -113,3 +113,24 @@ describe("every description error points at its line", () => {
     expect(() => loadPlatform(file, {})).toThrow(/environments\.dev\.aws\.regoin: unknown field \(check the spelling/);
   });
 });
+
+describe("the README's sample of problems", () => {
+  it("is what npm run check prints for the mistakes it describes", () => {
+    const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const sample = /```text\n(config\/platform\.yaml: \d+ problems in the platform description\n[\s\S]*?)```/.exec(readme)![1];
+    // The quick start's stripe, then the two slips the README names.
+    const text = exampleText
+      .replace("      region: us-east-1", "      regoin: us-east-1")
+      .replace("        expiresAfterDays: 90\n", "        expiresAfterDays: 90\n      stripe: { type: api-key, expiresAfterDays: 90 }\n")
+      .replace("reads: [database, jwt, openai]", "reads: [database, jwt, openai, strpe]");
+    const file = path.join(dir, "platform.yaml");
+    writeFileSync(file, text);
+    let message = "";
+    try {
+      loadPlatform(file, {});
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message.split(file).join("config/platform.yaml")).toBe(sample.trimEnd());
+  });
+});
