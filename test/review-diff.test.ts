@@ -175,7 +175,8 @@ describe("npm run review -- --base <git-ref>", () => {
     writeFileSync(config, readFileSync(config, "utf8").replace("reads: [jwt]\n", "reads: [jwt, openai]\n"));
     git("commit", "--quiet", "-am", "web reads openai");
     const before = git("status", "--porcelain");
-    const env = { ...process.env, PLATFORM_CONFIG: "", CDKTF_OUTDIR: "" };
+    // The description and output of the clone itself, whatever the caller exported.
+    const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.PLATFORM_CONFIG;
     delete env.CDKTF_OUTDIR;
     const run = (args: string[]) => spawnSync(process.execPath, args, { cwd: clone, encoding: "utf8", env });
