@@ -34,6 +34,7 @@ import { awsNamePrefix, environmentKeyAlias, stackName, stateKey } from "../conf
 import { environmentTags, TAGS } from "../config/tags";
 import type { AwsEnvironment, AzureEnvironment, PipelineSpec, StateBackend, VaultEnvironment } from "../config/schema";
 import { AccountRegion, viaService } from "../constructs/aws/arns";
+import { SecretAlerts } from "../constructs/aws/secret-alerts";
 import { boundaryProtectionStatements, DeployerScope, deployerStatements, plannerStatements } from "../constructs/aws/deployer-permissions";
 import { PipelineRole } from "../constructs/aws/pipeline-role";
 import { StateBucket } from "../constructs/aws/state-bucket";
@@ -184,6 +185,7 @@ export class BootstrapStack extends PlatformStack {
       namePrefix: awsNamePrefix(org, env),
       secretPrefix: `${env}/`,
       network: aws.network && { subnetIds: aws.network.subnetIds, securityGroupIds: aws.network.securityGroupIds },
+      forwardsGlobalEvents: asList(awsStacks).some((stack) => stack.node.findAll().some((c) => c instanceof SecretAlerts && c.forwarder !== undefined)),
     });
     suppress(
       boundary,
@@ -210,12 +212,14 @@ export class BootstrapStack extends PlatformStack {
       deployer.addToPolicy({
         sid: "NotTheNamesakeEnvironments",
         effect: "Deny",
-        actions: ["iam:*", "lambda:*", "logs:*", "cloudwatch:*"],
+        actions: ["iam:*", "lambda:*", "logs:*", "cloudwatch:*", "sns:*", "events:*"],
         resources: [
           ...other("iam", (p) => `role/${p}*`, false),
           ...other("lambda", (p) => `function:${p}*`),
           ...other("logs", (p) => `log-group:/aws/lambda/${p}*`),
           ...other("cloudwatch", (p) => `alarm:${p}*`),
+          ...other("sns", (p) => `${p}*`),
+          ...other("events", (p) => `rule/${p}*`),
         ],
       });
       // The group patterns below (key aliases, state objects) would match the namesake's names too.
