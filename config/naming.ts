@@ -137,6 +137,6 @@ export function alertRuleName(organization: string, scope: string, kind: string)
 }
 
 /** Azure Monitor alert names of azure-<env> (docs/alerts.md). */
-export function azureAlertName(organization: string, env: string, kind: "secret-access" | "role-assignments"): string {
+export function azureAlertName(organization: string, env: string, kind: "refused-reads" | "secret-changes" | "role-assignment-writes" | "role-assignment-deletes"): string {
   return `${organization}-${env}-alert-${kind}`;
 }

@@ -346,13 +346,15 @@ export class BootstrapStack extends PlatformStack {
       assignableScopes: [environmentGroup],
     });
     assign("deployer-locks", deployer, "", environmentGroup, `CI deployer of ${stackName("azure", env)}: delete locks`, { roleDefinitionId: locks.roleDefinitionResourceId });
-    // The rotation function joins its subnet (VNet integration) and its alert names the action group.
+    // The rotation function joins its subnet (VNet integration) and its alert names the action group, as do the
+    // alerts of docs/alerts.md (azure.alerts.actionGroupId, else the rotation's).
+    const actionGroup = azure.alerts?.actionGroupId ?? azure.rotation?.actionGroupId;
     const links: [string, string, string][] = [
       ["subnet", azure.privateEndpoint.subnetId, "private endpoint subnet"],
       ["network", azure.privateEndpoint.virtualNetworkId, "DNS zone link"],
       ["workspace", azure.logAnalyticsWorkspaceId, "diagnostics"],
       ...(azure.rotation ? [["rotation-subnet", azure.rotation.subnetId, "rotation function's VNet integration"] as [string, string, string]] : []),
-      ...(azure.rotation?.actionGroupId ? [["action-group", azure.rotation.actionGroupId, "rotation failure alert"] as [string, string, string]] : []),
+      ...(actionGroup ? [["action-group", actionGroup, "rotation failure alert and alerts"] as [string, string, string]] : []),
     ];
     const linked = links.map(([, scope]) => scope);
     const linksRole = new RoleDefinition(this, "ci-links-role", {
@@ -368,7 +370,7 @@ export class BootstrapStack extends PlatformStack {
             "Microsoft.Network/virtualNetworks/join/action",
             "Microsoft.OperationalInsights/workspaces/read",
             "Microsoft.OperationalInsights/workspaces/sharedKeys/action",
-            ...(azure.rotation?.actionGroupId ? ["Microsoft.Insights/actionGroups/read"] : []),
+            ...(actionGroup ? ["Microsoft.Insights/actionGroups/read"] : []),
           ],
         },
       ],
