@@ -17,6 +17,7 @@ import { WorkloadRole } from "../constructs/aws/workload-role";
 import { pipelineRoleArn, workloadBoundaryArn } from "../config/pipeline";
 import { GLOBAL_EVENTS_REGION, SecretAlerts } from "../constructs/aws/secret-alerts";
 import { PlatformStack } from "./platform-stack";
+import { suppress } from "../constructs/guardrails";
 import { configureStateBackend } from "./backend";
 
 /** Where `npm run build:lambda` leaves the rotation bundles; LAMBDA_BUNDLE_DIR overrides it. */
@@ -209,6 +210,9 @@ export class AwsSecretsStack extends PlatformStack {
    */
   private addAlerts(aws: AwsEnvironment, account: AccountRegion): SecretAlerts | undefined {
     const enabled = aws.alerts ? aws.alerts.enabled : this.environment.production;
+    if (enabled && this.options.group) {
+      suppress(this, "SP-ALR-001", `the environment's first stack holds the alerts: its patterns cover every secret ${this.environment.name}/* and every role ${awsNamePrefix(this.environment.organization, this.environment.name)}*, this group's too; this group's own key is not watched (docs/alerts.md)`);
+    }
     if (!enabled || this.options.group) return undefined;
     const { organization: org, name: env } = this.environment;
     const globalProvider = new AwsProvider(this, "aws-global-events", {
