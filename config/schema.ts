@@ -549,7 +549,7 @@ const azureEnvironment = z.strictObject({
         .string()
         .regex(ACTION_GROUP_ID, "must be an action group resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Insights/actionGroups/<name>")
         .optional()
-        .describe("Azure Monitor action group that the rotation failure alert notifies; default: the alert fires without notifying anyone."),
+        .describe("Azure Monitor action group that the rotation failure alert notifies (azure.alerts.actionGroupId takes its place when given); default: the alert fires without notifying anyone."),
     })
     .optional()
     .describe("Present: rotating secrets on Azure are rotated by an Azure Function on Key Vault's events; required where a postgres, jwt or token secret rotates (in production; elsewhere they do not rotate on Azure without it)."),
