@@ -241,7 +241,11 @@ describe("the alerts' targets, topic and key", () => {
   it("encrypt the topic with the environment key, which lets EventBridge and CloudWatch use it for this topic only", () => {
     const [keyId, key] = Object.entries<any>(resources(stack, "aws_kms_key"))[0];
     expect(topic.kms_master_key_id).toBe(`\${aws_kms_key.${keyId}.arn}`);
-    const statements = JSON.parse(key.policy).Statement.filter((s: any) => s.Sid === "ServicePublishesToEncryptedTopic");
+    const statements = JSON.parse(key.policy).Statement.filter((s: any) => /PublishesToEncryptedTopic$/.test(s.Sid));
+    expect(statements.map((s: any) => s.Sid).sort()).toEqual(["CloudwatchPublishesToEncryptedTopic", "EventsPublishesToEncryptedTopic"]);
+    // Sids are unique in the whole key policy.
+    const sids = JSON.parse(key.policy).Statement.map((s: any) => s.Sid);
+    expect(new Set(sids).size).toBe(sids.length);
     expect(statements.map((s: any) => s.Principal.Service).flat().sort()).toEqual(["cloudwatch.amazonaws.com", "events.amazonaws.com"]);
     for (const s of statements) {
       expect(s.Condition).toEqual({ StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": `arn:aws:sns:${REGION}:${ACCOUNT}:acme-prod-secrets-alerts` } });

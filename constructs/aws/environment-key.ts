@@ -124,9 +124,11 @@ export class EnvironmentKey extends Construct {
    */
   allowServiceForSnsTopic(servicePrincipal: string, topicArn: string): void {
     this.policy.addStatements({
-      sid: "ServicePublishesToEncryptedTopic",
+      // One Sid per service: Sids are unique within a policy.
+      sid: `${servicePrincipal.split(".")[0].replace(/^./, (c) => c.toUpperCase())}PublishesToEncryptedTopic`,
       principals: { Service: [servicePrincipal] },
-      actions: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      // GenerateDataKey, the call SNS makes (the page's GenerateDataKey* would also allow the WithoutPlaintext variant).
+      actions: ["kms:GenerateDataKey", "kms:Decrypt"],
       resources: ["*"],
       conditions: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } },
     });

@@ -81,7 +81,7 @@ export class SecretAlerts extends Construct {
     } else {
       const topicArn = `arn:${partition}:sns:${account.region}:${account.accountId}:${props.topicName}`;
       // SNS encrypts messages with the key under the encryption context aws:sns:topicArn; a publishing service needs
-      // kms:GenerateDataKey* and kms:Decrypt on it (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html,
+      // kms:GenerateDataKey and kms:Decrypt on it (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html,
       // "Enable compatibility between event sources from AWS services and encrypted topics", which lists EventBridge).
       props.encryptionKey.allowServiceForSnsTopic("events.amazonaws.com", topicArn);
       // The rotation error alarms publish to the same topic: CloudWatch needs the same key use (same page).
