@@ -347,3 +347,19 @@ describe("the deployer's rights for the alerts' resource types", () => {
     expect(DEPLOYER_STATEMENTS.aws_sns_topic(scope)[0].resources).toEqual([`arn:aws:sns:eu-west-1:${ACCOUNT}:acme-prod-*`]);
   });
 });
+
+describe("the workload boundary, outside us-east-1", () => {
+  it("lets the forwarding role put events on the environment region's default bus, and only there; in us-east-1 nothing is added", () => {
+    const statementsOf = (region: string) => {
+      const d = exampleDescription();
+      d.environments.prod.aws.region = region;
+      d.environments.prod.aws.backend.region = region;
+      const { json } = synthPlatform(parsePlatform(toYaml(d), "test"), { environments: ["prod"], backends: ["aws", "bootstrap"] });
+      const policy = Object.values<any>(resources(json["bootstrap-prod"], "aws_iam_policy")).find((p) => p.name === "acme-prod-workload-boundary");
+      return JSON.parse(policy.policy).Statement as any[];
+    };
+    const forwarding = statementsOf("eu-west-1").filter((s) => [s.Action].flat().includes("events:PutEvents"));
+    expect(forwarding).toEqual([expect.objectContaining({ Sid: "ForwardAlertEventsToTheEnvironmentsBus", Resource: `arn:aws:events:eu-west-1:${ACCOUNT}:event-bus/default` })]);
+    expect(statementsOf("us-east-1").filter((s) => [s.Action].flat().includes("events:PutEvents"))).toEqual([]);
+  });
+});
