@@ -316,7 +316,9 @@ describe("where alerts are built", () => {
     expect(target.role_arn).toMatch(/^\$\{aws_iam_role\..*\.arn\}$/);
     const trust = JSON.parse(role.assume_role_policy).Statement[0];
     expect(trust.Principal).toEqual({ Service: ["events.amazonaws.com"] });
-    expect(trust.Condition.ArnEquals["aws:SourceArn"]).toBe(`arn:aws:events:us-east-1:${ACCOUNT}:rule/acme-prod-alert-role-changes-forward`);
+    expect(trust.Action).toBe("sts:AssumeRole");
+    const permissions = Object.values<any>(resources(stack, "aws_iam_role_policy")).find((p) => p.name === "put-events");
+    expect(JSON.parse(permissions.policy).Statement).toEqual([expect.objectContaining({ Action: "events:PutEvents", Resource: `arn:aws:events:eu-west-1:${ACCOUNT}:event-bus/default` })]);
     expect(role.permissions_boundary).toMatch(/workload-boundary$/);
   });
 });

@@ -92,9 +92,10 @@ export class SecretAlerts extends Construct {
         kmsMasterKeyId: props.encryptionKey.arn,
       });
       this.topicArn = this.topic.arn;
-      // Only EventBridge publishes, and only for this environment's rules in this account (confused deputy): the
-      // conditions EventBridge's SNS target documentation gives
-      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions).
+      // Only EventBridge publishes, and only for this environment's rules in this account (confused deputy): EventBridge
+      // sets aws:SourceArn to the rule's ARN and aws:SourceAccount to its account
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html; SNS targets:
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions).
       const policy = new PolicyDocument([
         {
           sid: "OnlyThisEnvironmentsRulesPublish",
@@ -134,16 +135,13 @@ export class SecretAlerts extends Construct {
       // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html).
       const bus = `arn:${partition}:events:${account.region}:${account.accountId}:event-bus/default`;
       const forwardName = props.ruleName("role-changes-forward");
+      // The trust EventBridge documents for target roles (events.amazonaws.com, sts:AssumeRole), without conditions:
+      // that EventBridge sets aws:SourceArn on AssumeRole is documented for resource policies only
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html), and a condition it does not
+      // meet would drop every forwarded event unseen. A rule can use the role only where someone may pass it
+      // (iam:PassRole in this account: the deployer, to EventBridge, for the environment's roles).
       const trust = new PolicyDocument([
-        {
-          sid: "EventBridgeForwardsThisRule",
-          principals: { Service: ["events.amazonaws.com"] },
-          actions: ["sts:AssumeRole"],
-          conditions: {
-            StringEquals: { "aws:SourceAccount": account.accountId },
-            ArnEquals: { "aws:SourceArn": ruleArn(forwardName, GLOBAL_EVENTS_REGION) },
-          },
-        },
+        { sid: "EventBridgeForwards", principals: { Service: ["events.amazonaws.com"] }, actions: ["sts:AssumeRole"] },
       ]);
       this.forwarder = new IamRole(this, "forwarder", {
         name: props.forwarderRoleName,
