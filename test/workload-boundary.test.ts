@@ -172,7 +172,19 @@ describe("the deployer", () => {
         }),
       ]),
     );
-    for (const d of denies) expect(d.Condition).toBeUndefined();
+    // Those two hold unconditionally.
+    for (const d of denies.filter((x) => ["NeverRemoveBoundaries", "NeverChangeTheBoundary"].includes(x.Sid))) expect(d.Condition).toBeUndefined();
+    // And no role is created, bounded or given a policy with any boundary but this one (a negated operator also
+    // matches when the request carries no boundary at all).
+    expect(denies).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Sid: "NeverAnotherBoundary",
+          Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:AttachRolePolicy"],
+          Condition: { StringNotEquals: { "iam:PermissionsBoundary": arnOf("dev") } },
+        }),
+      ]),
+    );
   });
 
   it("passes only the environment's roles, and only to Lambda", () => {
@@ -186,12 +198,12 @@ describe("the deployer", () => {
     const json = structuredClone(example.json["bootstrap-dev"]) as any;
     const policy = Object.values<any>(json.resource.aws_iam_role_policy).find((p) => p.name === "deployer");
     const doc = JSON.parse(policy.policy);
-    const create = doc.Statement.find((s: any) => s.Sid === "CreateBoundedEnvironmentRoles");
+    const create = doc.Statement.find((s: any) => s.Sid === "ManageBoundedEnvironmentRoles");
     delete create.Condition;
     policy.policy = JSON.stringify(doc);
     const findings = (j: any) => runRules(fromJson(j, "bootstrap-dev"), [PIPELINE_RULES], false).map((f) => `${f.ruleId} ${f.message}`);
     expect(findings(example.json["bootstrap-dev"])).toEqual([]);
-    expect(findings(json)).toEqual([expect.stringMatching(/^SP-CI-004 deployer acme-dev-ci_deployer: .*CreateBoundedEnvironmentRoles.* allows iam:CreateRole, iam:PutRolePermissionsBoundary without a StringEquals condition on iam:PermissionsBoundary/)]);
+    expect(findings(json)).toEqual([expect.stringMatching(/^SP-CI-004 deployer acme-dev-ci_deployer: .*ManageBoundedEnvironmentRoles.* allows iam:CreateRole, iam:PutRolePermissionsBoundary, iam:PutRolePolicy, iam:DeleteRolePolicy without a StringEquals condition on iam:PermissionsBoundary/)]);
   });
 
   it("fails SP-CI-004 on a wildcard iam:* or a boundary condition with a wildcard value", () => {
@@ -199,12 +211,12 @@ describe("the deployer", () => {
     const policy = Object.values<any>(json.resource.aws_iam_role_policy).find((p) => p.name === "deployer");
     const doc = JSON.parse(policy.policy);
     doc.Statement.push({ Sid: "Everything", Effect: "Allow", Action: "iam:*", Resource: "*" });
-    doc.Statement.find((s: any) => s.Sid === "ManageBoundedEnvironmentRolePolicies").Condition = { StringLike: { "iam:PermissionsBoundary": "arn:aws:iam::111111111111:policy/*" } };
+    doc.Statement.find((s: any) => s.Sid === "ManageBoundedEnvironmentRoles").Condition = { StringLike: { "iam:PermissionsBoundary": "arn:aws:iam::111111111111:policy/*" } };
     policy.policy = JSON.stringify(doc);
     const out = runRules(fromJson(json, "bootstrap-dev"), [PIPELINE_RULES], false).map((f) => `${f.ruleId} ${f.message}`);
     expect(out).toEqual([expect.stringMatching(/^SP-CI-004 /)]);
     expect(out.join("\n")).toMatch(/Everything.* allows iam:CreateRole, iam:PutRolePermissionsBoundary, iam:PutRolePolicy, iam:DeleteRolePolicy, iam:AttachRolePolicy, iam:DetachRolePolicy/);
-    expect(out.join("\n")).toMatch(/ManageBoundedEnvironmentRolePolicies.* allows iam:PutRolePolicy, iam:DeleteRolePolicy without/);
+    expect(out.join("\n")).toMatch(/ManageBoundedEnvironmentRoles.* allows iam:CreateRole, iam:PutRolePermissionsBoundary, iam:PutRolePolicy, iam:DeleteRolePolicy without/);
   });
 });
 
