@@ -99,8 +99,8 @@ const ALARM_TAGS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIRefer
 const KMS_TAGS = "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html: the Tags parameter needs kms:TagResource";
 const KMS_ALIAS = "https://docs.aws.amazon.com/kms/latest/developerguide/alias-access.html: CreateAlias/UpdateAlias/DeleteAlias are authorized on the alias and on the key";
 const EC2_TAG_ON_CREATE = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html: tag-on-create needs ec2:CreateTags, narrowed by ec2:CreateAction";
-const ROLE_TAGS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_roles.html: tagging a role (also in CreateRole) needs iam:TagRole";
-const LOG_TAGS = "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html: tags in the request also need logs:TagResource";
+const ROLE_TAGS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html (permissions required to tag IAM entities): tags on a role, CreateRole's included, need iam:TagRole";
+const LOG_TAGS = "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html: 'To assign tags when you create a log group, you must have either the logs:TagResource or logs:TagLogGroup permission'";
 const PRIVATE_DNS =
   "private_dns_enabled is a parameter of CreateVpcEndpoint/ModifyVpcEndpoint (vpc_endpoint.go); the endpoint's private hosted zone is managed by AWS, and the SAR lists no dependent action (no route53:AssociateVPCWithHostedZone) for either";
 const ENDPOINT_ENIS = "vpc_endpoint.go read: subnet_configuration from the endpoint's network interfaces (DescribeNetworkInterfaces); cidr_blocks from DescribePrefixLists";
