@@ -193,7 +193,7 @@ export const PROVIDER_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
     ["lambda:GetFunctionConfiguration", "cru", "function"],
     ["lambda:GetFunctionCodeSigningConfig", "cru", "function"],
     ["lambda:ListVersionsByFunction", "cru", "function"],
-    ["lambda:ListTags", "cru", "function"],
+    ["lambda:ListTags", "cru", "function", "https://docs.aws.amazon.com/lambda/latest/dg/configuration-tags.html: for a tagged function, GetFunction also needs lambda:ListTags"],
     ["lambda:UpdateFunctionCode", "u", "function"],
     ["lambda:UpdateFunctionConfiguration", "u", "function"],
     ["lambda:UntagResource", "u", "function"],
@@ -241,6 +241,7 @@ export const PROVIDER_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
     ["ec2:AuthorizeSecurityGroupEgress", "cu", "securityGroup"],
     ["ec2:CreateTags", "u", "securityGroup"],
     ["ec2:DeleteTags", "u", "securityGroup"],
+    // deleteLingeringENIs (vpc_security_group.go) lists the interfaces still using the group before deleting it.
     ["ec2:DescribeNetworkInterfaces", "d", "any"],
     ["ec2:DeleteSecurityGroup", "d", "securityGroup"],
   ]),
