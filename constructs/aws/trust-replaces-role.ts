@@ -16,12 +16,31 @@
 // so they keep matching the new role.
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { DataResource } from "cdktf";
+import { TerraformResource, anyToHclTerraform, anyToTerraform, hashMapper, hashMapperHcl } from "cdktf";
 import { Construct } from "constructs";
 
+/**
+ * terraform_data holding a value in `input`. On cdktf's public TerraformResource rather than its DataResource class,
+ * whose validation runs `terraform version` in a child process per resource at every synth (as
+ * constructs/azure/local-exec-step.ts explains); a Terraform older than 1.4 refuses the type itself at validate.
+ */
+class TrustRecord extends TerraformResource {
+  constructor(scope: Construct, id: string, private readonly input: Readonly<Record<string, unknown>>) {
+    super(scope, id, { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" } });
+  }
+
+  protected synthesizeAttributes(): { [name: string]: unknown } {
+    return { input: hashMapper(anyToTerraform)(this.input) };
+  }
+
+  protected synthesizeHclAttributes(): { [name: string]: unknown } {
+    return { input: { value: hashMapperHcl(anyToHclTerraform)(this.input), isBlock: false, type: "map", storageClassType: "anyMap" } };
+  }
+}
+
 /** Replaces `role` whenever `trustPolicyJson` changes, and puts each of `policies` again on the new role. */
-export function replaceRoleOnTrustChange(scope: Construct, role: IamRole, trustPolicyJson: string, policies: readonly IamRolePolicy[]): DataResource {
-  const trust = new DataResource(scope, "trust", { input: { assume_role_policy: trustPolicyJson } });
+export function replaceRoleOnTrustChange(scope: Construct, role: IamRole, trustPolicyJson: string, policies: readonly IamRolePolicy[]): TerraformResource {
+  const trust = new TrustRecord(scope, "trust", { assume_role_policy: trustPolicyJson });
   // As addresses, not objects: cdktf 0.21 renders an object here as "${...}", which Terraform refuses in this argument.
   role.lifecycle = { ...role.lifecycle, replaceTriggeredBy: [`${trust.terraformResourceType}.${trust.friendlyUniqueId}`] };
   for (const p of policies) p.lifecycle = { ...p.lifecycle, replaceTriggeredBy: [`${role.terraformResourceType}.${role.friendlyUniqueId}.unique_id`] };
