@@ -22,6 +22,9 @@ function groupedWithState(): Platform {
   return p;
 }
 
+// Two full syntheses and some thousand simulations: generous on a shared 2-core machine.
+jest.setTimeout(180_000);
+
 const VARIANTS: Array<[string, () => Synthesized]> = [
   ["example", () => synthExample()],
   ["example in a stack group, with state storage", () => synthPlatform(groupedWithState())],
