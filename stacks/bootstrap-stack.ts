@@ -35,7 +35,7 @@ import { environmentTags, TAGS } from "../config/tags";
 import type { AwsEnvironment, AzureEnvironment, PipelineSpec, StateBackend, VaultEnvironment } from "../config/schema";
 import { AccountRegion, viaService } from "../constructs/aws/arns";
 import { SecretAlerts } from "../constructs/aws/secret-alerts";
-import { boundaryProtectionStatements, DeployerScope, deployerStatements, plannerStatements } from "../constructs/aws/deployer-permissions";
+import { DeployerScope, deployerStatements, escalationDenyStatements, plannerStatements } from "../constructs/aws/deployer-permissions";
 import { PipelineRole } from "../constructs/aws/pipeline-role";
 import { StateBucket } from "../constructs/aws/state-bucket";
 import { WorkloadBoundary } from "../constructs/aws/workload-boundary";
@@ -197,7 +197,8 @@ export class BootstrapStack extends PlatformStack {
       permissionsBoundaryArn: workloadBoundaryArn(aws.accountId, org, env),
     };
     deployerStatements(types, scope).forEach((s) => deployer.addToPolicy(s));
-    boundaryProtectionStatements(scope).forEach((s) => deployer.addToPolicy(s));
+    // What a stolen deployer session must not do, whatever the allows above (docs/pipeline.md, threat model).
+    escalationDenyStatements(scope).forEach((s) => deployer.addToPolicy(s));
     // The prefix acme-prod- also matches acme-prod-eu-*: an explicit deny wins over the allows above (IAM policy
     // evaluation logic, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
     if (namesakes.length > 0) {

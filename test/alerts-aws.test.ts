@@ -11,7 +11,7 @@
 // the EventBridge envelope of a CloudTrail event (source, detail-type, detail = the record)
 // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html.
 import { alertRuleSpecs, ALERT_INPUT_PATHS, type AlertKind } from "../constructs/aws/alert-patterns";
-import { DEPLOYER_STATEMENTS } from "../constructs/aws/deployer-permissions";
+import { deployerStatements } from "../constructs/aws/deployer-permissions";
 import { parsePlatform } from "../config/load";
 import { pipelineRoleArn } from "../config/pipeline";
 import { exampleDescription, issuesOf, toYaml } from "./helpers/descriptions";
@@ -340,13 +340,13 @@ describe("the deployer's rights for the alerts' resource types", () => {
   const scope = { account: { accountId: ACCOUNT, region: "eu-west-1" }, namePrefix: "acme-prod-", secretPrefix: "prod/", keyAlias: "acme-prod-secrets", tag: { key: "environment", value: "prod" }, permissionsBoundaryArn: "arn:aws:iam::333333333333:policy/b" };
 
   it("cover rules in the environment's region and us-east-1, topics under the prefix, and passing roles only to EventBridge", () => {
-    const rules = DEPLOYER_STATEMENTS.aws_cloudwatch_event_rule(scope)[0];
+    const rules = deployerStatements(["aws_cloudwatch_event_rule"], scope).find((st) => st.sid === "ManageEnvironmentAlertRules")!;
     expect(rules.actions).toEqual(expect.arrayContaining(["events:PutRule", "events:DeleteRule", "events:DescribeRule"]));
     expect(rules.resources).toEqual([`arn:aws:events:eu-west-1:${ACCOUNT}:rule/acme-prod-*`, `arn:aws:events:us-east-1:${ACCOUNT}:rule/acme-prod-*`]);
-    const targets = DEPLOYER_STATEMENTS.aws_cloudwatch_event_target(scope);
-    expect(targets[0].actions).toEqual(expect.arrayContaining(["events:PutTargets", "events:RemoveTargets"]));
-    expect(targets[1]).toMatchObject({ actions: ["iam:PassRole"], conditions: { StringEquals: { "iam:PassedToService": "events.amazonaws.com" } } });
-    expect(DEPLOYER_STATEMENTS.aws_sns_topic(scope)[0].resources).toEqual([`arn:aws:sns:eu-west-1:${ACCOUNT}:acme-prod-*`]);
+    const targets = deployerStatements(["aws_cloudwatch_event_target"], scope);
+    expect(targets.find((st) => st.sid === "ManageEnvironmentAlertRules")!.actions).toEqual(expect.arrayContaining(["events:PutTargets", "events:RemoveTargets"]));
+    expect(targets.find((st) => st.actions.includes("iam:PassRole"))).toMatchObject({ conditions: { StringEquals: { "iam:PassedToService": "events.amazonaws.com" } } });
+    expect(deployerStatements(["aws_sns_topic"], scope)[0].resources).toEqual([`arn:aws:sns:eu-west-1:${ACCOUNT}:acme-prod-*`]);
   });
 });
 

@@ -4,7 +4,7 @@ import { Testing } from "cdktf";
 import { DEFAULT_CONFIG, loadPlatform, parsePlatform } from "../config/load";
 import type { Platform } from "../config/schema";
 import { PIPELINE_IAM_PATH } from "../config/pipeline";
-import { deployerStatements, DEPLOYER_STATEMENTS } from "../constructs/aws/deployer-permissions";
+import { deployerStatements, PROVIDER_CALLS } from "../constructs/aws/deployer-permissions";
 import { TAGS } from "../config/tags";
 import { PIPELINE_RULES } from "../constructs/guardrails/rules/pipeline";
 import { runRules } from "../constructs/guardrails/evaluate";
@@ -14,6 +14,7 @@ import { managedVaultPaths } from "../constructs/vault/managed-paths";
 import { buildPlatform } from "../stacks/platform";
 import { StackJson, synthPlatform } from "./helpers/synth";
 import { toYaml } from "./helpers/descriptions";
+import { decide } from "./helpers/iam-simulate";
 
 const example = synthPlatform(loadPlatform(DEFAULT_CONFIG), { environments: ["dev", "prod"] });
 const dev = example.json["bootstrap-dev"];
@@ -24,10 +25,11 @@ const policyOf = (json: StackJson, roleName: string) => {
   return JSON.parse(attached.policy).Statement as any[];
 };
 const trustOf = (json: StackJson, roleName: string) => JSON.parse(values(json, "aws_iam_role").find((r) => r.name === roleName).assume_role_policy).Statement;
-/** IAM's ARN matching: * any run of characters, ? one. */
-const matches = (pattern: string, arn: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(arn);
-const allows = (statements: any[], action: string) =>
-  statements.filter((s) => s.Effect === "Allow").some((s) => [s.Action].flat().some((a: string) => matches(a, action)));
+const DEV_DEPLOYER = "arn:aws:iam::111111111111:role/secrets-platform-ci/acme-dev-ci_deployer";
+const DEV_PLANNER = "arn:aws:iam::111111111111:role/secrets-platform-ci/acme-dev-ci_planner";
+/** IAM's decision (iam-simulate) for a role's inline policy on one request. */
+const allowed = async (statements: any[], principal: string, action: string, resource: string, context: Record<string, string> = {}) =>
+  (await decide({ identity: statements }, { action, resource, context, principal })) === "Allowed";
 
 describe("AWS: trust", () => {
   it.each(["dev", "prod"])("bootstrap-%s trusts exactly the repository's deploy jobs in its GitHub environment, and its pull requests for the planner", (env) => {
@@ -56,34 +58,36 @@ describe("AWS: trust", () => {
     expect(trustOf(json, "acme-dev-ci_deployer")[0].Principal.Federated).toEqual([arn]);
   });
 
-  it("keeps the pipeline roles under their own IAM path, out of reach of what the deployer is allowed on role/<org>-<env>-*", () => {
-    const roles = values(json(), "aws_iam_role");
-    for (const r of roles) expect(r.path).toBe(PIPELINE_IAM_PATH);
-    const iamResources = policyOf(dev, "acme-dev-ci_deployer").filter((s) => s.Effect === "Allow" && [s.Action].flat().some((a: string) => a.startsWith("iam:"))).flatMap((s) => [s.Resource].flat());
-    expect(iamResources.length).toBeGreaterThan(0);
+  it("keeps the pipeline roles under their own IAM path, out of reach of what the deployer is allowed on role/<org>-<env>-*", async () => {
+    for (const r of values(dev, "aws_iam_role")) expect(r.path).toBe(PIPELINE_IAM_PATH);
+    const deployer = policyOf(dev, "acme-dev-ci_deployer");
+    const iamActions = [...new Set(deployer.filter((s) => s.Effect === "Allow").flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith("iam:")))];
+    expect(iamActions.length).toBeGreaterThan(5);
+    // Each with the condition keys a deploy's request carries, so only the resource decides.
+    const context = (action: string): Record<string, string> =>
+      action === "iam:PassRole" ? { "iam:PassedToService": "lambda.amazonaws.com" } : ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:DeleteRolePolicy"].includes(action) ? { "iam:PermissionsBoundary": "arn:aws:iam::111111111111:policy/secrets-platform-ci/acme-dev-workload-boundary" } : {};
     for (const name of ["acme-dev-ci_deployer", "acme-dev-ci_planner"]) {
       const arn = `arn:aws:iam::111111111111:role${PIPELINE_IAM_PATH}${name}`;
-      expect(iamResources.filter((r: string) => matches(r, arn))).toEqual([]);
+      for (const action of iamActions) expect([name, action, await allowed(deployer, DEV_DEPLOYER, action, arn, context(action))]).toEqual([name, action, false]);
     }
     // ...while the environment's own roles are within them.
-    expect(iamResources.some((r: string) => matches(r, "arn:aws:iam::111111111111:role/acme-dev-myapp-api"))).toBe(true);
-    function json() {
-      return dev;
-    }
+    for (const action of iamActions) expect([action, await allowed(deployer, DEV_DEPLOYER, action, "arn:aws:iam::111111111111:role/acme-dev-myapp-api", context(action))]).toEqual([action, true]);
   });
 });
 
 describe("AWS: rights", () => {
   it("derives the deployer's statements from every resource type aws-<env> has, and refuses a type it does not know", () => {
-    const types = synthesizedStack(example.stacks["aws-dev"]).resources.map((r) => r.type);
-    for (const t of types) expect(Object.keys(DEPLOYER_STATEMENTS)).toContain(t);
+    const types = synthesizedStack(example.stacks["aws-dev"]).resources.map((r) => r.type).filter((t) => t.startsWith("aws_"));
+    for (const t of types) expect(Object.keys(PROVIDER_CALLS)).toContain(t);
     const scope = { account: { accountId: "111111111111", region: "us-east-1" }, namePrefix: "acme-dev-", secretPrefix: "dev/", keyAlias: "acme-dev-secrets", tag: { key: "environment", value: "dev" }, permissionsBoundaryArn: "arn:aws:iam::111111111111:policy/secrets-platform-ci/acme-dev-workload-boundary" };
-    expect(() => deployerStatements([...types, "aws_dynamodb_table"], scope)).toThrow(/no permissions defined for aws_dynamodb_table: add them to DEPLOYER_STATEMENTS/);
+    expect(() => deployerStatements([...types, "aws_dynamodb_table"], scope)).toThrow(/no permissions defined for aws_dynamodb_table: add what the provider calls to PROVIDER_CALLS/);
+    // A type bootstrap-<env> creates is applied by a person: the deployer is never given it.
+    expect(() => deployerStatements([...types, "aws_iam_openid_connect_provider"], scope)).toThrow(/applied by a person/);
     const sids = policyOf(dev, "acme-dev-ci_deployer").map((s) => s.Sid);
     expect(sids).toEqual(expect.arrayContaining(["ManageEnvironmentSecrets", "ManageEnvironmentFunctions", "ManageEnvironmentKey", "PassEnvironmentRolesToLambda"]));
   });
 
-  it("scopes the deployer to the environment's names: secrets dev/*, functions and roles acme-dev-*", () => {
+  it("scopes the deployer to the environment's names: secrets dev/*, functions and roles acme-dev-*", async () => {
     const st = policyOf(dev, "acme-dev-ci_deployer");
     const resourcesOf = (sid: string) => [st.find((s) => s.Sid === sid).Resource].flat();
     expect(resourcesOf("ManageEnvironmentSecrets")).toEqual(["arn:aws:secretsmanager:us-east-1:111111111111:secret:dev/*"]);
@@ -93,7 +97,7 @@ describe("AWS: rights", () => {
     expect(st.find((s) => s.Sid === "ManageEnvironmentKey").Condition).toEqual({ StringEquals: { "aws:ResourceTag/environment": "dev" } });
     expect(st.find((s) => s.Sid === "CreateEnvironmentKey").Condition).toEqual({ StringEquals: { "aws:RequestTag/environment": "dev" } });
     // The deployer creates secrets, never reads their values.
-    expect(allows(st, "secretsmanager:GetSecretValue")).toBe(false);
+    expect(await allowed(st, DEV_DEPLOYER, "secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:111111111111:secret:dev/myapp/openai-AbCdEf")).toBe(false);
   });
 
   it("lets the planner read, never write, and denies it secret values explicitly", () => {
@@ -240,12 +244,15 @@ describe("state storage", () => {
     expect(values(json, "aws_kms_key")[0].enable_key_rotation).toBe(true);
   });
 
-  it("lets the deployer read and write exactly its stacks' state and lock, and the planner only read the state", () => {
+  it("lets the deployer read and write exactly its stacks' state and lock, and the planner only read the state", async () => {
     const deployer = policyOf(json, "acme-dev-ci_deployer").find((s) => s.Sid === "ReadWriteStateAndLock");
     expect(deployer.Resource).toEqual(["arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate", "arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate.tflock"]);
     const planner = policyOf(json, "acme-dev-ci_planner");
     expect(planner.find((s) => s.Sid === "ReadState")).toEqual(expect.objectContaining({ Action: "s3:GetObject", Resource: "arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate" }));
-    expect(allows(planner, "s3:PutObject")).toBe(false);
+    const state = "arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate";
+    expect(await allowed(planner, DEV_PLANNER, "s3:GetObject", state)).toBe(true);
+    for (const action of ["s3:PutObject", "s3:DeleteObject"]) expect([action, await allowed(planner, DEV_PLANNER, action, state)]).toEqual([action, false]);
+    expect(await allowed(policyOf(json, "acme-dev-ci_deployer"), DEV_DEPLOYER, "s3:PutObject", `${state}.tflock`)).toBe(true);
   });
 
   it("creates the azurerm container private, with blob data roles for deployer (write) and planner (read)", () => {

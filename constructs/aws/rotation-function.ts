@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { AccountRegion, logGroupArn, roleArn } from "./arns";
 import { EnvironmentKey } from "./environment-key";
+import { replaceRoleOnTrustChange } from "./trust-replaces-role";
 import { IGrantable, inlinePolicySizeCheck, PolicyDocument, PolicyStatement } from "./policy-document";
 
 export interface RotationFunctionProps {
@@ -96,18 +97,19 @@ export class RotationFunction extends Construct implements IGrantable {
       tags: props.tags,
     });
 
+    const trustJson = JSON.stringify(
+      new PolicyDocument([
+        {
+          principals: { Service: ["lambda.amazonaws.com"] },
+          actions: ["sts:AssumeRole"],
+          conditions: { StringEquals: { "aws:SourceAccount": account.accountId } },
+        },
+      ]).toObject(),
+    );
     this.role = new IamRole(this, "role", {
       name: props.functionName,
       description: `Runs ${props.functionName}`,
-      assumeRolePolicy: JSON.stringify(
-        new PolicyDocument([
-          {
-            principals: { Service: ["lambda.amazonaws.com"] },
-            actions: ["sts:AssumeRole"],
-            conditions: { StringEquals: { "aws:SourceAccount": account.accountId } },
-          },
-        ]).toObject(),
-      ),
+      assumeRolePolicy: trustJson,
       permissionsBoundary: props.permissionsBoundary,
       tags: props.tags,
     });
@@ -134,6 +136,7 @@ export class RotationFunction extends Construct implements IGrantable {
       role: this.role.id,
       policy: this.policy.toJson(),
     });
+    replaceRoleOnTrustChange(this, this.role, trustJson, [rolePolicy]);
 
     const bundle = new TerraformAsset(this, "bundle", { path: props.bundlePath, type: AssetType.FILE });
     this.function = new LambdaFunction(this, "function", {
