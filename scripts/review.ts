@@ -1,13 +1,15 @@
-// npm run review -- --env <env> [--json] [--skip-plan] [--outdir <dir>]
+// npm run review -- --env <env> [--json] [--skip-plan] [--plan-json <stack>=<file> ...] [--outdir <dir>]
+// --plan-json: count each named stack's changes from `terraform show -json <planfile>` of the real stack (the CI plan
+// job's saved plans) instead of planning offline.
 // Writes cdktf.out/review/<env>.md (and .json with --json); exits 1 when a guardrail fails.
 import { PlatformConfigError } from "../config/load";
 import { shortenTokenTraces } from "../stacks/token-traces";
 import { ReviewUsageError, runReview } from "./review/run";
 
-const USAGE = "usage: npm run review -- --env <env> [--json] [--skip-plan] [--outdir <dir>]";
+const USAGE = "usage: npm run review -- --env <env> [--json] [--skip-plan] [--plan-json <stack>=<file> ...] [--outdir <dir>]";
 
-function parseArgs(argv: string[]): { env?: string; json: boolean; plan: boolean; outdir?: string } {
-  const out = { env: undefined as string | undefined, json: false, plan: true, outdir: undefined as string | undefined };
+function parseArgs(argv: string[]): { env?: string; json: boolean; plan: boolean; outdir?: string; planJson: Record<string, string> } {
+  const out = { env: undefined as string | undefined, json: false, plan: true, outdir: undefined as string | undefined, planJson: {} as Record<string, string> };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -20,6 +22,12 @@ function parseArgs(argv: string[]): { env?: string; json: boolean; plan: boolean
     else if (a === "--json") out.json = true;
     else if (a === "--skip-plan") out.plan = false;
     else if (a === "--outdir") out.outdir = value();
+    else if (a === "--plan-json") {
+      const v = value();
+      const at = v.indexOf("=");
+      if (at <= 0 || at === v.length - 1) throw new ReviewUsageError(`--plan-json takes <stack>=<file>, got ${v}\n${USAGE}`);
+      out.planJson[v.slice(0, at)] = v.slice(at + 1);
+    }
     else throw new ReviewUsageError(`unknown argument ${a}\n${USAGE}`);
   }
   return out;
@@ -29,7 +37,7 @@ function main(): number {
   try {
     const args = parseArgs(process.argv.slice(2));
     if (!args.env) throw new ReviewUsageError(USAGE);
-    const { review, markdownFile, jsonFile } = runReview({ environment: args.env, json: args.json, plan: args.plan, outdir: args.outdir });
+    const { review, markdownFile, jsonFile } = runReview({ environment: args.env, json: args.json, plan: args.plan, outdir: args.outdir, planJson: args.planJson });
     for (const c of review.changes) {
       process.stdout.write(
         `${c.stack}: ${c.counts.create} to create, ${c.counts.update} to update, ${c.counts.replace} to replace, ${c.counts.delete} to delete` +

@@ -24,6 +24,7 @@ import {
   GITHUB_OIDC_ISSUER,
   PIPELINE_IAM_PATH,
   pipelineRoleName,
+  plannerSubjects,
   pullRequestSubject,
   VAULT_GITHUB_AUTH_PATH,
   vaultPipelineName,
@@ -91,10 +92,12 @@ export class BootstrapStack extends PlatformStack {
     const pipeline = environment.spec.pipeline;
     if (!pipeline) throw new Error(`${id}: environment ${environment.name} has no pipeline block`);
     const { repository, environment: githubEnvironment } = pipeline.github;
-    const subjects = { deployer: deploySubject(repository, githubEnvironment), planner: pullRequestSubject(repository) };
+    const subjects = { deployer: deploySubject(repository, githubEnvironment), planner: pullRequestSubject(repository), plannerMain: plannerSubjects(repository)[1] };
     const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });
     out("deployer_subject", subjects.deployer, "The OIDC subject of the deploy jobs (GitHub environment)");
     out("planner_subject", subjects.planner, "The OIDC subject of the pull request jobs");
+    // The plan job of a push to main (whose saved plan the deploy job applies) presents the main branch's subject.
+    out("planner_main_subject", subjects.plannerMain, "The OIDC subject of the plan job on main, whose saved plan the deploy job applies");
 
     // Every stack the pipeline deploys keeps state: each <backend>-<env>-<group> too, in its backend block's storage.
     const groups = stacks.groups ?? [];
@@ -128,7 +131,7 @@ export class BootstrapStack extends PlatformStack {
     environment: EnvironmentModel,
     aws: AwsEnvironment,
     pipeline: PipelineSpec,
-    subjects: { deployer: string; planner: string },
+    subjects: { deployer: string; planner: string; plannerMain: string },
     awsStacks: TerraformStack | readonly TerraformStack[] | undefined,
     backends: { stack: string; backend: StateBackend }[],
     groups: readonly string[],
@@ -157,13 +160,14 @@ export class BootstrapStack extends PlatformStack {
         oidcProviderArn: providerArn,
         issuerHost: GITHUB_OIDC_HOST,
         subject: subjects[kind],
+        additionalSubjects: kind === "planner" ? [subjects.plannerMain] : [],
         audience: AWS_STS_AUDIENCE,
         kind,
         account,
         description:
           kind === "deployer"
             ? `CI deployer of ${stackName("aws", env)}: ${subjects.deployer}`
-            : `CI planner of ${stackName("aws", env)} (read-only, no secret values): ${subjects.planner}`,
+            : `CI planner of ${stackName("aws", env)} (read-only, no secret values): ${subjects.planner}, ${subjects.plannerMain}`,
       });
     const deployer = role("deployer");
     const planner = role("planner");
@@ -285,7 +289,7 @@ export class BootstrapStack extends PlatformStack {
     environment: EnvironmentModel,
     azure: AzureEnvironment,
     pipeline: PipelineSpec,
-    subjects: { deployer: string; planner: string },
+    subjects: { deployer: string; planner: string; plannerMain: string },
     backends: { stack: string; backend: StateBackend }[],
   ): { deployer: PipelineIdentity; planner: PipelineIdentity } {
     const { organization: org, name: env } = environment;
@@ -301,6 +305,7 @@ export class BootstrapStack extends PlatformStack {
         resourceGroupName: group.name,
         issuer: GITHUB_OIDC_ISSUER,
         subject: subjects[kind],
+        additionalSubjects: kind === "planner" ? [{ credentialName: "ci-plan-main", subject: subjects.plannerMain }] : [],
         kind,
         tags,
       });
@@ -414,7 +419,7 @@ export class BootstrapStack extends PlatformStack {
     environment: EnvironmentModel,
     vault: VaultEnvironment,
     pipeline: PipelineSpec,
-    subjects: { deployer: string; planner: string },
+    subjects: { deployer: string; planner: string; plannerMain: string },
     vaultStacks: TerraformStack | readonly TerraformStack[] | undefined,
   ): CiJwtAuth {
     const env = environment.name;
@@ -437,7 +442,7 @@ export class BootstrapStack extends PlatformStack {
       .filter((r) => r.capabilities.some((c) => c === "read" || c === "list"));
     auth.addRole("planner", {
       roleName: vaultPipelineName(env, "planner"),
-      subject: subjects.planner,
+      subject: [subjects.planner, subjects.plannerMain],
       claims: { repository },
       audience,
       rules: readOnly,

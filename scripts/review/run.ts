@@ -28,6 +28,12 @@ export interface RunReviewOptions {
   readonly platform?: Platform;
   /** Run `terraform plan` on the AWS stack. @default true */
   readonly plan?: boolean;
+  /**
+   * Plans Terraform made of the real stacks (`terraform show -json <planfile>` per stack, by stack name), as the CI
+   * plan job makes them with read credentials: their changes are what the review counts, and no offline plan runs.
+   * @default - none: the AWS stacks are planned offline (unless plan is false)
+   */
+  readonly planJson?: Readonly<Record<string, string>>;
   /** Also write <env>.json. @default false */
   readonly json?: boolean;
 }
@@ -46,7 +52,10 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
   const platform = options.platform ?? loadPlatform(options.configFile ?? configPath());
   const spec = platform.environments[env];
   if (!spec) throw new ReviewUsageError(`environment "${env}" is not in the description; it has ${Object.keys(platform.environments).join(", ")}`);
-  const plan = options.plan ?? true;
+  const given = options.planJson ?? {};
+  const fromFiles = Object.keys(given).length > 0;
+  // A review from the plans of the real stacks does not plan anything itself.
+  const plan = !fromFiles && (options.plan ?? true);
   if (plan && !terraformAvailable()) throw new ReviewUsageError("terraform is not on PATH; install it, or pass --skip-plan to count AWS changes from the synthesized JSON");
 
   // Stacks with guardrail errors are still written (and marked in manifest.json, which makes `cdktf deploy`
@@ -68,6 +77,14 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
   const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
   const stacks: ReviewedStack[] = [];
   const plans: Record<string, TerraformPlan> = {};
+  for (const [stack, file] of Object.entries(given)) {
+    if (!refs.some((r) => r.name === stack && r.environment === env)) throw new ReviewUsageError(`--plan-json ${stack}=${file}: ${stack} is not a stack of environment ${env}`);
+    try {
+      plans[stack] = JSON.parse(readFileSync(file, "utf8")) as TerraformPlan;
+    } catch (err) {
+      throw new ReviewUsageError(`--plan-json ${stack}=${file}: cannot read a plan from it (${(err as Error).message}); write it with terraform show -json <planfile> > ${file}`);
+    }
+  }
   const guardrails: GuardrailReport[] = [];
   // bootstrap-<env> is applied once by a person, outside the pull request's review (docs/pipeline.md).
   for (const ref of refs.filter((r): r is typeof r & { backend: Backend } => r.environment === env && r.backend !== "bootstrap")) {
@@ -93,7 +110,7 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     production: isProduction(env, spec.production),
     stacks,
     plans,
-    planNote: plan ? undefined : "Planned with --skip-plan: no terraform plan ran.",
+    planNote: fromFiles ? undefined : plan ? undefined : "Planned with --skip-plan: no terraform plan ran.",
     guardrails,
     moves,
   });
