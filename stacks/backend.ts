@@ -14,6 +14,20 @@ export function localStatePath(stackName: string): string {
   return `../../../terraform.${stackName}.tfstate`;
 }
 
+/**
+ * bootstrap-<env>'s state: a person applies it once, from a checkout, so it keeps local state at the same relative path
+ * as every other stack (cdktf's default would write an absolute path, tying it to one machine's checkout). In
+ * production it warns, since losing that file loses track of the CI identities.
+ */
+export function configureBootstrapState(stack: TerraformStack, stackName: string, production = false): void {
+  new LocalBackend(stack, { path: localStatePath(stackName) });
+  if (production) {
+    Annotations.of(stack).addWarning(
+      `${stackName} keeps its Terraform state in a local file, terraform.${stackName}.tfstate in the project folder: a person applies it once, so keep that file safe (a copy in the state bucket, versioned); losing it loses track of the CI identities, which would then have to be imported.`,
+    );
+  }
+}
+
 export function configureStateBackend(stack: TerraformStack, stackName: string, backend: StateBackend | undefined, production = false): void {
   if (!backend) {
     new LocalBackend(stack, { path: localStatePath(stackName) });

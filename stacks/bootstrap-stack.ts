@@ -47,6 +47,7 @@ import { CiJwtAuth } from "../constructs/vault/github-jwt-auth";
 import { managedVaultPaths } from "../constructs/vault/managed-paths";
 import type { PolicyRule } from "../constructs/vault/policy-document";
 import { PlatformStack } from "./platform-stack";
+import { configureBootstrapState } from "./backend";
 
 /**
  * The environment's stacks that the pipeline deploys, as built; bootstrap derives the deployer's rights from them.
@@ -91,6 +92,7 @@ export class BootstrapStack extends PlatformStack {
     super(scope, id);
     const pipeline = environment.spec.pipeline;
     if (!pipeline) throw new Error(`${id}: environment ${environment.name} has no pipeline block`);
+    configureBootstrapState(this, id, environment.production);
     const { repository, environment: githubEnvironment } = pipeline.github;
     const subjects = { deployer: deploySubject(repository, githubEnvironment), planner: pullRequestSubject(repository), plannerMain: plannerSubjects(repository)[1] };
     const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });
