@@ -138,4 +138,30 @@ describe("the review made from the plan job's plans", () => {
     expect(byStack["azure-dev"].source).toBe("synthesized JSON");
     expect(() => runReview({ environment: "dev", configFile: DEFAULT_CONFIG, outdir, planJson: { "aws-prod": path.join(plans, "aws-dev.json") } })).toThrow(/aws-prod is not a stack of environment dev/);
   });
+
+  // Issue 19, item 12: the review covers bootstrap-<env>, the CI identities' rights.
+  it("shows who may become each CI identity of bootstrap-dev and what it may do, and checks its guardrails", () => {
+    const outdir = path.join(tmp, "review-out");
+    const { review, markdownFile } = runReview({ environment: "dev", configFile: DEFAULT_CONFIG, outdir, plan: false });
+    expect(review.pipeline?.stack).toBe("bootstrap-dev");
+    const ids = review.pipeline!.identities;
+    const find = (backend: string, kind: string) => ids.find((i) => i.backend === backend && i.kind === kind)!;
+    expect(ids.map((i) => `${i.backend} ${i.kind}`).sort()).toEqual(["aws deployer", "aws planner", "azure deployer", "azure planner", "vault deployer", "vault planner"]);
+    const deploy = ["repo:acme/secrets-platform:environment:dev"];
+    const plan = ["repo:acme/secrets-platform:pull_request", "repo:acme/secrets-platform:ref:refs/heads/main"];
+    for (const b of ["aws", "azure", "vault"]) {
+      expect(find(b, "deployer").trusts).toEqual(deploy);
+      expect([...find(b, "planner").trusts].sort()).toEqual(plan);
+    }
+    expect(find("aws", "deployer").identity).toBe("/secrets-platform-ci/acme-dev-ci_deployer");
+    expect(find("aws", "planner").rights).toContainEqual(expect.stringMatching(/^Deny \(NeverReadSecretValues\): secretsmanager:GetSecretValue/));
+    expect(find("aws", "deployer").rights.some((r) => /^Allow/.test(r))).toBe(true);
+    expect(find("azure", "planner").rights).toContain("Reader on /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-secrets-dev");
+    expect(find("vault", "deployer").rights).toContainEqual(expect.stringMatching(/^sys\/mounts\/secret \[/));
+    expect(find("vault", "planner").rights.some((r) => /\/data\/|\/creds\//.test(r))).toBe(false);
+    expect(review.guardrails.map((g) => g.stack)).toContain("bootstrap-dev");
+    const md = readFileSync(markdownFile, "utf8");
+    expect(md).toContain("## CI identities (`bootstrap-dev`)");
+    expect(md).toContain("`repo:acme/secrets-platform:ref:refs/heads/main`");
+  });
 });

@@ -86,7 +86,13 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     }
   }
   const guardrails: GuardrailReport[] = [];
-  // bootstrap-<env> is applied once by a person, outside the pull request's review (docs/pipeline.md).
+  // bootstrap-<env> is applied once by a person, not by CI: its changes are not counted with the CI stacks', but its
+  // identities (who may deploy and plan what) and its guardrails are part of the review.
+  let bootstrap: { name: string; json: StackJson } | undefined;
+  for (const ref of refs.filter((r) => r.environment === env && r.backend === "bootstrap")) {
+    const entry = manifest.stacks[ref.name];
+    bootstrap = { name: ref.name, json: JSON.parse(readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8")) };
+  }
   for (const ref of refs.filter((r): r is typeof r & { backend: Backend } => r.environment === env && r.backend !== "bootstrap")) {
     const entry = manifest.stacks[ref.name];
     const json = JSON.parse(readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8"));
@@ -103,6 +109,11 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     }
   }
 
+  if (bootstrap) {
+    const report = guardrailSynthesisReport(app.node.findChild(bootstrap.name) as TerraformStack);
+    if (report) guardrails.push(report);
+  }
+
   const after = Object.fromEntries(stacks.map((s) => [s.name, s.json]));
   const moves = moveGuidance(stackMoves(before, after), after);
   const review = buildReview({
@@ -113,6 +124,7 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     planNote: fromFiles ? undefined : plan ? undefined : "Planned with --skip-plan: no terraform plan ran.",
     guardrails,
     moves,
+    bootstrap,
   });
   const dir = path.join(outdir, "review");
   mkdirSync(dir, { recursive: true });
