@@ -35,7 +35,7 @@ export function personOnlyChanges(stack: string, plan: TerraformPlan): string[] 
     if (!rule) continue;
     const { actions, before, after } = rc.change as { actions: string[]; before?: Record<string, any>; after?: Record<string, any> };
     if (actions.includes("create")) {
-      out.push(`${stack}: ${rc.address} is created, which sends its write-only password: a person applies ${stack} first, with ${rule.variable} set (docs/pipeline.md#first-apply-of-vaults-database-password)`);
+      out.push(`${stack}: ${rc.address} is created, which sends its write-only password: a person applies ${stack} first, with ${rule.variable} set (docs/pipeline.md#5-first-apply-of-vaults-database-admin-password)`);
     } else if (actions.includes("update") && rule.version(before) !== rule.version(after)) {
       out.push(`${stack}: ${rc.address} raises password_wo_version (${String(rule.version(before))} -> ${String(rule.version(after))}), which sends a new password: a person applies ${stack}, with ${rule.variable} set`);
     }
