@@ -16,16 +16,12 @@ export function localStatePath(stackName: string): string {
 
 /**
  * bootstrap-<env>'s state: a person applies it once, from a checkout, so it keeps local state at the same relative path
- * as every other stack (cdktf's default would write an absolute path, tying it to one machine's checkout). In
- * production it warns, since losing that file loses track of the CI identities.
+ * as every other stack (cdktf's default would write an absolute path, tying it to one machine's checkout). No warning:
+ * local state is its design (it creates the remote storage the other stacks use), and the description has no backend
+ * for it that would silence one; docs/pipeline.md says to keep the file.
  */
-export function configureBootstrapState(stack: TerraformStack, stackName: string, production = false): void {
+export function configureBootstrapState(stack: TerraformStack, stackName: string): void {
   new LocalBackend(stack, { path: localStatePath(stackName) });
-  if (production) {
-    Annotations.of(stack).addWarning(
-      `${stackName} keeps its Terraform state in a local file, terraform.${stackName}.tfstate in the project folder: a person applies it once, so keep that file safe (a copy in the state bucket, versioned); losing it loses track of the CI identities, which would then have to be imported.`,
-    );
-  }
 }
 
 export function configureStateBackend(stack: TerraformStack, stackName: string, backend: StateBackend | undefined, production = false): void {

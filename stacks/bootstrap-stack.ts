@@ -92,7 +92,7 @@ export class BootstrapStack extends PlatformStack {
     super(scope, id);
     const pipeline = environment.spec.pipeline;
     if (!pipeline) throw new Error(`${id}: environment ${environment.name} has no pipeline block`);
-    configureBootstrapState(this, id, environment.production);
+    configureBootstrapState(this, id);
     const { repository, environment: githubEnvironment } = pipeline.github;
     const subjects = { deployer: deploySubject(repository, githubEnvironment), planner: pullRequestSubject(repository), plannerMain: plannerSubjects(repository)[1] };
     const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });
