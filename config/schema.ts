@@ -581,6 +581,9 @@ const azureEnvironment = z.strictObject({
  * Deploying from CI (issue 15): the GitHub repository and GitHub environment whose workflow jobs may assume this
  * environment's deployer identities, through GitHub's OIDC tokens. Names are matched exactly: no wildcard.
  */
+/** A runs-on label: letters, digits, ".", "_", "-", no expression. */
+const runnerLabel = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a runner label (letters, digits, '.', '_', '-'), e.g. self-hosted");
+
 const pipeline = z.strictObject({
   github: z.strictObject({
     // GitHub: owner 1-39 letters, digits, dashes; repository name letters, digits, ".", "_", "-".
@@ -594,7 +597,21 @@ const pipeline = z.strictObject({
       .string()
       .regex(/^[A-Za-z0-9._-]{1,255}$/, "must be a GitHub environment name (letters, digits, '.', '_', '-'; no wildcard, colon or space)")
       .describe("The GitHub environment the deploy job runs in; the token subject is repo:<owner>/<name>:environment:<this>."),
+    /**
+     * The runner labels of this environment's plan and deploy jobs. An environment with Azure (a private Key Vault)
+     * or a private Vault address needs a runner inside that network (config/checks/pipeline-ci.ts).
+     * @default "ubuntu-latest"
+     */
+    runsOn: z
+      .union([runnerLabel, z.array(runnerLabel).min(1, "list at least one runner label")])
+      .optional()
+      .describe("Runner label or labels of this environment's plan and deploy jobs (runs-on); default ubuntu-latest. Required, and not a GitHub-hosted label, when the environment has azure or a private vault.address (docs/pipeline.md#runners)."),
   }).describe("The GitHub repository and environment trusted to deploy."),
+  /** The environment's endpoints are reachable only from a private network, whatever their names say. @default false */
+  privateNetwork: z
+    .boolean()
+    .optional()
+    .describe("The environment's Vault (or other endpoints) answer only inside a private network even though their names look public (split-horizon DNS): CI must then run on runsOn labels of a runner in that network."),
   /** An existing IAM OIDC provider for https://token.actions.githubusercontent.com. @default - bootstrap creates one */
   awsOidcProviderArn: z
     .string()

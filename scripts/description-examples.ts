@@ -50,6 +50,16 @@ applications:
   enabled: true
   actionGroupId: /subscriptions/00000000-0000-0000-0000-000000000003/resourceGroups/rg-monitoring-prod/providers/Microsoft.Insights/actionGroups/secrets-oncall
 `,
+  "environments.<environment>.azure": `azure:
+  subscriptionId: 00000000-0000-0000-0000-000000000001
+  tenantId: 00000000-0000-0000-0000-0000000000aa
+  location: eastus
+  resourceGroupName: rg-secrets-dev
+  privateEndpoint:
+    subnetId: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-network-dev/providers/Microsoft.Network/virtualNetworks/vnet-dev/subnets/private-endpoints
+    virtualNetworkId: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-network-dev/providers/Microsoft.Network/virtualNetworks/vnet-dev
+  aksOidcIssuerUrl: https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-0000000000aa/11111111-1111-1111-1111-111111111111/
+`,
   "environments.<environment>.vault.audit[] (type file)": `- type: file
   path: stdout
 `,

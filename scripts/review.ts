@@ -1,7 +1,8 @@
 // npm run review -- --env <env> [--json] [--skip-plan] [--outdir <dir>]
 //                   [--base <git-ref> | --base-out <cdktf.out dir> | --base-config <file>] [--plan-json <stack>=<file>]...
 // Writes cdktf.out/review/<env>.md (and .json with --json); exits 1 when a guardrail fails. With a base, the review
-// opens with what the change does against it.
+// opens with what the change does against it. --plan-json: count each named stack's changes from `terraform show -json
+// <planfile>` of the real stack (the CI plan job's saved plans) instead of planning offline.
 import { PlatformConfigError } from "../config/load";
 import { shortenTokenTraces } from "../stacks/token-traces";
 import { CompareError } from "./review/compare";
@@ -41,8 +42,9 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--base-out") setBase({ outdir: value() });
     else if (a === "--base-config") setBase({ configFile: value() });
     else if (a === "--plan-json") {
-      const m = /^([a-z0-9-]+)=(.+)$/.exec(value());
-      if (!m) throw new ReviewUsageError(`--plan-json takes <stack>=<file of terraform show -json>\n${USAGE}`);
+      const v = value();
+      const m = /^([a-z0-9-]+)=(.+)$/.exec(v);
+      if (!m) throw new ReviewUsageError(`--plan-json takes <stack>=<file>, got ${v}\n${USAGE}`);
       out.planJson[m[1]] = m[2];
     } else throw new ReviewUsageError(`unknown argument ${a}\n${USAGE}`);
   }

@@ -23,6 +23,7 @@ import {
   GITHUB_OIDC_ISSUER,
   PIPELINE_IAM_PATH,
   pipelineRoleName,
+  plannerSubjects,
   pullRequestSubject,
   VAULT_GITHUB_AUTH_PATH,
   vaultPipelineName,
@@ -49,6 +50,7 @@ import { CiJwtAuth } from "../constructs/vault/github-jwt-auth";
 import { managedVaultPaths } from "../constructs/vault/managed-paths";
 import type { PolicyRule } from "../constructs/vault/policy-document";
 import { PlatformStack } from "./platform-stack";
+import { configureBootstrapState } from "./backend";
 
 /**
  * The environment's stacks that the pipeline deploys, as built; bootstrap derives the deployer's rights from them.
@@ -85,11 +87,14 @@ export class BootstrapStack extends PlatformStack {
     super(scope, id);
     const pipeline = environment.spec.pipeline;
     if (!pipeline) throw new Error(`${id}: environment ${environment.name} has no pipeline block`);
+    configureBootstrapState(this, id);
     const { repository, environment: githubEnvironment } = pipeline.github;
-    const subjects = { deployer: deploySubject(repository, githubEnvironment), planner: pullRequestSubject(repository) };
+    const subjects = { deployer: deploySubject(repository, githubEnvironment), planner: pullRequestSubject(repository), plannerMain: plannerSubjects(repository)[1] };
     const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });
     out("deployer_subject", subjects.deployer, "The OIDC subject of the deploy jobs (GitHub environment)");
     out("planner_subject", subjects.planner, "The OIDC subject of the pull request jobs");
+    // The plan job of a push to main (whose saved plan the deploy job applies) presents the main branch's subject.
+    out("planner_main_subject", subjects.plannerMain, "The OIDC subject of the plan job on main, whose saved plan the deploy job applies");
 
     // Every stack the pipeline deploys keeps state: each <backend>-<env>-<group> too, in its backend block's storage.
     const groups = stacks.groups ?? [];
@@ -123,7 +128,7 @@ export class BootstrapStack extends PlatformStack {
     environment: EnvironmentModel,
     aws: AwsEnvironment,
     pipeline: PipelineSpec,
-    subjects: { deployer: string; planner: string },
+    subjects: { deployer: string; planner: string; plannerMain: string },
     awsStacks: TerraformStack | readonly TerraformStack[] | undefined,
     backends: { stack: string; backend: StateBackend }[],
     groups: readonly string[],
@@ -152,13 +157,14 @@ export class BootstrapStack extends PlatformStack {
         oidcProviderArn: providerArn,
         issuerHost: GITHUB_OIDC_HOST,
         subject: subjects[kind],
+        additionalSubjects: kind === "planner" ? [subjects.plannerMain] : [],
         audience: AWS_STS_AUDIENCE,
         kind,
         account,
         description:
           kind === "deployer"
             ? `CI deployer of ${stackName("aws", env)}: ${subjects.deployer}`
-            : `CI planner of ${stackName("aws", env)} (read-only, no secret values): ${subjects.planner}`,
+            : `CI planner of ${stackName("aws", env)} (read-only, no secret values): ${subjects.planner}, ${subjects.plannerMain}`,
       });
     const deployer = role("deployer");
     const planner = role("planner");
@@ -284,7 +290,7 @@ export class BootstrapStack extends PlatformStack {
     environment: EnvironmentModel,
     azure: AzureEnvironment,
     pipeline: PipelineSpec,
-    subjects: { deployer: string; planner: string },
+    subjects: { deployer: string; planner: string; plannerMain: string },
     backends: { stack: string; backend: StateBackend }[],
     azureStacks: TerraformStack | readonly TerraformStack[] | undefined,
   ): { deployer: PipelineIdentity; planner: PipelineIdentity } {
@@ -303,6 +309,7 @@ export class BootstrapStack extends PlatformStack {
         resourceGroupName: group.name,
         issuer: GITHUB_OIDC_ISSUER,
         subject: subjects[kind],
+        additionalSubjects: kind === "planner" ? [{ credentialName: "ci-plan-main", subject: subjects.plannerMain }] : [],
         kind,
         tags,
       });
@@ -449,7 +456,7 @@ export class BootstrapStack extends PlatformStack {
     environment: EnvironmentModel,
     vault: VaultEnvironment,
     pipeline: PipelineSpec,
-    subjects: { deployer: string; planner: string },
+    subjects: { deployer: string; planner: string; plannerMain: string },
     vaultStacks: TerraformStack | readonly TerraformStack[] | undefined,
   ): CiJwtAuth {
     const env = environment.name;
@@ -472,7 +479,7 @@ export class BootstrapStack extends PlatformStack {
       .filter((r) => r.capabilities.some((c) => c === "read" || c === "list"));
     auth.addRole("planner", {
       roleName: vaultPipelineName(env, "planner"),
-      subject: subjects.planner,
+      subject: [subjects.planner, subjects.plannerMain],
       claims: { repository },
       audience,
       rules: readOnly,

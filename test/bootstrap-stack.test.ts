@@ -44,7 +44,8 @@ describe("AWS: trust", () => {
       },
     });
     const [planner] = trustOf(json, `acme-${env}-ci_planner`);
-    expect(planner.Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe("repo:acme/secrets-platform:pull_request");
+    // Pull requests' plan jobs, and main's plan job whose saved plan the deploy job applies (issue 19).
+    expect(planner.Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toEqual(["repo:acme/secrets-platform:pull_request", "repo:acme/secrets-platform:ref:refs/heads/main"]);
     const provider = values(json, "aws_iam_openid_connect_provider");
     expect(provider).toEqual([expect.objectContaining({ url: "https://token.actions.githubusercontent.com", client_id_list: ["sts.amazonaws.com"] })]);
   });
@@ -137,6 +138,7 @@ describe("Azure", () => {
     expect(creds.map((c) => [c.issuer, c.subject, c.audience]).sort()).toEqual([
       ["https://token.actions.githubusercontent.com", "repo:acme/secrets-platform:environment:dev", ["api://AzureADTokenExchange"]],
       ["https://token.actions.githubusercontent.com", "repo:acme/secrets-platform:pull_request", ["api://AzureADTokenExchange"]],
+      ["https://token.actions.githubusercontent.com", "repo:acme/secrets-platform:ref:refs/heads/main", ["api://AzureADTokenExchange"]],
     ]);
   });
 
@@ -181,7 +183,11 @@ describe("Azure", () => {
 
   it("gives the planner Reader on the resource group only: no Key Vault data role", () => {
     const planner = assignments.filter(([, a]) => a.principal_id === principal("planner")).map(([, a]) => a);
-    expect(planner.map((a) => [a.role_definition_name, a.scope])).toEqual([["Reader", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-secrets-dev"]]);
+    // Besides its state (the example's azurerm backend), read-only.
+    expect(planner.map((a) => [a.role_definition_name, a.scope])).toEqual([
+      ["Storage Blob Data Reader", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-tfstate-dev/providers/Microsoft.Storage/storageAccounts/acmetfstatedev/blobServices/default/containers/tfstate"],
+      ["Reader", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-secrets-dev"],
+    ]);
   });
 });
 
@@ -202,7 +208,11 @@ describe("Vault", () => {
         token_policies: [expect.stringMatching(/^\$\{vault_policy\.vault-ci-auth_deployer-policy_[A-Z0-9]+\.name\}$/)],
       }),
     );
-    expect(roles.find((r) => r.role_name === "dev_ci_planner").bound_subject).toBe("repo:acme/secrets-platform:pull_request");
+    // Two subjects: bound_subject takes one, so they are a comma-separated list in bound_claims.sub.
+    const planner = roles.find((r) => r.role_name === "dev_ci_planner");
+    expect(planner.bound_subject).toBeUndefined();
+    expect(planner.bound_claims).toEqual({ repository: "acme/secrets-platform", sub: "repo:acme/secrets-platform:pull_request,repo:acme/secrets-platform:ref:refs/heads/main" });
+    expect(planner.bound_claims_type).toBe("string");
   });
 
   it("grants the deployer exactly the paths vault-<env> manages, derived from its resources", () => {
@@ -226,6 +236,7 @@ describe("state storage", () => {
     const d: any = structuredClone(loadPlatform(DEFAULT_CONFIG));
     d.environments = { dev: d.environments.dev };
     d.environments.dev.aws.backend = { type: "s3", bucket: "acme-dev-tfstate", region: "us-east-1" };
+    d.environments.dev.vault.backend = { type: "s3", bucket: "acme-dev-tfstate", region: "us-east-1" };
     d.environments.dev.azure.backend = { type: "azurerm", resourceGroupName: "rg-state", storageAccountName: "acmestate", containerName: "tfstate-dev" };
     d.environments.dev.pipeline.createStateStorage = create;
     return parsePlatform(toYaml(d), "test");
@@ -246,9 +257,15 @@ describe("state storage", () => {
 
   it("lets the deployer read and write exactly its stacks' state and lock, and the planner only read the state", async () => {
     const deployer = policyOf(json, "acme-dev-ci_deployer").find((s) => s.Sid === "ReadWriteStateAndLock");
-    expect(deployer.Resource).toEqual(["arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate", "arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate.tflock"]);
+    expect(deployer.Resource).toEqual([
+      "arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate",
+      "arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate.tflock",
+      "arn:aws:s3:::acme-dev-tfstate/secrets-platform/vault-dev.tfstate",
+      "arn:aws:s3:::acme-dev-tfstate/secrets-platform/vault-dev.tfstate.tflock",
+    ]);
     const planner = policyOf(json, "acme-dev-ci_planner");
-    expect(planner.find((s) => s.Sid === "ReadState")).toEqual(expect.objectContaining({ Action: "s3:GetObject", Resource: "arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate" }));
+    expect(planner.find((s) => s.Sid === "ReadState")).toEqual(expect.objectContaining({ Action: "s3:GetObject" }));
+    expect([planner.find((s) => s.Sid === "ReadState").Resource].flat()).toContain("arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate");
     const state = "arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate";
     expect(await allowed(planner, DEV_PLANNER, "s3:GetObject", state)).toBe(true);
     for (const action of ["s3:PutObject", "s3:DeleteObject"]) expect([action, await allowed(planner, DEV_PLANNER, action, state)]).toEqual([action, false]);
@@ -273,22 +290,23 @@ describe("state storage", () => {
 describe("a held-out description: two repositories, three environments", () => {
   const d: any = structuredClone(loadPlatform(DEFAULT_CONFIG));
   d.organization = "globex";
-  d.environments.dev.pipeline = { github: { repository: "globex/platform-nonprod", environment: "development" } };
-  d.environments.staging.pipeline = { github: { repository: "globex/platform-nonprod", environment: "Staging" } };
-  d.environments.prod.pipeline = { github: { repository: "globex-prod/platform", environment: "production" } };
+  const runsOn = ["self-hosted", "private"];
+  d.environments.dev.pipeline = { github: { repository: "globex/platform-nonprod", environment: "development", runsOn } };
+  d.environments.staging.pipeline = { github: { repository: "globex/platform-nonprod", environment: "Staging", runsOn } };
+  d.environments.prod.pipeline = { github: { repository: "globex-prod/platform", environment: "production", runsOn } };
   const synth = synthPlatform(parsePlatform(toYaml(d), "held-out"));
 
   it("synthesizes exactly the expected subjects on every trust, and no other", () => {
     const expected: Record<string, string[]> = {
-      dev: ["repo:globex/platform-nonprod:environment:development", "repo:globex/platform-nonprod:pull_request"],
-      staging: ["repo:globex/platform-nonprod:environment:Staging", "repo:globex/platform-nonprod:pull_request"],
-      prod: ["repo:globex-prod/platform:environment:production", "repo:globex-prod/platform:pull_request"],
+      dev: ["repo:globex/platform-nonprod:environment:development", "repo:globex/platform-nonprod:pull_request", "repo:globex/platform-nonprod:ref:refs/heads/main"],
+      staging: ["repo:globex/platform-nonprod:environment:Staging", "repo:globex/platform-nonprod:pull_request", "repo:globex/platform-nonprod:ref:refs/heads/main"],
+      prod: ["repo:globex-prod/platform:environment:production", "repo:globex-prod/platform:pull_request", "repo:globex-prod/platform:ref:refs/heads/main"],
     };
     for (const [env, subjects] of Object.entries(expected)) {
       const json = synth.json[`bootstrap-${env}`];
-      const aws = values(json, "aws_iam_role").map((r) => JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]);
+      const aws = values(json, "aws_iam_role").flatMap((r) => JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]);
       const azure = values(json, "azurerm_federated_identity_credential").map((c) => c.subject);
-      const vault = values(json, "vault_jwt_auth_backend_role").map((r) => r.bound_subject);
+      const vault = values(json, "vault_jwt_auth_backend_role").flatMap((r) => (r.bound_subject ? [r.bound_subject] : r.bound_claims.sub.split(",")));
       for (const found of [aws, azure, vault]) expect(found.sort()).toEqual([...subjects].sort());
       const claims = values(json, "vault_jwt_auth_backend_role").map((r) => r.bound_claims);
       expect(claims).toContainEqual({ repository: subjects[0].split(":")[1], environment: subjects[0].split(":environment:")[1] });

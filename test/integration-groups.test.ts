@@ -272,17 +272,23 @@ describe("the bootstrap deployer of an environment split into groups", () => {
 describe("the pipeline workflow with stack groups", () => {
   const workflow = parse(pipelineWorkflow(platform));
 
-  it("deploys aws-dev and vault-dev, then their group stacks, in one cdktf deploy that orders them by dependency", () => {
-    const run: string = workflow.jobs["deploy-dev"].steps.find((s: any) => String(s.run ?? "").startsWith("npx cdktf deploy")).run;
-    const deployed = run.replace("npx cdktf deploy ", "").replace(" --auto-approve", "").split(" ");
-    expect(deployed).toEqual(["aws-dev", "aws-dev-team-b", "aws-dev-team-c", "vault-dev", "vault-dev-team-b", "vault-dev-team-c"]);
-    // The order on the command line is not what cdktf follows: the stacks' dependencies are.
-    expect(stacks["aws-dev-team-b"].dependencies.map((d) => d.node.id)).toContain("aws-dev");
+  it("applies the saved plans of aws-dev and vault-dev before those of their group stacks, which read their outputs", () => {
+    const applied = workflow.jobs["deploy-dev"].steps
+      .filter((s: any) => /terraform .* apply /.test(String(s.run ?? "")))
+      .map((s: any) => /-chdir=cdktf\.out\/stacks\/(\S+) apply/.exec(s.run)![1]);
+    expect(applied).toEqual(["aws-dev", "aws-dev-team-b", "aws-dev-team-c", "vault-dev", "vault-dev-team-b", "vault-dev-team-c"]);
+    // Each apply is its own step, so the order of the steps is the order of the applies: dependencies first.
+    for (const group of ["aws-dev-team-b", "aws-dev-team-c"]) {
+      for (const dep of stacks[group].dependencies.map((d) => d.node.id)) expect(applied.indexOf(dep)).toBeLessThan(applied.indexOf(group));
+    }
   });
 
-  it("diffs every group stack on a pull request", () => {
-    const diffs = workflow.jobs["plan-dev"].steps.filter((s: any) => String(s.run ?? "").startsWith("npx cdktf diff")).map((s: any) => s.run.split(" ")[3]);
-    expect(diffs).toEqual(["aws-dev", "aws-dev-team-b", "aws-dev-team-c", "vault-dev", "vault-dev-team-b", "vault-dev-team-c"]);
+  it("plans every group stack, and uploads its saved plan", () => {
+    const job = workflow.jobs["plan-dev"];
+    const planned = job.steps.filter((s: any) => String(s.name ?? "").startsWith("Plan ")).map((s: any) => s.name.slice("Plan ".length));
+    expect(planned).toEqual(["aws-dev", "aws-dev-team-b", "aws-dev-team-c", "vault-dev", "vault-dev-team-b", "vault-dev-team-c"]);
+    const upload = job.steps.find((s: any) => s.with?.name === "plan-dev");
+    expect(upload.with.path.split("\n").slice(0, -1)).toEqual(planned.map((p: string) => `cdktf.out/stacks/${p}`));
   });
 
   it("lists every stack of the description in the deploy job or says which it leaves out", () => {

@@ -205,11 +205,12 @@ describe("Vault and Azure stacks per group", () => {
     expect(JSON.stringify(json["kubernetes-dev"])).not.toContain("team-b");
   });
 
-  it("has the pipeline diff and deploy each group's stacks right after their first stack", () => {
+  it("has the pipeline plan and apply each group's stacks right after their first stack", () => {
     const jobs = parseYaml(pipelineWorkflow(platform)).jobs;
     const order = "aws-dev aws-dev-team-b vault-dev vault-dev-team-b azure-dev azure-dev-team-b";
-    expect(jobs["deploy-dev"].steps.at(-1).run).toBe(`npx cdktf deploy ${order} --auto-approve`);
-    expect(jobs["plan-dev"].steps.filter((s: any) => s.name?.startsWith("Diff ")).map((s: any) => s.name.slice(5)).join(" ")).toBe(order);
+    const applied = jobs["deploy-dev"].steps.filter((s: any) => s.name?.startsWith("Apply the reviewed plan of ")).map((s: any) => s.name.slice("Apply the reviewed plan of ".length));
+    expect(applied.join(" ")).toBe(order);
+    expect(jobs["plan-dev"].steps.filter((s: any) => s.name?.startsWith("Plan ")).map((s: any) => s.name.slice(5)).join(" ")).toBe(order);
   });
 
   it("lets the CI deployer manage the group stacks' Vault paths", () => {

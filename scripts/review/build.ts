@@ -1,5 +1,6 @@
 // Assembles a review from synthesized stacks, Terraform plans where they ran, and the guardrails' reports.
 // Pure: no synth, no Terraform, no files; tests call it directly.
+import { pipelineIdentities } from "./pipeline";
 import type { GuardrailReport } from "../../constructs/guardrails";
 import type { TerraformPlan } from "../terraform-offline";
 import { accessMatrix, awsReadGuards } from "./access";
@@ -24,6 +25,8 @@ export interface ReviewInput {
   readonly guardrails: readonly GuardrailReport[];
   /** Moves between the environment's stacks since the previous synth. */
   readonly moves?: readonly MoveGuidance[];
+  /** bootstrap-<env>, synthesized, when the environment has a pipeline block. */
+  readonly bootstrap?: { readonly name: string; readonly json: StackJson };
 }
 
 /** Which backend a stack is for, from its providers. */
@@ -54,6 +57,7 @@ export function buildReview(input: ReviewInput): Review {
     kubernetes: kubernetesTable(input.stacks),
     guardrails: input.guardrails,
     ...(input.moves && input.moves.length > 0 ? { moves: input.moves } : {}),
+    ...(input.bootstrap ? { pipeline: { stack: input.bootstrap.name, identities: pipelineIdentities(input.bootstrap.json) } } : {}),
     mermaid: accessDiagram(access),
     passed: input.guardrails.every((g) => g.findings.length === 0),
   };

@@ -113,6 +113,22 @@ export function renderMarkdown(review: Review, change?: ChangeReview): string {
     "",
   );
 
+  if (review.pipeline) {
+    out.push(
+      `## CI identities (\`${review.pipeline.stack}\`)`,
+      "",
+      `What the pipeline becomes: applied once by a person, never by CI. The deployer applies the saved plans after the GitHub environment's reviewers approve; the planner plans pull requests and main, read-only.`,
+      "",
+    );
+    out.push(
+      ...table(
+        ["Backend", "Identity", "Kind", "Trusted token subjects", "May do"],
+        review.pipeline.identities.map((r) => [r.backend, `\`${r.identity}\``, r.kind, r.trusts.map((t) => `\`${t}\``).join("<br>"), r.rights.join("<br>")]),
+      ),
+      "",
+    );
+  }
+
   out.push("## Network exposure", "");
   out.push(...table(["Backend", "Resource", "Exposure", "Flag"], review.network.map((r) => [r.backend, r.resource, r.exposure, r.flagged ? `**${r.flag ?? "exposed"}**` : "ok"])), "");
 

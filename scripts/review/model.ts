@@ -3,6 +3,7 @@
 import type { GuardrailReport } from "../../constructs/guardrails";
 import type { StackJson } from "../../constructs/guardrails/synthesized";
 import type { MoveGuidance } from "./moves";
+import type { PipelineIdentityRow } from "./pipeline";
 
 /** A backend, or "kubernetes" for the kubernetes-<env> stack that points a cluster at them. */
 export type Backend = "aws" | "vault" | "azure" | "kubernetes";
@@ -124,6 +125,8 @@ export interface Review {
   readonly guardrails: readonly GuardrailReport[];
   /** Resources that move between stacks of the environment since the previous synth, with the state commands. */
   readonly moves?: readonly MoveGuidance[];
+  /** bootstrap-<env>'s CI identities: who may become each, and what each may do (none without a pipeline block). */
+  readonly pipeline?: { readonly stack: string; readonly identities: readonly PipelineIdentityRow[] };
   readonly mermaid: string;
   /** No guardrail finding is left unsuppressed. */
   readonly passed: boolean;

@@ -31,12 +31,19 @@ export interface RunReviewOptions {
   readonly platform?: Platform;
   /** Run `terraform plan` on the AWS stack. @default true */
   readonly plan?: boolean;
+  /**
+   * Plans Terraform made of the real stacks (`terraform show -json <planfile>` per stack, by stack name), as the CI
+   * plan job makes them with read credentials: their changes are what the review counts, and no offline plan runs.
+   * @default - none: the AWS stacks are planned offline (unless plan is false)
+   */
+  readonly planJson?: Readonly<Record<string, string>>;
   /** Also write <env>.json. @default false */
   readonly json?: boolean;
-  /** What to compare with: a git revision, an earlier cdktf output folder, or another description. @default - no comparison */
+  /**
+   * What to compare with: a git revision, an earlier cdktf output folder, or another description. With planJson, the
+   * resource actions of those stacks in the comparison come from their plans too. @default - no comparison
+   */
   readonly base?: ReviewBase;
-  /** `terraform show -json` files of saved plans, by stack: the resource actions of those stacks come from them. */
-  readonly planJson?: Readonly<Record<string, string>>;
 }
 
 export type ReviewBase = { readonly ref: string } | { readonly outdir: string } | { readonly configFile: string };
@@ -57,7 +64,10 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
   const platform = options.platform ?? loadPlatform(options.configFile ?? configPath());
   const spec = platform.environments[env];
   if (!spec) throw new ReviewUsageError(`environment "${env}" is not in the description; it has ${Object.keys(platform.environments).join(", ")}`);
-  const plan = options.plan ?? true;
+  const given = options.planJson ?? {};
+  const fromFiles = Object.keys(given).length > 0;
+  // A review from the plans of the real stacks does not plan anything itself.
+  const plan = !fromFiles && (options.plan ?? true);
   if (plan && !terraformAvailable()) throw new ReviewUsageError("terraform is not on PATH; install it, or pass --skip-plan to count AWS changes from the synthesized JSON");
 
   // Stacks with guardrail errors are still written (and marked in manifest.json, which makes `cdktf deploy`
@@ -81,8 +91,22 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
   const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
   const stacks: ReviewedStack[] = [];
   const plans: Record<string, TerraformPlan> = {};
+  for (const [stack, file] of Object.entries(given)) {
+    if (!refs.some((r) => r.name === stack && r.environment === env)) throw new ReviewUsageError(`--plan-json ${stack}=${file}: ${stack} is not a stack of environment ${env}`);
+    try {
+      plans[stack] = JSON.parse(readFileSync(file, "utf8")) as TerraformPlan;
+    } catch (err) {
+      throw new ReviewUsageError(`--plan-json ${stack}=${file}: cannot read a plan from it (${(err as Error).message}); write it with terraform show -json <planfile> > ${file}`);
+    }
+  }
   const guardrails: GuardrailReport[] = [];
-  // bootstrap-<env> is applied once by a person, outside the pull request's review (docs/pipeline.md).
+  // bootstrap-<env> is applied once by a person, not by CI: its changes are not counted with the CI stacks', but its
+  // identities (who may deploy and plan what) and its guardrails are part of the review.
+  let bootstrap: { name: string; json: StackJson } | undefined;
+  for (const ref of refs.filter((r) => r.environment === env && r.backend === "bootstrap")) {
+    const entry = manifest.stacks[ref.name];
+    bootstrap = { name: ref.name, json: JSON.parse(readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8")) };
+  }
   for (const ref of refs.filter((r): r is typeof r & { backend: Backend } => r.environment === env && r.backend !== "bootstrap")) {
     const entry = manifest.stacks[ref.name];
     const json = JSON.parse(readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8"));
@@ -99,6 +123,11 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     }
   }
 
+  if (bootstrap) {
+    const report = guardrailSynthesisReport(app.node.findChild(bootstrap.name) as TerraformStack);
+    if (report) guardrails.push(report);
+  }
+
   const after = Object.fromEntries(stacks.map((s) => [s.name, s.json]));
   const moves = moveGuidance(stackMoves(before, after), after);
   const review = buildReview({
@@ -106,11 +135,12 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     production: isProduction(env, spec.production),
     stacks,
     plans,
-    planNote: plan ? undefined : "Planned with --skip-plan: no terraform plan ran.",
+    planNote: fromFiles ? undefined : plan ? undefined : "Planned with --skip-plan: no terraform plan ran.",
     guardrails,
     moves,
+    bootstrap,
   });
-  const change = options.base ? compareWithBase(options, options.base, outdir, platform, env, review.production) : undefined;
+  const change = options.base ? compareWithBase(options.base, options.configFile ?? configPath(), outdir, platform, env, review.production, plans) : undefined;
   const dir = path.join(outdir, "review");
   mkdirSync(dir, { recursive: true });
   const markdownFile = path.join(dir, `${env}.md`);
@@ -124,10 +154,17 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
 }
 
 /** The change review: this synth's stacks of the environment against the base's. */
-function compareWithBase(options: RunReviewOptions, base: ReviewBase, outdir: string, platform: Platform, env: string, production: boolean): ChangeReview {
+function compareWithBase(
+  base: ReviewBase,
+  configFile: string,
+  outdir: string,
+  platform: Platform,
+  env: string,
+  production: boolean,
+  plans: Readonly<Record<string, TerraformPlan>>,
+): ChangeReview {
   const environments = Object.keys(platform.environments);
   const after = sideFromOutput(outdir, env, environments, production);
-  const plans = Object.fromEntries(Object.entries(options.planJson ?? {}).map(([stack, file]) => [stack, JSON.parse(readFileSync(file, "utf8")) as TerraformPlan]));
   const diff = (before: ReviewSide, label: string) => diffEnvironment(before, after, { environment: env, base: label, plans });
   if ("outdir" in base) return diff(sideFromOutput(path.resolve(base.outdir), env, environments, production), base.outdir);
   if ("configFile" in base) {
@@ -140,7 +177,7 @@ function compareWithBase(options: RunReviewOptions, base: ReviewBase, outdir: st
       rmSync(tmp, { recursive: true, force: true });
     }
   }
-  const built = synthesizeRevision(base.ref, options.configFile ?? configPath(), path.join(__dirname, "..", ".."));
+  const built = synthesizeRevision(base.ref, configFile, path.join(__dirname, "..", ".."));
   try {
     return diff(sideFromOutput(built.outdir, env, environments, production), base.ref);
   } finally {
