@@ -245,3 +245,57 @@ describe("hostile values (the confused-deputy cases of the Lambda's tests): noth
     }
   });
 });
+
+describe("issue 21: Key Vault's tag limit, a person's edit during an interrupted rotation, Azure's own commands in messages", () => {
+  /** A person's version with `count` tags in all (Terraform's three and theirs). */
+  const tagsOf = (count: number) => ({ ...TERRAFORM_TAGS, ...Object.fromEntries(Array.from({ length: count - 3 }, (_, i) => [`team-tag-${i}`, `v${i}`])) });
+
+  it.each(["single-user", "alternating-users"] as const)("%s: a person's version with 12 tags rotates, keeps every tag, and the published password works", async (strategy) => {
+    const app = await appSecret(strategy === "single-user" ? { strategy } : { strategy, masterSecret: FLEX_MASTER });
+    env.vault.put(app.name, JSON.stringify(app.value), { contentType: "application/json", tags: tagsOf(12) });
+    await expect(env.deliverUntilDone(env.vault.events.at(-1))).resolves.toBe("rotated");
+    const published = env.vault.latest(app.name)!;
+    expect(published.tags).toMatchObject(tagsOf(12));
+    // Key Vault's limit (about-secrets#secret-tags) holds for every version the function wrote.
+    expect(Object.keys(published.tags).length).toBeLessThanOrEqual(15);
+    expect(await logsIn(latest(app.name))).toBe(true);
+  });
+
+  it("a person's version with 15 tags (no room for the function's state) is refused before the database changes", async () => {
+    const app = await appSecret({ strategy: "single-user" });
+    env.vault.put(app.name, JSON.stringify(app.value), { contentType: "application/json", tags: tagsOf(15) });
+    const before = env.vault.latest(app.name)!.id;
+    const failure = await env.deliver(env.vault.events.at(-1)).then(() => undefined, (e: { code?: string; message?: string }) => e);
+    expect(failure).toMatchObject({ code: "TAG_LIMIT", message: expect.stringContaining("az keyvault secret set-attributes") });
+    expect(env.vault.latest(app.name)!.id).toBe(before);
+    // The password a person gave is still the database's: nothing was changed for a write that could not land.
+    expect(await logsIn(app.value)).toBe(true);
+  });
+
+  it("single-user: a person's edit while a rotation is interrupted after setSecret recovers from the function's own pending value", async () => {
+    const app = await appSecret({ strategy: "single-user" });
+    await expect(env.deliver(personPuts(app.name, app.value))).resolves.toBe("rotated");
+    const before = latest(app.name);
+    const event = env.vault.event(NEAR_EXPIRY, app.name);
+    await expect(env.deliver(event, { afterStep: (s) => { if (s === "setSecret") throw new Error("simulated crash"); } })).rejects.toThrow(/simulated crash/);
+    expect(await logsIn(before)).toBe(false); // the database has the pending password now
+    // A person edits the secret (a field of theirs), copying the password that was current: it no longer works.
+    const edit = personPuts(app.name, { ...before, note: "edited by a person" });
+    await expect(env.deliverUntilDone(edit)).resolves.toBe("rotated");
+    const now = latest(app.name);
+    expect(now.note).toBe("edited by a person");
+    expect(await logsIn(now)).toBe(true);
+    // The stale delivery of the interrupted rotation changes nothing now.
+    await expect(env.deliver(event)).resolves.toBe("ignored");
+    expect(await logsIn(latest(app.name))).toBe(true);
+  });
+
+  it("single-user: no working password names Azure's command, not Secrets Manager's", async () => {
+    const app = await appSecret({ strategy: "single-user" });
+    const event = personPuts(app.name, { ...app.value, password: `wrong-${randomUUID()}` });
+    const failure = await env.deliver(event).then(() => undefined, (e: { code?: string; message?: string }) => e);
+    expect(failure?.code).toBe("NO_WORKING_PASSWORD");
+    expect(failure?.message).toContain(`az keyvault secret set --vault-name kv-rotation-test --name ${app.name}`);
+    expect(failure?.message).not.toMatch(/secretsmanager/);
+  });
+});
