@@ -398,30 +398,30 @@ export const alternatingUsersRotator: Rotator = {
 
 /** The pending value logs in and acts as the base user; throws otherwise, naming why when the master can tell. */
 async function provePendingActsAsBase(ctx: StepContext): Promise<void> {
-    const pending = await pendingValue(ctx);
-    refuseGrouprole(pending, "AWSPENDING", ctx.secretId);
-    const pair = pairOf(pending.username, ctx.secretId);
-    const client = await tryLogin(loginOf(pending));
-    if (!client) {
-      try {
-        const current = await currentValue(ctx, true);
-        const master = await masterOf(current, ctx);
-        await explainLogin(master.value, pending.username, "pending", pair, ctx.secretId);
-      } catch (err) {
-        if (err instanceof RotationError && ["ROLE_NOLOGIN", "VALID_UNTIL_PASSED", "CONNECTION_LIMIT_ZERO"].includes(err.code)) throw err;
-      }
-      throw new RotationError(`The pending password of ${ctx.secretId} does not log in as ${pending.username}.`, "PENDING_LOGIN_FAILED");
-    }
+  const pending = await pendingValue(ctx);
+  refuseGrouprole(pending, "AWSPENDING", ctx.secretId);
+  const pair = pairOf(pending.username, ctx.secretId);
+  const client = await tryLogin(loginOf(pending));
+  if (!client) {
     try {
-      const { rows } = await client.query<{ current_user: string }>("SELECT current_user");
-      if (rows[0]?.current_user !== pair.base) {
-        throw new RotationError(
-          `${pending.username} does not act as ${pair.base} after login; objects it creates would not be shared.`,
-          "CLONE_ROLE_NOT_SET",
-        );
-      }
-    } finally {
-      await closeQuietly(client);
+      const current = await currentValue(ctx, true);
+      const master = await masterOf(current, ctx);
+      await explainLogin(master.value, pending.username, "pending", pair, ctx.secretId);
+    } catch (err) {
+      if (err instanceof RotationError && ["ROLE_NOLOGIN", "VALID_UNTIL_PASSED", "CONNECTION_LIMIT_ZERO"].includes(err.code)) throw err;
     }
-    ctx.log.info("test.logged-in", { username: pending.username });
+    throw new RotationError(`The pending password of ${ctx.secretId} does not log in as ${pending.username}.`, "PENDING_LOGIN_FAILED");
+  }
+  try {
+    const { rows } = await client.query<{ current_user: string }>("SELECT current_user");
+    if (rows[0]?.current_user !== pair.base) {
+      throw new RotationError(
+        `${pending.username} does not act as ${pair.base} after login; objects it creates would not be shared.`,
+        "CLONE_ROLE_NOT_SET",
+      );
+    }
+  } finally {
+    await closeQuietly(client);
+  }
+  ctx.log.info("test.logged-in", { username: pending.username });
 }

@@ -130,15 +130,15 @@ export const singleUserRotator: Rotator = {
 
 /** Logs in with the pending value; throws PENDING_LOGIN_FAILED (or what the server said) when it does not. */
 async function provePendingLogsIn(ctx: StepContext): Promise<void> {
-    const pending = await pendingValue(ctx);
-    const client = await tryLogin(loginOf(pending));
-    if (!client) {
-      throw new RotationError(`The pending password of ${ctx.secretId} does not log in as ${pending.username}.`, "PENDING_LOGIN_FAILED");
-    }
-    try {
-      await client.query("SELECT 1");
-    } finally {
-      await closeQuietly(client);
-    }
-    ctx.log.info("test.logged-in", { username: pending.username });
+  const pending = await pendingValue(ctx);
+  const client = await tryLogin(loginOf(pending));
+  if (!client) {
+    throw new RotationError(`The pending password of ${ctx.secretId} does not log in as ${pending.username}.`, "PENDING_LOGIN_FAILED");
+  }
+  try {
+    await client.query("SELECT 1");
+  } finally {
+    await closeQuietly(client);
+  }
+  ctx.log.info("test.logged-in", { username: pending.username });
 }
