@@ -24,7 +24,6 @@ afterAll(() => {
 });
 afterEach(() => env.thrown.push(...h.thrownMessages.splice(0)));
 
-const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const quoteLit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const MASTER = "dbadmin";
 
