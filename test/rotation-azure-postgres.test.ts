@@ -290,6 +290,30 @@ describe("issue 21: Key Vault's tag limit, a person's edit during an interrupted
     expect(await logsIn(latest(app.name))).toBe(true);
   });
 
+  it("the publishing write lands even when a person's 15-tag version arrives after the database changed: their tags kept, the function's left off", async () => {
+    const app = await appSecret({ strategy: "single-user" });
+    await expect(env.deliver(personPuts(app.name, app.value))).resolves.toBe("rotated");
+    const event = env.vault.event(NEAR_EXPIRY, app.name);
+    // The database gets the pending password at setSecret; then, before testSecret, a person tags a new version fully.
+    const person = { ...latest(app.name), note: "a person's edit" };
+    const afterStep = (s: string) => {
+      if (s === "setSecret") env.vault.put(app.name, JSON.stringify(person), { contentType: "application/json", tags: tagsOf(15) });
+    };
+    // Their version is the latest now: this delivery's event is stale on redelivery, so the steps run in this one.
+    await expect(env.deliver(event, { afterStep })).resolves.toBe("rotated");
+    const published = env.vault.latest(app.name)!;
+    expect(published.tags).toEqual(tagsOf(15));
+    expect(await logsIn(latest(app.name))).toBe(true);
+  });
+
+  it("alternating users: a current password that does not log in names Azure's command", async () => {
+    const app = await appSecret({ strategy: "alternating-users", masterSecret: FLEX_MASTER });
+    const failure = await env.deliver(personPuts(app.name, { ...app.value, password: `wrong-${randomUUID()}` })).then(() => undefined, (e: { code?: string; message?: string }) => e);
+    expect(failure?.code).toBe("CURRENT_LOGIN_FAILED");
+    expect(failure?.message).toContain(`az keyvault secret set --vault-name kv-rotation-test --name ${app.name}`);
+    expect(failure?.message).not.toMatch(/secretsmanager/);
+  });
+
   it("single-user: no working password names Azure's command, not Secrets Manager's", async () => {
     const app = await appSecret({ strategy: "single-user" });
     const event = personPuts(app.name, { ...app.value, password: `wrong-${randomUUID()}` });

@@ -103,13 +103,13 @@ function refuseGrouprole(value: PostgresValue, what: string, secretId: string): 
 }
 
 /** Logs in as AWSCURRENT (acting as itself) and checks the server agrees on who that is. */
-async function loginAsCurrent(current: PostgresValue, secretId: string): Promise<Client> {
+async function loginAsCurrent(current: PostgresValue, secretId: string, putCommand: string): Promise<Client> {
   const client = await tryLogin(loginOf(current), { setRoleNone: true });
   if (!client) {
     throw new RotationError(
       `The AWSCURRENT credentials of ${secretId} do not log in as ${JSON.stringify(current.username)}; refusing to rotate. ` +
         `Only a value whose current password works is rotated (whoever wrote it could otherwise have the master reset ` +
-        `another role). Put the user's working password as AWSCURRENT, then rotate.`,
+        `another role). Put the user's working password as the current value (${putCommand}), then rotate.`,
       "CURRENT_LOGIN_FAILED",
     );
   }
@@ -338,7 +338,7 @@ export const alternatingUsersRotator: Rotator = {
     // Before anything else, the current credentials must work (as AWS's functions check).
     let asCurrent: Client;
     try {
-      asCurrent = await loginAsCurrent(current, ctx.secretId);
+      asCurrent = await loginAsCurrent(current, ctx.secretId, ctx.store.putValueCommand(ctx.secretId));
     } catch (err) {
       if ((err as RotationError).code === "CURRENT_LOGIN_FAILED") await explainLogin(master.value, current.username, "AWSCURRENT", pair, ctx.secretId);
       throw err;

@@ -24,7 +24,7 @@ function parseQuietly(value: Record<string, unknown>, secretId: string): Postgre
 
 export async function currentValue(ctx: StepContext, alternating: boolean): Promise<PostgresValue> {
   const current = await ctx.store.getSecretVersion(ctx.secretId, AWSCURRENT);
-  if (!current) throw new RotationError(missingCurrentMessage(ctx.secretId, alternating), "NO_CURRENT_VALUE");
+  if (!current) throw new RotationError(missingCurrentMessage(ctx.secretId, alternating, ctx.store.putValueCommand(ctx.secretId)), "NO_CURRENT_VALUE");
   return parsePostgresValue(current.value, AWSCURRENT, ctx.secretId);
 }
 
