@@ -149,6 +149,34 @@ describe.each(installs.map((i) => [`PostgreSQL ${i.version} (${i.source})`, i] a
       expect(await pg.canLogin("victim", "victim-password-unchanged")).toBe(true);
     });
 
+    it("copies a per-database setting of a database with a hostile name, quoting it as an identifier", async () => {
+      const app = await appUser();
+      const db = `db_${install.version}"; ALTER ROLE victim PASSWORD 'owned'; --`;
+      await pg.sql(`CREATE DATABASE "${db.replace(/"/g, '""')}"`);
+      await pg.sql(`ALTER ROLE ${app.name} IN DATABASE "${db.replace(/"/g, '""')}" SET work_mem = '2MB'`);
+      await h.rotate(app.arn);
+      expect(await settingsOf(`${app.name}_clone`)).toEqual(await settingsOf(app.name));
+      expect(await settingsOf(`${app.name}_clone`)).toContain(`${db}:work_mem=2MB`);
+      expect(await pg.canLogin("victim", "victim-password-unchanged")).toBe(true);
+    });
+
+    it("a setting only a superuser may give (the base user's log_min_duration_statement) stops the rotation naming the grant; nothing changes", async () => {
+      const app = await appUser();
+      await h.rotate(app.arn);
+      await h.rotate(app.arn); // the base user is current again; the next rotation hands out the clone
+      await pg.sql(`ALTER ROLE ${app.name} SET log_min_duration_statement = 0`);
+      const before = await settingsOf(`${app.name}_clone`);
+      const failed = await h.rotate(app.arn).then(() => undefined, (e: { token: string; cause?: unknown }) => e);
+      expect(failed?.cause).toMatchObject({ code: "MASTER_LACKS_GRANT", message: expect.stringContaining("GRANT SET ON PARAMETER") });
+      expect(await settingsOf(`${app.name}_clone`)).toEqual(before);
+      expect(current(app.arn).username).toBe(app.name);
+      expect(await pg.canLogin(app.name, current(app.arn).password, app.name)).toBe(true);
+      // With the grant the documentation names, the rotation completes and the clone has the setting too.
+      await pg.sql(`GRANT SET ON PARAMETER log_min_duration_statement TO ${MASTER}`);
+      await h.rotate(app.arn, failed!.token); // Secrets Manager retries the same rotation
+      expect(await settingsOf(`${app.name}_clone`)).toEqual(await settingsOf(app.name));
+    });
+
     it("has the base user's connection limit and VALID UNTIL", async () => {
       const app = await appUser();
       await pg.sql(`ALTER ROLE ${app.name} CONNECTION LIMIT 7 VALID UNTIL '2999-01-02 03:04:05+00'`);

@@ -358,12 +358,13 @@ export const alternatingUsersRotator: Rotator = {
       );
       // Nothing is changed in the database that the store could not then publish.
       await ctx.store.checkCanPublish(ctx.secretId, ctx.token);
+      // A rotation changes the pair's passwords and nothing else of the base user: an attribute of the base user that
+      // would keep the pending user from logging in (a DBA's NOLOGIN when the base user is pending; a passed VALID UNTIL
+      // or CONNECTION LIMIT 0, which the clone gets too) stops it, named, before anything changes: copied onto a
+      // current clone, it would also lock out the application. (The clone's LOGIN is the function's own.)
+      const blocker = await loginBlocker(masterClient, pair.base, { ignoreNologin: pending.username === pair.clone });
+      if (blocker) throw blockedError(blocker, pair.base, pending.username === pair.clone ? "pending user's base" : "pending", pair, ctx.secretId);
       await ensureClone(masterClient, master.value.username, pair, facts, ctx.secretId, log);
-      // A rotation changes the pair's passwords and nothing else of the base user: an attribute that keeps the
-      // pending user from logging in (a DBA's NOLOGIN, a passed VALID UNTIL, CONNECTION LIMIT 0) stops it, named.
-      // (The clone's LOGIN is the function's own: it is set with the password below.)
-      const blocker = await loginBlocker(masterClient, pending.username, { ignoreNologin: pending.username === pair.clone });
-      if (blocker) throw blockedError(blocker, pending.username, "pending", pair, ctx.secretId);
       // The password is set last but for the hand-over below: "pending logs in" means the roles are ready.
       if (await logsIn(pending)) {
         log.info("set.already-done");
