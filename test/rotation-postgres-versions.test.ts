@@ -30,7 +30,9 @@ const MASTER = "dbadmin";
 const installs = postgresInstalls();
 it("runs on every version the issue asks for that this machine has", () => {
   // The npm aliases come with `npm ci`; Debian's 15 with the machine image (.ci/run installs it when missing).
-  if (!process.env.PG_VERSIONS) expect(installs.map((i) => i.version)).toEqual([15, 16, 17]);
+  if (process.env.PG_VERSIONS) return;
+  expect(installs.map((i) => i.version)).toEqual(expect.arrayContaining([16, 17]));
+  expect(installs.some((i) => i.source === "Debian")).toBe(true);
 });
 
 describe.each(installs.map((i) => [`PostgreSQL ${i.version} (${i.source})`, i] as const))("%s, CREATEROLE master", (_name, install: PostgresInstall) => {
