@@ -250,6 +250,12 @@ describe("issue 21: Key Vault's tag limit, a person's edit during an interrupted
   /** A person's version with `count` tags in all (Terraform's three and theirs). */
   const tagsOf = (count: number) => ({ ...TERRAFORM_TAGS, ...Object.fromEntries(Array.from({ length: count - 3 }, (_, i) => [`team-tag-${i}`, `v${i}`])) });
 
+  it("the Key Vault fake refuses a 16th tag, as Key Vault documents (about-secrets#secret-tags), over REST and for a test's own writes", async () => {
+    await expect(env.client().setSecret("app--tag-limit", "v", { tags: tagsOf(16) })).rejects.toMatchObject({ statusCode: 400, code: "BadParameter" });
+    await expect(env.client().setSecret("app--tag-limit", "v", { tags: tagsOf(15) })).resolves.toBeDefined();
+    expect(() => env.vault.put("app--tag-limit", "v", { tags: tagsOf(16) })).toThrow(/maximum of 15/);
+  });
+
   it.each(["single-user", "alternating-users"] as const)("%s: a person's version with 12 tags rotates, keeps every tag, and the published password works", async (strategy) => {
     const app = await appSecret(strategy === "single-user" ? { strategy } : { strategy, masterSecret: FLEX_MASTER });
     env.vault.put(app.name, JSON.stringify(app.value), { contentType: "application/json", tags: tagsOf(12) });

@@ -18,7 +18,8 @@
 //   it writes (versions are not ordered by the list API, and `created` has one-second resolution).
 // - finishSecret writes the pending value as a new version of `<name>`: readers move to it in one step. The new
 //   version carries forward the content type and the tags of the latest version (Terraform's: the azurerm provider
-//   reads the latest version's tags; and a person's), adds the function's own tags (below), and expires `everyDays + NEAR_EXPIRY_LEAD_DAYS` from now, since
+//   reads the latest version's tags; and a person's), adds the function's own tags (below), and expires
+//   `everyDays + NEAR_EXPIRY_LEAD_DAYS` from now, since
 //   Key Vault raises SecretNearExpiry 30 days before the current version's expiry
 //   (learn.microsoft.com/azure/event-grid/event-schema-key-vault): the next rotation starts `everyDays` from now.
 import type { KeyVaultSecret, SecretClient, SecretProperties } from "@azure/keyvault-secrets";
@@ -35,7 +36,6 @@ import { randomPasswordSync } from "./password";
 // state on it is kept to two tags that must be there (REQUIRED_OWN_TAGS), the rest goes on the companion's pending
 // version (which holds the function's tags only) and onto the published version only while there is room.
 export const MAX_TAGS_PER_SECRET = 15;
-export const MAX_TAG_CHARS = 256;
 
 /** The value Terraform gives a new Key Vault secret (constructs/azure/key-vault-secret.ts; a test checks they agree). */
 export const UNSET_MARKER = "unset: put the value with az keyvault secret set";
