@@ -202,8 +202,11 @@ function chooseDelivery(wanted: string, backend: Backend, placement: readonly Ba
   return { backend };
 }
 
-/** The Vault connections: the single `database` form (several connections come with vault.databases). */
-const vaultDatabases = fc.constant({ single: true, names: ["default"] });
+/** The Vault connections: the single `database` form, or a map of one to three with edge names. */
+const vaultDatabases = fc.oneof(
+  fc.constant({ single: true, names: ["default"] }),
+  uniqueNames(edgeName(NAME_MAX.environment), 1, 3).map((names) => ({ single: false, names })),
+);
 
 function connection(name: string, i: number) {
   return { host: `pg-${i}.example.com`, dbname: name.replace(/-/g, "_"), username: "vault_admin", tlsCaFile: EXAMPLE_CA_FILE };
