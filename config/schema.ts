@@ -1,6 +1,7 @@
 // The schema of the platform description (config/platform.yaml). It is the public interface of the
 // project: DESIGN.md section 2 fixes the names; fields may be added, never renamed.
 import { z } from "zod";
+import { cronProblem } from "./cron";
 
 /** The in-cluster API server audience of EKS and most distributions (kubeadm: ...svc.cluster.local). */
 export const KUBERNETES_API_AUDIENCE = "https://kubernetes.default.svc";
@@ -69,7 +70,7 @@ const everyDays = z
 
 /**
  * Secrets Manager's schedule expressions: rate(N days) within the platform's 1 to 365 days,
- * rate(N hours) from AWS's 4-hour minimum, or a six-field cron(...).
+ * rate(N hours) from AWS's 4-hour minimum, or a six-field cron(...) checked field by field (config/cron.ts).
  */
 export function scheduleExpressionProblem(expression: string): string | undefined {
   const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(expression);
@@ -81,7 +82,7 @@ export function scheduleExpressionProblem(expression: string): string | undefine
   }
   const cron = /^cron\(([^()]+)\)$/.exec(expression);
   if (cron) {
-    return cron[1].trim().split(/\s+/).length === 6 ? undefined : "a cron() schedule has six fields: minutes hours day-of-month month day-of-week year";
+    return cronProblem(cron[1]);
   }
   return "must be rate(N days), rate(N hours) or cron(...)";
 }
