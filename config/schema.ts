@@ -97,7 +97,7 @@ const cadence = {
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
     .optional()
-    .describe("A schedule instead of everyDays: rate(N days), rate(N hours) from 4 hours, or a six-field cron(...) as Secrets Manager reads them."),
+    .describe("A schedule instead of everyDays: rate(N days), rate(N hours) from 4 hours, or a six-field cron(...) as Secrets Manager reads them (minutes 0; hours 0-23, at least 4 hours apart; day-of-month 1-31 or L; month 1-12 or JAN-DEC; day-of-week 1-7 or SUN-SAT, L or #; year *; ? in exactly one of the two day fields), checked field by field."),
 };
 
 const rotationSimple = z.strictObject({ ...cadence });
