@@ -483,7 +483,7 @@ const vaultEnvironment = z.strictObject({
     .optional()
     .describe("Vault's database secrets engine and its one PostgreSQL connection, the connection named default; give this or databases."),
   databases: z
-    .record(name(24), databaseConnection)
+    .record(name(24), databaseConnection.describe("One PostgreSQL connection on its own database secrets engine mount."))
     .refine((d) => Object.keys(d).length > 0, "list at least one connection, or leave databases out")
     .optional()
     .describe("Several PostgreSQL connections by name (lowercase letters, digits, single dashes; at most 24 characters), each on its own database secrets engine mount; a postgres secret placed on Vault names its connection with vaultDatabase when there is more than one. Give this or database."),
