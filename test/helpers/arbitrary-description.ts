@@ -1,7 +1,8 @@
 // fast-check generators of valid platform descriptions whose names sit at the schema's edges: single characters,
 // digits, dashes (and underscores in secret names), and maximum lengths, across every backend, delivery, secret type
-// and rotation strategy, with one or several Vault database connections. test/names-at-edges.test.ts synthesizes
-// them; extend the generators here when the description grows (a new backend, delivery or secret type).
+// and rotation strategy, Kubernetes and AppRole workloads, with one or several Vault database connections.
+// test/names-at-edges.test.ts synthesizes them; extend the generators here when the description grows (a new backend,
+// delivery or secret type).
 //
 // Every description generated here must validate: where two names together have a provider limit that validation
 // enforces (IAM role names of 64, PostgreSQL identifiers of 63, Key Vault names of 24), the generator keeps within
@@ -13,7 +14,7 @@ import { EXAMPLE_CA_FILE } from "./descriptions";
 export const NAME_MAX = { organization: 32, environment: 24, application: 40, workload: 40, secret: 40 } as const;
 
 /** What the generators leave out, so that a reader knows what the property does not cover. */
-export const LEFT_OUT = ["stack groups", "pipeline (bootstrap) blocks", "AppRole workloads", "production environments"];
+export const LEFT_OUT = ["stack groups", "pipeline (bootstrap) blocks", "production environments", "several environments in one description"];
 
 /** IAM role names: 64 characters (validation refuses a longer <org>-<env>-<app>-<workload>). */
 const IAM_ROLE_NAME_MAX = 64;
@@ -174,11 +175,17 @@ function application(
             fc.array(fc.subarray(secretNames, { minLength: 1 }), { minLength: 2, maxLength: 2 }),
             fc.array(fc.constantFrom("sdk", "external-secrets", "vault-agent"), { minLength: 2, maxLength: 2 }),
             fc.array(fc.constantFrom<Backend>(...placement), { minLength: 2, maxLength: 2 }),
+            fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }),
           )
-          .map(([workloadNames, readsList, deliveries, externalBackends]) => {
+          .map(([workloadNames, readsList, deliveries, externalBackends, approles]) => {
             const workloads: Record<string, any> = {};
             workloadNames.forEach((workload, i) => {
               const reads = readsList[i];
+              // A workload outside Kubernetes logs in to Vault with AppRole (Vault only).
+              if (approles[i] && placement.includes("vault")) {
+                workloads[workload] = { approle: { secretIdTtlSeconds: 600 }, reads };
+                return;
+              }
               const kubernetes: Record<string, unknown> = { namespace: `${app}-${workload}`, serviceAccount: `${app}-${workload}` };
               const delivery = chooseDelivery(deliveries[i], externalBackends[i], placement, reads.map((r) => secrets[r]));
               Object.assign(kubernetes, delivery);
