@@ -229,6 +229,28 @@ describe("descriptions refused with the field path and the fix", () => {
     expect(issues).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${at.replace(/\./g, "\\.")}: ${message.source}`))]));
   });
 
+  it("a static role's PostgreSQL user longer than PostgreSQL's 63 characters (it failed synth with a stack trace before)", () => {
+    const d = twoConnections();
+    const app = "a".repeat(40);
+    d.applications[app] = { backends: ["vault"], secrets: { ["s".repeat(30)]: { type: "postgres", vaultDatabase: "reporting", rotation: { strategy: "single-user", everyDays: 30 } } } };
+    expect(issuesOf(d)).toEqual([
+      `applications.${app}.secrets.${"s".repeat(30)}: its Vault static role rotates the PostgreSQL user "${app}_${"s".repeat(30)}" (<app>_<secret>), 71 characters; PostgreSQL names are at most 63: shorten the application or secret name`,
+    ]);
+  });
+
+  it("two secrets whose static roles would rotate one PostgreSQL user on one connection", () => {
+    const d = twoConnections();
+    const single = { type: "postgres", vaultDatabase: "reporting", rotation: { strategy: "single-user", everyDays: 30 } };
+    d.applications["x-y"] = { backends: ["vault"], secrets: { z: single } };
+    d.applications.x = { backends: ["vault"], secrets: { "y-z": { ...single } } };
+    expect(issuesOf(d)).toEqual(
+      ["dev", "staging", "prod"].map((env) => `applications.x.secrets.y-z: its Vault static role rotates the PostgreSQL user "x_y_z" on connection reporting in environment ${env}, as does applications.x-y.secrets.z's: each role would change the other's password; rename one of the secrets`),
+    );
+    // On two connections they are two users of two databases: accepted.
+    d.applications.x.secrets["y-z"].vaultDatabase = "default";
+    expect(issuesOf(d)).toEqual([]);
+  });
+
   it("accepts vaultDatabase naming the only connection, and leaves it out there", () => {
     const d = exampleDescription();
     expect(issuesOf(d)).toEqual([]);

@@ -1,10 +1,13 @@
 // The Vault side: dynamic secrets, policy and role names that must not meet, token lifetimes, the blocks a Vault
 // environment needs for what the applications ask, and mount or auth paths that would collide.
 import { DEFAULTS } from "../schema";
-import { isProduction, workloadPolicyName } from "../naming";
+import { isProduction, vaultStaticRoleUsername, workloadPolicyName } from "../naming";
 import { placement, vaultMechanism } from "../placement";
 import { Add, Check, entries, isMap, Loose, workloadsOf } from "./shared";
 import { connectionNameOf, rawConnections } from "../vault-databases";
+
+/** PostgreSQL identifiers: NAMEDATALEN - 1 bytes; longer names are truncated, so two users could meet. */
+const PG_IDENTIFIER_MAX = 63;
 
 export const checkVault: Check = ({ raw, apps, envs }, add) => {
   const onVault = (app: string) => envs.some(([env]) => placement(raw, env, app).includes("vault"));
@@ -54,6 +57,7 @@ export const checkVault: Check = ({ raw, apps, envs }, add) => {
       add(`${at}.database`, `is required: a postgres secret placed on Vault in ${env} is dynamic (dynamic: true or alternating-users) or rotated by a static role (single-user), so Vault needs the database connection (host, dbname, username); give it as database, or several as databases.<name>`);
     }
     checkSecretConnections(raw, env, apps, connections.map((c) => c.name), add);
+    checkStaticRoleUsers(raw, env, apps, connections.map((c) => c.name), add);
     const transitMount = e.vault.transitMount ?? DEFAULTS.vault.transitMount;
     const others: [string, unknown][] = [["kvMount", e.vault.kvMount ?? DEFAULTS.vault.kvMount], ...connections.map((c): [string, unknown] => [`${c.at.slice(at.length + 1)}.mount`, c.mount])];
     for (const [field, path] of others) {
@@ -84,6 +88,31 @@ function checkSecretConnections(raw: Loose, env: string, apps: [string, Loose][]
       } else if (named === undefined && vaultMechanism(s) !== "kv" && connections.length > 1) {
         add(at, `is required: environment ${env} has several Vault database connections (${connections.join(", ")}) and ${app}/${secret} gets a ${vaultMechanism(s) === "dynamic-role" ? "dynamic" : "static"} role on one of them; name it, e.g. vaultDatabase: ${connections[0]}`);
       }
+    }
+  }
+}
+
+/**
+ * The existing PostgreSQL user a static role rotates, <app>_<secret> with dashes as underscores, must be an identifier
+ * PostgreSQL keeps whole (at most 63 bytes, NAMEDATALEN - 1: https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS),
+ * and two secrets must not map to one user on one connection (my-app/key and my/app-key are both my_app_key).
+ */
+function checkStaticRoleUsers(raw: Loose, env: string, apps: [string, Loose][], connections: string[], add: Add): void {
+  const users = new Map<string, string>();
+  for (const [app, spec] of apps) {
+    if (!placement(raw, env, app).includes("vault")) continue;
+    for (const [secret, s] of entries(spec.secrets)) {
+      if (s.type !== "postgres" || vaultMechanism(s) !== "static-role") continue;
+      const at = `applications.${app}.secrets.${secret}`;
+      const user = vaultStaticRoleUsername(app, secret);
+      if (user.length > PG_IDENTIFIER_MAX) {
+        add(at, `its Vault static role rotates the PostgreSQL user "${user}" (<app>_<secret>), ${user.length} characters; PostgreSQL names are at most ${PG_IDENTIFIER_MAX}: shorten the application or secret name`);
+      }
+      const connection = connectionNameOf(s, connections);
+      if (connection === undefined) continue; // reported on vaultDatabase
+      const twin = users.get(`${connection}/${user}`);
+      if (twin) add(at, `its Vault static role rotates the PostgreSQL user "${user}" on connection ${connection} in environment ${env}, as does ${twin}'s: each role would change the other's password; rename one of the secrets`);
+      else users.set(`${connection}/${user}`, at);
     }
   }
 }
