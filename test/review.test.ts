@@ -173,7 +173,7 @@ describe("rotation table of the example (dev)", () => {
     ]);
     const text = renderMarkdown(review);
     expect(text).toContain("**1 rotatable secret with no rotation where it is placed:** `dev/myapp/database` on azure.");
-    expect(text).toContain("| `dev/myapp/jwt` | azure | jwt | Azure Function acme-dev-rotation | new value each rotation | every 7 days, on SecretNearExpiry | ok |");
+    expect(text).toContain("| `dev/myapp/jwt` | azure | jwt | Azure Function acme-dev-rotation | new value each rotation | every 7 days, on SecretNearExpiry |  | ok |");
   });
 
   it("a rotatable secret stored without rotation on AWS or in Vault's KV is a finding", () => {

@@ -13,6 +13,8 @@ import { managedVaultPaths } from "../constructs/vault/managed-paths";
 import { exampleDescription, EXAMPLE_CA_FILE, issuesOf, toYaml } from "./helpers/descriptions";
 import { resources, StackJson, synthPlatform } from "./helpers/synth";
 import { rotationTable } from "../scripts/review/rotation";
+import { renderMarkdown } from "../scripts/review/markdown";
+import { buildReview } from "../scripts/review/build";
 
 const reporting = () => ({ host: "pg-reporting.dev.example.com", port: 6432, dbname: "warehouse", username: "vault_reporting", tlsCaFile: EXAMPLE_CA_FILE });
 
@@ -152,10 +154,13 @@ describe("two connections in vault-dev", () => {
 
   it("names each role's connection, host and database in the review's rotation table", () => {
     const rows = rotationTable([{ name: "vault-dev", backend: "vault", json: vaultDev() as any }]);
-    const fn = (secret: string) => rows.find((r) => r.secret === secret)!.function;
-    expect(fn("database-reporting/creds/dev-reports")).toBe("Vault database engine, connection postgres (pg-reporting.dev.example.com:6432/warehouse)");
-    expect(fn("database-reporting/static-creds/dev-reports--ledger-key")).toBe("Vault database engine, connection postgres (pg-reporting.dev.example.com:6432/warehouse)");
-    expect(fn("database/creds/dev-myapp")).toBe("Vault database engine, connection postgres (pg.dev.example.com:5432/myapp)");
+    const row = (secret: string) => rows.find((r) => r.secret === secret)!;
+    expect(row("database-reporting/creds/dev-reports").connection).toBe("postgres (pg-reporting.dev.example.com:6432/warehouse)");
+    expect(row("database-reporting/static-creds/dev-reports--ledger-key").connection).toBe("postgres (pg-reporting.dev.example.com:6432/warehouse)");
+    expect(row("database/creds/dev-myapp")).toMatchObject({ connection: "postgres (pg.dev.example.com:5432/myapp)", function: "Vault database engine, connection postgres (pg.dev.example.com:5432/myapp)" });
+    // The review's table shows it.
+    const markdown = renderMarkdown(buildReview({ environment: "dev", production: false, stacks: [{ name: "vault-dev", backend: "vault", json: vaultDev() as any }], guardrails: [] }));
+    expect(markdown).toContain("| lease 1h, at most 1d | postgres (pg-reporting.dev.example.com:6432/warehouse) | ok |");
   });
 });
 

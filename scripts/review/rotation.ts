@@ -107,11 +107,11 @@ function databaseConnections(views: readonly SynthesizedStack[]): Map<string, st
 
 function vaultRotation(view: SynthesizedStack, json: ReviewedStack["json"], connections: ReadonlyMap<string, string>): RotationRow[] {
   const mountOf = (r: SynthesizedResource) => literalValue(view, r.attributes.backend) ?? r.attributes.backend;
-  // "connection <name> (<host:port>/<database>)", or the name alone where the connection is in no reviewed stack.
+  // "<name> (<host:port>/<database>)", or the name alone where the connection is in no reviewed stack.
   const connectionOf = (role: SynthesizedResource) => {
     const name = literalValue(view, role.attributes.db_name) ?? role.attributes.db_name;
     const where = connections.get(`${mountOf(role)} ${name}`);
-    return `Vault database engine, connection ${name}${where ? ` (${where})` : ""}`;
+    return `${name}${where ? ` (${where})` : ""}`;
   };
   const dynamic = view.ofType("vault_database_secret_backend_role").map(
     (role): RotationRow => ({
@@ -122,7 +122,8 @@ function vaultRotation(view: SynthesizedStack, json: ReviewedStack["json"], conn
       // A lease is a child of the token that read it: Vault revokes it when that token ends (docs: concepts/lease).
       strategy: "new login per lease, dropped when the lease ends or the Vault token that read it expires",
       cadence: `lease ${seconds(role.attributes.default_ttl ?? "default")}, at most ${seconds(role.attributes.max_ttl ?? "default")}`,
-      function: connectionOf(role),
+      function: `Vault database engine, connection ${connectionOf(role)}`,
+      connection: connectionOf(role),
     }),
   );
   const staticRoles = view.ofType("vault_database_secret_backend_static_role").map(
@@ -133,7 +134,8 @@ function vaultRotation(view: SynthesizedStack, json: ReviewedStack["json"], conn
       mechanism: "Vault static role",
       strategy: `Vault changes the password of existing user ${role.attributes.username}`,
       cadence: role.attributes.rotation_schedule ? `schedule ${role.attributes.rotation_schedule}` : period(role.attributes.rotation_period),
-      function: connectionOf(role),
+      function: `Vault database engine, connection ${connectionOf(role)}`,
+      connection: connectionOf(role),
     }),
   );
   const transit = view.ofType("vault_transit_secret_backend_key").map(
