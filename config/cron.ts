@@ -132,8 +132,11 @@ export function cronProblem(body: string): string | undefined {
   }
   const hours = values[1]!;
   const gaps = hours.slice(1).map((h, i) => h - hours[i]);
+  // Every day of every month: the last hour of one day and the first of the next are a gap as well.
+  const everyDay = parts[3] === "*" && ((parts[2] === "*" && dow) || (parts[4] === "*" && dom));
+  if (everyDay && hours.length > 1) gaps.push(24 - hours[hours.length - 1] + hours[0]);
   if (gaps.some((g) => g < MIN_ROTATION_HOURS)) {
-    return `${at(1)}: "${parts[1]}" rotates at ${hours.map((h) => `${h}:00`).join(", ")}: Secrets Manager rotates a secret at most every ${MIN_ROTATION_HOURS} hours; keep hours at least ${MIN_ROTATION_HOURS} apart (e.g. 0/${MIN_ROTATION_HOURS}) or use one hour`;
+    return `${at(1)}: "${parts[1]}" rotates at ${hours.map((h) => `${h}:00`).join(", ")}${everyDay ? " every day" : ""}: Secrets Manager rotates a secret at most every ${MIN_ROTATION_HOURS} hours; keep hours at least ${MIN_ROTATION_HOURS} apart (e.g. 0/${MIN_ROTATION_HOURS}) or use one hour`;
   }
   return undefined;
 }

@@ -20,6 +20,7 @@ describe("a cron() field out of Secrets Manager's grammar is refused with its fi
     ["hours out of range", "cron(0 24 ? * SUN *)", /the hours field \(2nd of cron\(\)\): 24 is out of range: use 0-23/],
     ["hours closer than four hours apart", "cron(0 1,3 ? * SUN *)", /the hours field \(2nd of cron\(\)\): "1,3" rotates at 1:00, 3:00: Secrets Manager rotates a secret at most every 4 hours/],
     ["every hour", "cron(0 * ? * SUN *)", /the hours field \(2nd of cron\(\)\): "\*" rotates at 0:00, 1:00/],
+    ["hours at least four apart in a day but three apart across midnight, every day", "cron(0 2,6,10,14,18,23 * * ? *)", /the hours field \(2nd of cron\(\)\): "2,6,10,14,18,23" rotates at 2:00, 6:00, 10:00, 14:00, 18:00, 23:00 every day: Secrets Manager rotates a secret at most every 4 hours/],
     ["day-of-month out of range", "cron(0 4 0 * ? *)", /the day-of-month field \(3rd of cron\(\)\): 0 is out of range: use 1-31/],
     ["day-of-month 32", "cron(0 4 32 * ? *)", /the day-of-month field \(3rd of cron\(\)\): 32 is out of range: use 1-31/],
     ["day-of-month W, which Secrets Manager does not take", "cron(0 4 15W * ? *)", /the day-of-month field \(3rd of cron\(\)\): "15W": Secrets Manager's day-of-month takes , - \* \? \/ L but not W/],
@@ -52,6 +53,8 @@ describe("schedules Secrets Manager documents as valid are accepted", () => {
     "cron(0 0 ? * 6L *)",
     "cron(0 2 ? JAN,APR,JUL,OCT MON-FRI *)",
     "cron(0 0,12 ? * 1-7 *)",
+    "cron(0 0/4 * * ? *)", // 0:00 to 20:00, then 0:00 the next day: four hours apart throughout
+    "cron(0 2,22 ? * SUN *)", // Sundays only: 22:00 is not followed by 2:00 the next day
   ])("%s", (schedule) => {
     expect(cronProblem(schedule.slice(5, -1))).toBeUndefined();
     expect(problemsWith(schedule)).toEqual([]);
