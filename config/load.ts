@@ -9,6 +9,7 @@ import { stackGroupIssues } from "./stack-groups";
 import { crossCheck } from "./checks";
 import { entries, isMap } from "./checks/shared";
 import { rawConnections } from "./vault-databases";
+import { locate, misindentedKey, nearestField } from "./positions";
 
 /** The project folder: the nearest one above this module holding package.json (this module also runs bundled into dist/). */
 function projectRoot(from: string = __dirname): string {
@@ -24,6 +25,9 @@ export interface ConfigIssue {
   /** Dotted field path, e.g. applications.myapp.workloads.api.reads[2]. */
   readonly path: string;
   readonly message: string;
+  /** Where the field is in the file (1-based), when the description came from YAML text and the file has it. */
+  readonly line?: number;
+  readonly column?: number;
 }
 
 export class PlatformConfigError extends Error {
@@ -32,13 +36,24 @@ export class PlatformConfigError extends Error {
     readonly issues: readonly ConfigIssue[],
   ) {
     super(
-      `${source}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the platform description\n` +
+      `${shownPath(source)}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the platform description\n` +
         // A problem of the whole file (unreadable, empty, bad YAML) has no field path; later lines of a message
         // (the offending YAML line) are indented under their bullet.
-        issues.map((i) => `  - ${i.path ? `${i.path}: ` : ""}${i.message.replace(/\n/g, "\n    ")}`).join("\n"),
+        issues.map((i) => `  - ${where(source, i)}${i.path ? `${i.path}: ` : ""}${i.message.replace(/\n/g, "\n    ")}`).join("\n"),
     );
     this.name = "PlatformConfigError";
   }
+}
+
+/** A description file as messages show it: relative to the current folder when it is under it, as compilers do. */
+function shownPath(source: string): string {
+  const relative = path.relative(process.cwd(), source);
+  return path.isAbsolute(source) && relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : source;
+}
+
+/** file:line:column, as compilers print it. */
+function where(source: string, issue: ConfigIssue): string {
+  return issue.line === undefined ? "" : `${shownPath(source)}:${issue.line}:${issue.column ?? 1}: `;
 }
 
 /** The description file to use: PLATFORM_CONFIG when set, else config/platform.yaml. */
@@ -87,7 +102,38 @@ export function parsePlatform(text: string, source = "platform description", bas
   const lines = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0) throw new PlatformConfigError(source, [yamlProblem(text, doc.errors, lines)]);
-  return validatePlatform(doc.toJS(), source, baseDir);
+  try {
+    return validatePlatform(doc.toJS(), source, baseDir);
+  } catch (err) {
+    if (!(err instanceof PlatformConfigError)) throw err;
+    const positioned = foldMisindented(err.issues).map((i) => ({ ...i, ...(i.path ? locate(doc, lines, i.path) : undefined) }));
+    throw new PlatformConfigError(source, positioned);
+  }
+}
+
+/**
+ * The problems a block indented one step too deep causes (every field of `workloads` under `secrets` is wrong for a
+ * secret), replaced by one that says so, at the block's key.
+ */
+function foldMisindented(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  const folded = new Map<string, ConfigIssue>();
+  const out: ConfigIssue[] = [];
+  for (const issue of issues) {
+    const slip = issue.path ? misindentedKey(platformSchema, issue.path) : undefined;
+    if (!slip) {
+      out.push(issue);
+      continue;
+    }
+    if (folded.has(slip.path)) continue;
+    const key = slip.path.slice(slip.path.lastIndexOf(".") + 1);
+    const item: ConfigIssue = {
+      path: slip.path,
+      message: `looks mis-indented: ${key} is a field of ${slip.belongsTo || "the top level"}, not of what it is under; indent the ${key} block one step less, in line with the other fields of ${slip.belongsTo || "the file"}`,
+    };
+    folded.set(slip.path, item);
+    out.push(item);
+  }
+  return out;
 }
 
 /** What to change, for the parser's messages that name a symptom rather than the slip. */
@@ -115,7 +161,9 @@ function yamlProblem(text: string, errors: readonly YAMLError[], lines: LineCoun
   const hint = YAML_HINTS[first.code] && !/^Flow /.test(first.message) ? ` (${YAML_HINTS[first.code]})` : "";
   return {
     path: "",
-    message: `YAML syntax at line ${line}, column ${col}: ${first.message}${hint}\n${gutter}${source}\n${" ".repeat(gutter.length + col - 1)}^`,
+    message: `YAML syntax: ${first.message}${hint}\n${gutter}${source}\n${" ".repeat(gutter.length + col - 1)}^`,
+    line,
+    column: col,
   };
 }
 
@@ -195,10 +243,16 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
   const at = formatPath(issue.path);
   switch (issue.code) {
     case "unrecognized_keys":
-      return issue.keys.map((k) => ({
-        path: at ? `${at}.${k}` : k,
-        message: "unknown field (check the spelling; docs/description.md lists the fields allowed here)",
-      }));
+      return issue.keys.map((k) => {
+        const present = new Set(isMap(issue.input) ? Object.keys(issue.input) : []);
+        const near = nearestField(platformSchema, at, k, present);
+        return {
+          path: at ? `${at}.${k}` : k,
+          message: near
+            ? `unknown field: did you mean ${near}? (docs/description.md lists the fields allowed here)`
+            : "unknown field (check the spelling; docs/description.md lists the fields allowed here)",
+        };
+      });
     case "invalid_type":
       if (issue.input === undefined) return [{ path: at, message: `is required (${issue.expected})` }];
       // Custom messages say more than zod's "Invalid input".

@@ -3,6 +3,7 @@
 // the stacks and the review all take names from here (pipeline names from ./pipeline), so a name that validates is
 // the name that is built. Nothing else assembles one of these names.
 import { createHash } from "node:crypto";
+import { fitAzureName } from "./azure-names";
 
 /** Write-only arguments fed from ephemeral variables need Terraform 1.11 (every stack that uses them requires it). */
 export const MIN_TERRAFORM_VERSION = ">= 1.11";
@@ -73,9 +74,9 @@ export function rotationFunctionName(organization: string, scope: string, kind: 
 /** Azure user-assigned identity names: 3 to 128 characters. */
 export const AZURE_IDENTITY_NAME_MAX = 128;
 
-/** The managed identity of a Kubernetes workload on Azure. */
+/** The managed identity of a Kubernetes workload on Azure; shortened with a hash past Azure's 128 characters. */
 export function azureIdentityName(organization: string, env: string, app: string, workload: string): string {
-  return `${organization}-${env}-${app}-${workload}`;
+  return fitAzureName(`${organization}-${env}-${app}-${workload}`, AZURE_IDENTITY_NAME_MAX);
 }
 
 /** Vault policy and role names for a workload. */

@@ -3,6 +3,15 @@
 import { z } from "zod";
 import { cronProblem } from "./cron";
 
+/** The JSON Schema keyword that marks a field refused where it stands (see refusedHere). */
+export const REFUSED_HERE = "x-refused-here";
+
+/**
+ * A field accepted only so that a cross-check can say what to write instead (a field of another type, one that moved):
+ * the check refuses any value, editors flag it at once, and the reference does not list it where it does not apply.
+ */
+const refusedHere = (why: string) => z.unknown().optional().meta({ description: why, [REFUSED_HERE]: true });
+
 /** The in-cluster API server audience of EKS and most distributions (kubeadm: ...svc.cluster.local). */
 export const KUBERNETES_API_AUDIENCE = "https://kubernetes.default.svc";
 
@@ -134,7 +143,7 @@ const jwtSecret = z.strictObject({
     .describe("Signing algorithm: HS256 (a shared secret), RS256 or ES256 (a key pair; the public key is kept with it)."),
   expiryHours: z.number().int().min(1).max(720).default(24).describe("Lifetime of the tokens the application signs, kept in the value as expiry_hours (1 to 720)."),
   rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
-  dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
+  dynamic: refusedHere("postgres on Vault only: only postgres secrets can be dynamic."),
 });
 
 const tokenSecret = z.strictObject({
@@ -142,7 +151,7 @@ const tokenSecret = z.strictObject({
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
   length: z.number().int().min(16, "at least 16 characters").max(256).default(48).describe("Length of the generated value in characters (16 to 256)."),
   rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
-  dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
+  dynamic: refusedHere("postgres on Vault only: only postgres secrets can be dynamic."),
 });
 
 const apiKeySecret = z.strictObject({
@@ -150,9 +159,8 @@ const apiKeySecret = z.strictObject({
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
   /** Azure Key Vault sets the secret's expiration this many days after creation. @default 365 on Azure */
   expiresAfterDays: z.number().int().min(1).max(3650).optional().describe(`Azure Key Vault marks the secret expired this many days after it is created (default ${DEFAULTS.apiKeyExpiryDays} on Azure): renew the value before then.`),
-  // Accepted here only so that the cross-field check can explain why it is wrong.
-  rotation: z.unknown().optional().describe("Not allowed: a person sets api-key values. Use type token for a value the platform generates and rotates."),
-  dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
+  rotation: refusedHere("Not allowed: a person sets api-key values. Use type token for a value the platform generates and rotates."),
+  dynamic: refusedHere("postgres on Vault only: only postgres secrets can be dynamic."),
 });
 
 const secret = z.discriminatedUnion("type", [postgresSecret, jwtSecret, tokenSecret, apiKeySecret], {
@@ -224,8 +232,7 @@ const workload = z.strictObject({
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
   kubernetes: kubernetesBinding.optional().describe("The pods authenticate as this Kubernetes service account (IRSA on EKS, Vault Kubernetes auth, AKS workload identity). Give this or approle."),
   approle: approleBinding.optional().describe("The workload authenticates to Vault with AppRole (Vault only). Give this or kubernetes."),
-  // Accepted here only so that the cross-field check can say where delivery belongs (under kubernetes).
-  delivery: z.unknown().optional().describe("Belongs under kubernetes: kubernetes.delivery."),
+  delivery: refusedHere("Belongs under kubernetes: kubernetes.delivery."),
   reads: z.array(secretName).min(1, "a workload must read at least one secret").describe("Secrets of its own application that the workload reads; it gets exactly these, on every backend."),
 }).describe("Something that reads secrets at run time: a deployment, a job.");
 
@@ -459,8 +466,7 @@ const vaultEnvironment = z.strictObject({
        * it reviews a login token. Read when the stacks are built.
        */
       caCertFile: z.string().min(1).describe("PEM file of the cluster's CA, relative to the description file; Vault verifies the API server with it when it reviews a login token."),
-      // Accepted here only so that the cross-field check can say what replaced it.
-      caCert: z.unknown().optional().describe("Replaced by caCertFile."),
+      caCert: refusedHere("Replaced by caCertFile."),
       authPath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as kubernetes").default(DEFAULTS.vault.kubernetesAuthPath).describe("Path of the Kubernetes auth method."),
       /**
        * The audience Vault requires in a login token. With the client's own token as reviewer, the same

@@ -4,7 +4,6 @@
 // applications go to azure-<env>-<group>: their secrets (in the same vault), identities and role assignments.
 import { Fn, TerraformOutput, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azurerm-resource-group";
 import type { EnvironmentModel, SecretModel } from "../config/model";
@@ -14,6 +13,7 @@ import { azureIdentityName, keyVaultName, keyVaultSecretName, MIN_TERRAFORM_VERS
 import { PlatformStack } from "./platform-stack";
 import { configureStateBackend } from "./backend";
 import { DeployingPrincipal } from "../constructs/azure/deploying-principal";
+import { platformAzurermProvider } from "../constructs/azure/provider";
 import { KeyVault } from "../constructs/azure/key-vault";
 import { type ISecretStore, KeyVaultSecret, type KeyVaultSecretProps, UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
 import { RbacPropagationWait } from "../constructs/azure/rbac-propagation-wait";
@@ -64,22 +64,17 @@ export class AzureSecretsStack extends PlatformStack {
     if (!azure) throw new Error(`${id}: environment ${environment.name} has no azure block`);
     configureStateBackend(this, id, azure.backend, environment.production);
 
-    new AzurermProvider(this, "azurerm", {
+    // Registers no resource provider and skips the storage data plane (constructs/azure/provider.ts says why).
+    platformAzurermProvider(this, "azurerm", {
       subscriptionId: azure.subscriptionId,
       tenantId: azure.tenantId,
       // Never purge on destroy: a destroyed vault or secret stays recoverable for the soft-delete period.
-      features: [
-        {
-          keyVault: [
-            {
-              purgeSoftDeleteOnDestroy: false,
-              purgeSoftDeletedSecretsOnDestroy: false,
-              recoverSoftDeletedKeyVaults: true,
-              recoverSoftDeletedSecrets: true,
-            },
-          ],
-        },
-      ],
+      keyVault: {
+        purgeSoftDeleteOnDestroy: false,
+        purgeSoftDeletedSecretsOnDestroy: false,
+        recoverSoftDeletedKeyVaults: true,
+        recoverSoftDeletedSecrets: true,
+      },
     });
     // value_wo on secrets and rbac_authorization_enabled on the vault need a release as new as the bindings.
     this.addOverride("terraform.required_providers.azurerm.version", "~> 4.55");

@@ -8,7 +8,6 @@
 // The deployer's rights are derived from the resources of the environment's own stacks, passed in as built.
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
-import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
@@ -31,6 +30,7 @@ import {
   workloadBoundaryName,
 } from "../config/pipeline";
 import { awsNamePrefix, environmentKeyAlias, stackName, stateKey } from "../config/naming";
+import { AZURE_NAME_RULES, fitAzureName } from "../config/azure-names";
 import { environmentTags, TAGS } from "../config/tags";
 import type { AwsEnvironment, AzureEnvironment, PipelineSpec, StateBackend, VaultEnvironment } from "../config/schema";
 import { AccountRegion, viaService } from "../constructs/aws/arns";
@@ -39,6 +39,8 @@ import { PipelineRole } from "../constructs/aws/pipeline-role";
 import { StateBucket } from "../constructs/aws/state-bucket";
 import { WorkloadBoundary } from "../constructs/aws/workload-boundary";
 import { PipelineIdentity } from "../constructs/azure/pipeline-identity";
+import { type AssignedRole, assignedRoles, builtInRoleIds } from "../constructs/azure/built-in-roles";
+import { platformAzurermProvider } from "../constructs/azure/provider";
 import { StateContainer } from "../constructs/azure/state-container";
 import { suppress } from "../constructs/guardrails/suppressions";
 import { asList, synthesizedStack } from "../constructs/guardrails/synthesized";
@@ -68,14 +70,6 @@ export interface DeployedStacks {
    */
   readonly awsNamesakes?: readonly string[];
 }
-
-/** Built-in Azure roles by id (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
-const KEY_VAULT_SECRETS_USER_ID = "4633458b-17de-408a-b874-0445c86b69e6";
-const KEY_VAULT_SECRETS_OFFICER_ID = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
-/** The rotation function's roles on its own storage containers and Application Insights (azure.rotation). */
-const STORAGE_BLOB_DATA_OWNER_ID = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
-const STORAGE_BLOB_DATA_CONTRIBUTOR_ID = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
-const MONITORING_METRICS_PUBLISHER_ID = "3913510d-42f4-4e42-8a64-420c390055eb";
 
 export class BootstrapStack extends PlatformStack {
   readonly deployerRole?: PipelineRole;
@@ -112,7 +106,7 @@ export class BootstrapStack extends PlatformStack {
       out("aws_planner_role_arn", roles.planner.arn, "role-to-assume of the pull request jobs");
     }
     if (environment.spec.azure) {
-      const ids = this.buildAzure(environment, environment.spec.azure, pipeline, subjects, backends);
+      const ids = this.buildAzure(environment, environment.spec.azure, pipeline, subjects, backends, stacks.azure);
       this.azureDeployer = ids.deployer;
       this.azurePlanner = ids.planner;
       out(azureClientIdVariable(environment.name, "deployer"), ids.deployer.clientId, "Set as the GitHub repository variable of this name");
@@ -287,13 +281,16 @@ export class BootstrapStack extends PlatformStack {
     pipeline: PipelineSpec,
     subjects: { deployer: string; planner: string },
     backends: { stack: string; backend: StateBackend }[],
+    azureStacks: TerraformStack | readonly TerraformStack[] | undefined,
   ): { deployer: PipelineIdentity; planner: PipelineIdentity } {
     const { organization: org, name: env } = environment;
-    new AzurermProvider(this, "azurerm", { subscriptionId: azure.subscriptionId, tenantId: azure.tenantId, features: [{}] });
+    // Registers no resource provider and skips the storage data plane (constructs/azure/provider.ts says why).
+    platformAzurermProvider(this, "azurerm", { subscriptionId: azure.subscriptionId, tenantId: azure.tenantId });
     const tags = environmentTags(org, env);
     // The identities live outside the environment's resource group, so that the deployer's Contributor role there
     // cannot change its own federated credentials.
-    const group = new ResourceGroup(this, "ci-identities", { name: `${azure.resourceGroupName}-ci`.slice(0, 90), location: azure.location, tags });
+    // <group>-ci, hashed past Azure's 90 characters (cutting it could give back the environment's own group's name).
+    const group = new ResourceGroup(this, "ci-identities", { name: fitAzureName(`${azure.resourceGroupName}-ci`, AZURE_NAME_RULES.azurerm_resource_group.max), location: azure.location, tags });
     const identity = (kind: "deployer" | "planner") =>
       new PipelineIdentity(this, `azure-${kind}`, {
         name: pipelineRoleName(org, env, kind),
@@ -320,17 +317,48 @@ export class BootstrapStack extends PlatformStack {
       });
 
     // The azure-<env> stack creates the vault, its private endpoint and DNS zone, diagnostics and workload identities
-    // in the resource group: Contributor there. It also grants Key Vault data roles: role assignments, limited by an
-    // ABAC condition to the two Key Vault secret roles (https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples).
+    // in the resource group: Contributor there. It also grants Key Vault data roles: role assignments, limited by the
+    // ABAC condition below to the roles and principals its stacks assign.
     assign("deployer-contributor", deployer, "Contributor", environmentGroup, `CI deployer of ${stackName("azure", env)}`);
-    // With azure.rotation the stack also grants the rotation function its storage and telemetry roles (and the Event
-    // Grid topic its dead-letter role); the condition admits those three more, and still no role that administers.
-    const grantable = [KEY_VAULT_SECRETS_USER_ID, KEY_VAULT_SECRETS_OFFICER_ID];
-    if (azure.rotation) grantable.push(STORAGE_BLOB_DATA_OWNER_ID, STORAGE_BLOB_DATA_CONTRIBUTOR_ID, MONITORING_METRICS_PUBLISHER_ID);
-    const onlySecretRoles = (verb: "write" | "delete", side: "Request" | "Resource") =>
-      `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/${verb}'})) OR (@${side}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${grantable.join(", ")}}))`;
-    assign("deployer-rbac", deployer, "Role Based Access Control Administrator", environmentGroup, `CI deployer of ${stackName("azure", env)}: Key Vault secret roles only`, {
-      condition: `${onlySecretRoles("write", "Request")} AND ${onlySecretRoles("delete", "Resource")}`,
+    // The condition admits exactly the built-in roles the environment's azure stacks assign (read from their role
+    // assignments: Key Vault Secrets User and Officer, and with azure.rotation the function's storage and telemetry
+    // roles and the Event Grid topic's dead-letter role), to the principal types those assignments name (service
+    // principals: the workload, function and topic identities), never to the deployer itself; and to the deployer
+    // only the role(s) of the one assignment the stacks leave untyped, the deploying principal's own Key Vault Secrets
+    // Officer on the vault (DeployingPrincipal: a person or CI), matched by principal id, which every request carries.
+    // A stolen deployer session therefore cannot assign Owner, User Access Administrator, Role Based Access Control
+    // Administrator or Contributor to anyone, nor any role to a user or group, nor itself anything but the Secrets
+    // Officer it holds by design (deletes: below). Format: "Constrain roles and principal types" and "Constrain roles
+    // and specific groups" in https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples
+    // (@Request for writes, @Resource for deletes; RoleDefinitionId and PrincipalId with ForAnyOfAnyValues:GuidEquals
+    // or GuidNotEquals, PrincipalType with StringEqualsIgnoreCase), attributes and operators per
+    // https://learn.microsoft.com/azure/role-based-access-control/conditions-authorization-actions-attributes
+    // (both read in MicrosoftDocs/azure-docs: writes carry RoleDefinitionId, PrincipalId and PrincipalType in the request).
+    const assigned = assignedRoles(asList(azureStacks));
+    if (assigned.length === 0) throw new Error(`${this.node.path}: build ${stackName("azure", env)} with bootstrap: the deployer's role assignment right is derived from its stacks`);
+    const typed = assigned.filter((a) => a.principalType);
+    const own = assigned.filter((a) => !a.principalType);
+    const attribute = (side: "Request" | "Resource", name: string) => `@${side}[Microsoft.Authorization/roleAssignments:${name}]`;
+    const roles = (side: "Request" | "Resource", names: readonly AssignedRole[]) =>
+      `${attribute(side, "RoleDefinitionId")} ForAnyOfAnyValues:GuidEquals {${builtInRoleIds(names.map((a) => a.roleDefinitionName)).join(", ")}}`;
+    const deployerId = deployer.principalId;
+    // To another service principal: the roles the stacks give typed principals. To itself: only its own role(s).
+    const admitted = [
+      ...(typed.length > 0
+        ? [
+            `(${roles("Request", typed)} AND ` +
+              `${attribute("Request", "PrincipalType")} ForAnyOfAnyValues:StringEqualsIgnoreCase {${[...new Set(typed.map((a) => `'${a.principalType}'`))].sort().join(", ")}} AND ` +
+              `${attribute("Request", "PrincipalId")} ForAnyOfAnyValues:GuidNotEquals {${deployerId}})`,
+          ]
+        : []),
+      ...(own.length > 0 ? [`(${roles("Request", own)} AND ${attribute("Request", "PrincipalId")} ForAnyOfAnyValues:GuidEquals {${deployerId}})`] : []),
+    ];
+    // Deletes are limited by role only: removing an assignment grants nothing, and the first CI deploy removes the
+    // Secrets Officer of the person who applied azure-<env> first (a user) when the deploying principal moves to CI.
+    const writes = `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (${admitted.join(" OR ")}))`;
+    const deletes = `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (${roles("Resource", assigned)}))`;
+    assign("deployer-rbac", deployer, "Role Based Access Control Administrator", environmentGroup, `CI deployer of ${stackName("azure", env)}: only the roles its stacks assign`, {
+      condition: `${writes} AND ${deletes}`,
     });
     // Contributor excludes Microsoft.Authorization writes, so the production delete lock needs its own role; the
     // private endpoint and DNS link join networks, and diagnostics write to a workspace, in other resource groups.

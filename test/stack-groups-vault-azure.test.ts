@@ -163,8 +163,9 @@ describe("Vault and Azure stacks per group", () => {
       total: holdings(group).length,
       // Besides the workloads' 2 identities and 3 reads: the group's rotation function (its identity, Secrets Officer on
       // b--jwt and c--jwt and on their pending companions, 3 storage roles, its telemetry role, the topic's dead-letter
-      // role) and its 17 other resources, the code deployment step included.
-    }).toEqual({ secrets: 5, identities: 3, federated: 2, assignments: 12, total: 33 });
+      // role) and its 18 other resources, the code deployment step and the step removing the provider's keyless host
+      // storage setting included.
+    }).toEqual({ secrets: 5, identities: 3, federated: 2, assignments: 12, total: 34 });
     // Each workload identity reads exactly the secrets it lists: b-api b--jwt and b--db, c-api c--jwt.
     const identities = resources(group, "azurerm_user_assigned_identity");
     const idOf = (name: string) => Object.entries<any>(identities).find(([, r]) => r.name.endsWith(name))![0];

@@ -13,7 +13,8 @@ function issuesOf(change: (d: any) => void): { path: string; message: string }[]
     parsePlatform(toYaml(d), "test description");
   } catch (err) {
     expect(err).toBeInstanceOf(PlatformConfigError);
-    return [...(err as PlatformConfigError).issues];
+    // Path and message: the position in the YAML (line, column) is config/positions.ts's, tested there.
+    return (err as PlatformConfigError).issues.map(({ path, message }) => ({ path, message }));
   }
   throw new Error("the description was accepted");
 }
@@ -179,7 +180,8 @@ describe("certificate files and AppRole secret ids", () => {
       return [];
     } catch (err) {
       expect(err).toBeInstanceOf(PlatformConfigError);
-      return [...(err as PlatformConfigError).issues];
+      // Path and message: the position in the YAML (line, column) is config/positions.ts's, tested there.
+    return (err as PlatformConfigError).issues.map(({ path, message }) => ({ path, message }));
     }
   };
   const CA = "environments.dev.vault.kubernetes.caCertFile";

@@ -1,7 +1,8 @@
 // `npm run review -- --env <env>`: synthesizes the whole app to cdktf.out (as `npm run synth` does), plans the
 // environment's AWS stack offline, and writes cdktf.out/review/<env>.md (and .json).
 import { App, TerraformStack } from "cdktf";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { configPath, loadPlatform } from "../../config/load";
 import { isProduction } from "../../config/naming";
@@ -11,6 +12,8 @@ import { buildPlatform } from "../../stacks/platform";
 import { offlineWorkspace, stackAssets, terraformAvailable, TerraformPlan } from "../terraform-offline";
 import { backendOf, buildReview } from "./build";
 import { renderMarkdown } from "./markdown";
+import { sideFromOutput, synthesizeDescription, synthesizeRevision, withEnv } from "./compare";
+import { ChangeReview, diffEnvironment, ReviewSide } from "./diff";
 import { moveGuidance, stackMoves } from "./moves";
 import type { Backend, Review, ReviewedStack } from "./model";
 import type { StackJson } from "../../constructs/guardrails/synthesized";
@@ -30,12 +33,20 @@ export interface RunReviewOptions {
   readonly plan?: boolean;
   /** Also write <env>.json. @default false */
   readonly json?: boolean;
+  /** What to compare with: a git revision, an earlier cdktf output folder, or another description. @default - no comparison */
+  readonly base?: ReviewBase;
+  /** `terraform show -json` files of saved plans, by stack: the resource actions of those stacks come from them. */
+  readonly planJson?: Readonly<Record<string, string>>;
 }
+
+export type ReviewBase = { readonly ref: string } | { readonly outdir: string } | { readonly configFile: string };
 
 export interface RunReviewResult {
   readonly review: Review;
   readonly markdownFile: string;
   readonly jsonFile?: string;
+  /** What changes against the base, when one was given. */
+  readonly change?: ChangeReview;
 }
 
 const CONTINUE_ON_ERRORS = "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS";
@@ -63,7 +74,9 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     if (previous === undefined) delete process.env[CONTINUE_ON_ERRORS];
     else process.env[CONTINUE_ON_ERRORS] = previous;
   }
-  app.synth();
+  // With a base, each suppression is written into manifest.json too, so the two sides compare the same way.
+  if (options.base) withEnv({ SECRETS_PLATFORM_VERBOSE: "1" }, () => app.synth());
+  else app.synth();
 
   const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
   const stacks: ReviewedStack[] = [];
@@ -97,16 +110,42 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     guardrails,
     moves,
   });
+  const change = options.base ? compareWithBase(options, options.base, outdir, platform, env, review.production) : undefined;
   const dir = path.join(outdir, "review");
   mkdirSync(dir, { recursive: true });
   const markdownFile = path.join(dir, `${env}.md`);
-  writeFileSync(markdownFile, renderMarkdown(review) + "\n");
+  writeFileSync(markdownFile, renderMarkdown(review, change) + "\n");
   let jsonFile: string | undefined;
   if (options.json) {
     jsonFile = path.join(dir, `${env}.json`);
-    writeFileSync(jsonFile, JSON.stringify(review, null, 2) + "\n");
+    writeFileSync(jsonFile, JSON.stringify(change ? { ...review, change } : review, null, 2) + "\n");
   }
-  return { review, markdownFile, jsonFile };
+  return { review, markdownFile, jsonFile, change };
+}
+
+/** The change review: this synth's stacks of the environment against the base's. */
+function compareWithBase(options: RunReviewOptions, base: ReviewBase, outdir: string, platform: Platform, env: string, production: boolean): ChangeReview {
+  const environments = Object.keys(platform.environments);
+  const after = sideFromOutput(outdir, env, environments, production);
+  const plans = Object.fromEntries(Object.entries(options.planJson ?? {}).map(([stack, file]) => [stack, JSON.parse(readFileSync(file, "utf8")) as TerraformPlan]));
+  const diff = (before: ReviewSide, label: string) => diffEnvironment(before, after, { environment: env, base: label, plans });
+  if ("outdir" in base) return diff(sideFromOutput(path.resolve(base.outdir), env, environments, production), base.outdir);
+  if ("configFile" in base) {
+    const other = loadPlatform(path.resolve(base.configFile));
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "review-base-config-"));
+    try {
+      synthesizeDescription(other, tmp);
+      return diff(sideFromOutput(tmp, env, Object.keys(other.environments), production), base.configFile);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  const built = synthesizeRevision(base.ref, options.configFile ?? configPath(), path.join(__dirname, "..", ".."));
+  try {
+    return diff(sideFromOutput(built.outdir, env, environments, production), base.ref);
+  } finally {
+    built.dispose();
+  }
 }
 
 /** The environment's stacks as the previous synth left them in outdir (none before a first synth). */
