@@ -1,13 +1,10 @@
 // The Vault side: dynamic secrets, policy and role names that must not meet, token lifetimes, the blocks a Vault
 // environment needs for what the applications ask, and mount or auth paths that would collide.
 import { DEFAULTS } from "../schema";
-import { isProduction, vaultStaticRoleUsername, workloadPolicyName } from "../naming";
+import { isProduction, workloadPolicyName } from "../naming";
 import { placement, vaultMechanism } from "../placement";
 import { Add, Check, entries, isMap, Loose, workloadsOf } from "./shared";
-import { connectionNameOf, rawConnections } from "../vault-databases";
-
-/** PostgreSQL identifiers: NAMEDATALEN - 1 bytes; longer names are truncated, so two users could meet. */
-const PG_IDENTIFIER_MAX = 63;
+import { rawConnections } from "../vault-databases";
 
 export const checkVault: Check = ({ raw, apps, envs }, add) => {
   const onVault = (app: string) => envs.some(([env]) => placement(raw, env, app).includes("vault"));
@@ -56,8 +53,6 @@ export const checkVault: Check = ({ raw, apps, envs }, add) => {
     if (needsDatabase(env) && connections.length === 0) {
       add(`${at}.database`, `is required: a postgres secret placed on Vault in ${env} is dynamic (dynamic: true or alternating-users) or rotated by a static role (single-user), so Vault needs the database connection (host, dbname, username); give it as database, or several as databases.<name>`);
     }
-    checkSecretConnections(raw, env, apps, connections.map((c) => c.name), add);
-    checkStaticRoleUsers(raw, env, apps, connections.map((c) => c.name), add);
     const transitMount = e.vault.transitMount ?? DEFAULTS.vault.transitMount;
     const others: [string, unknown][] = [["kvMount", e.vault.kvMount ?? DEFAULTS.vault.kvMount], ...connections.map((c): [string, unknown] => [`${c.at.slice(at.length + 1)}.mount`, c.mount])];
     for (const [field, path] of others) {
@@ -67,75 +62,10 @@ export const checkVault: Check = ({ raw, apps, envs }, add) => {
       add(`${at}.kubernetes`, "is required: some workloads authenticate with Kubernetes, so Vault needs the Kubernetes auth host");
     }
     checkVaultEnvironment(at, e.vault, add);
-    checkConnections(env, e.vault, add);
   }
 };
 
-/**
- * Each postgres secret of an application placed on Vault here that Vault serves through a connection (a dynamic or a
- * static role) uses one that exists: the one it names with vaultDatabase, or the environment's only one.
- */
-function checkSecretConnections(raw: Loose, env: string, apps: [string, Loose][], connections: string[], add: Add): void {
-  if (connections.length === 0) return; // no connection at all is reported on vault.database
-  for (const [app, spec] of apps) {
-    if (!placement(raw, env, app).includes("vault")) continue;
-    for (const [secret, s] of entries(spec.secrets)) {
-      if (s.type !== "postgres") continue;
-      const at = `applications.${app}.secrets.${secret}.vaultDatabase`;
-      const named = s.vaultDatabase;
-      if (typeof named === "string" && connectionNameOf(s, connections) === undefined) {
-        add(at, `names the Vault database connection ${named}, which environment ${env} does not have (it has ${connections.join(", ")}); name one of them, or add ${named} to environments.${env}.vault.databases`);
-      } else if (named === undefined && vaultMechanism(s) !== "kv" && connections.length > 1) {
-        add(at, `is required: environment ${env} has several Vault database connections (${connections.join(", ")}) and ${app}/${secret} gets a ${vaultMechanism(s) === "dynamic-role" ? "dynamic" : "static"} role on one of them; name it, e.g. vaultDatabase: ${connections[0]}`);
-      }
-    }
-  }
-}
-
-/**
- * The existing PostgreSQL user a static role rotates, <app>_<secret> with dashes as underscores, must be an identifier
- * PostgreSQL keeps whole (at most 63 bytes, NAMEDATALEN - 1: https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS),
- * and two secrets must not map to one user on one connection (my-app/key and my/app-key are both my_app_key).
- */
-function checkStaticRoleUsers(raw: Loose, env: string, apps: [string, Loose][], connections: string[], add: Add): void {
-  const users = new Map<string, string>();
-  for (const [app, spec] of apps) {
-    if (!placement(raw, env, app).includes("vault")) continue;
-    for (const [secret, s] of entries(spec.secrets)) {
-      if (s.type !== "postgres" || vaultMechanism(s) !== "static-role") continue;
-      const at = `applications.${app}.secrets.${secret}`;
-      const user = vaultStaticRoleUsername(app, secret);
-      if (user.length > PG_IDENTIFIER_MAX) {
-        add(at, `its Vault static role rotates the PostgreSQL user "${user}" (<app>_<secret>), ${user.length} characters; PostgreSQL names are at most ${PG_IDENTIFIER_MAX}: shorten the application or secret name`);
-      }
-      const connection = connectionNameOf(s, connections);
-      if (connection === undefined) continue; // reported on vaultDatabase
-      const twin = users.get(`${connection}/${user}`);
-      if (twin) add(at, `its Vault static role rotates the PostgreSQL user "${user}" on connection ${connection} in environment ${env}, as does ${twin}'s: each role would change the other's password; rename one of the secrets`);
-      else users.set(`${connection}/${user}`, at);
-    }
-  }
-}
-
-/** Each connection: TTL bounds, a CA where TLS is verified, and a mount of its own. */
-function checkConnections(env: string, v: Loose, add: Add): void {
-  const kvMount = v.kvMount ?? DEFAULTS.vault.kvMount;
-  const mounts = new Map<unknown, string>();
-  for (const c of rawConnections(env, v)) {
-    const db = c.spec;
-    checkTtls(c.at, db.defaultTtlSeconds ?? DEFAULTS.vault.databaseDefaultTtlSeconds, db.maxTtlSeconds ?? DEFAULTS.vault.databaseMaxTtlSeconds, add, ["defaultTtlSeconds", "maxTtlSeconds"]);
-    if (c.mount === kvMount) add(`${c.at}.mount`, `is the same path as kvMount (${kvMount}); give the database secrets engine its own mount`);
-    const twin = mounts.get(c.mount);
-    if (twin) add(`${c.at}.mount`, `is the same path as ${twin}.mount (${String(c.mount)}); each connection has its own database secrets engine mount: give this one another mount, or leave mount out for database-${c.name}`);
-    else mounts.set(c.mount, c.at);
-    const sslmode = db.sslmode ?? DEFAULTS.vault.databaseSslmode;
-    if (["verify-ca", "verify-full"].includes(sslmode) && db.tlsCaFile === undefined) {
-      add(`${c.at}.tlsCaFile`, `is required with sslmode ${sslmode}${db.sslmode === undefined ? " (the default)" : ""}: without it Vault checks the database's certificate against its system trust store, which holds neither RDS's CAs nor a private CA, and every connection fails; give the CA's PEM file, relative to the description file`);
-    }
-  }
-}
-
-function checkTtls(at: string, ttl: unknown, maxTtl: unknown, add: Add, names = ["tokenTtlSeconds", "tokenMaxTtlSeconds"]): void {
+export function checkTtls(at: string, ttl: unknown, maxTtl: unknown, add: Add, names = ["tokenTtlSeconds", "tokenMaxTtlSeconds"]): void {
   if (typeof ttl === "number" && typeof maxTtl === "number" && ttl > maxTtl) {
     add(`${at}.${names[0]}`, `${ttl} is more than ${names[1]} (${maxTtl}); make it at most the maximum`);
   }
