@@ -119,6 +119,15 @@ export const AZURE_NAME_RULES: Readonly<Record<string, AzureNameRule>> = {
     pattern: /^[^*<>%{}&:\\?/#|\u0000-\u001f]*[^*<>%{}&:\\?/#|\u0000-\u001f .]$/,
     rule: "can't use * < > % { } & : \\ ? / # | or control characters; can't end with a space or period",
   },
+  // Microsoft.Insights/activityLogAlerts, same page: 1-260, none of < > * % { } & : \ ? + / # | or control characters,
+  // not ending with a space or period (issue 22's role-assignment alerts).
+  azurerm_monitor_activity_log_alert: {
+    armType: "Microsoft.Insights/activityLogAlerts",
+    min: 1,
+    max: 260,
+    pattern: /^[^*<>%{}&:\\?+/#|\u0000-\u001f]*[^*<>%{}&:\\?+/#|\u0000-\u001f .]$/,
+    rule: "can't use * < > % { } & : \\ ? + / # | or control characters; can't end with a space or period",
+  },
   // The role definition's resource name is a GUID the provider generates (role_definition_id); `name` is its roleName,
   // which the page does not limit. Checked loosely, so that it stays printable.
   azurerm_role_definition: { armType: "Microsoft.Authorization/roleDefinitions (roleName)", min: 1, max: 512, pattern: /^[^\u0000-\u001f]+$/, rule: "printable" },

@@ -9,7 +9,7 @@ import { stackGroupIssues } from "./stack-groups";
 import { crossCheck } from "./checks";
 import { entries, isMap } from "./checks/shared";
 import { rawConnections } from "./vault-databases";
-import { locate, misindentedKey, nearestField } from "./positions";
+import { foldMisindented, locate, nearestField, type Position } from "./positions";
 
 /** The project folder: the nearest one above this module holding package.json (this module also runs bundled into dist/). */
 function projectRoot(from: string = __dirname): string {
@@ -25,21 +25,20 @@ export interface ConfigIssue {
   /** Dotted field path, e.g. applications.myapp.workloads.api.reads[2]. */
   readonly path: string;
   readonly message: string;
-  /** Where the field is in the file (1-based), when the description came from YAML text and the file has it. */
-  readonly line?: number;
-  readonly column?: number;
 }
 
 export class PlatformConfigError extends Error {
   constructor(
     readonly source: string,
     readonly issues: readonly ConfigIssue[],
+    /** Where each issue is in the file (1-based), by index, when the description came from YAML text that has it. */
+    readonly positions: readonly (Position | undefined)[] = [],
   ) {
     super(
       `${shownPath(source)}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the platform description\n` +
         // A problem of the whole file (unreadable, empty, bad YAML) has no field path; later lines of a message
         // (the offending YAML line) are indented under their bullet.
-        issues.map((i) => `  - ${where(source, i)}${i.path ? `${i.path}: ` : ""}${i.message.replace(/\n/g, "\n    ")}`).join("\n"),
+        issues.map((issue, n) => `  - ${where(source, positions[n])}${issue.path ? `${issue.path}: ` : ""}${issue.message.replace(/\n/g, "\n    ")}`).join("\n"),
     );
     this.name = "PlatformConfigError";
   }
@@ -52,8 +51,8 @@ function shownPath(source: string): string {
 }
 
 /** file:line:column, as compilers print it. */
-function where(source: string, issue: ConfigIssue): string {
-  return issue.line === undefined ? "" : `${shownPath(source)}:${issue.line}:${issue.column ?? 1}: `;
+function where(source: string, position: Position | undefined): string {
+  return position ? `${shownPath(source)}:${position.line}:${position.column}: ` : "";
 }
 
 /** The description file to use: PLATFORM_CONFIG when set, else config/platform.yaml. */
@@ -101,39 +100,17 @@ const EXAMPLE = "config/platform.yaml";
 export function parsePlatform(text: string, source = "platform description", baseDir?: string): Platform {
   const lines = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
-  if (doc.errors.length > 0) throw new PlatformConfigError(source, [yamlProblem(text, doc.errors, lines)]);
+  if (doc.errors.length > 0) {
+    const { issue, position } = yamlProblem(text, doc.errors, lines);
+    throw new PlatformConfigError(source, [issue], [position]);
+  }
   try {
     return validatePlatform(doc.toJS(), source, baseDir);
   } catch (err) {
     if (!(err instanceof PlatformConfigError)) throw err;
-    const positioned = foldMisindented(err.issues).map((i) => ({ ...i, ...(i.path ? locate(doc, lines, i.path) : undefined) }));
-    throw new PlatformConfigError(source, positioned);
+    const issues = foldMisindented(err.issues, platformSchema);
+    throw new PlatformConfigError(source, issues, issues.map((i) => (i.path ? locate(doc, lines, i.path) : undefined)));
   }
-}
-
-/**
- * The problems a block indented one step too deep causes (every field of `workloads` under `secrets` is wrong for a
- * secret), replaced by one that says so, at the block's key.
- */
-function foldMisindented(issues: readonly ConfigIssue[]): ConfigIssue[] {
-  const folded = new Map<string, ConfigIssue>();
-  const out: ConfigIssue[] = [];
-  for (const issue of issues) {
-    const slip = issue.path ? misindentedKey(platformSchema, issue.path) : undefined;
-    if (!slip) {
-      out.push(issue);
-      continue;
-    }
-    if (folded.has(slip.path)) continue;
-    const key = slip.path.slice(slip.path.lastIndexOf(".") + 1);
-    const item: ConfigIssue = {
-      path: slip.path,
-      message: `looks mis-indented: ${key} is a field of ${slip.belongsTo || "the top level"}, not of what it is under; indent the ${key} block one step less, in line with the other fields of ${slip.belongsTo || "the file"}`,
-    };
-    folded.set(slip.path, item);
-    out.push(item);
-  }
-  return out;
 }
 
 /** What to change, for the parser's messages that name a symptom rather than the slip. */
@@ -149,7 +126,7 @@ const YAML_HINTS: Partial<Record<YAMLError["code"], string>> = {
  * The first YAML error only: after one slip (an indentation, an unclosed bracket) the parser reports every
  * following token as unexpected too, and those messages point away from the line to fix.
  */
-function yamlProblem(text: string, errors: readonly YAMLError[], lines: LineCounter): ConfigIssue {
+function yamlProblem(text: string, errors: readonly YAMLError[], lines: LineCounter): { issue: ConfigIssue; position: Position } {
   const first = errors.reduce((a, b) => (b.pos[0] < a.pos[0] ? b : a));
   const { line, col: at } = lines.linePos(first.pos[0]);
   const source = text.split(/\r?\n/)[line - 1] ?? "";
@@ -160,10 +137,8 @@ function yamlProblem(text: string, errors: readonly YAMLError[], lines: LineCoun
   // BAD_INDENT also names an unclosed [ or {, whose message already says what is missing.
   const hint = YAML_HINTS[first.code] && !/^Flow /.test(first.message) ? ` (${YAML_HINTS[first.code]})` : "";
   return {
-    path: "",
-    message: `YAML syntax: ${first.message}${hint}\n${gutter}${source}\n${" ".repeat(gutter.length + col - 1)}^`,
-    line,
-    column: col,
+    issue: { path: "", message: `YAML syntax: ${first.message}${hint}\n${gutter}${source}\n${" ".repeat(gutter.length + col - 1)}^` },
+    position: { line, column: col },
   };
 }
 

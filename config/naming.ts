@@ -124,3 +124,20 @@ export function vaultStaticRoleUsername(app: string, secret: string): string {
 export function vaultSecretRoleName(env: string, app: string, secret: string): string {
   return `${env}-${app}--${secret}`;
 }
+
+/** The SNS topic aws-<scope> creates for its alerts when the description names none (docs/alerts.md). */
+export function alertTopicName(organization: string, scope: string): string {
+  return `${awsNamePrefix(organization, scope)}secrets-alerts`;
+}
+
+/** EventBridge rule names: 64 characters of letters, digits, ".", "-", "_"; one per alert kind. */
+export function alertRuleName(organization: string, scope: string, kind: string): string {
+  const name = `${awsNamePrefix(organization, scope)}alert-${kind}`;
+  if (name.length <= 64) return name;
+  return `${name.slice(0, 55)}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
+}
+
+/** Azure Monitor alert names of azure-<env> (docs/alerts.md). */
+export function azureAlertName(organization: string, env: string, kind: "refused-reads" | "secret-changes" | "role-assignment-writes" | "role-assignment-deletes"): string {
+  return `${organization}-${env}-alert-${kind}`;
+}

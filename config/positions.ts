@@ -160,3 +160,28 @@ function editDistance(a: string, b: string): number {
   }
   return d[a.length][b.length];
 }
+
+/**
+ * The problems a block indented one step too deep causes (every field of `workloads` under `secrets` is wrong for a
+ * secret), replaced by one that says so, at the block's key.
+ */
+export function foldMisindented<T extends { readonly path: string; readonly message: string }>(issues: readonly T[], schema: AnySchema): { path: string; message: string }[] {
+  const folded = new Set<string>();
+  const out: { path: string; message: string }[] = [];
+  for (const issue of issues) {
+    const slip = issue.path ? misindentedKey(schema, issue.path) : undefined;
+    if (!slip) {
+      out.push(issue);
+      continue;
+    }
+    if (folded.has(slip.path)) continue;
+    folded.add(slip.path);
+    const key = slip.path.slice(slip.path.lastIndexOf(".") + 1);
+    const owner = slip.belongsTo || "the top level";
+    out.push({
+      path: slip.path,
+      message: `looks mis-indented: ${key} is a field of ${owner}, not of what it is under; indent the ${key} block one step less, in line with the other fields of ${owner}`,
+    });
+  }
+  return out;
+}

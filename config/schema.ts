@@ -383,6 +383,21 @@ const awsEnvironment = z.strictObject({
     .describe(`Days CloudWatch keeps the rotation functions' logs, one of CloudWatch's retention values; default ${DEFAULTS.logRetentionDays}.`),
   /** SNS topic the rotation error alarms notify. */
   alarmTopicArn: z.string().regex(/^arn:aws(-[a-z]+)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN").optional().describe("SNS topic that the rotation error alarms notify."),
+  /**
+   * Alerts on what policy cannot prevent (issue 22, docs/alerts.md): denied reads, and policy, key or role changes by
+   * anyone but the pipeline's deployer. @default - on in production (to a topic the stack creates), off elsewhere
+   */
+  alerts: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe("Turn the alerts off (false); production without them is a guardrail finding (SP-ALR-001)."),
+      snsTopicArn: z
+        .string()
+        .regex(/^arn:aws(-[a-z]+)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN, arn:aws:sns:<region>:<account>:<name>")
+        .optional()
+        .describe("SNS topic the alerts (and the rotation error alarms) go to; it must let events.amazonaws.com publish. Default: a topic the stack creates, encrypted with the environment key."),
+    })
+    .optional()
+    .describe("Alerts on denied reads and on secret, key and role changes made outside the pipeline (docs/alerts.md); default on in production, off elsewhere unless present."),
   backend: awsBackend.optional().describe("Where Terraform keeps this stack's state; default a local file, terraform.<stack>.tfstate."),
 });
 
@@ -573,10 +588,25 @@ const azureEnvironment = z.strictObject({
         .string()
         .regex(ACTION_GROUP_ID, "must be an action group resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Insights/actionGroups/<name>")
         .optional()
-        .describe("Azure Monitor action group that the rotation failure alert notifies; default: the alert fires without notifying anyone."),
+        .describe("Azure Monitor action group that the rotation failure alert notifies (azure.alerts.actionGroupId takes its place when given); default: the alert fires without notifying anyone."),
     })
     .optional()
     .describe("Present: rotating secrets on Azure are rotated by an Azure Function on Key Vault's events; required where a postgres, jwt or token secret rotates (in production; elsewhere they do not rotate on Azure without it)."),
+  /**
+   * Alerts on refused reads and on secret or access changes by others than the deployer and the rotation function
+   * (issue 22, docs/alerts.md). @default - on in production, off elsewhere unless present
+   */
+  alerts: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe("Turn the alerts off (false); production without them is a guardrail finding (SP-ALR-002)."),
+      actionGroupId: z
+        .string()
+        .regex(ACTION_GROUP_ID, "must be an action group resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Insights/actionGroups/<name>")
+        .optional()
+        .describe("Azure Monitor action group the alerts and the rotation failure alert notify; default azure.rotation.actionGroupId."),
+    })
+    .optional()
+    .describe("Alerts on refused secret reads, secret changes and role assignments at the vault made outside the pipeline (docs/alerts.md); default on in production, off elsewhere unless present."),
   backend: backend.optional().describe("Where Terraform keeps this stack's state (s3 or azurerm); default a local file, terraform.<stack>.tfstate."),
 });
 

@@ -42,6 +42,14 @@ applications:
     securityGroupIds: [sg-0a1b2c3d4e5f60001]
   recoveryWindowDays: 30
 `,
+  "environments.<environment>.aws.alerts": `alerts:
+  enabled: true
+  snsTopicArn: arn:aws:sns:us-east-1:111111111111:secrets-oncall
+`,
+  "environments.<environment>.azure.alerts": `alerts:
+  enabled: true
+  actionGroupId: /subscriptions/00000000-0000-0000-0000-000000000003/resourceGroups/rg-monitoring-prod/providers/Microsoft.Insights/actionGroups/secrets-oncall
+`,
   "environments.<environment>.vault.audit[] (type file)": `- type: file
   path: stdout
 `,

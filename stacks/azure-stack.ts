@@ -9,7 +9,7 @@ import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azure
 import type { EnvironmentModel, SecretModel } from "../config/model";
 import { type AzureEnvironment, DEFAULTS, type SecretSpec } from "../config/schema";
 import { environmentTags, MANAGED_BY, TAGS } from "../config/tags";
-import { azureIdentityName, keyVaultName, keyVaultSecretName, MIN_TERRAFORM_VERSION } from "../config/naming";
+import { azureAlertName, azureIdentityName, keyVaultName, keyVaultSecretName, MIN_TERRAFORM_VERSION } from "../config/naming";
 import { PlatformStack } from "./platform-stack";
 import { configureStateBackend } from "./backend";
 import { DeployingPrincipal } from "../constructs/azure/deploying-principal";
@@ -20,6 +20,7 @@ import { RbacPropagationWait } from "../constructs/azure/rbac-propagation-wait";
 import { WorkloadIdentity } from "../constructs/azure/workload-identity";
 import type { KeyVaultSystemTopic } from "../constructs/azure/key-vault-events";
 import { AZURE_PENDING_FOR_TAG, pendingSecretName } from "../config/azure-rotation";
+import { KeyVaultAlerts } from "../constructs/azure/key-vault-alerts";
 import { addKeyVaultSystemTopic, addStackRotation, grantRotation, type StackRotation } from "./azure-rotation";
 
 /** What each secret type's value is: JSON documents (DESIGN.md section 2) or, for token, the bare value. */
@@ -57,6 +58,10 @@ export class AzureSecretsStack extends PlatformStack {
   readonly keyVaultEvents?: KeyVaultSystemTopic;
   /** This stack's rotation function and its subscription, when it holds rotating secrets and azure.rotation is set. */
   readonly rotation?: StackRotation;
+  /** The alerts (docs/alerts.md): in azure-<env>, in production or with azure.alerts. */
+  readonly alerts?: KeyVaultAlerts;
+  /** Whoever deploys: its changes to secrets are the normal course. */
+  private deployer?: DeployingPrincipal;
 
   constructor(scope: Construct, id: string, readonly environment: EnvironmentModel, options: AzureStackOptions = {}) {
     super(scope, id);
@@ -120,6 +125,7 @@ export class AzureSecretsStack extends PlatformStack {
       topic: options.environmentStack ? options.environmentStack.keyVaultEvents : this.keyVaultEvents,
       tags,
     });
+    if (!options.environmentStack) this.alerts = this.addAlerts(azure, resourceGroupName, tags);
     const secrets = this.addSecrets(add, environment.secrets, this.rotation);
     if (this.rotation) grantRotation(this.rotation, environment, secrets);
     const clientIds: Record<string, string> = {};
@@ -172,6 +178,7 @@ export class AzureSecretsStack extends PlatformStack {
     // Terraform itself writes secret metadata through the data plane, so the deployer needs a data-plane role,
     // granted before any secret is created (and given time to propagate).
     const deployer = new DeployingPrincipal(this, "deployer", { objectId: azure.deployerObjectId });
+    this.deployer = deployer;
     const officer = vault.grantSecretsOfficer(deployer, "Terraform deployer: create and update the platform's secrets");
     vault.addDataPlaneDependency(officer.assignment);
     if (azure.rbacPropagationSeconds > 0) {
@@ -182,6 +189,32 @@ export class AzureSecretsStack extends PlatformStack {
       vault.addDataPlaneDependency(wait.resource);
     }
     return vault;
+  }
+
+  /**
+   * Alerts on refused reads, on secret and vault changes by others than the deployer and this stack's rotation
+   * function, and on role assignments at the vault: on by default in production, elsewhere with azure.alerts. To
+   * azure.alerts.actionGroupId, else the rotation's action group.
+   */
+  private addAlerts(azure: AzureEnvironment, resourceGroupName: string, tags: Record<string, string>): KeyVaultAlerts | undefined {
+    const { organization: org, name: env, production } = this.environment;
+    if (!(azure.alerts ? azure.alerts.enabled : production)) return undefined;
+    return new KeyVaultAlerts(this, "alerts", {
+      keyVaultId: this.keyVault.keyVaultId,
+      keyVaultName: keyVaultName(org, env, azure.keyVaultName),
+      logAnalyticsWorkspaceId: azure.logAnalyticsWorkspaceId,
+      location: azure.location,
+      resourceGroupName,
+      names: {
+        refusedReads: azureAlertName(org, env, "refused-reads"),
+        secretChanges: azureAlertName(org, env, "secret-changes"),
+        roleAssignmentWrites: azureAlertName(org, env, "role-assignment-writes"),
+        roleAssignmentDeletes: azureAlertName(org, env, "role-assignment-deletes"),
+      },
+      expectedWriters: [this.deployer!.principalId, ...(this.rotation ? [this.rotation.function.principalId] : [])],
+      actionGroupId: azure.alerts?.actionGroupId ?? azure.rotation?.actionGroupId,
+      tags,
+    });
   }
 
   /**

@@ -34,6 +34,7 @@ import { AZURE_NAME_RULES, fitAzureName } from "../config/azure-names";
 import { environmentTags, TAGS } from "../config/tags";
 import type { AwsEnvironment, AzureEnvironment, PipelineSpec, StateBackend, VaultEnvironment } from "../config/schema";
 import { AccountRegion, viaService } from "../constructs/aws/arns";
+import { SecretAlerts } from "../constructs/aws/secret-alerts";
 import { boundaryProtectionStatements, DeployerScope, deployerStatements, plannerStatements } from "../constructs/aws/deployer-permissions";
 import { PipelineRole } from "../constructs/aws/pipeline-role";
 import { StateBucket } from "../constructs/aws/state-bucket";
@@ -178,6 +179,7 @@ export class BootstrapStack extends PlatformStack {
       namePrefix: awsNamePrefix(org, env),
       secretPrefix: `${env}/`,
       network: aws.network && { subnetIds: aws.network.subnetIds, securityGroupIds: aws.network.securityGroupIds },
+      forwardsGlobalEvents: asList(awsStacks).some((stack) => stack.node.findAll().some((c) => c instanceof SecretAlerts && c.forwarder !== undefined)),
     });
     suppress(
       boundary,
@@ -204,12 +206,14 @@ export class BootstrapStack extends PlatformStack {
       deployer.addToPolicy({
         sid: "NotTheNamesakeEnvironments",
         effect: "Deny",
-        actions: ["iam:*", "lambda:*", "logs:*", "cloudwatch:*"],
+        actions: ["iam:*", "lambda:*", "logs:*", "cloudwatch:*", "sns:*", "events:*"],
         resources: [
           ...other("iam", (p) => `role/${p}*`, false),
           ...other("lambda", (p) => `function:${p}*`),
           ...other("logs", (p) => `log-group:/aws/lambda/${p}*`),
           ...other("cloudwatch", (p) => `alarm:${p}*`),
+          ...other("sns", (p) => `${p}*`),
+          ...other("events", (p) => `rule/${p}*`),
         ],
       });
       // The group patterns below (key aliases, state objects) would match the namesake's names too.
@@ -370,13 +374,15 @@ export class BootstrapStack extends PlatformStack {
       assignableScopes: [environmentGroup],
     });
     assign("deployer-locks", deployer, "", environmentGroup, `CI deployer of ${stackName("azure", env)}: delete locks`, { roleDefinitionId: locks.roleDefinitionResourceId });
-    // The rotation function joins its subnet (VNet integration) and its alert names the action group.
+    // The rotation function joins its subnet (VNet integration) and its alert names the action group, as do the
+    // alerts of docs/alerts.md (azure.alerts.actionGroupId, else the rotation's).
+    const actionGroup = azure.alerts?.actionGroupId ?? azure.rotation?.actionGroupId;
     const links: [string, string, string][] = [
       ["subnet", azure.privateEndpoint.subnetId, "private endpoint subnet"],
       ["network", azure.privateEndpoint.virtualNetworkId, "DNS zone link"],
       ["workspace", azure.logAnalyticsWorkspaceId, "diagnostics"],
       ...(azure.rotation ? [["rotation-subnet", azure.rotation.subnetId, "rotation function's VNet integration"] as [string, string, string]] : []),
-      ...(azure.rotation?.actionGroupId ? [["action-group", azure.rotation.actionGroupId, "rotation failure alert"] as [string, string, string]] : []),
+      ...(actionGroup ? [["action-group", actionGroup, "rotation failure alert and alerts"] as [string, string, string]] : []),
     ];
     const linked = links.map(([, scope]) => scope);
     const linksRole = new RoleDefinition(this, "ci-links-role", {
@@ -392,7 +398,7 @@ export class BootstrapStack extends PlatformStack {
             "Microsoft.Network/virtualNetworks/join/action",
             "Microsoft.OperationalInsights/workspaces/read",
             "Microsoft.OperationalInsights/workspaces/sharedKeys/action",
-            ...(azure.rotation?.actionGroupId ? ["Microsoft.Insights/actionGroups/read"] : []),
+            ...(actionGroup ? ["Microsoft.Insights/actionGroups/read"] : []),
           ],
         },
       ],

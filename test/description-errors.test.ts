@@ -85,9 +85,11 @@ describe("every description error points at its line", () => {
       error = err;
     }
     expect(error).toBeInstanceOf(PlatformConfigError);
-    const issue = (error as PlatformConfigError).issues.find((i) => i.path === m.path);
-    expect(issue).toBeDefined();
-    expect({ line: issue!.line, column: issue!.column }).toEqual({ line, column });
+    const { issues, positions } = error as PlatformConfigError;
+    const index = issues.findIndex((i) => i.path === m.path);
+    expect(index).toBeGreaterThanOrEqual(0);
+    const issue = issues[index];
+    expect(positions[index]).toEqual({ line, column });
     expect(issue!.message).toMatch(m.fix);
     // As printed: the file, line and column first, then the field path, then the message.
     const printed = (error as PlatformConfigError).message.split("\n").find((l) => l.includes(`${m.path}: `));

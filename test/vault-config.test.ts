@@ -13,8 +13,7 @@ function issuesOf(change: (d: any) => void): { path: string; message: string }[]
     parsePlatform(toYaml(d), "test description");
   } catch (err) {
     expect(err).toBeInstanceOf(PlatformConfigError);
-    // Path and message: the position in the YAML (line, column) is config/positions.ts's, tested there.
-    return (err as PlatformConfigError).issues.map(({ path, message }) => ({ path, message }));
+    return [...(err as PlatformConfigError).issues];
   }
   throw new Error("the description was accepted");
 }
@@ -180,8 +179,7 @@ describe("certificate files and AppRole secret ids", () => {
       return [];
     } catch (err) {
       expect(err).toBeInstanceOf(PlatformConfigError);
-      // Path and message: the position in the YAML (line, column) is config/positions.ts's, tested there.
-    return (err as PlatformConfigError).issues.map(({ path, message }) => ({ path, message }));
+      return [...(err as PlatformConfigError).issues];
     }
   };
   const CA = "environments.dev.vault.kubernetes.caCertFile";

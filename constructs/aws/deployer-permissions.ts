@@ -69,6 +69,7 @@ const secrets = (s: DeployerScope) => [arn(s, "secretsmanager", `secret:${s.secr
 const roles = (s: DeployerScope) => [arn(s, "iam", `role/${s.namePrefix}*`, false)];
 const functions = (s: DeployerScope) => [arn(s, "lambda", `function:${s.namePrefix}*`)];
 const keys = (s: DeployerScope) => [arn(s, "kms", "key/*")];
+const alertRules = (s: DeployerScope) => [...new Set([s.account.region, "us-east-1"])].map((region) => `arn:${s.account.partition ?? "aws"}:events:${region}:${s.account.accountId}:rule/${s.namePrefix}*`);
 const securityGroups = (s: DeployerScope) => [arn(s, "ec2", "security-group/*")];
 
 /** Terraform resource type -> the statements that create, read, update and delete it. */
@@ -162,6 +163,33 @@ export const DEPLOYER_STATEMENTS: Readonly<Record<string, (s: DeployerScope) => 
       actions: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"],
       resources: [arn(s, "cloudwatch", `alarm:${s.namePrefix}*`)],
     },
+  ],
+  // The alerts (issue 22, constructs/aws/secret-alerts.ts), added here as their own types; names under the prefix.
+  // The topic resource calls CreateTopic (with tags), SetTopicAttributes per attribute, GetTopicAttributes,
+  // ListTagsForResource and DeleteTopic (terraform-provider-aws internal/service/sns/topic.go; read at a later
+  // revision than 5.100.0, the calls unchanged in kind).
+  aws_sns_topic: (s) => [
+    {
+      sid: "ManageEnvironmentAlertTopics",
+      actions: ["sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:TagResource", "sns:UntagResource", "sns:ListTagsForResource"],
+      resources: [arn(s, "sns", `${s.namePrefix}*`)],
+    },
+  ],
+  aws_sns_topic_policy: (s) => [
+    { sid: "ManageEnvironmentAlertTopicPolicies", actions: ["sns:SetTopicAttributes", "sns:GetTopicAttributes"], resources: [arn(s, "sns", `${s.namePrefix}*`)] },
+  ],
+  aws_cloudwatch_event_rule: (s) => [
+    {
+      // The IAM rule lives in us-east-1 whatever the environment's region (IAM's events reach EventBridge there only).
+      sid: "ManageEnvironmentAlertRules",
+      actions: ["events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:EnableRule", "events:DisableRule", "events:TagResource", "events:UntagResource", "events:ListTagsForResource", "events:ListTargetsByRule"],
+      resources: alertRules(s),
+    },
+  ],
+  aws_cloudwatch_event_target: (s) => [
+    { sid: "ManageEnvironmentAlertTargets", actions: ["events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule"], resources: alertRules(s) },
+    // The forwarding role (an environment in another region than us-east-1): only to EventBridge, only the environment's roles.
+    { sid: "PassEnvironmentRolesToEventBridge", actions: ["iam:PassRole"], resources: roles(s), conditions: { StringEquals: { "iam:PassedToService": "events.amazonaws.com" } } },
   ],
   aws_security_group: (s) => [
     { sid: "CreateEnvironmentSecurityGroups", actions: ["ec2:CreateSecurityGroup", "ec2:CreateTags"], resources: securityGroups(s), conditions: tagging(s) },

@@ -39,6 +39,8 @@ export interface RotationFunctionProps {
   readonly memorySize?: number;
   /** Notified when the function fails. @default - the alarm has no action */
   readonly alarmTopicArn?: string;
+  /** Further topics notified when the function fails (the environment's alerts topic). @default - none */
+  readonly alarmTopicArns?: readonly string[];
   /**
    * What the function needs before it can run, such as the VPC endpoint it reaches Secrets Manager through and
    * that endpoint's ingress rules.
@@ -165,6 +167,7 @@ export class RotationFunction extends Construct implements IGrantable {
       sourceAccount: account.accountId,
     });
 
+    const alarmTopics = [...new Set([...(props.alarmTopicArns ?? []), ...(props.alarmTopicArn ? [props.alarmTopicArn] : [])])];
     this.errorAlarm = new CloudwatchMetricAlarm(this, "errors", {
       alarmName: `${props.functionName}-errors`,
       alarmDescription: `${props.functionName} failed: a secret it rotates may be stuck with an AWSPENDING version. Read its log group ${logGroupName}.`,
@@ -177,8 +180,8 @@ export class RotationFunction extends Construct implements IGrantable {
       threshold: 1,
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       treatMissingData: "notBreaching",
-      alarmActions: props.alarmTopicArn ? [props.alarmTopicArn] : undefined,
-      okActions: props.alarmTopicArn ? [props.alarmTopicArn] : undefined,
+      alarmActions: alarmTopics.length > 0 ? alarmTopics : undefined,
+      okActions: alarmTopics.length > 0 ? alarmTopics : undefined,
       tags: props.tags,
     });
   }

@@ -38,6 +38,8 @@ export const AZURE_RESOURCE_PROVIDERS: Readonly<Record<string, readonly string[]
   azurerm_function_app_flex_consumption: ["Microsoft.Web", "Microsoft.App"],
   azurerm_application_insights: ["Microsoft.Insights"],
   azurerm_monitor_scheduled_query_rules_alert_v2: ["Microsoft.Insights"],
+  // The alerts on role-assignment changes (issue 22): ARM type Microsoft.Insights/activityLogAlerts.
+  azurerm_monitor_activity_log_alert: ["Microsoft.Insights"],
 };
 
 /**

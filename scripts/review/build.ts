@@ -9,6 +9,7 @@ import type { Backend, Review, ReviewedStack } from "./model";
 import type { MoveGuidance } from "./moves";
 import { networkExposure } from "./network";
 import { rotationTable } from "./rotation";
+import { alertsTable } from "./alerts";
 import { kubernetesTable } from "./kubernetes";
 import type { StackJson } from "../../constructs/guardrails/synthesized";
 
@@ -48,6 +49,7 @@ export function buildReview(input: ReviewInput): Review {
     access,
     awsReadGuards: awsReadGuards(input.stacks),
     rotation: rotationTable(input.stacks),
+    alerts: alertsTable(input.stacks),
     network: networkExposure(input.stacks),
     kubernetes: kubernetesTable(input.stacks),
     guardrails: input.guardrails,

@@ -90,6 +90,21 @@ export function renderMarkdown(review: Review, change?: ChangeReview): string {
     "",
   );
 
+  out.push("## Alerts", "");
+  const alerts = review.alerts ?? [];
+  const unheard = alerts.filter((a) => a.flag);
+  out.push(
+    alerts.length === 0
+      ? "**No alerts:** nobody is told of refused reads or of policy, key and role changes made outside the pipeline ([docs/alerts.md](../../docs/alerts.md))."
+      : unheard.length === 0
+        ? "Every alert has a destination. A topic the stack creates has no subscriber until the team subscribes to it."
+        : `**${unheard.length} alert${unheard.length === 1 ? "" : "s"} that tell nobody:** ${unheard.map((a) => `\`${a.alert}\``).join(", ")}.`,
+    "",
+  );
+  if (alerts.length > 0) {
+    out.push(...table(["Stack", "Alert", "Watches", "Goes to", "Flag"], alerts.map((a) => [a.stack, `\`${a.alert}\``, a.watches, a.destination, a.flag ? `**${a.flag}**` : "ok"])), "");
+  }
+
   out.push("## Kubernetes", "", "What the kubernetes stack builds per workload: how its pods get secrets, and which native Secrets hold copies.", "");
   out.push(
     ...table(

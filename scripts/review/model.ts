@@ -104,6 +104,16 @@ export interface KubernetesRow {
   readonly flag?: string;
 }
 
+/** One alert of the environment (docs/alerts.md): what it watches and who is told. */
+export interface AlertRow {
+  readonly stack: string;
+  readonly alert: string;
+  readonly watches: string;
+  readonly destination: string;
+  /** Set when the alert tells nobody. */
+  readonly flag?: string;
+}
+
 export interface Review {
   readonly environment: string;
   readonly production: boolean;
@@ -112,6 +122,8 @@ export interface Review {
   /** AWS: each secret's read-deny, which makes the access matrix the whole list of readers. */
   readonly awsReadGuards: readonly AwsReadGuard[];
   readonly rotation: readonly RotationRow[];
+  /** The environment's alerts and where they go. @default - none listed */
+  readonly alerts?: readonly AlertRow[];
   readonly network: readonly ExposureRow[];
   readonly kubernetes: readonly KubernetesRow[];
   readonly guardrails: readonly GuardrailReport[];
