@@ -79,6 +79,12 @@ applications:
   "environments.<environment>.azure.backend (type azurerm)": backendAzurerm,
   "environments.<environment>.kubernetes.backend (type s3)": backendS3,
   "environments.<environment>.kubernetes.backend (type azurerm)": backendAzurerm,
+  "environments.<environment>.vault.databases.<database>": `reporting:
+  host: pg-reporting.dev.example.com
+  dbname: warehouse
+  username: vault_reporting
+  tlsCaFile: example-database-ca.pem
+`,
   "environments.<environment>.applications.<application>": `legacy:
   backends: [aws]
 `,
