@@ -1,7 +1,7 @@
 // What the Azure stacks derive from the description for rotation: which secrets rotate there, their cadence in days,
-// the names of the function's resources, and the function's ROTATION_SECRETS setting (config/azure-rotation.ts).
+// the names of the function's resources, and the function's ROTATION_SECRETS setting (contracts/azure-rotation.ts).
 import { createHash } from "node:crypto";
-import type { AzureRotatedSecret, AzureRotationSettings } from "./azure-rotation";
+import type { AzureRotatedSecret, AzureRotationSettings } from "../contracts/azure-rotation";
 import type { SecretModel } from "./model";
 import { keyVaultSecretName } from "./naming";
 import { AZURE_NAME_RULES, fitAzureName } from "./azure-names";

@@ -19,7 +19,7 @@ const CACHE_FILE = path.join(OUT_DIR, ".app-build.json");
 /** Output name (dist/<name>.js) -> entry point. */
 const ENTRIES = {
   main: "main.ts",
-  review: "scripts/review.ts",
+  review: "review/main.ts",
   bench: "scripts/bench.ts",
   "bench-synth": "scripts/bench-synth.ts",
   "build-lambdas": "scripts/build-lambdas.ts",

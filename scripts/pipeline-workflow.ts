@@ -12,7 +12,7 @@ import { configPath, loadPlatform, PlatformConfigError } from "../config/load";
 import { azureClientIdVariable, pipelineRoleArn, PipelineRole, VAULT_GITHUB_AUTH_PATH, vaultPipelineName } from "../config/pipeline";
 import { DEFAULT_RUNNER } from "../config/checks/pipeline-ci";
 import type { Platform } from "../config/schema";
-import { checkWorkflow } from "../constructs/guardrails/rules/workflow";
+import { checkWorkflow } from "../guardrails/rules/workflow";
 import { stackNames } from "../stacks/platform";
 
 export const WORKFLOW_FILE = path.join(__dirname, "..", ".github", "workflows", "platform.yml");

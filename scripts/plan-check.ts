@@ -1,7 +1,7 @@
 // node dist/plan-check.js <stack>=<plan.json> ...: exits 1, naming each change, when a saved plan holds a change that only
 // a person can apply (a write-only secret the pipeline does not hold). The CI plan job runs it before uploading plans.
 import { readFileSync } from "node:fs";
-import { personOnlyChanges } from "./review/person-applies";
+import { personOnlyChanges } from "../review/person-applies";
 
 function main(argv: string[]): number {
   const problems: string[] = [];

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import type { EnvironmentModel, SecretModel } from "../config/model";
 import { alertRuleName, alertTopicName, awsNamePrefix, environmentKeyAlias, rotationFunctionName, workloadRoleName } from "../config/naming";
 import { DEFAULTS, type AwsEnvironment } from "../config/schema";
-import { environmentTags, MANAGED_BY, TAGS } from "../config/tags";
+import { environmentTags, MANAGED_BY, TAGS } from "../contracts/tags";
 import { AccountRegion } from "../constructs/aws/arns";
 import { ApplicationSecret } from "../constructs/aws/application-secret";
 import { EnvironmentKey } from "../constructs/aws/environment-key";
@@ -17,7 +17,7 @@ import { WorkloadRole } from "../constructs/aws/workload-role";
 import { pipelineRoleArn, workloadBoundaryArn } from "../config/pipeline";
 import { GLOBAL_EVENTS_REGION, SecretAlerts } from "../constructs/aws/secret-alerts";
 import { PlatformStack } from "./platform-stack";
-import { suppress } from "../constructs/guardrails";
+import { suppress } from "../guardrails";
 import { configureStateBackend } from "./backend";
 
 /** Where `npm run build:lambda` leaves the rotation bundles; LAMBDA_BUNDLE_DIR overrides it. */

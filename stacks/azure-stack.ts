@@ -8,7 +8,7 @@ import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azurerm-resource-group";
 import type { EnvironmentModel, SecretModel } from "../config/model";
 import { type AzureEnvironment, DEFAULTS, type SecretSpec } from "../config/schema";
-import { environmentTags, MANAGED_BY, TAGS } from "../config/tags";
+import { environmentTags, MANAGED_BY, TAGS } from "../contracts/tags";
 import { azureAlertName, azureIdentityName, keyVaultName, keyVaultSecretName, MIN_TERRAFORM_VERSION } from "../config/naming";
 import { PlatformStack } from "./platform-stack";
 import { configureStateBackend } from "./backend";
@@ -19,7 +19,7 @@ import { type ISecretStore, KeyVaultSecret, type KeyVaultSecretProps, UNSET_SECR
 import { RbacPropagationWait } from "../constructs/azure/rbac-propagation-wait";
 import { WorkloadIdentity } from "../constructs/azure/workload-identity";
 import type { KeyVaultSystemTopic } from "../constructs/azure/key-vault-events";
-import { AZURE_PENDING_FOR_TAG, pendingSecretName } from "../config/azure-rotation";
+import { AZURE_PENDING_FOR_TAG, pendingSecretName } from "../contracts/azure-rotation";
 import { KeyVaultAlerts } from "../constructs/azure/key-vault-alerts";
 import { addKeyVaultSystemTopic, addStackRotation, grantRotation, type StackRotation } from "./azure-rotation";
 
@@ -224,7 +224,7 @@ export class AzureSecretsStack extends PlatformStack {
    * no later run can overwrite what a person or a rotation put.
    */
   /**
-   * The companion that holds a rotation's pending value (config/azure-rotation.ts): created here with the marker,
+   * The companion that holds a rotation's pending value (contracts/azure-rotation.ts): created here with the marker,
    * since Key Vault Secrets Officer can be scoped to one secret only once it exists; the function writes its versions
    * (with their own tags), so they are its after creation. Only the function may touch it: no workload reads it.
    */

@@ -10,7 +10,7 @@ import { AwsSecretsStack } from "./aws-stack";
 import { VaultSecretsStack } from "./vault-stack";
 import { AzureSecretsStack } from "./azure-stack";
 import { KubernetesSecretsStack } from "./kubernetes-stack";
-import { applyGuardrails } from "../constructs/guardrails";
+import { applyGuardrails } from "../guardrails";
 import { BootstrapStack, DeployedStacks } from "./bootstrap-stack";
 
 export type BackendKind = "aws" | "vault" | "azure";
@@ -125,7 +125,7 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
         break;
     }
     built.set(ref.name, stack);
-    // Every stack is checked when it synthesizes; a finding stops synth (constructs/guardrails, docs/guardrails.md).
+    // Every stack is checked when it synthesizes; a finding stops synth (guardrails, docs/guardrails.md).
     applyGuardrails(stack, { production: model.production });
     limitResources(stack, ref, platform.stacks.maxResources);
   }

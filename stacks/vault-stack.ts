@@ -13,7 +13,7 @@ import { connectionNameOf, databaseEngineId, databasePasswordVariable } from "..
 import { databaseRoleName, MIN_TERRAFORM_VERSION, vaultSecretRoleName, vaultStaticRoleUsername, workloadPolicyName } from "../config/naming";
 import { cadenceSeconds, vaultMechanism, type VaultMechanism } from "../config/placement";
 import { PlatformStack } from "./platform-stack";
-import { suppress } from "../constructs/guardrails/suppressions";
+import { suppress } from "../guardrails/suppressions";
 import { configureStateBackend } from "./backend";
 import { KvV2Mount, KvV2Paths } from "../constructs/vault/kv-mount";
 import { WorkloadPolicy } from "../constructs/vault/workload-policy";

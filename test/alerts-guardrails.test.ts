@@ -1,8 +1,8 @@
 // SP-ALR-001 and SP-ALR-002 (issue 22): production without the alerts, or with alerts nobody receives, is a finding.
-import { ALERT_RULES } from "../constructs/guardrails/packs";
-import { runRules } from "../constructs/guardrails/evaluate";
-import { fromJson } from "../constructs/guardrails/synthesized";
-import { evaluateStack } from "../constructs/guardrails";
+import { ALERT_RULES } from "../guardrails/packs";
+import { runRules } from "../guardrails/evaluate";
+import { fromJson } from "../readers/synthesized";
+import { evaluateStack } from "../guardrails";
 import { parsePlatform } from "../config/load";
 import { exampleDescription, toYaml } from "./helpers/descriptions";
 import { synthExample, synthPlatform, type StackJson } from "./helpers/synth";

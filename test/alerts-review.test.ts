@@ -1,6 +1,6 @@
 // The review lists the environment's alerts and where they go (issue 22).
-import { buildReview } from "../scripts/review/build";
-import { renderMarkdown } from "../scripts/review/markdown";
+import { buildReview } from "../review/build";
+import { renderMarkdown } from "../review/markdown";
 import { parsePlatform } from "../config/load";
 import { exampleDescription, toYaml } from "./helpers/descriptions";
 import { synthExample, synthPlatform } from "./helpers/synth";

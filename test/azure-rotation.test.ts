@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_CONFIG, loadPlatform } from "../config/load";
 import { keyVaultSecretName } from "../config/naming";
-import { AZURE_PENDING_FOR_TAG, AZURE_PENDING_SUFFIX, pendingSecretName } from "../config/azure-rotation";
+import { AZURE_PENDING_FOR_TAG, AZURE_PENDING_SUFFIX, pendingSecretName } from "../contracts/azure-rotation";
 import { KEY_VAULT_ROTATION_EVENTS, MAX_FILTER_VALUES, SecretEventsSubscription } from "../constructs/azure/key-vault-events";
 import { UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
 import { Testing, TerraformStack } from "cdktf";

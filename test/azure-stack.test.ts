@@ -1,6 +1,6 @@
 // The azure-<env> stacks of the example description (config/platform.yaml): every promise of the Azure issue,
 // checked on the synthesized Terraform JSON (no azurerm provider binary on these machines), plus a snapshot.
-import { pendingSecretName } from "../config/azure-rotation";
+import { pendingSecretName } from "../contracts/azure-rotation";
 import { DEFAULT_CONFIG, loadPlatform } from "../config/load";
 import { environmentModel } from "../config/model";
 import { keyVaultSecretName } from "../config/naming";

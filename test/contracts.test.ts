@@ -1,12 +1,12 @@
 // One home per name and contract (issue 11): names are built in config/naming.ts (pipeline names in
 // config/pipeline.ts) and nowhere else, and the tags that connect stacks, rotation functions and guardrails come
-// from config/tags.ts on both sides.
+// from contracts/tags.ts on both sides.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { validatePlatform } from "../config/load";
 import { CROSS_CHECKS } from "../config/checks";
 import { DEFAULTS } from "../config/schema";
-import { JWT_ALGORITHM_TAG, JWT_EXPIRY_HOURS_TAG, MANAGED_BY, TAGS, TOKEN_LENGTH_TAG } from "../config/tags";
+import { JWT_ALGORITHM_TAG, JWT_EXPIRY_HOURS_TAG, MANAGED_BY, TAGS, TOKEN_LENGTH_TAG } from "../contracts/tags";
 import { EXAMPLE_CA_FILE, minimalDescription } from "./helpers/descriptions";
 import { resources, synthPlatform } from "./helpers/synth";
 import type { AwsSecretsStack } from "../stacks/aws-stack";
@@ -24,7 +24,7 @@ function sources(dir: string): string[] {
 
 describe("names", () => {
   const HOMES = ["config/naming.ts", "config/pipeline.ts"];
-  const files = [...["config", "stacks", "constructs", "scripts", "lambda"].flatMap(sources), "main.ts"].filter((f) => !HOMES.includes(f));
+  const files = [...["config", "contracts", "stacks", "constructs", "guardrails", "readers", "review", "scripts", "lambda"].flatMap(sources), "main.ts"].filter((f) => !HOMES.includes(f));
 
   // Each pattern is how one built name starts in a template literal; it may appear only in its home.
   const BUILT: [string, RegExp][] = [
@@ -49,8 +49,8 @@ describe("names", () => {
 });
 
 describe("tags", () => {
-  it("config/tags.ts imports nothing, so the rotation bundles can include it without cdktf or constructs", () => {
-    const text = readFileSync(path.join(ROOT, "config/tags.ts"), "utf8");
+  it("contracts/tags.ts imports nothing, so the rotation bundles can include it without cdktf or constructs", () => {
+    const text = readFileSync(path.join(ROOT, "contracts/tags.ts"), "utf8");
     expect(text).not.toMatch(/^\s*import\b|\brequire\(/m);
   });
 
@@ -60,7 +60,7 @@ describe("tags", () => {
       ["lambda/token/rotator.ts", ["TOKEN_LENGTH_TAG"]],
     ] as const) {
       const text = readFileSync(path.join(ROOT, file), "utf8");
-      expect(text).toMatch(/from "\.\.\/\.\.\/config\/tags"/);
+      expect(text).toMatch(/from "\.\.\/\.\.\/contracts\/tags"/);
       for (const tag of tags) expect(text).toContain(`metadata.tags, ${tag},`);
       expect(text).not.toMatch(/"secrets-platform:/);
     }

@@ -1,8 +1,8 @@
 // docs/guardrails.md lists every rule with the reason and fix the code reports, and the star-only actions.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { DEFAULT_PACKS, SUPPRESSION_RULES } from "../constructs/guardrails";
-import { STAR_ONLY_ACTIONS } from "../constructs/guardrails/rules/aws";
+import { DEFAULT_PACKS, SUPPRESSION_RULES } from "../guardrails";
+import { STAR_ONLY_ACTIONS } from "../guardrails/rules/aws";
 
 const doc = readFileSync(path.join(__dirname, "..", "docs", "guardrails.md"), "utf8");
 const rules = [...DEFAULT_PACKS.flatMap((p) => p.rules), ...SUPPRESSION_RULES];

@@ -1,12 +1,12 @@
 // The readers the rules stand on: IAM policy documents, Vault policy HCL, Terraform references, and the
 // definitions of "wildcard" each rule documents.
-import { readIamPolicy } from "../constructs/guardrails/iam-policy";
-import { runRules } from "../constructs/guardrails";
-import { AWS_RULES, BOUNDED_RESOURCE_PATTERNS, STAR_ONLY_ACTIONS } from "../constructs/guardrails/rules/aws";
-import { withinApplication } from "../constructs/guardrails/rules/vault";
-import { isSingleSecretScope } from "../constructs/guardrails/rules/azure";
-import { fromJson, references, wholeReference } from "../constructs/guardrails/synthesized";
-import { readVaultPolicy } from "../constructs/guardrails/vault-policy";
+import { readIamPolicy } from "../readers/iam-policy";
+import { runRules } from "../guardrails";
+import { AWS_RULES, BOUNDED_RESOURCE_PATTERNS, STAR_ONLY_ACTIONS } from "../guardrails/rules/aws";
+import { withinApplication } from "../guardrails/rules/vault";
+import { isSingleSecretScope } from "../guardrails/rules/azure";
+import { fromJson, references, wholeReference } from "../readers/synthesized";
+import { readVaultPolicy } from "../readers/vault-policy";
 
 /** Runs the AWS rules on a stack JSON holding one role policy with these statements. */
 function rolePolicyFindings(statements: object[]) {

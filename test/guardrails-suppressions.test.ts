@@ -1,10 +1,10 @@
 // Suppressions: a rule id and a written reason on a construct accept that rule's findings on it and below it;
 // every suppression is listed (in the report, in the review, as annotations). A missing or short reason, or an
 // unknown rule id, is itself an error and suppresses nothing.
-import { guardrailReport, MIN_REASON_LENGTH, suppress } from "../constructs/guardrails";
+import { guardrailReport, MIN_REASON_LENGTH, suppress } from "../guardrails";
 import type { AwsSecretsStack } from "../stacks/aws-stack";
-import { buildReview } from "../scripts/review/build";
-import { renderMarkdown } from "../scripts/review/markdown";
+import { buildReview } from "../review/build";
+import { renderMarkdown } from "../review/markdown";
 import { errorsOf, freshStack, synthAnnotations } from "./guardrails-helpers";
 import { Testing } from "cdktf";
 

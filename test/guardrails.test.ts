@@ -10,7 +10,7 @@ import { FunctionAppFlexConsumption } from "@cdktf/provider-azurerm/lib/function
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { KubernetesAuthBackendRole } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-role";
 import { stringify } from "yaml";
-import { guardrailReport } from "../constructs/guardrails";
+import { guardrailReport } from "../guardrails";
 import type { AwsSecretsStack } from "../stacks/aws-stack";
 import type { VaultSecretsStack } from "../stacks/vault-stack";
 import { synthExample } from "./helpers/synth";

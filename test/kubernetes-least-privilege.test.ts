@@ -4,7 +4,7 @@
 import { stringify } from "yaml";
 import { keyVaultSecretName } from "../config/naming";
 import { agentSecretPaths } from "../constructs/kubernetes/vault-agent-annotations";
-import { accessMatrix } from "../scripts/review/access";
+import { accessMatrix } from "../review/access";
 import { exampleApp, kubeObjects, synthApp, AppOutput } from "./helpers/kubernetes";
 import { exampleDescription } from "./helpers/descriptions";
 

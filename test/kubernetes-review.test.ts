@@ -1,7 +1,7 @@
 // The review shows what the kubernetes stack builds per workload and flags native Secrets that are never refreshed.
-import { buildReview } from "../scripts/review/build";
-import { renderMarkdown } from "../scripts/review/markdown";
-import type { ReviewedStack } from "../scripts/review/model";
+import { buildReview } from "../review/build";
+import { renderMarkdown } from "../review/markdown";
+import type { ReviewedStack } from "../review/model";
 import { exampleApp } from "./helpers/kubernetes";
 
 const { json } = exampleApp();

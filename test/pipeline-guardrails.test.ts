@@ -3,10 +3,10 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_CONFIG, loadPlatform } from "../config/load";
-import { runRules } from "../constructs/guardrails/evaluate";
-import { PIPELINE_RULES } from "../constructs/guardrails/rules/pipeline";
-import { checkWorkflow, WORKFLOW_RULES } from "../constructs/guardrails/rules/workflow";
-import { fromJson } from "../constructs/guardrails/synthesized";
+import { runRules } from "../guardrails/evaluate";
+import { PIPELINE_RULES } from "../guardrails/rules/pipeline";
+import { checkWorkflow, WORKFLOW_RULES } from "../guardrails/rules/workflow";
+import { fromJson } from "../readers/synthesized";
 import { synthPlatform } from "./helpers/synth";
 
 const base = synthPlatform(loadPlatform(DEFAULT_CONFIG), { environments: ["dev"], backends: ["bootstrap"] }).json["bootstrap-dev"];

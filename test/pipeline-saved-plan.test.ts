@@ -9,8 +9,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_CONFIG } from "../config/load";
-import { personOnlyChanges } from "../scripts/review/person-applies";
-import { runReview } from "../scripts/review/run";
+import { personOnlyChanges } from "../review/person-applies";
+import { runReview } from "../review/run";
 import { terraformAvailable } from "../scripts/terraform-offline";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "saved-plan-"));

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { DEFAULT_CONFIG, loadPlatform, parsePlatform } from "../config/load";
 import { GITHUB_OIDC_HOST } from "../config/pipeline";
-import { checkWorkflow } from "../constructs/guardrails/rules/workflow";
+import { checkWorkflow } from "../guardrails/rules/workflow";
 import { pipelineWorkflow, PLAN_RETENTION_DAYS, WORKFLOW_FILE } from "../scripts/pipeline-workflow";
 import { StackJson, synthPlatform } from "./helpers/synth";
 import { toYaml } from "./helpers/descriptions";

@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "n
 import * as os from "node:os";
 import * as path from "node:path";
 import { parsePlatform } from "../config/load";
-import { sideFromOutput, synthesizeDescription } from "../scripts/review/compare";
-import { ChangeReview, diffEnvironment, ReviewSide } from "../scripts/review/diff";
-import { renderChange } from "../scripts/review/markdown";
+import { sideFromOutput, synthesizeDescription } from "../review/compare";
+import { ChangeReview, diffEnvironment, ReviewSide } from "../review/diff";
+import { renderChange } from "../review/markdown";
 import { exampleDescription, toYaml } from "./helpers/descriptions";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "review-diff-"));

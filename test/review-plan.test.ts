@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { DEFAULT_CONFIG } from "../config/load";
-import { runReview, RunReviewResult } from "../scripts/review/run";
+import { runReview, RunReviewResult } from "../review/run";
 import { exampleChangedAfterValidation } from "./guardrails-helpers";
 
 const outdir = mkdtempSync(path.join(os.tmpdir(), "review-plan-"));

@@ -2,12 +2,12 @@
 // synthesized resources, network exposure, the Mermaid diagram, change counts, and risky changes from a plan.
 // No Terraform here (test/review-plan.test.ts runs the whole command once).
 import { TerraformStack, Testing } from "cdktf";
-import { guardrailReport } from "../constructs/guardrails";
+import { guardrailReport } from "../guardrails";
 import type { AwsSecretsStack } from "../stacks/aws-stack";
-import { buildReview } from "../scripts/review/build";
-import { classifyActions, summarizePlan } from "../scripts/review/changes";
-import { renderMarkdown } from "../scripts/review/markdown";
-import type { Review, ReviewedStack } from "../scripts/review/model";
+import { buildReview } from "../review/build";
+import { classifyActions, summarizePlan } from "../review/changes";
+import { renderMarkdown } from "../review/markdown";
+import type { Review, ReviewedStack } from "../review/model";
 import type { TerraformPlan } from "../scripts/terraform-offline";
 import { synthExample, synthYaml } from "./helpers/synth";
 import { freshStack } from "./guardrails-helpers";

@@ -4,7 +4,7 @@
 // Key Vault is the REST fake with the real SDK client; events are delivered as Event Grid delivers them.
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { AzureRotatedSecret } from "../config/azure-rotation";
+import { AzureRotatedSecret } from "../contracts/azure-rotation";
 import { COMPANION_SUFFIX, ROTATION_TAGS, UNSET_MARKER } from "../lambda/azure/key-vault-store";
 import { NEAR_EXPIRY } from "../lambda/azure/rotate";
 import { markerFor } from "../lambda/postgres/pair-roles";

@@ -2,7 +2,7 @@
 // Vault fake that the real @azure/keyvault-secrets client talks to over HTTPS. PostgreSQL is in
 // rotation-azure-postgres.test.ts.
 import { UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
-import { JWT_ALGORITHM_TAG, TOKEN_LENGTH_TAG } from "../config/tags";
+import { JWT_ALGORITHM_TAG, TOKEN_LENGTH_TAG } from "../contracts/tags";
 import { jwksOf, signJwt, verifyJwt, KeyEntry } from "../lambda/jwt/keys";
 import type { SecretClient } from "@azure/keyvault-secrets";
 import { COMPANION_SUFFIX, KeyVaultClient, KeyVaultStore, NEAR_EXPIRY_LEAD_DAYS, ROTATED_BY, ROTATION_TAGS, UNSET_MARKER } from "../lambda/azure/key-vault-store";

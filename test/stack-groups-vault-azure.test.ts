@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parsePlatform } from "../config/load";
-import { runReview } from "../scripts/review/run";
+import { runReview } from "../review/run";
 import { generatedDescription } from "../scripts/bench";
 import { stackNames } from "../stacks/platform";
 import { EXAMPLE_CA_FILE, exampleDescription, toYaml } from "./helpers/descriptions";

@@ -7,14 +7,14 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { AnnotationMetadataEntryType } from "cdktf";
 import { parsePlatform } from "../config/load";
-import { synthesizedStack } from "../constructs/guardrails/synthesized";
-import { readVaultPolicy } from "../constructs/guardrails/vault-policy";
+import { synthesizedStack } from "../readers/synthesized";
+import { readVaultPolicy } from "../readers/vault-policy";
 import { managedVaultPaths } from "../constructs/vault/managed-paths";
 import { exampleDescription, EXAMPLE_CA_FILE, issuesOf, toYaml } from "./helpers/descriptions";
 import { resources, StackJson, synthPlatform } from "./helpers/synth";
-import { rotationTable } from "../scripts/review/rotation";
-import { renderMarkdown } from "../scripts/review/markdown";
-import { buildReview } from "../scripts/review/build";
+import { rotationTable } from "../review/rotation";
+import { renderMarkdown } from "../review/markdown";
+import { buildReview } from "../review/build";
 
 const reporting = () => ({ host: "pg-reporting.dev.example.com", port: 6432, dbname: "warehouse", username: "vault_reporting", tlsCaFile: EXAMPLE_CA_FILE });
 

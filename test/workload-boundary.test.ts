@@ -6,9 +6,9 @@ import { workloadBoundaryArn } from "../config/pipeline";
 import type { Platform } from "../config/schema";
 import { BOUNDED_ROLE_ACTIONS } from "../constructs/aws/deployer-permissions";
 import { BOUNDARY_ACTIONS_WITHOUT_RESOURCES } from "../constructs/aws/workload-boundary";
-import { runRules } from "../constructs/guardrails/evaluate";
-import { PIPELINE_RULES } from "../constructs/guardrails/rules/pipeline";
-import { fromJson } from "../constructs/guardrails/synthesized";
+import { runRules } from "../guardrails/evaluate";
+import { PIPELINE_RULES } from "../guardrails/rules/pipeline";
+import { fromJson } from "../readers/synthesized";
 import { decide } from "./helpers/iam-simulate";
 import { StackJson, synthPlatform } from "./helpers/synth";
 

@@ -6,7 +6,7 @@ import { Construct } from "constructs";
 import { inlinePolicySizeCheck, PolicyDocument, PolicyStatement } from "./policy-document";
 import { SECRET_READ_ACTIONS } from "./deployer-permissions";
 import { AccountRegion, viaService } from "./arns";
-import { TAGS } from "../../config/tags";
+import { TAGS } from "../../contracts/tags";
 
 
 export interface PipelineRoleProps {

@@ -7,7 +7,7 @@ import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import type { IAzurePrincipal } from "./principal";
 import { AZURE_AD_TOKEN_EXCHANGE } from "./workload-identity";
-import { TAGS } from "../../config/tags";
+import { TAGS } from "../../contracts/tags";
 
 
 export interface PipelineIdentityProps {

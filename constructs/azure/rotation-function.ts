@@ -11,7 +11,7 @@ import { FunctionAppFlexConsumption } from "@cdktf/provider-azurerm/lib/function
 import { MonitorScheduledQueryRulesAlertV2 } from "@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2";
 import { ServicePlan } from "@cdktf/provider-azurerm/lib/service-plan";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
-import { AZURE_ROTATION_SETTING, AZURE_ROTATION_VAULT_URL_SETTING, type AzureRotationSettings } from "../../config/azure-rotation";
+import { AZURE_ROTATION_SETTING, AZURE_ROTATION_VAULT_URL_SETTING, type AzureRotationSettings } from "../../contracts/azure-rotation";
 import { FunctionStorage, StorageRole } from "./function-storage";
 import { LocalExecStep } from "./local-exec-step";
 import type { IAzurePrincipal } from "./principal";

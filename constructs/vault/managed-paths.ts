@@ -2,7 +2,7 @@
 // the endpoints the Vault provider calls to create, read, update and delete it (Vault's HTTP API documentation,
 // https://developer.hashicorp.com/vault/api-docs, per endpoint). Derived from the stack itself, a new resource type
 // stops the bootstrap with a message instead of a deploy that fails half-way on a permission denied.
-import type { SynthesizedResource, SynthesizedStack } from "../guardrails/rule";
+import type { SynthesizedResource, SynthesizedStack } from "../../guardrails/rule";
 import type { PolicyCapability, PolicyRule } from "./policy-document";
 
 const CRUD: PolicyCapability[] = ["create", "read", "update", "delete"];

@@ -23,7 +23,7 @@
 //   Key Vault raises SecretNearExpiry 30 days before the current version's expiry
 //   (learn.microsoft.com/azure/event-grid/event-schema-key-vault): the next rotation starts `everyDays` from now.
 import type { KeyVaultSecret, SecretClient, SecretProperties } from "@azure/keyvault-secrets";
-import { AZURE_PENDING_FOR_TAG, AZURE_PENDING_SUFFIX, pendingSecretName, type AzureRotatedSecret } from "../../config/azure-rotation";
+import { AZURE_PENDING_FOR_TAG, AZURE_PENDING_SUFFIX, pendingSecretName, type AzureRotatedSecret } from "../../contracts/azure-rotation";
 import { RotationError } from "../shared/errors";
 import { registerSecret } from "../shared/log";
 import { parseValue } from "../shared/json-value";

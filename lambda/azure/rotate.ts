@@ -10,8 +10,8 @@
 // - deliveries to one instance are serialised per secret; across instances, two may both write a pending value, and
 //   putPendingValue makes all of them agree on the earliest, the others failing and retrying with it.
 import { createHash } from "node:crypto";
-import type { AzureRotatedSecret } from "../../config/azure-rotation";
-import { JWT_ALGORITHM_TAG, JWT_EXPIRY_HOURS_TAG, TOKEN_LENGTH_TAG } from "../../config/tags";
+import type { AzureRotatedSecret } from "../../contracts/azure-rotation";
+import { JWT_ALGORITHM_TAG, JWT_EXPIRY_HOURS_TAG, TOKEN_LENGTH_TAG } from "../../contracts/tags";
 import { RotationError, toSafeError } from "../shared/errors";
 import { Logger, createLogger } from "../shared/log";
 import type { Rotator, Step, StepContext } from "../shared/protocol";

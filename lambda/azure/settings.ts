@@ -1,7 +1,7 @@
-// The function's settings, from the app settings the Azure stack writes (config/azure-rotation.ts): which secrets it
+// The function's settings, from the app settings the Azure stack writes (contracts/azure-rotation.ts): which secrets it
 // may rotate and how. Read on every event and checked here, so a bad setting fails with a message naming the field,
 // and nothing is ever taken from a secret's tags (anyone who may write a version may write tags).
-import { AZURE_ROTATION_SETTING, AZURE_ROTATION_VAULT_URL_SETTING, AzureRotatedSecret } from "../../config/azure-rotation";
+import { AZURE_ROTATION_SETTING, AZURE_ROTATION_VAULT_URL_SETTING, AzureRotatedSecret } from "../../contracts/azure-rotation";
 import { RotationError } from "../shared/errors";
 
 /** Key Vault secret names: 1-127 letters, digits and dashes. */

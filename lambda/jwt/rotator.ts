@@ -11,7 +11,7 @@
 import { RotationError } from "../shared/errors";
 import type { Rotator, StepContext } from "../shared/protocol";
 import { AWSCURRENT, AWSPENDING } from "../shared/store";
-import { JWT_ALGORITHM_TAG, JWT_EXPIRY_HOURS_TAG } from "../../config/tags";
+import { JWT_ALGORITHM_TAG, JWT_EXPIRY_HOURS_TAG } from "../../contracts/tags";
 import { settingChoice, settingInteger } from "../shared/settings";
 import { ALGORITHMS, JwtAlgorithm, KeyEntry, checkKey, generateKey, isAlgorithm, jwksOf, kidFor, publicKeyOf, signJwt, verifyJwt } from "./keys";
 

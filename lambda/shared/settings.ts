@@ -1,5 +1,5 @@
 // Per-secret settings: a tag on the secret wins, then a field of the current value, then a default.
-// The tag names are in config/tags.ts, which the AWS stack writes them from.
+// The tag names are in contracts/tags.ts, which the AWS stack writes them from.
 import { RotationError } from "./errors";
 
 interface Source {

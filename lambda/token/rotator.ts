@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { RotationError } from "../shared/errors";
 import type { Rotator, StepContext } from "../shared/protocol";
 import { AWSCURRENT, AWSPENDING } from "../shared/store";
-import { TOKEN_LENGTH_TAG } from "../../config/tags";
+import { TOKEN_LENGTH_TAG } from "../../contracts/tags";
 import { settingInteger } from "../shared/settings";
 import { registerSecret } from "../shared/log";
 

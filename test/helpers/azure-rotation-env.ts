@@ -4,8 +4,8 @@
 // does; a thrown error is what makes Event Grid deliver again.
 import type { TokenCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
-import type { AzureRotationSettings } from "../../config/azure-rotation";
-import { AZURE_ROTATION_SETTING, AZURE_ROTATION_VAULT_URL_SETTING } from "../../config/azure-rotation";
+import type { AzureRotationSettings } from "../../contracts/azure-rotation";
+import { AZURE_ROTATION_SETTING, AZURE_ROTATION_VAULT_URL_SETTING } from "../../contracts/azure-rotation";
 import { RotateDeps, createRotateHandler, Outcome } from "../../lambda/azure/rotate";
 import { FAKE_TOKEN, FakeKeyVault } from "./fake-key-vault";
 import { OutputCapture, leakedSecrets } from "./rotation-harness";
