@@ -8,6 +8,7 @@ import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { logsInToVault, workloadBackend } from "../config/kubernetes";
+import { clusterOf, clustersOf, DEFAULT_CLUSTER, type ClusterModel } from "../config/clusters";
 import type { EnvironmentModel, SecretModel, WorkloadModel } from "../config/model";
 import { databaseRoleName, keyVaultSecretName, kubernetesSecretName, secretStoreName, vaultAgentOutputName, vaultSecretRoleName, workloadPolicyName } from "../config/naming";
 import { vaultMechanism } from "../config/placement";
@@ -30,6 +31,8 @@ export interface KubernetesStackSources {
   readonly vault?: VaultSecretsStack;
   /** Every Azure stack of the environment: azure-<env> (the Key Vault) and one per stack group, each holding its workloads' identities. */
   readonly azure?: readonly AzureSecretsStack[];
+  /** The cluster of kubernetes.clusters this stack points at. @default - the single-cluster form's (`default`) */
+  readonly cluster?: string;
 }
 
 /** What the stack built for one workload, for tests and the review. */
@@ -57,18 +60,24 @@ export function rotationPeriodSeconds(s: SecretModel): number | undefined {
 export class KubernetesSecretsStack extends PlatformStack {
   /** By `<app>/<workload>`. */
   readonly workloads = new Map<string, KubernetesWorkload>();
+  /** The cluster this stack points at. */
+  readonly cluster: ClusterModel;
 
   constructor(scope: Construct, id: string, readonly environment: EnvironmentModel, private readonly sources: KubernetesStackSources) {
     super(scope, id);
     const k8s = environment.spec.kubernetes;
     if (!k8s) throw new Error(`${id}: environment ${environment.name} has no kubernetes block`);
+    const cluster = clustersOf(environment.spec).find((c) => c.name === (sources.cluster ?? DEFAULT_CLUSTER));
+    if (!cluster) throw new Error(`${id}: environment ${environment.name} has no cluster ${sources.cluster}`);
+    this.cluster = cluster;
     // Credentials stay in the kubeconfig (or KUBE_CONFIG_PATH): the description names the context only. config_path and
     // config_context select the file and context (registry.terraform.io/providers/hashicorp/kubernetes, provider docs).
-    new KubernetesProvider(this, "kubernetes", { configPath: k8s.kubeconfigPath, configContext: k8s.kubeconfigContext });
-    configureStateBackend(this, id, k8s.backend);
+    new KubernetesProvider(this, "kubernetes", { configPath: cluster.kubeconfigPath, configContext: cluster.kubeconfigContext });
+    configureStateBackend(this, id, cluster.backend);
 
+    // Only the workloads whose pods run in this cluster.
     for (const w of environment.workloads) {
-      if (w.spec.kubernetes) this.addWorkload(w, w.spec.kubernetes);
+      if (w.spec.kubernetes && clusterOf(environment.spec, w.spec.kubernetes)?.name === cluster.name) this.addWorkload(w, w.spec.kubernetes);
     }
 
     new TerraformOutput(this, "service-accounts", {
@@ -143,14 +152,15 @@ export class KubernetesSecretsStack extends PlatformStack {
         return { kind, region: spec.aws.region };
       case "vault": {
         const vault = spec.vault;
-        if (!vault?.kubernetes) throw new Error(`${this.node.id}: External Secrets on Vault need vault.kubernetes`); // validation rules this out
+        const auth = this.cluster.vault;
+        if (!vault || !auth) throw new Error(`${this.node.id}: External Secrets on Vault need the cluster's Vault auth`); // validation rules this out
         return {
           kind,
           server: vault.address,
           kvMount: vault.kvMount,
-          authPath: vault.kubernetes.authPath,
+          authPath: auth.authPath,
           role: workloadPolicyName(this.environment.name, w.app, w.name),
-          audience: vault.kubernetes.audience,
+          audience: auth.audience,
           namespace: vault.namespace,
         };
       }
@@ -168,7 +178,8 @@ export class KubernetesSecretsStack extends PlatformStack {
    */
   private agentAnnotations(w: WorkloadModel): Record<string, string> {
     const vault = this.environment.spec.vault;
-    if (!vault?.kubernetes) throw new Error(`${w.app}/${w.name}: vault-agent needs vault.kubernetes`); // validation rules this out
+    const auth = this.cluster.vault;
+    if (!vault || !auth) throw new Error(`${w.app}/${w.name}: vault-agent needs the cluster's Vault auth`); // validation rules this out
     const env = this.environment.name;
     const secrets: AgentSecret[] = w.reads.map((s) => {
       const mechanism = vaultMechanism(s.spec);
@@ -179,7 +190,7 @@ export class KubernetesSecretsStack extends PlatformStack {
     });
     return vaultAgentAnnotations({
       role: workloadPolicyName(this.environment.name, w.app, w.name),
-      authPath: vault.kubernetes.authPath,
+      authPath: auth.authPath,
       namespace: vault.namespace,
       secrets,
     });

@@ -5,6 +5,7 @@ import type { ConfigIssue } from "../load";
 import { checkAws } from "./aws";
 import { checkAzure } from "./azure";
 import { checkAzureRotation } from "./azure-rotation";
+import { checkClusters } from "./clusters";
 import { checkKubernetes } from "./kubernetes";
 import { checkPipelines } from "./pipeline";
 import { checkPlacement } from "./placement";
@@ -26,6 +27,7 @@ export const CROSS_CHECKS: readonly Check[] = [
   checkStateBackends,
   checkPipelines,
   checkKubernetes,
+  checkClusters,
 ];
 
 export function crossCheck(raw: unknown): ConfigIssue[] {

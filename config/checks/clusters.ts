@@ -1,0 +1,187 @@
+// Several clusters per environment (kubernetes.clusters) and delivery shaped for the application (a workload's
+// kubernetes.secrets, delivery csi): which cluster a workload runs in, what each cluster needs for the identities of its
+// workloads, stack names that must not meet, and templates that name only fields the value has.
+import { clusterAuthPath, iamIssuerId } from "../clusters";
+import { deliveryOf, workloadBackend } from "../kubernetes";
+import { kubernetesStackName, stackName } from "../naming";
+import { placement } from "../placement";
+import { DEFAULTS } from "../schema";
+import { refreshInterval, durationSeconds } from "../../constructs/kubernetes/refresh-interval";
+import { Add, Check, entries, isMap, Loose, RawDescription, workloadsOf } from "./shared";
+
+/** The fields of each type's value (DESIGN.md section 2, lambda/*): what an External Secrets template can name. */
+export const VALUE_FIELDS: Record<string, readonly string[] | undefined> = {
+  postgres: ["username", "password", "host", "port", "dbname", "engine", "masterarn"],
+  jwt: ["secret_key", "algorithm", "expiry_hours", "kid", "public_key", "current", "next", "previous"],
+  token: ["token"],
+  // A person's value: its fields are the person's to choose.
+  "api-key": undefined,
+};
+
+/** The fields a Go template names as `.field` (ESO's template v2 puts each field of the extracted value at the top). */
+export function templateFields(template: string): string[] {
+  const out: string[] = [];
+  for (const action of template.matchAll(/\{\{(.*?)\}\}/gs)) {
+    for (const m of action[1].matchAll(/(?:^|[\s(|])\.([A-Za-z_][A-Za-z0-9_]*)/g)) out.push(m[1]);
+  }
+  return [...new Set(out)];
+}
+
+const clusterNames = (e: Loose): string[] => (isMap(e.kubernetes) && isMap(e.kubernetes.clusters) ? Object.keys(e.kubernetes.clusters) : []);
+
+export const checkClusters: Check = (d, add) => {
+  const { envs, apps, raw } = d;
+  for (const [env, e] of envs) {
+    if (!isMap(e.kubernetes)) continue;
+    const at = `environments.${env}.kubernetes`;
+    const k = e.kubernetes;
+    if (k.clusters !== undefined && k.kubeconfigContext !== undefined) {
+      add(`${at}.kubeconfigContext`, "is the single-cluster form; with clusters each cluster names its own kubeconfigContext: move it into a cluster, or remove clusters");
+    } else if (k.clusters === undefined && k.kubeconfigContext === undefined) {
+      add(`${at}.kubeconfigContext`, "is required: name the kubeconfig context of this environment's cluster, or list several under clusters");
+    }
+    if (!isMap(k.clusters)) continue;
+    if (isMap(e.vault) && e.vault.kubernetes !== undefined) {
+      add(`environments.${env}.vault.kubernetes`, "is the single-cluster form of Vault's Kubernetes auth; with kubernetes.clusters each cluster gives its own host and caCertFile (one auth mount per cluster): move them there and remove vault.kubernetes");
+    }
+    const authPaths = new Map<string, string>();
+    for (const [cluster, c] of entries(k.clusters)) {
+      const cat = `${at}.clusters.${cluster}`;
+      if (typeof c.awsOidcProviderArn === "string" && typeof c.oidcIssuerUrl === "string") {
+        const [, , , , acct] = c.awsOidcProviderArn.split(":");
+        const issuer = c.awsOidcProviderArn.slice(c.awsOidcProviderArn.indexOf(":oidc-provider/") + ":oidc-provider/".length);
+        if (issuer.replace(/\/+$/, "") !== iamIssuerId(c.oidcIssuerUrl).replace(/\/+$/, "")) {
+          add(`${cat}.awsOidcProviderArn`, `is the provider of ${issuer}, not of this cluster's issuer ${iamIssuerId(c.oidcIssuerUrl)}: give the ARN of the provider for oidcIssuerUrl, or leave it out and aws-${env} creates one`);
+        } else if (isMap(e.aws) && typeof e.aws.accountId === "string" && acct !== e.aws.accountId) {
+          add(`${cat}.awsOidcProviderArn`, `belongs to account ${acct}, not to this environment's account ${e.aws.accountId}`);
+        }
+      }
+      if ((c.host === undefined) !== (c.caCertFile === undefined)) {
+        add(`${cat}.${c.host === undefined ? "host" : "caCertFile"}`, "is required with the other: Vault reviews this cluster's login tokens at host and verifies it with the CA in caCertFile");
+      }
+      const authPath = typeof c.vaultAuthPath === "string" ? c.vaultAuthPath : clusterAuthPath(cluster);
+      const twin = authPaths.get(authPath);
+      if (twin) add(`${cat}.vaultAuthPath`, `is ${authPath}, the auth mount of cluster ${twin} too; give each cluster its own mount`);
+      authPaths.set(authPath, cluster);
+      if (isMap(e.vault) && authPath === (e.vault.approlePath ?? DEFAULTS.vault.approlePath)) {
+        add(`${cat}.vaultAuthPath`, `is ${authPath}, the path of vault.approlePath too; give each auth method its own path`);
+      }
+    }
+  }
+
+  for (const [app, workload, w] of workloadsOf(apps)) {
+    if (!isMap(w.kubernetes)) continue;
+    const at = `applications.${app}.workloads.${workload}.kubernetes`;
+    const named = w.kubernetes.cluster;
+    for (const [env, e] of envs) {
+      const names = clusterNames(e);
+      if (names.length === 0 || placement(raw, env, app).length === 0) continue;
+      if (named === undefined) {
+        if (names.length > 1) add(`${at}.cluster`, `is required: environment ${env} has clusters ${names.join(", ")}; name the one ${app}/${workload} runs in`);
+        continue;
+      }
+      if (!names.includes(named)) {
+        add(`${at}.cluster`, `is ${String(named)}, which is not a cluster of environment ${env}: use one of ${names.join(", ")} (environments.${env}.kubernetes.clusters)`);
+        continue;
+      }
+      // Every Kubernetes workload of an application on Vault gets a login role on its cluster's auth mount.
+      const c = (e.kubernetes as Loose).clusters[named] as Loose;
+      if (isMap(e.vault) && placement(raw, env, app).includes("vault") && isMap(c) && (c.host === undefined || c.caCertFile === undefined)) {
+        add(`environments.${env}.kubernetes.clusters.${named}.host`, `is required: ${app}/${workload} runs in cluster ${named} and logs in to Vault, which needs the cluster's API server (host) and CA (caCertFile) to review its tokens`);
+      }
+    }
+  }
+  checkDelivery(d, add);
+  checkStackNames(d, add);
+};
+
+/** kubernetes.secrets and delivery csi: what External Secrets and the CSI driver need from the description. */
+function checkDelivery({ apps, envs, raw }: RawDescription, add: Add): void {
+  for (const [app, workload, w] of workloadsOf(apps)) {
+    if (!isMap(w.kubernetes)) continue;
+    const at = `applications.${app}.workloads.${workload}.kubernetes`;
+    const delivery = deliveryOf(w.kubernetes);
+    const reads: unknown[] = Array.isArray(w.reads) ? w.reads : [];
+    const own = isMap(apps.find(([a]) => a === app)?.[1]?.secrets) ? (apps.find(([a]) => a === app)![1].secrets as Loose) : {};
+    for (const [secret, s] of entries(w.kubernetes.secrets)) {
+      const sat = `${at}.secrets.${secret}`;
+      if (delivery !== "external-secrets") {
+        add(sat, `shapes a Secret that External Secrets syncs, but ${app}/${workload} has delivery ${delivery}: remove kubernetes.secrets or use delivery external-secrets`);
+        continue;
+      }
+      if (!reads.includes(secret)) {
+        add(sat, `names ${secret}, which ${app}/${workload} does not read: add it to reads or remove it here`);
+        continue;
+      }
+      const spec = isMap(own[secret]) ? own[secret] : undefined;
+      const fields = spec ? VALUE_FIELDS[String(spec.type)] : undefined;
+      if (isMap(s.template) && fields) {
+        for (const [key, template] of Object.entries(s.template)) {
+          if (typeof template !== "string") continue;
+          const unknown = templateFields(template).filter((f) => !fields.includes(f));
+          // ESO fails the whole sync on a key the value lacks ("referencing a non-existing key in the template will raise an error").
+          if (unknown.length > 0) add(`${sat}.template.${key}`, `names ${unknown.map((f) => `.${f}`).join(", ")}, not a field of a ${String(spec!.type)} value: use ${fields.map((f) => `.${f}`).join(", ")}`);
+        }
+      }
+      if (typeof s.refreshInterval === "string" && spec) {
+        const bound = refreshInterval(rotationSeconds(spec));
+        const seconds = durationSeconds(s.refreshInterval);
+        if (seconds > durationSeconds(bound)) {
+          add(`${sat}.refreshInterval`, `is ${s.refreshInterval}, longer than ${bound}, a tenth of ${secret}'s rotation period (at most 1h): a rotated value would reach the pods too late; use ${bound} or less`);
+        }
+      }
+    }
+    if (delivery !== "csi") continue;
+    for (const [env, e] of envs) {
+      if (placement(raw, env, app).length === 0) continue;
+      const backend = workloadBackend(w.kubernetes, e);
+      // AWS's CSI provider assumes the workload's IRSA role: the default cluster has one only with aws.eks.
+      if (backend === "aws" && clusterNames(e).length === 0 && !(isMap(e.aws) && isMap(e.aws.eks))) {
+        add(`environments.${env}.aws.eks`, `is required: ${app}/${workload} mounts its secrets from AWS with the CSI driver, whose AWS provider authenticates as its service account through IRSA (eks.oidcProviderArn)`);
+      }
+    }
+  }
+}
+
+/** The shortest rotation period of a raw secret in seconds (the same reading as the kubernetes stack's). */
+function rotationSeconds(s: Loose): number | undefined {
+  if (s.type === "api-key" || !isMap(s.rotation)) return undefined;
+  if (typeof s.rotation.everyDays === "number") return s.rotation.everyDays * 86_400;
+  const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(String(s.rotation.scheduleExpression ?? ""));
+  if (rate) return Number(rate[1]) * (rate[2].startsWith("hour") ? 3600 : 86_400);
+  return 4 * 3600;
+}
+
+/**
+ * kubernetes-<env>-<cluster> (and -<group> after it) must not be the name of another stack: an environment named
+ * <env>-<cluster>, or a stack group's kubernetes-<env>-<group>. Reported on the cluster's name.
+ */
+function checkStackNames({ envs, apps }: RawDescription, add: Add): void {
+  const groups = [...new Set(apps.map(([, a]) => a.stackGroup).filter((g): g is string => typeof g === "string"))];
+  const owners = new Map<string, string>();
+  const claim = (name: string, owner: string) => {
+    if (!owners.has(name)) owners.set(name, owner);
+  };
+  // Every stack but the clusters' own, first.
+  for (const [env, e] of envs) {
+    for (const kind of ["aws", "vault", "azure"] as const) {
+      if (!isMap(e[kind])) continue;
+      claim(stackName(kind, env), `environment ${env}`);
+      for (const g of groups) claim(stackName(kind, env, g), `stack group ${g} of environment ${env}`);
+    }
+    if (isMap(e.kubernetes) && !isMap(e.kubernetes.clusters)) {
+      claim(stackName("kubernetes", env), `environment ${env}`);
+      for (const g of groups) claim(stackName("kubernetes", env, g), `stack group ${g} of environment ${env}`);
+    }
+  }
+  for (const [env, e] of envs) {
+    for (const cluster of clusterNames(e)) {
+      for (const name of [kubernetesStackName(env, cluster), ...groups.map((g) => kubernetesStackName(env, cluster, g))]) {
+        const owner = owners.get(name);
+        if (owner) add(`environments.${env}.kubernetes.clusters.${cluster}`, `would build stack ${name}, the name of a stack of ${owner}: rename the cluster`);
+        else owners.set(name, `cluster ${cluster} of environment ${env}`);
+      }
+    }
+  }
+}
+
