@@ -61,7 +61,8 @@ export const checkKubernetes: Check = ({ raw, envs, apps }, add) => {
           continue;
         }
         if (delivery !== "external-secrets") continue;
-        if (backend === "aws" && !(isMap(e.aws) && isMap(e.aws.eks))) {
+        // A named cluster always has an IAM OIDC provider (given, or created in aws-<env>).
+        if (backend === "aws" && !(isMap(e.aws) && isMap(e.aws.eks)) && !isMap(e.kubernetes.clusters)) {
           add(`environments.${env}.aws.eks`, `is required: ${app}/${workload} syncs from AWS with External Secrets, which authenticates as its service account through IRSA (eks.oidcProviderArn)`);
         }
         if (backend === "vault") {

@@ -124,6 +124,21 @@ export const DEPLOYER_STATEMENTS: Readonly<Record<string, (s: DeployerScope) => 
       resources: roles(s),
     },
   ],
+  // IAM OIDC providers of clusters without one (kubernetes.clusters): the oidc-provider resource type takes
+  // aws:ResourceTag, and CreateOpenIDConnectProvider and TagOpenIDConnectProvider aws:RequestTag (Service Authorization
+  // Reference, IAM), so the deployer creates and changes only providers carrying the environment's tag.
+  aws_iam_openid_connect_provider: (s) => [
+    { sid: "CreateEnvironmentOidcProviders", actions: ["iam:CreateOpenIDConnectProvider", "iam:TagOpenIDConnectProvider"], resources: [arn(s, "iam", "oidc-provider/*", false)], conditions: tagging(s) },
+    {
+      sid: "ManageEnvironmentOidcProviders",
+      actions: [
+        "iam:DeleteOpenIDConnectProvider", "iam:GetOpenIDConnectProvider", "iam:AddClientIDToOpenIDConnectProvider", "iam:RemoveClientIDFromOpenIDConnectProvider",
+        "iam:UpdateOpenIDConnectProviderThumbprint", "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider", "iam:ListOpenIDConnectProviderTags",
+      ],
+      resources: [arn(s, "iam", "oidc-provider/*", false)],
+      conditions: tagged(s),
+    },
+  ],
   aws_iam_role_policy: (s) => [
     // Only on roles that carry the boundary: whatever the policy says, the role can do no more than the boundary.
     { sid: "ManageBoundedEnvironmentRolePolicies", actions: ["iam:PutRolePolicy", "iam:DeleteRolePolicy"], resources: roles(s), conditions: bounded(s) },
