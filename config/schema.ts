@@ -179,7 +179,10 @@ const deliveredSecret = z.strictObject({
     .optional()
     .describe("Name of the Secret (and ExternalSecret); default <app>-<secret>."),
   template: z
-    .record(z.string().regex(/^[-._a-zA-Z0-9]+$/, "must be a Secret key (letters, digits, -, _ and .)"), z.string().min(1))
+    .record(
+      z.string().regex(/^[-._a-zA-Z0-9]+$/, "must be a Secret key (letters, digits, -, _ and .)"),
+      z.string().min(1).describe("A Go template (ESO template v2) over the value's fields, e.g. {{ .password }}."),
+    )
     .refine((t) => Object.keys(t).length > 0, "give at least one key, or leave template out for one key per field of the value")
     .optional()
     .describe("Keys of the Secret built from the value's fields with External Secrets' template v2 syntax, e.g. DATABASE_URL: postgresql://{{ .username }}:{{ .password | urlquery }}@{{ .host }}:{{ .port }}/{{ .dbname }}; default one key per field."),
@@ -189,7 +192,7 @@ const deliveredSecret = z.strictObject({
     .refine((d) => d !== "" && !/^(0+[hms])+$/.test(d), "must be longer than 0: a Secret that is never refreshed keeps a rotated value forever")
     .optional()
     .describe("How often External Secrets reads the value again; at most a tenth of the rotation period (and 1h); default that bound."),
-});
+}).describe("How External Secrets delivers this secret: the Secret's name, its keys, its refresh.");
 
 const kubernetesBinding = z.strictObject({
   /**
@@ -612,7 +615,7 @@ const kubernetesCluster = z.strictObject({
   caCertFile: z.string().min(1).optional().describe("PEM file of the cluster's CA, relative to the description file; needed with host."),
   vaultAuthPath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as kubernetes-eks").optional().describe("Path of this cluster's Vault Kubernetes auth mount; default kubernetes-<cluster>."),
   backend: backend.optional().describe("Where Terraform keeps this cluster's stack state; default a local file, terraform.<stack>.tfstate."),
-});
+}).describe("A cluster: its kubeconfig context, its OIDC issuer, and what Vault needs to review its tokens; its stack is kubernetes-<env>-<cluster>.");
 
 const kubernetesEnvironment = z.strictObject({
   /** The kubeconfig context Terraform uses; the credential stays in the kubeconfig, never in the description. */

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { DEFAULT_CONFIG, loadPlatform, parsePlatform } from "../config/load";
 import { iamIssuerId } from "../config/clusters";
 import { deployerStatements } from "../constructs/aws/deployer-permissions";
+import { buildReview } from "../scripts/review/build";
 import { stackNames } from "../stacks/platform";
 import { issuesOf, toYaml, EXAMPLE_CA_FILE } from "./helpers/descriptions";
 import { AKS_ISSUER, EKS_ISSUER, EKS_PROVIDER_ARN, twoClusterDescription } from "./helpers/clusters";
@@ -79,6 +80,19 @@ describe("a description with an EKS and an AKS cluster, dashed names, templates 
       expect(mine.map((x) => [mountOf(x.backend), x.bound_service_account_names, x.bound_service_account_namespaces])).toEqual([[`kubernetes-${w.cluster}`, [sa], [ns]]]);
     }
     expect((out.json["vault-prod-eu"] as any).output.kubernetes_auth_paths.value).toEqual({ "eks-main": "kubernetes-eks-main", "aks-west": "kubernetes-aks-west" });
+  });
+
+  it("shows in the review's access matrix which cluster's issuer each workload's identity trusts, and its Vault mount", () => {
+    const stacks = Object.entries(out.json).map(([name, json]) => ({ name, backend: name.split("-")[0] as any, json }));
+    const access = buildReview({ environment: "prod-eu", production: false, stacks, guardrails: [] }).access;
+    for (const w of WORKLOADS) {
+      const [ns, sa] = w.subject.split(":").slice(2);
+      const rows = access.filter((r) => r.workload === `k8s ${ns}/${sa}`);
+      const by = (backend: string) => [...new Set(rows.filter((r) => r.backend === backend).map((r) => r.authentication))];
+      expect(by("aws")).toEqual([`IRSA: token of ${iamIssuerId(ISSUER[w.cluster])} for ${w.subject} (aud sts.amazonaws.com) assumes role acme-corp-prod-eu-billing-api-${w.name}`]);
+      expect(by("azure")).toEqual([`workload identity: token of ${ISSUER[w.cluster]} for ${w.subject} (aud api://AzureADTokenExchange) federated to managed identity acme-corp-prod-eu-billing-api-${w.name}`]);
+      expect(by("vault").every((a) => a.includes(`at auth/kubernetes-${w.cluster} `))).toBe(true);
+    }
   });
 
   it("builds one kubernetes stack per cluster, with the cluster's own context and only its workloads", () => {

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { parsePlatform } from "../config/load";
-import { templateFields } from "../config/checks/clusters";
+import { templateFields } from "../config/checks/delivery";
 import { csiObjects, kubernetesTable } from "../scripts/review/kubernetes";
 import { issuesOf, toYaml } from "./helpers/descriptions";
 import { twoClusterDescription } from "./helpers/clusters";

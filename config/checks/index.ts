@@ -6,6 +6,7 @@ import { checkAws } from "./aws";
 import { checkAzure } from "./azure";
 import { checkAzureRotation } from "./azure-rotation";
 import { checkClusters } from "./clusters";
+import { checkDelivery } from "./delivery";
 import { checkKubernetes } from "./kubernetes";
 import { checkPipelines } from "./pipeline";
 import { checkPlacement } from "./placement";
@@ -28,6 +29,7 @@ export const CROSS_CHECKS: readonly Check[] = [
   checkPipelines,
   checkKubernetes,
   checkClusters,
+  checkDelivery,
 ];
 
 export function crossCheck(raw: unknown): ConfigIssue[] {
