@@ -122,6 +122,41 @@ describe("a description with an EKS and an AKS cluster, dashed names, templates 
   });
 });
 
+describe("clusters with stack groups", () => {
+  const d = twoClusterDescription();
+  d.applications.other = { secrets: { token: { type: "token" } }, workloads: { job: { kubernetes: { cluster: "aks-west", namespace: "other", serviceAccount: "job" }, reads: ["token"] } } };
+  d.applications["billing-api"].stackGroup = "team-a";
+  const grouped = synthApp(parsePlatform(toYaml(d), "test"));
+
+  it("builds a stack per cluster and group, each with only its group's workloads of its cluster", () => {
+    expect(Object.keys(grouped.json).filter((n) => n.startsWith("kubernetes-")).sort()).toEqual([
+      "kubernetes-prod-eu-aks-west",
+      "kubernetes-prod-eu-aks-west-team-a",
+      "kubernetes-prod-eu-eks-main",
+      "kubernetes-prod-eu-eks-main-team-a",
+    ]);
+    const accounts = (stack: string) => kubeObjects(grouped.json[stack]).filter((o) => o.kind === "ServiceAccount").map((o) => o.name).sort();
+    expect(accounts("kubernetes-prod-eu-aks-west")).toEqual(["job"]);
+    expect(accounts("kubernetes-prod-eu-eks-main")).toEqual([]);
+    expect(accounts("kubernetes-prod-eu-aks-west-team-a")).toEqual(["batch-job-sa", "sdk-user-sa", "vault-reader-sa"]);
+  });
+
+  it("creates the AKS issuer's IAM OIDC provider once, in aws-<env>, and the group's roles trust it through a cross-stack reference", () => {
+    const providers = (stack: string) => Object.values<any>((grouped.json[stack] as any).resource.aws_iam_openid_connect_provider ?? {});
+    expect(providers("aws-prod-eu").map((p) => p.url)).toEqual([AKS_ISSUER]);
+    expect(providers("aws-prod-eu-team-a")).toEqual([]);
+    const role = Object.values<any>((grouped.json["aws-prod-eu-team-a"] as any).resource.aws_iam_role).find((r) => r.name === "acme-corp-prod-eu-billing-api-batch-job");
+    const trust = JSON.parse(role.assume_role_policy).Statement[0];
+    expect(trust.Principal.Federated[0]).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-aws-prod-eu\.outputs\.cross-stack-output-aws_iam_openid_connect_provideroidc-provider-aks-west_provider_\w+arn\}$/);
+    expect(Object.keys(trust.Condition.StringEquals)).toEqual([`${iamIssuerId(AKS_ISSUER)}:sub`, `${iamIssuerId(AKS_ISSUER)}:aud`]);
+  });
+
+  it("binds a group's Vault roles on its cluster's mount, by path", () => {
+    const roles = Object.values<any>((grouped.json["vault-prod-eu-team-a"] as any).resource.vault_kubernetes_auth_backend_role);
+    expect(roles.map((r) => [r.role_name, r.backend]).sort()).toEqual(WORKLOADS.map((w) => [`prod-eu-billing-api-${w.name}`, `kubernetes-${w.cluster}`]).sort());
+  });
+});
+
 describe("the single-cluster form is the cluster named default", () => {
   it("keeps main's Terraform addresses of every identity and Kubernetes resource of the example", () => {
     const fixture = JSON.parse(readFileSync(path.join(__dirname, "fixtures", "default-cluster-addresses.json"), "utf8")).stacks as Record<string, string[]>;
@@ -168,6 +203,12 @@ describe("a bad cluster description stops with the field and what to change", ()
       d.environments.prod = { aws: { accountId: "222222222222", region: "eu-west-1" }, kubernetes: { kubeconfigContext: "p" } };
       d.applications["billing-api"].stackGroup = "eu-main";
     }, /^environments\.prod-eu\.kubernetes\.clusters\.main: would build stack kubernetes-prod-eu-main, the name of a stack of stack group eu-main of environment prod: rename the cluster/],
+    ["two clusters with one issuer", (d) => (d.environments["prod-eu"].kubernetes.clusters["aks-west"].oidcIssuerUrl = EKS_ISSUER),
+      /^environments\.prod-eu\.kubernetes\.clusters\.aks-west\.oidcIssuerUrl: is also the issuer of cluster eks-main; each cluster has its own issuer/],
+    ["a second environment creating the same issuer's IAM OIDC provider in one account", (d) => {
+      const eu = d.environments["prod-eu"];
+      d.environments["staging-eu"] = { ...eu, azure: undefined, vault: undefined, kubernetes: { clusters: { "aks-west": eu.kubernetes.clusters["aks-west"] } } };
+    }, /^environments\.staging-eu\.kubernetes\.clusters\.aks-west\.awsOidcProviderArn: is required: cluster aks-west of environment prod-eu already creates the IAM OIDC provider of https:\/\/westeurope\.oic\.prod-aks\.azure\.com\/.* in account 222222222222/],
     ["a cluster name with a capital", (d) => { const c = d.environments["prod-eu"].kubernetes.clusters; c.Eks = c["eks-main"]; delete c["eks-main"]; },
       /^environments\.prod-eu\.kubernetes\.clusters\.Eks: .*lowercase letters, digits and single dashes/],
   ];

@@ -10,6 +10,7 @@ export const clusterNames = (e: Loose): string[] => (isMap(e.kubernetes) && isMa
 
 export const checkClusters: Check = (d, add) => {
   const { envs, apps, raw } = d;
+  const createdProviders = new Map<string, string>();
   for (const [env, e] of envs) {
     if (!isMap(e.kubernetes)) continue;
     const at = `environments.${env}.kubernetes`;
@@ -24,6 +25,7 @@ export const checkClusters: Check = (d, add) => {
       add(`environments.${env}.vault.kubernetes`, "is the single-cluster form of Vault's Kubernetes auth; with kubernetes.clusters each cluster gives its own host and caCertFile (one auth mount per cluster): move them there and remove vault.kubernetes");
     }
     const authPaths = new Map<string, string>();
+    const issuers = new Map<string, string>();
     for (const [cluster, c] of entries(k.clusters)) {
       const cat = `${at}.clusters.${cluster}`;
       if (typeof c.awsOidcProviderArn === "string" && typeof c.oidcIssuerUrl === "string") {
@@ -33,6 +35,20 @@ export const checkClusters: Check = (d, add) => {
           add(`${cat}.awsOidcProviderArn`, `is the provider of ${issuer}, not of this cluster's issuer ${iamIssuerId(c.oidcIssuerUrl)}: give the ARN of the provider for oidcIssuerUrl, or leave it out and aws-${env} creates one`);
         } else if (isMap(e.aws) && typeof e.aws.accountId === "string" && acct !== e.aws.accountId) {
           add(`${cat}.awsOidcProviderArn`, `belongs to account ${acct}, not to this environment's account ${e.aws.accountId}`);
+        }
+      }
+      if (typeof c.oidcIssuerUrl === "string") {
+        const issuer = c.oidcIssuerUrl.replace(/\/+$/, "");
+        const twin = issuers.get(issuer);
+        // One issuer signs one cluster's tokens: two clusters with one issuer are one cluster named twice.
+        if (twin) add(`${cat}.oidcIssuerUrl`, `is also the issuer of cluster ${twin}; each cluster has its own issuer: list the cluster once`);
+        issuers.set(issuer, cluster);
+        // IAM keeps one OIDC provider per URL in an account (CreateOpenIDConnectProvider fails on a second).
+        if (c.awsOidcProviderArn === undefined && isMap(e.aws) && typeof e.aws.accountId === "string") {
+          const key = `${e.aws.accountId} ${issuer}`;
+          const creator = createdProviders.get(key);
+          if (creator) add(`${cat}.awsOidcProviderArn`, `is required: ${creator} already creates the IAM OIDC provider of ${c.oidcIssuerUrl} in account ${e.aws.accountId}, and IAM keeps one per issuer; give that provider's ARN`);
+          else createdProviders.set(key, `cluster ${cluster} of environment ${env}`);
         }
       }
       if ((c.host === undefined) !== (c.caCertFile === undefined)) {
