@@ -74,7 +74,9 @@ export function clustersOf(spec: Environment): ClusterModel[] {
               tokenMaxTtlSeconds: DEFAULTS.tokenMaxTtlSeconds,
             }
           : undefined,
-      backend: c.backend ?? undefined,
+      // The environment's kubernetes.backend serves every cluster's stack unless the cluster names its own (a key
+      // shared by several stacks is refused: config/checks/clusters.ts).
+      backend: c.backend ?? k8s.backend,
     }));
   }
   const vk = spec.vault?.kubernetes;

@@ -104,6 +104,15 @@ describe("a description with an EKS and an AKS cluster, dashed names, templates 
     }
   });
 
+  it("keeps each cluster stack's state under its own key, in the environment's kubernetes.backend unless the cluster names one", () => {
+    const d = twoClusterDescription();
+    d.environments["prod-eu"].kubernetes.backend = { type: "s3", bucket: "acme-state", region: "eu-west-1" };
+    d.environments["prod-eu"].kubernetes.clusters["aks-west"].backend = { type: "azurerm", resourceGroupName: "rg-state", storageAccountName: "acmestate", containerName: "tfstate" };
+    const json = synthApp(parsePlatform(toYaml(d), "test")).json as any;
+    expect(json["kubernetes-prod-eu-eks-main"].terraform.backend.s3).toMatchObject({ bucket: "acme-state", key: "secrets-platform/kubernetes-prod-eu-eks-main.tfstate" });
+    expect(json["kubernetes-prod-eu-aks-west"].terraform.backend.azurerm).toMatchObject({ container_name: "tfstate", key: "secrets-platform/kubernetes-prod-eu-aks-west.tfstate" });
+  });
+
   it("names the stacks of a single form, of clusters and of stack groups without collision", () => {
     // stackNames reads only which blocks each environment has and the applications' stack groups.
     const platform: any = {
@@ -209,6 +218,8 @@ describe("a bad cluster description stops with the field and what to change", ()
       const eu = d.environments["prod-eu"];
       d.environments["staging-eu"] = { ...eu, azure: undefined, vault: undefined, kubernetes: { clusters: { "aks-west": eu.kubernetes.clusters["aks-west"] } } };
     }, /^environments\.staging-eu\.kubernetes\.clusters\.aks-west\.awsOidcProviderArn: is required: cluster aks-west of environment prod-eu already creates the IAM OIDC provider of https:\/\/westeurope\.oic\.prod-aks\.azure\.com\/.* in account 222222222222/],
+    ["one state key for the stacks of two clusters", (d) => (d.environments["prod-eu"].kubernetes.backend = { type: "s3", bucket: "acme-state", region: "eu-west-1", key: "k8s.tfstate" }),
+      /^environments\.prod-eu\.kubernetes\.backend\.key: is shared by the stacks of clusters eks-main, aks-west; each stack needs its own state file/],
     ["a cluster name with a capital", (d) => { const c = d.environments["prod-eu"].kubernetes.clusters; c.Eks = c["eks-main"]; delete c["eks-main"]; },
       /^environments\.prod-eu\.kubernetes\.clusters\.Eks: .*lowercase letters, digits and single dashes/],
   ];

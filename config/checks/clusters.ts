@@ -24,6 +24,11 @@ export const checkClusters: Check = (d, add) => {
     if (isMap(e.vault) && e.vault.kubernetes !== undefined) {
       add(`environments.${env}.vault.kubernetes`, "is the single-cluster form of Vault's Kubernetes auth; with kubernetes.clusters each cluster gives its own host and caCertFile (one auth mount per cluster): move them there and remove vault.kubernetes");
     }
+    // A state key names one stack's state: with several clusters (or stack groups) one key would be several stacks'.
+    const groups = apps.some(([, a]) => typeof a.stackGroup === "string");
+    if (isMap(k.backend) && k.backend.key !== undefined && Object.keys(k.clusters).length > 1) {
+      add(`${at}.backend.key`, `is shared by the stacks of clusters ${Object.keys(k.clusters).join(", ")}; each stack needs its own state file: leave key out (default secrets-platform/<stack>.tfstate)`);
+    }
     const authPaths = new Map<string, string>();
     const issuers = new Map<string, string>();
     for (const [cluster, c] of entries(k.clusters)) {
@@ -50,6 +55,9 @@ export const checkClusters: Check = (d, add) => {
           if (creator) add(`${cat}.awsOidcProviderArn`, `is required: ${creator} already creates the IAM OIDC provider of ${c.oidcIssuerUrl} in account ${e.aws.accountId}, and IAM keeps one per issuer; give that provider's ARN`);
           else createdProviders.set(key, `cluster ${cluster} of environment ${env}`);
         }
+      }
+      if (groups && isMap(c.backend) && c.backend.key !== undefined) {
+        add(`${cat}.backend.key`, `is shared by kubernetes-${env}-${cluster} and its stack groups' stacks; each stack needs its own state file: leave key out (default secrets-platform/<stack>.tfstate)`);
       }
       if ((c.host === undefined) !== (c.caCertFile === undefined)) {
         add(`${cat}.${c.host === undefined ? "host" : "caCertFile"}`, "is required with the other: Vault reviews this cluster's login tokens at host and verifies it with the CA in caCertFile");
