@@ -236,6 +236,18 @@ describe("a bad cluster description stops with the field and what to change", ()
 });
 
 describe("the deployer's rights follow the OIDC providers aws-<env> creates", () => {
+  it("bootstrap-<env> derives them from aws-<env>'s provider: the deployer may create it, the planner only read it", () => {
+    const d = twoClusterDescription();
+    d.environments["prod-eu"].pipeline = { github: { repository: "acme/secrets-platform", environment: "prod-eu" } };
+    const json = synthApp(parsePlatform(toYaml(d), "test"), { environments: ["prod-eu"], backends: ["bootstrap"] }).json as any;
+    const policies = Object.values<any>(json["bootstrap-prod-eu"].resource.aws_iam_role_policy ?? {}).map((p) => JSON.parse(p.policy).Statement as any[]);
+    const actions = (statements: any[]) => statements.filter((s) => s.Effect === "Allow").flatMap((s) => [s.Action].flat());
+    const withCreate = policies.filter((s) => actions(s).includes("iam:CreateOpenIDConnectProvider"));
+    expect(withCreate).toHaveLength(1); // the deployer's, not the planner's
+    const reads = policies.filter((s) => actions(s).includes("iam:GetOpenIDConnectProvider"));
+    expect(reads.length).toBe(2);
+  });
+
   it("may create and change IAM OIDC providers only with the environment's tag", () => {
     const statements = deployerStatements(["aws_iam_openid_connect_provider"], {
       account: { accountId: "222222222222", region: "eu-west-1" },
