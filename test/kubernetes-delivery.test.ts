@@ -3,6 +3,11 @@
 // SecretProviderClass for each backend's provider, as the pod's own identity. Manifests are validated against
 // Kubernetes' and External Secrets' schemas (kubernetes-models), SecretProviderClass against its CRD's structure.
 import { spawnSync } from "node:child_process";
+import { Testing } from "cdktf";
+import { SecretProviderClass } from "../constructs/kubernetes/secret-provider-class";
+import type { KubernetesSecretsStack } from "../stacks/kubernetes-stack";
+import { buildPlatform } from "../stacks/platform";
+import { errorMessages, errorsOf } from "./guardrails-helpers";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse, parseAllDocuments } from "yaml";
@@ -181,5 +186,30 @@ describe("delivery csi", () => {
     const files = csiObjects(provided.spec.provider, provided.spec.parameters).map((f) => f.split(" ")[1]);
     const mount = pod.containers[0].volumeMounts.find((v: any) => v.name === volume.name).mountPath;
     for (const e of pod.containers[0].env) expect(files).toContain(path.posix.relative(mount, e.value));
+  });
+});
+
+describe("SP-KUB-004 SecretProviderClass mounting a secret its workload does not read", () => {
+  /** kubernetes-prod-eu-<cluster> of the two-cluster description, with its backend stacks, before synthesis. */
+  function fresh(cluster: string) {
+    const app = Testing.app();
+    buildPlatform(app, parsePlatform(toYaml(twoClusterDescription()), "test"), { backends: ["kubernetes"] });
+    return app.node.findChild(`kubernetes-prod-eu-${cluster}`) as KubernetesSecretsStack;
+  }
+
+  it("passes the SecretProviderClasses the stacks build, on every backend", () => {
+    expect(errorsOf(fresh("eks-main"))).toEqual([]);
+    expect(errorsOf(fresh("aks-west"))).toEqual([]);
+  });
+
+  it.each([
+    ["aws", "eks-main", "billing-api/report-job", { kind: "aws", region: "eu-west-1" }, "prod-eu/billing-api/session-key"],
+    ["azure", "aks-west", "billing-api/batch-job", { kind: "azure", keyVaultName: "kv", tenantId: "t", clientId: "c" }, "billing-api--db-main"],
+    ["vault", "aks-west", "billing-api/vault-reader", { kind: "vault", address: "https://v", role: "r", authPath: "kubernetes-aks-west", audience: "a" }, "secret/data/prod-eu/billing-api/partner-key"],
+  ] as const)("fires on %s when a class of a workload mounts a secret it does not read", (_backend, cluster, workload, backend, remoteKey) => {
+    const k8s = fresh(cluster);
+    const binding = k8s.workloads.get(workload)!.serviceAccount;
+    new SecretProviderClass(k8s, "extra", { namespace: binding.namespace, name: "extra", backend: backend as any, secrets: [{ remoteKey, files: [{ file: "extra" }] }], workload });
+    expect(errorMessages(k8s)).toEqual([expect.stringMatching(new RegExp(`^\\[SP-KUB-004\\].*SecretProviderClass ${binding.namespace}/extra mounts "${remoteKey}", which ${workload} \\(reads .*\\) does not read`))]);
   });
 });
