@@ -4,7 +4,7 @@
 import { DEFAULTS, SECRET_BACKENDS } from "./schema";
 
 export type SecretBackend = (typeof SECRET_BACKENDS)[number];
-export type Delivery = "sdk" | "external-secrets" | "vault-agent";
+export type Delivery = "sdk" | "external-secrets" | "vault-agent" | "csi";
 
 /** The fields these helpers read, loose enough for raw (unvalidated) input. */
 interface EnvironmentLike {
@@ -34,7 +34,7 @@ export function defaultSecretBackend(env: EnvironmentLike): SecretBackend | unde
 }
 
 export function deliveryOf(binding: BindingLike): Delivery {
-  return binding.delivery === "external-secrets" || binding.delivery === "vault-agent" ? binding.delivery : DEFAULTS.delivery;
+  return binding.delivery === "external-secrets" || binding.delivery === "vault-agent" || binding.delivery === "csi" ? binding.delivery : DEFAULTS.delivery;
 }
 
 /** The backend a workload reads from: Vault for the Vault Agent, else its own backend or the environment's default. */
@@ -45,8 +45,8 @@ export function workloadBackend(binding: BindingLike, env: EnvironmentLike): Sec
 }
 
 /**
- * Whether the workload's service account logs in to Vault (Vault Agent, External Secrets on Vault, or the SDK on
- * Vault). The Vault stack configures Kubernetes auth without a reviewer JWT, so Vault reviews each login with the
+ * Whether the workload's service account logs in to Vault (Vault Agent, External Secrets, the CSI driver's Vault
+ * provider or the SDK, on Vault). The Vault stack configures Kubernetes auth without a reviewer JWT, so Vault reviews each login with the
  * client's own token, which then needs system:auth-delegator (constructs/vault/kubernetes-auth.ts).
  */
 export function logsInToVault(binding: BindingLike, env: EnvironmentLike): boolean {

@@ -185,6 +185,11 @@ function certificateFiles(raw: unknown): { at: string; file: string; what: strin
     if (isMap(v?.kubernetes) && typeof v.kubernetes.caCertFile === "string" && v.kubernetes.caCertFile !== "") {
       out.push({ at: `environments.${env}.vault.kubernetes.caCertFile`, file: v.kubernetes.caCertFile, what: "the Kubernetes cluster's CA certificate (kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d)" });
     }
+    for (const [cluster, c] of entries(isMap(e.kubernetes) ? e.kubernetes.clusters : undefined)) {
+      if (typeof c.caCertFile === "string" && c.caCertFile !== "") {
+        out.push({ at: `environments.${env}.kubernetes.clusters.${cluster}.caCertFile`, file: c.caCertFile, what: `cluster ${cluster}'s CA certificate (kubectl config view --raw --minify --context <its context> -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d)` });
+      }
+    }
     for (const c of rawConnections(env, v)) {
       if (typeof c.spec.tlsCaFile !== "string" || c.spec.tlsCaFile === "") continue;
       out.push({ at: `${c.at}.tlsCaFile`, file: c.spec.tlsCaFile, what: "the CA certificate that signed the database server's certificate (for RDS, the region's CA bundle)" });
@@ -206,6 +211,7 @@ function resolveFiles(platform: Platform, baseDir: string): Platform {
   for (const e of Object.values(platform.environments)) {
     if (e.vault?.kubernetes) e.vault.kubernetes.caCertFile = path.resolve(baseDir, e.vault.kubernetes.caCertFile);
     for (const db of Object.values(e.vault?.databases ?? {})) if (db.tlsCaFile) db.tlsCaFile = path.resolve(baseDir, db.tlsCaFile);
+    for (const c of Object.values(e.kubernetes?.clusters ?? {})) if (c.caCertFile) c.caCertFile = path.resolve(baseDir, c.caCertFile);
   }
   return platform;
 }

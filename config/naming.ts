@@ -19,6 +19,21 @@ export function stackName(kind: StackKind, env: string, group?: string): string 
   return group ? `${kind}-${env}-${group}` : `${kind}-${env}`;
 }
 
+/**
+ * The kubernetes stack of a cluster: kubernetes-<env> (and -<group>) for the single-cluster form, whose name stays;
+ * kubernetes-<env>-<cluster> (and -<cluster>-<group>) for each cluster of kubernetes.clusters. A cluster named like a
+ * stack group or an environment <env>-<cluster> is refused (config/checks/clusters.ts), not renamed.
+ */
+export function kubernetesStackName(env: string, cluster: string | undefined, group?: string): string {
+  if (cluster === undefined) return stackName("kubernetes", env, group);
+  return stackName("kubernetes", env, group ? `${cluster}-${group}` : cluster);
+}
+
+/** The SecretProviderClass of one csi workload in its namespace. */
+export function secretProviderClassName(app: string, workload: string): string {
+  return `${app}-${workload}`;
+}
+
 /** The object key (S3) or blob name (azurerm) of a stack's remote state: the description's key, else one per stack. */
 export function stateKey(stackName: string, key: string | undefined): string {
   return key ?? `secrets-platform/${stackName}.tfstate`;

@@ -169,7 +169,7 @@ const secret = z.discriminatedUnion("type", [postgresSecret, jwtSecret, tokenSec
 }).describe("A secret; its type decides what the value holds and how it rotates.");
 
 /** How a Kubernetes workload's pods get their secrets (docs/kubernetes.md). */
-export const KUBERNETES_DELIVERIES = ["sdk", "external-secrets", "vault-agent"] as const;
+export const KUBERNETES_DELIVERIES = ["sdk", "external-secrets", "vault-agent", "csi"] as const;
 export const SECRET_BACKENDS = ["aws", "vault", "azure"] as const;
 const secretBackend = z.enum(SECRET_BACKENDS, { error: "must be aws, vault or azure" });
 
@@ -182,15 +182,39 @@ const placementList = z
   .min(1, "place the application on at least one backend, or leave backends out for every backend the environment has")
   .refine((l) => new Set(l).size === l.length, "lists a backend twice");
 
+/** How one secret a workload reads is delivered by External Secrets (kubernetes.secrets.<secret>). */
+const deliveredSecret = z.strictObject({
+  secretName: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes Secret name (lowercase letters, digits, dashes, dots)")
+    .max(253)
+    .optional()
+    .describe("Name of the Secret (and ExternalSecret); default <app>-<secret>."),
+  template: z
+    .record(
+      z.string().regex(/^[-._a-zA-Z0-9]+$/, "must be a Secret key (letters, digits, -, _ and .)"),
+      z.string().min(1).describe("A Go template (ESO template v2) over the value's fields, e.g. {{ .password }}."),
+    )
+    .refine((t) => Object.keys(t).length > 0, "give at least one key, or leave template out for one key per field of the value")
+    .optional()
+    .describe("Keys of the Secret built from the value's fields with External Secrets' template v2 syntax, e.g. DATABASE_URL: postgresql://{{ .username }}:{{ .password | urlquery }}@{{ .host }}:{{ .port }}/{{ .dbname }}; default one key per field."),
+  refreshInterval: z
+    .string()
+    .regex(/^(\d+h)?(\d+m)?(\d+s)?$/, "must be a duration such as 1h, 30m or 1h30m")
+    .refine((d) => d !== "" && !/^(0+[hms])+$/.test(d), "must be longer than 0: a Secret that is never refreshed keeps a rotated value forever")
+    .optional()
+    .describe("How often External Secrets reads the value again; at most a tenth of the rotation period (and 1h); default that bound."),
+}).describe("How External Secrets delivers this secret: the Secret's name, its keys, its refresh.");
+
 const kubernetesBinding = z.strictObject({
   /**
    * sdk: the application calls the secrets manager itself; external-secrets: the External Secrets Operator syncs each
    * secret into a Secret <app>-<secret>; vault-agent: the Vault Agent Injector renders each secret into a file.
    */
   delivery: z
-    .enum(KUBERNETES_DELIVERIES, { error: "must be sdk, external-secrets or vault-agent" })
+    .enum(KUBERNETES_DELIVERIES, { error: "must be sdk, external-secrets, vault-agent or csi" })
     .default(DEFAULTS.delivery)
-    .describe("How the pods get their secrets: sdk (the application calls the secrets manager), external-secrets (synced into a Secret <app>-<secret>), vault-agent (rendered into a file by the Vault Agent Injector)."),
+    .describe("How the pods get their secrets: sdk (the application calls the secrets manager), external-secrets (synced into a Secret <app>-<secret>), vault-agent (rendered into a file by the Vault Agent Injector), csi (mounted by the Secrets Store CSI driver through a SecretProviderClass <app>-<workload>)."),
   /** The backend this workload reads from. @default - the environment's kubernetes.secretStoreBackend */
   backend: secretBackend.optional().describe("The backend this workload's External Secrets or agent read from; default the environment's kubernetes.secretStoreBackend."),
   namespace: z
@@ -203,6 +227,13 @@ const kubernetesBinding = z.strictObject({
     .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes service account name (lowercase, digits, dashes, dots)")
     .max(253)
     .describe("Service account the pods run as; each workload needs its own."),
+  /** The cluster the pods run in (environments.<env>.kubernetes.clusters). @default - the environment's only cluster */
+  cluster: z.string().optional().describe("The cluster the pods run in, a name of environments.<env>.kubernetes.clusters; required where an environment has more than one."),
+  /** external-secrets only: per secret read, how the synced Secret looks. */
+  secrets: z
+    .record(secretName, deliveredSecret)
+    .optional()
+    .describe("external-secrets only: per secret it reads, the Secret's name, keys built from the value's fields (template) and how often it is refreshed."),
 });
 
 const cidr = z
@@ -656,12 +687,35 @@ const pipeline = z.strictObject({
 });
 
 /** present => stack kubernetes-<env>: service accounts, the Vault token-review binding, External Secrets objects. */
+/** One cluster of kubernetes.clusters: its kubeconfig context, its OIDC issuer, and what Vault needs to review its tokens. */
+const kubernetesCluster = z.strictObject({
+  kubeconfigContext: z.string().min(1, "name the kubeconfig context of this cluster").describe("The kubeconfig context Terraform uses for this cluster."),
+  kubeconfigPath: z.string().min(1).optional().describe("The kubeconfig file; default the environment's kubeconfigPath."),
+  oidcIssuerUrl: httpsUrl("cluster's OIDC issuer").describe("The cluster's service account token issuer (iss), e.g. https://oidc.eks.<region>.amazonaws.com/id/<id> or AKS's https://<region>.oic.prod-aks.azure.com/<tenant>/<id>/; every identity of its workloads trusts it."),
+  awsOidcProviderArn: z
+    .string()
+    .regex(OIDC_ARN, "must be an IAM OIDC provider ARN, arn:aws:iam::<account>:oidc-provider/<issuer host and path>")
+    .optional()
+    .describe("The IAM OIDC provider of this issuer in the environment's account (EKS creates one); without it aws-<env> creates one for the issuer."),
+  host: httpsUrl("cluster's Kubernetes API server").optional().describe("URL of the cluster's API server that Vault asks to review login tokens; needed when a workload of the cluster logs in to Vault."),
+  caCertFile: z.string().min(1).optional().describe("PEM file of the cluster's CA, relative to the description file; needed with host."),
+  vaultAuthPath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as kubernetes-eks").optional().describe("Path of this cluster's Vault Kubernetes auth mount; default kubernetes-<cluster>."),
+  backend: backend.optional().describe("Where Terraform keeps this cluster's stack state; default a local file, terraform.<stack>.tfstate."),
+}).describe("A cluster: its kubeconfig context, its OIDC issuer, and what Vault needs to review its tokens; its stack is kubernetes-<env>-<cluster>.");
+
 const kubernetesEnvironment = z.strictObject({
   /** The kubeconfig context Terraform uses; the credential stays in the kubeconfig, never in the description. */
   kubeconfigContext: z
     .string()
     .min(1, "name the kubeconfig context of this environment's cluster")
-    .describe("The kubeconfig context Terraform uses for this environment's cluster; the credential stays in the kubeconfig."),
+    .optional()
+    .describe("The kubeconfig context Terraform uses for this environment's cluster (the single-cluster form; give this or clusters); the credential stays in the kubeconfig."),
+  /** Several clusters, each with its own issuer and stack kubernetes-<env>-<cluster>. */
+  clusters: z
+    .record(name(20), kubernetesCluster)
+    .refine((c) => Object.keys(c).length > 0, "name at least one cluster, or use kubeconfigContext for the single cluster")
+    .optional()
+    .describe("Several clusters by name (lowercase letters, digits, single dashes; at most 20 characters), each with its own OIDC issuer and stack kubernetes-<env>-<cluster>; instead of kubeconfigContext."),
   /** @default "~/.kube/config" */
   kubeconfigPath: z.string().min(1).default("~/.kube/config").describe("The kubeconfig file."),
   /** Where External Secrets read from by default. @default - the first of aws, vault, azure the environment has */
@@ -716,6 +770,7 @@ export type VaultDatabase = VaultEnvironment["databases"][string];
 export type AzureEnvironment = NonNullable<Environment["azure"]>;
 export type PipelineSpec = NonNullable<Environment["pipeline"]>;
 export type KubernetesEnvironment = NonNullable<Environment["kubernetes"]>;
+export type KubernetesClusterSpec = NonNullable<KubernetesEnvironment["clusters"]>[string];
 export type Application = Platform["applications"][string];
 export type SecretSpec = Application["secrets"][string];
 export type WorkloadSpec = NonNullable<Application["workloads"]>[string];

@@ -81,7 +81,7 @@ function awsPrincipal(view: SynthesizedStack, role: SynthesizedResource): { work
         Object.entries(s.conditions).flatMap(([op, byKey]) =>
           Object.entries(byKey)
             .filter(([k]) => k.endsWith(`:${name}`))
-            .map(([, v]) => ({ op, values: v })),
+            .map(([k, v]) => ({ op, values: v, issuer: k.slice(0, -`:${name}`.length) })),
         );
       const subs = claim("sub");
       const auds = claim("aud");
@@ -90,7 +90,8 @@ function awsPrincipal(view: SynthesizedStack, role: SynthesizedResource): { work
       return {
         workload: accounts.length > 0 ? accounts.map((a) => `k8s ${a}`).join(", ") : `role ${roleName}`,
         authentication:
-          `IRSA: EKS token for ${subs.flatMap((c) => c.values).join(", ") || "any service account"}` +
+          // The issuer is the cluster's (kubernetes.clusters): a reviewer sees which cluster's tokens the role trusts.
+          `IRSA: token of ${[...new Set(subs.map((c) => c.issuer))].join(", ") || "any issuer"} for ${subs.flatMap((c) => c.values).join(", ") || "any service account"}` +
           ` (aud ${auds.flatMap((c) => c.values).join(", ") || "any"}${loose.length ? `; ${[...new Set(loose)].join(", ")}` : ""}) assumes role ${roleName}`,
       };
     }
@@ -303,7 +304,7 @@ function azurePrincipal(view: SynthesizedStack, assignment: SynthesizedResource)
       workload: accounts.length > 0 ? accounts.map((a) => `k8s ${a}`).join(", ") : `identity ${name}`,
       authentication:
         creds.length > 0
-          ? `AKS workload identity: ${subjects.join(", ")} (aud ${creds.flatMap((c) => asList(c.attributes.audience)).join(", ")}) federated to managed identity ${name}`
+          ? `workload identity: token of ${[...new Set(creds.map((c) => String(c.attributes.issuer)))].join(", ")} for ${subjects.join(", ")} (aud ${creds.flatMap((c) => asList(c.attributes.audience)).join(", ")}) federated to managed identity ${name}`
           : `managed identity ${name} (no federated credential in this stack)`,
     };
   }

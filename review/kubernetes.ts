@@ -7,6 +7,7 @@ import { storeServiceAccount } from "../guardrails/rules/kubernetes";
 import { durationSeconds } from "../constructs/kubernetes/refresh-interval";
 import { AZURE_CLIENT_ID_ANNOTATION, IRSA_ROLE_ANNOTATION, SECRET_PATH_ANNOTATION, WORKLOAD_ANNOTATION as WORKLOAD } from "../constructs/kubernetes/labels";
 import type { KubernetesRow, ReviewedStack } from "./model";
+import { parse as parseYaml } from "yaml";
 
 const meta = (r: any) => (Array.isArray(r.metadata) ? r.metadata[0] : r.metadata) ?? {};
 
@@ -17,6 +18,26 @@ export function noRefresh(spec: Record<string, any>): string | undefined {
   // refreshInterval 0 syncs once; ESO's own default (1h) applies when it is absent.
   if (spec.refreshInterval !== undefined && durationSeconds(String(spec.refreshInterval)) === 0) return `refreshInterval ${spec.refreshInterval}`;
   return undefined;
+}
+
+/** The files a SecretProviderClass mounts and what each reads, from its provider's objects parameter (YAML). */
+export function csiObjects(provider: string, parameters: Record<string, string>): string[] {
+  let objects: any;
+  try {
+    objects = parseYaml(String(parameters.objects ?? ""));
+  } catch {
+    return [`objects unreadable`];
+  }
+  if (provider === "azure") {
+    return (objects?.array ?? []).map((doc: string) => parseYaml(doc)).map((o: any) => `file ${o.objectAlias ?? o.objectName} <- Key Vault ${parameters.keyvaultName}/${o.objectName}`);
+  }
+  if (provider === "aws") {
+    return (objects ?? []).flatMap((o: any) => [
+      ...(o.objectAlias ? [`file ${o.objectAlias} <- ${o.objectName}`] : []),
+      ...(o.jmesPath ?? []).map((j: any) => `file ${j.objectAlias} <- ${o.objectName} .${j.path}`),
+    ]);
+  }
+  return (objects ?? []).map((o: any) => `file ${o.objectName} <- ${o.secretPath}${o.secretKey ? ` .${o.secretKey}` : ""}`);
 }
 
 export function kubernetesTable(stacks: readonly ReviewedStack[]): KubernetesRow[] {
@@ -44,15 +65,22 @@ export function kubernetesTable(stacks: readonly ReviewedStack[]): KubernetesRow
       const rendered = Object.entries(agent ?? {})
         .filter(([k]) => k.startsWith("vault.hashicorp.com/agent-inject-secret-"))
         .map(([k, v]) => `/vault/secrets/${k.slice("vault.hashicorp.com/agent-inject-secret-".length)} <- ${v}`);
+      // delivery csi: the SecretProviderClass built for this workload, and the files its provider mounts.
+      const providerClasses = manifests.filter((x) => x.kind === "SecretProviderClass" && x.metadata?.namespace === m.namespace && x.metadata?.annotations?.[WORKLOAD] === workload);
+      const mounted = providerClasses.flatMap((x) => csiObjects(x.spec?.provider, x.spec?.parameters ?? {}));
       const stale = externalSecrets.map((x) => [x, noRefresh(x.spec ?? {})] as const).filter(([, why]) => why);
       rows.push({
         stack: s.name,
         workload,
         serviceAccount: `${m.namespace}/${m.name}`,
-        delivery: stores.length > 0 ? "external-secrets" : agent ? "vault-agent" : "sdk",
+        delivery: stores.length > 0 ? "external-secrets" : agent ? "vault-agent" : providerClasses.length > 0 ? "csi" : "sdk",
         identities,
-        store: stores.map((st) => `SecretStore ${st.metadata?.name} (${Object.keys(st.spec?.provider ?? {}).join(", ")})`).join(", ") || "-",
-        secrets: [...synced, ...rendered],
+        store:
+          [
+            ...stores.map((st) => `SecretStore ${st.metadata?.name} (${Object.keys(st.spec?.provider ?? {}).join(", ")})`),
+            ...providerClasses.map((x) => `SecretProviderClass ${x.metadata?.name} (${x.spec?.provider})`),
+          ].join(", ") || "-",
+        secrets: [...synced, ...rendered, ...mounted],
         flag: stale.length > 0 ? `synced into native Secrets with no refresh: ${stale.map(([x, why]) => `${x.spec?.target?.name ?? x.metadata?.name} (${why})`).join(", ")}` : undefined,
       });
     }

@@ -95,7 +95,7 @@ export interface KubernetesRow {
   readonly workload: string;
   /** <namespace>/<name> */
   readonly serviceAccount: string;
-  readonly delivery: "sdk" | "external-secrets" | "vault-agent";
+  readonly delivery: "sdk" | "external-secrets" | "vault-agent" | "csi";
   /** The identities the service account is annotated with or bound to. */
   readonly identities: readonly string[];
   readonly store: string;

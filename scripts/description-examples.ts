@@ -61,6 +61,13 @@ applications:
   aksOidcIssuerUrl: https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-0000000000aa/11111111-1111-1111-1111-111111111111/
   logAnalyticsWorkspaceId: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-monitoring-dev/providers/Microsoft.OperationalInsights/workspaces/law-dev
 `,
+  "environments.<environment>.kubernetes.clusters.<cluster>": `payments-eks:
+  kubeconfigContext: acme-prod-eks
+  oidcIssuerUrl: https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLEPROD
+  awsOidcProviderArn: arn:aws:iam::333333333333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLEPROD
+  host: https://k8s.prod.example.com:6443
+  caCertFile: example-kubernetes-ca.pem
+`,
   "environments.<environment>.vault.audit[] (type file)": `- type: file
   path: stdout
 `,
@@ -79,6 +86,8 @@ applications:
   "environments.<environment>.azure.backend (type azurerm)": backendAzurerm,
   "environments.<environment>.kubernetes.backend (type s3)": backendS3,
   "environments.<environment>.kubernetes.backend (type azurerm)": backendAzurerm,
+  "environments.<environment>.kubernetes.clusters.<cluster>.backend (type s3)": backendS3,
+  "environments.<environment>.kubernetes.clusters.<cluster>.backend (type azurerm)": backendAzurerm,
   "environments.<environment>.vault.databases.<database>": `reporting:
   host: pg-reporting.dev.example.com
   dbname: warehouse
@@ -100,6 +109,12 @@ applications:
   secretIdTtlSeconds: 600
   secretIdNumUses: 1
   boundCidrs: [10.20.0.0/16]
+`,
+  "applications.<application>.workloads.<workload>.kubernetes.secrets.<secret>": `database:
+  secretName: myapp-db
+  template:
+    DATABASE_URL: "postgresql://{{ .username }}:{{ .password | urlquery }}@{{ .host }}:{{ .port }}/{{ .dbname }}"
+  refreshInterval: 1h
 `,
   stacks: `stacks:
   maxResources: 500

@@ -13,7 +13,9 @@ import { ApplicationSecret } from "../constructs/aws/application-secret";
 import { EnvironmentKey } from "../constructs/aws/environment-key";
 import { RotationFunction } from "../constructs/aws/rotation-function";
 import { SecretsManagerEndpoint } from "../constructs/aws/secrets-manager-endpoint";
-import { WorkloadRole } from "../constructs/aws/workload-role";
+import { WorkloadRole, type WorkloadRoleProps } from "../constructs/aws/workload-role";
+import { ClusterOidcProvider } from "../constructs/aws/cluster-oidc-provider";
+import { clusterOf, clustersOf, iamIssuerId, type ClusterModel } from "../config/clusters";
 import { pipelineRoleArn, workloadBoundaryArn } from "../config/pipeline";
 import { GLOBAL_EVENTS_REGION, SecretAlerts } from "../constructs/aws/secret-alerts";
 import { PlatformStack } from "./platform-stack";
@@ -53,6 +55,23 @@ export interface AwsStackOptions {
    * endpoint they all use. @default - whether this stack rotates one
    */
   readonly rotationInEnvironment?: boolean;
+  /**
+   * The environment's first stack, aws-<env>, when this stack is a stack group's: its IAM OIDC providers (one per
+   * cluster of kubernetes.clusters without awsOidcProviderArn) are the ones this stack's roles trust.
+   * @default - this is the first stack: it creates them
+   */
+  readonly environmentStack?: AwsSecretsStack;
+  /**
+   * The clusters whose IAM OIDC provider the first stack creates: those of every group's workloads on AWS.
+   * @default - the clusters of this stack's workloads
+   */
+  readonly oidcProviderClusters?: readonly ClusterModel[];
+}
+
+/** Named clusters without an IAM OIDC provider that run a Kubernetes workload of an application placed on AWS. */
+export function clustersNeedingOidcProvider(awsModel: EnvironmentModel): ClusterModel[] {
+  const used = new Set(awsModel.workloads.filter((w) => w.spec.kubernetes).map((w) => clusterOf(awsModel.spec, w.spec.kubernetes)?.name));
+  return clustersOf(awsModel.spec).filter((c) => c.createsAwsOidcProvider && c.oidcIssuerUrl && used.has(c.name));
 }
 
 export class AwsSecretsStack extends PlatformStack {
@@ -63,6 +82,8 @@ export class AwsSecretsStack extends PlatformStack {
   readonly workloadRoles = new Map<string, WorkloadRole>();
   /** By rotation kind: postgres-single-user, postgres-alternating-users-<master app>-<master secret>, jwt, token. */
   readonly rotationFunctions = new Map<string, RotationFunction>();
+  /** IAM OIDC providers of the clusters that have none (kubernetes.clusters.<name> without awsOidcProviderArn), by cluster: in aws-<env>. */
+  readonly oidcProviders = new Map<string, ClusterOidcProvider>();
   /** The Secrets Manager endpoint the stack creates (secretsManagerEndpoint: create), if any. */
   endpoint?: SecretsManagerEndpoint;
   /** The alerts (docs/alerts.md): in the environment's first stack, in production or with aws.alerts. */
@@ -118,6 +139,11 @@ export class AwsSecretsStack extends PlatformStack {
     }
 
     this.addRotation(aws, account);
+    if (!options.group) {
+      for (const c of options.oidcProviderClusters ?? clustersNeedingOidcProvider(environment)) {
+        this.oidcProviders.set(c.name, new ClusterOidcProvider(this, `oidc-provider-${c.name}`, { issuerUrl: c.oidcIssuerUrl!, tags: { cluster: c.name } }));
+      }
+    }
     this.addWorkloadRoles(aws);
 
     new TerraformOutput(this, "secret-arns", {
@@ -283,15 +309,18 @@ export class AwsSecretsStack extends PlatformStack {
     const { organization: org, name: env } = this.environment;
     for (const w of this.environment.workloads) {
       const k8s = w.spec.kubernetes;
-      // Without an EKS OIDC provider there is no IRSA; AppRole workloads authenticate to Vault only.
-      if (!k8s || !aws.eks) continue;
+      if (!k8s) continue; // AppRole workloads authenticate to Vault only
+      // The role trusts the issuer of the workload's own cluster (config/clusters.ts): the single form's is aws.eks's.
+      const trust = this.clusterTrust(clusterOf(this.environment.spec, k8s));
+      // Without an OIDC provider there is no IRSA (the single form without aws.eks).
+      if (!trust) continue;
       // A workload may share its name with a secret of its application, whose construct is <app>--<secret>: only then
       // does the role take the id <app>--<workload>--workload ("--" is in no name, so it meets no secret's id). An
       // existing role keeps its address: such a clash never synthesized before.
       const clashes = this.environment.secrets.some((s) => s.app === w.app && s.name === w.name);
       const role = new WorkloadRole(this, clashes ? `${w.app}--${w.name}--workload` : `${w.app}--${w.name}`, {
         roleName: workloadRoleName(org, env, w.app, w.name),
-        oidcProviderArn: aws.eks.oidcProviderArn,
+        ...trust,
         namespace: k8s.namespace,
         serviceAccount: k8s.serviceAccount,
         // IAM descriptions stop at 1000 characters; the policy itself lists every secret.
@@ -302,6 +331,23 @@ export class AwsSecretsStack extends PlatformStack {
       for (const s of w.reads) this.secretAt(s.path).grantRead(role);
       this.workloadRoles.set(`${w.app}/${w.name}`, role);
     }
+  }
+
+  /** The OIDC provider a cluster's IRSA roles trust: given, or created for its issuer in aws-<env>. */
+  private clusterTrust(cluster: ClusterModel | undefined): Pick<WorkloadRoleProps, "oidcProviderArn" | "issuer" | "accountId" | "dependsOn"> | undefined {
+    if (!cluster) return undefined; // validation refuses a workload without its cluster
+    if (cluster.awsOidcProviderArn) return { oidcProviderArn: cluster.awsOidcProviderArn };
+    if (!cluster.createsAwsOidcProvider || !cluster.oidcIssuerUrl) return undefined;
+    const own = this.oidcProviders.get(cluster.name);
+    // A group's stack refers to aws-<env>'s provider (a cdktf cross-stack reference, so it deploys after it).
+    const provider = own ?? this.options.environmentStack?.oidcProviders.get(cluster.name);
+    if (!provider) throw new Error(`${this.node.id}: no IAM OIDC provider for cluster ${cluster.name}`);
+    return {
+      oidcProviderArn: provider.arn,
+      issuer: iamIssuerId(cluster.oidcIssuerUrl),
+      accountId: this.environment.spec.aws!.accountId,
+      dependsOn: own ? [own.provider] : undefined,
+    };
   }
 
   private masterOf(path: string, ref: string): ApplicationSecret {

@@ -11,6 +11,7 @@ import { type AzureEnvironment, DEFAULTS, type SecretSpec } from "../config/sche
 import { environmentTags, MANAGED_BY, TAGS } from "../contracts/tags";
 import { azureAlertName, azureIdentityName, keyVaultName, keyVaultSecretName, MIN_TERRAFORM_VERSION } from "../config/naming";
 import { PlatformStack } from "./platform-stack";
+import { clusterOf } from "../config/clusters";
 import { configureStateBackend } from "./backend";
 import { DeployingPrincipal } from "../constructs/azure/deploying-principal";
 import { platformAzurermProvider } from "../constructs/azure/provider";
@@ -132,11 +133,15 @@ export class AzureSecretsStack extends PlatformStack {
     for (const workload of environment.workloads) {
       const k8s = workload.spec.kubernetes;
       if (!k8s) continue; // approle workloads read from Vault only; they get no Azure identity
+      // The federated credential trusts the issuer of the workload's own cluster (config/clusters.ts): an EKS
+      // cluster's issuer for a workload on EKS, azure.aksOidcIssuerUrl in the single-cluster form.
+      const cluster = clusterOf(environment.spec, k8s);
+      if (!cluster?.oidcIssuerUrl) continue; // validation refuses a workload without its cluster
       const identity = new WorkloadIdentity(this, `${workload.app}-${workload.name}`, {
         name: azureIdentityName(environment.organization, environment.name, workload.app, workload.name),
         location: azure.location,
         resourceGroupName,
-        oidcIssuerUrl: azure.aksOidcIssuerUrl,
+        oidcIssuerUrl: cluster.oidcIssuerUrl,
         namespace: k8s.namespace,
         serviceAccount: k8s.serviceAccount,
         tags: { ...tags, app: workload.app, workload: workload.name },

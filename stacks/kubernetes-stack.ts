@@ -8,8 +8,10 @@ import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { logsInToVault, workloadBackend } from "../config/kubernetes";
+import { clusterOf, clustersOf, DEFAULT_CLUSTER, type ClusterModel } from "../config/clusters";
 import type { EnvironmentModel, SecretModel, WorkloadModel } from "../config/model";
-import { databaseRoleName, keyVaultSecretName, kubernetesSecretName, secretStoreName, vaultAgentOutputName, vaultSecretRoleName, workloadPolicyName } from "../config/naming";
+import { SecretProviderClass, type CsiBackend, type CsiSecret } from "../constructs/kubernetes/secret-provider-class";
+import { databaseRoleName, keyVaultName, keyVaultSecretName, kubernetesSecretName, secretProviderClassName, secretStoreName, vaultAgentOutputName, vaultSecretRoleName, workloadPolicyName } from "../config/naming";
 import { connectionNameOf } from "../config/vault-databases";
 import { vaultMechanism } from "../config/placement";
 import { ExternalSecret } from "../constructs/kubernetes/external-secret";
@@ -31,6 +33,8 @@ export interface KubernetesStackSources {
   readonly vault?: VaultSecretsStack;
   /** Every Azure stack of the environment: azure-<env> (the Key Vault) and one per stack group, each holding its workloads' identities. */
   readonly azure?: readonly AzureSecretsStack[];
+  /** The cluster of kubernetes.clusters this stack points at. @default - the single-cluster form's (`default`) */
+  readonly cluster?: string;
 }
 
 /** What the stack built for one workload, for tests and the review. */
@@ -41,7 +45,21 @@ export interface KubernetesWorkload {
   readonly secretStore?: SecretStore;
   readonly externalSecrets: readonly ExternalSecret[];
   readonly vaultAgentAnnotations?: Readonly<Record<string, string>>;
+  /** delivery csi: the SecretProviderClass its pods mount. */
+  readonly secretProviderClass?: SecretProviderClass;
 }
+
+/**
+ * The string fields of each type's value that the CSI driver mounts as files of their own (AWS's provider writes only
+ * string fields: secret_value.go "Only string is allowed"); the value as a whole is mounted too where the backend keeps
+ * it as one document (AWS, Key Vault).
+ */
+export const CSI_FIELDS: Record<SecretModel["spec"]["type"], readonly string[]> = {
+  postgres: ["username", "password", "host", "dbname"],
+  jwt: ["secret_key", "algorithm", "kid"],
+  token: ["token"],
+  "api-key": [],
+};
 
 /** The shortest rotation period of a secret in seconds, or undefined when it does not rotate. */
 export function rotationPeriodSeconds(s: SecretModel): number | undefined {
@@ -58,25 +76,40 @@ export function rotationPeriodSeconds(s: SecretModel): number | undefined {
 export class KubernetesSecretsStack extends PlatformStack {
   /** By `<app>/<workload>`. */
   readonly workloads = new Map<string, KubernetesWorkload>();
+  /** The cluster this stack points at. */
+  readonly cluster: ClusterModel;
+  /** ExternalSecrets by <namespace>/<name>: one per Secret, shared by the workloads that read it alike. */
+  private readonly externalSecretsByName = new Map<string, ExternalSecret>();
 
   constructor(scope: Construct, id: string, readonly environment: EnvironmentModel, private readonly sources: KubernetesStackSources) {
     super(scope, id);
     const k8s = environment.spec.kubernetes;
     if (!k8s) throw new Error(`${id}: environment ${environment.name} has no kubernetes block`);
+    const cluster = clustersOf(environment.spec).find((c) => c.name === (sources.cluster ?? DEFAULT_CLUSTER));
+    if (!cluster) throw new Error(`${id}: environment ${environment.name} has no cluster ${sources.cluster}`);
+    this.cluster = cluster;
     // Credentials stay in the kubeconfig (or KUBE_CONFIG_PATH): the description names the context only. config_path and
     // config_context select the file and context (registry.terraform.io/providers/hashicorp/kubernetes, provider docs).
-    new KubernetesProvider(this, "kubernetes", { configPath: k8s.kubeconfigPath, configContext: k8s.kubeconfigContext });
+    new KubernetesProvider(this, "kubernetes", { configPath: cluster.kubeconfigPath, configContext: cluster.kubeconfigContext });
     // A person applies it (CI holds no kubeconfig), but its state matters as much: production warns on a local file.
-    configureStateBackend(this, id, k8s.backend, environment.production);
+    configureStateBackend(this, id, cluster.backend, environment.production);
 
+    // Only the workloads whose pods run in this cluster.
     for (const w of environment.workloads) {
-      if (w.spec.kubernetes) this.addWorkload(w, w.spec.kubernetes);
+      if (w.spec.kubernetes && clusterOf(environment.spec, w.spec.kubernetes)?.name === cluster.name) this.addWorkload(w, w.spec.kubernetes);
     }
 
     new TerraformOutput(this, "service-accounts", {
       description: "Service account of every Kubernetes workload, by <app>/<workload>: the pod's serviceAccountName",
       value: Object.fromEntries([...this.workloads].map(([k, v]) => [k, `${v.serviceAccount.namespace}/${v.serviceAccount.name}`])),
     });
+    const csi = [...this.workloads].filter(([, v]) => v.secretProviderClass);
+    if (csi.length > 0) {
+      new TerraformOutput(this, "secret-provider-classes", {
+        description: "SecretProviderClass of every csi workload, by <app>/<workload>: the pod's csi volume names it (volumeAttributes.secretProviderClass)",
+        value: Object.fromEntries(csi.map(([k, v]) => [k, `${v.secretProviderClass!.namespace}/${v.secretProviderClass!.name}`])),
+      });
+    }
   }
 
   private addWorkload(w: WorkloadModel, binding: NonNullable<WorkloadModel["spec"]["kubernetes"]>): void {
@@ -93,8 +126,9 @@ export class KubernetesSecretsStack extends PlatformStack {
       // Cross-stack references: cdktf resolves them into terraform_remote_state reads of the backend stacks.
       awsRoleArn: this.sources.aws?.map((stack) => stack.workloadRoles.get(key)).find((role) => role)?.arn,
       azureClientId: this.sources.azure?.map((stack) => stack.workloadIdentities.get(key)).find((identity) => identity)?.clientId,
-      // The Vault Agent and an SDK logging in to Vault read the mounted token; IRSA and workload identity do not.
-      automountToken: vaultLogin && binding.delivery !== "external-secrets",
+      // The Vault Agent and an SDK logging in to Vault read the mounted token; IRSA, workload identity, External Secrets
+      // and the CSI providers (which request a token for the pod's service account themselves) do not.
+      automountToken: vaultLogin && (binding.delivery === "sdk" || binding.delivery === "vault-agent"),
     });
     const tokenReview = vaultLogin
       ? new TokenReviewBinding(this, `token-review-${id}`, { namespace: binding.namespace, serviceAccountName: binding.serviceAccount })
@@ -103,7 +137,10 @@ export class KubernetesSecretsStack extends PlatformStack {
     let secretStore: SecretStore | undefined;
     const externalSecrets: ExternalSecret[] = [];
     let annotations: Record<string, string> | undefined;
-    if (binding.delivery === "external-secrets") {
+    let secretProviderClass: SecretProviderClass | undefined;
+    if (binding.delivery === "csi") {
+      secretProviderClass = this.addSecretProviderClass(w, binding, id);
+    } else if (binding.delivery === "external-secrets") {
       const backend = workloadBackend(binding, spec);
       if (!backend) throw new Error(`${key}: environment ${env.name} has no backend to sync from`); // validation rules this out
       secretStore = new SecretStore(this, `secret-store-${id}`, {
@@ -114,18 +151,28 @@ export class KubernetesSecretsStack extends PlatformStack {
         workload: key,
       });
       for (const s of w.reads) {
-        externalSecrets.push(
-          new ExternalSecret(this, `external-secret-${id}--${s.name}`, {
-            store: secretStore,
-            name: kubernetesSecretName(s.app, s.name),
-            remoteKey: backend === "azure" ? keyVaultSecretName(s.app, s.name) : s.path,
-            secretPath: s.path,
-            workload: key,
-            refreshInterval: refreshInterval(rotationPeriodSeconds(s)),
-            // Key Vault keeps a token as its bare value (text/plain); elsewhere values are JSON documents.
-            plainValueKey: backend === "azure" && s.spec.type === "token" ? "token" : undefined,
-          }),
-        );
+        const shape = binding.secrets?.[s.name];
+        const name = shape?.secretName ?? kubernetesSecretName(s.app, s.name);
+        // Two workloads of one namespace reading the same secret alike share one ExternalSecret and one Secret
+        // (validation refuses the same name shaped differently): the first workload's store syncs it.
+        const shared = this.externalSecretsByName.get(`${binding.namespace}/${name}`);
+        if (shared) {
+          externalSecrets.push(shared);
+          continue;
+        }
+        const created = new ExternalSecret(this, `external-secret-${id}--${s.name}`, {
+          store: secretStore,
+          name,
+          remoteKey: backend === "azure" ? keyVaultSecretName(s.app, s.name) : s.path,
+          secretPath: s.path,
+          workload: key,
+          refreshInterval: shape?.refreshInterval ?? refreshInterval(rotationPeriodSeconds(s)),
+          // Key Vault keeps a token as its bare value (text/plain); elsewhere values are JSON documents.
+          plainValueKey: backend === "azure" && s.spec.type === "token" ? "token" : undefined,
+          template: shape?.template,
+        });
+        this.externalSecretsByName.set(`${binding.namespace}/${name}`, created);
+        externalSecrets.push(created);
       }
     } else if (binding.delivery === "vault-agent") {
       annotations = this.agentAnnotations(w);
@@ -134,7 +181,55 @@ export class KubernetesSecretsStack extends PlatformStack {
         value: annotations,
       });
     }
-    this.workloads.set(key, { model: w, serviceAccount, tokenReview, secretStore, externalSecrets, vaultAgentAnnotations: annotations });
+    this.workloads.set(key, { model: w, serviceAccount, tokenReview, secretStore, externalSecrets, vaultAgentAnnotations: annotations, secretProviderClass });
+  }
+
+  /**
+   * delivery csi: one SecretProviderClass <app>-<workload> for the provider of the workload's backend, authenticating as
+   * the pod's own service account (IRSA role, federated managed identity, or a Vault role on its cluster's mount).
+   */
+  private addSecretProviderClass(w: WorkloadModel, binding: NonNullable<WorkloadModel["spec"]["kubernetes"]>, id: string): SecretProviderClass {
+    const spec = this.environment.spec;
+    const key = `${w.app}/${w.name}`;
+    const kind = workloadBackend(binding, spec);
+    const fieldFiles = (s: SecretModel) => CSI_FIELDS[s.spec.type].map((field) => ({ file: `${s.name}_${field}`, field }));
+    let backend: CsiBackend;
+    let secrets: CsiSecret[];
+    switch (kind) {
+      case "aws":
+        backend = { kind, region: spec.aws!.region };
+        secrets = w.reads.map((s) => ({ remoteKey: s.path, files: [{ file: s.name }, ...fieldFiles(s)] }));
+        break;
+      case "azure": {
+        const identity = this.sources.azure?.map((stack) => stack.workloadIdentities.get(key)).find((i) => i);
+        if (!identity || !spec.azure) throw new Error(`${key}: the CSI driver on Azure needs the workload's managed identity`); // validation rules this out
+        backend = { kind, keyVaultName: keyVaultName(this.environment.organization, this.environment.name, spec.azure.keyVaultName), tenantId: spec.azure.tenantId, clientId: identity.clientId };
+        // Key Vault keeps each value as one document (a token bare): one file per secret.
+        secrets = w.reads.map((s) => ({ remoteKey: keyVaultSecretName(s.app, s.name), files: [{ file: s.name }] }));
+        break;
+      }
+      case "vault": {
+        const auth = this.cluster.vault;
+        if (!spec.vault || !auth) throw new Error(`${key}: the CSI driver on Vault needs the cluster's Vault auth`); // validation rules this out
+        backend = { kind, address: spec.vault.address, role: workloadPolicyName(this.environment.name, w.app, w.name), authPath: auth.authPath, audience: auth.audience, namespace: spec.vault.namespace };
+        secrets = w.reads.map((s) => {
+          const read = this.vaultRead(s);
+          // Database credentials hold username and password; a KV value its type's fields; else the whole response.
+          const files = read.engine === "database" ? ["username", "password"].map((field) => ({ file: `${s.name}_${field}`, field })) : read.engine === "kv-v2" ? fieldFiles(s) : [];
+          return { remoteKey: read.vaultPath, files: files.length > 0 ? files : [{ file: s.name }] };
+        });
+        break;
+      }
+      default:
+        throw new Error(`${key}: environment ${this.environment.name} has no backend to mount from`); // validation rules this out
+    }
+    return new SecretProviderClass(this, `secret-provider-class-${id}`, {
+      namespace: binding.namespace,
+      name: secretProviderClassName(w.app, w.name),
+      backend,
+      secrets,
+      workload: key,
+    });
   }
 
   private storeBackend(kind: "aws" | "vault" | "azure", w: WorkloadModel): StoreBackend {
@@ -145,14 +240,15 @@ export class KubernetesSecretsStack extends PlatformStack {
         return { kind, region: spec.aws.region };
       case "vault": {
         const vault = spec.vault;
-        if (!vault?.kubernetes) throw new Error(`${this.node.id}: External Secrets on Vault need vault.kubernetes`); // validation rules this out
+        const auth = this.cluster.vault;
+        if (!vault || !auth) throw new Error(`${this.node.id}: External Secrets on Vault need the cluster's Vault auth`); // validation rules this out
         return {
           kind,
           server: vault.address,
           kvMount: vault.kvMount,
-          authPath: vault.kubernetes.authPath,
+          authPath: auth.authPath,
           role: workloadPolicyName(this.environment.name, w.app, w.name),
-          audience: vault.kubernetes.audience,
+          audience: auth.audience,
           namespace: vault.namespace,
         };
       }
@@ -164,26 +260,31 @@ export class KubernetesSecretsStack extends PlatformStack {
     }
   }
 
+  /** Where Vault keeps a secret (config/placement.ts), as the Vault Agent and the CSI provider read it. */
+  private vaultRead(s: SecretModel): AgentSecret {
+    const vault = this.environment.spec.vault!;
+    const env = this.environment.name;
+    const mechanism = vaultMechanism(s.spec);
+    // The mount of the secret's own connection (config/vault-databases.ts).
+    const db = vault.databases[connectionNameOf(s.spec, Object.keys(vault.databases)) ?? ""];
+    if (mechanism === "dynamic-role" && db) return { name: s.name, vaultPath: `${db.mount}/creds/${databaseRoleName(env, s.app)}`, engine: "database" };
+    if (mechanism === "static-role" && db) return { name: s.name, vaultPath: `${db.mount}/static-creds/${vaultSecretRoleName(env, s.app, s.name)}`, engine: "database" };
+    if (mechanism === "transit") return { name: s.name, vaultPath: `${vault.transitMount}/keys/${vaultSecretRoleName(env, s.app, s.name)}`, engine: "transit" };
+    return { name: s.name, vaultPath: `${vault.kvMount}/data/${s.path}`, engine: "kv-v2" };
+  }
+
   /**
    * One agent-inject-secret per secret read, where Vault keeps it (config/placement.ts): its KV v2 data path, its
    * dynamic or static database credentials, or a transit key's public keys (the key signs only through the API).
    */
   private agentAnnotations(w: WorkloadModel): Record<string, string> {
     const vault = this.environment.spec.vault;
-    if (!vault?.kubernetes) throw new Error(`${w.app}/${w.name}: vault-agent needs vault.kubernetes`); // validation rules this out
-    const env = this.environment.name;
-    const secrets: AgentSecret[] = w.reads.map((s) => {
-      const mechanism = vaultMechanism(s.spec);
-      // The mount of the secret's own connection (config/vault-databases.ts).
-      const db = vault.databases[connectionNameOf(s.spec, Object.keys(vault.databases)) ?? ""];
-      if (mechanism === "dynamic-role" && db) return { name: s.name, vaultPath: `${db.mount}/creds/${databaseRoleName(env, s.app)}`, engine: "database" };
-      if (mechanism === "static-role" && db) return { name: s.name, vaultPath: `${db.mount}/static-creds/${vaultSecretRoleName(env, s.app, s.name)}`, engine: "database" };
-      if (mechanism === "transit") return { name: s.name, vaultPath: `${vault.transitMount}/keys/${vaultSecretRoleName(env, s.app, s.name)}`, engine: "transit" };
-      return { name: s.name, vaultPath: `${vault.kvMount}/data/${s.path}`, engine: "kv-v2" };
-    });
+    const auth = this.cluster.vault;
+    if (!vault || !auth) throw new Error(`${w.app}/${w.name}: vault-agent needs the cluster's Vault auth`); // validation rules this out
+    const secrets: AgentSecret[] = w.reads.map((s) => this.vaultRead(s));
     return vaultAgentAnnotations({
       role: workloadPolicyName(this.environment.name, w.app, w.name),
-      authPath: vault.kubernetes.authPath,
+      authPath: auth.authPath,
       namespace: vault.namespace,
       secrets,
     });

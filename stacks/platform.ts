@@ -5,8 +5,8 @@ import { App, TerraformResource, TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import type { Platform } from "../config/schema";
 import { EnvironmentModel, environmentModel, placedAnywhere, placedOn } from "../config/model";
-import { stackName, type StackKind } from "../config/naming";
-import { AwsSecretsStack } from "./aws-stack";
+import { kubernetesStackName, stackName, type StackKind } from "../config/naming";
+import { AwsSecretsStack, clustersNeedingOidcProvider } from "./aws-stack";
 import { VaultSecretsStack } from "./vault-stack";
 import { AzureSecretsStack } from "./azure-stack";
 import { KubernetesSecretsStack } from "./kubernetes-stack";
@@ -22,6 +22,8 @@ export interface StackRef {
   readonly environment: string;
   /** The stack group; undefined for the first group (the stack named <backend>-<env>). */
   readonly group?: string;
+  /** A kubernetes stack's cluster of kubernetes.clusters; undefined for the single-cluster form (kubernetes-<env>). */
+  readonly cluster?: string;
 }
 
 /** The stack groups the applications name, sorted: each adds <backend>-<env>-<group> stacks. */
@@ -41,9 +43,12 @@ export function stackNames(platform: Platform): StackRef[] {
       for (const group of groups) refs.push({ name: stackName(backend, env, group), backend, environment: env, group });
     }
     // After the backend stacks: it takes their identities through cross-stack references. Split by group like them.
+    // One per cluster of kubernetes.clusters, kubernetes-<env>-<cluster>; the single form keeps kubernetes-<env>.
     if (spec.kubernetes) {
-      refs.push({ name: stackName("kubernetes", env), backend: "kubernetes", environment: env });
-      for (const group of groups) refs.push({ name: stackName("kubernetes", env, group), backend: "kubernetes", environment: env, group });
+      for (const cluster of spec.kubernetes.clusters ? Object.keys(spec.kubernetes.clusters) : [undefined]) {
+        refs.push({ name: kubernetesStackName(env, cluster), backend: "kubernetes", environment: env, cluster });
+        for (const group of groups) refs.push({ name: kubernetesStackName(env, cluster, group), backend: "kubernetes", environment: env, group, cluster });
+      }
     }
     if (spec.pipeline) refs.push({ name: stackName("bootstrap", env), backend: "bootstrap", environment: env });
   }
@@ -91,6 +96,7 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
           aws: refs.filter((r) => r.backend === "aws" && r.environment === ref.environment).map((r) => built.get(r.name) as AwsSecretsStack),
           vault: built.get(stackName("vault", ref.environment)) as VaultSecretsStack | undefined,
           azure: refs.filter((r) => r.backend === "azure" && r.environment === ref.environment).map((r) => built.get(r.name) as AzureSecretsStack),
+          cluster: ref.cluster,
         });
         break;
       case "aws":
@@ -98,6 +104,9 @@ export function buildPlatform(scope: Construct, platform: Platform, options: Bui
           group: ref.group,
           // One Secrets Manager endpoint per VPC, in the first group's stack, for every group's functions.
           rotationInEnvironment: placedOn(model, "aws").secrets.some((s) => s.spec.type !== "api-key" && s.spec.rotation),
+          // aws-<env> creates the IAM OIDC provider of each cluster without one, for every group's roles.
+          oidcProviderClusters: clustersNeedingOidcProvider(placedOn(model, "aws")),
+          environmentStack: ref.group ? (built.get(stackName("aws", ref.environment)) as AwsSecretsStack | undefined) : undefined,
         });
         // Terraform cannot make a resource wait for another stack's, and SP-AWS-010 sees one stack at a time: a group
         // whose functions use the endpoint aws-<env> creates is deployed after aws-<env> (cdktf orders by dependency).

@@ -18,6 +18,7 @@ import { configureStateBackend } from "./backend";
 import { KvV2Mount, KvV2Paths } from "../constructs/vault/kv-mount";
 import { WorkloadPolicy } from "../constructs/vault/workload-policy";
 import { KubernetesAuth } from "../constructs/vault/kubernetes-auth";
+import { clusterOf, clustersOf, type ClusterModel } from "../config/clusters";
 import { KubernetesAuthRole, type KubernetesAuthRoleOptions } from "../constructs/vault/kubernetes-auth-role";
 import { AppRoleAuth } from "../constructs/vault/approle-auth";
 import { AppRoleAuthRole, type AppRoleAuthRoleOptions } from "../constructs/vault/approle-auth-role";
@@ -61,6 +62,8 @@ export interface VaultStackOptions {
 interface Mounts {
   readonly kv: Pick<KvV2Mount, "path" | "grantRead">;
   readonly kubernetes: (id: string, options: KubernetesAuthRoleOptions) => KubernetesAuthRole;
+  /** A role on a named cluster's auth mount (kubernetes.clusters.<name>). */
+  readonly clusterKubernetes: (cluster: ClusterModel, id: string, options: KubernetesAuthRoleOptions) => KubernetesAuthRole;
   readonly approle: (id: string, options: AppRoleAuthRoleOptions) => AppRoleAuthRole;
   /** A role on the named connection (vault.databases.<connection>). */
   readonly databaseRole: (id: string, options: PostgresDynamicRoleOptions, connection: string) => PostgresDynamicRole;
@@ -76,6 +79,8 @@ export class VaultSecretsStack extends PlatformStack {
   /** Workload policies by policy name (<env>-<app>-<workload>). */
   readonly policies: ReadonlyMap<string, WorkloadPolicy>;
   readonly kubernetesAuth?: KubernetesAuth;
+  /** One Kubernetes auth mount per named cluster (kubernetes.clusters), by cluster: in vault-<env>. */
+  readonly clusterAuths = new Map<string, KubernetesAuth>();
   readonly appRoleAuth?: AppRoleAuth;
   /** The database engine of the connection named default (vault.database), when built. */
   readonly database?: DatabaseSecretsEngine;
@@ -127,6 +132,20 @@ export class VaultSecretsStack extends PlatformStack {
           kubernetesCaCert: certificate(k8s.caCertFile),
         });
       }
+      // One auth mount per named cluster, with that cluster's API server and CA: Vault reviews each login token at
+      // the cluster that issued it (vault_kubernetes_auth_backend_config kubernetes_host, kubernetes_ca_cert).
+      for (const c of clustersOf(environment.spec)) {
+        if (!c.named || !c.vault) continue;
+        this.clusterAuths.set(
+          c.name,
+          new KubernetesAuth(this, `kubernetes-auth-${c.name}`, {
+            path: c.vault.authPath,
+            kubernetesHost: c.vault.host,
+            kubernetesCaCert: certificate(c.vault.caCertFile),
+            description: `Kubernetes service account login of cluster ${c.name}, managed by the secrets platform`,
+          }),
+        );
+      }
       if (whole.workloads.some((w) => w.spec.approle)) {
         this.appRoleAuth = new AppRoleAuth(this, "approle-auth", { path: vault.approlePath });
       }
@@ -144,6 +163,11 @@ export class VaultSecretsStack extends PlatformStack {
       mounts = {
         kv,
         kubernetes: (rid, o) => this.kubernetesAuth!.addRole(rid, o),
+        clusterKubernetes: (c, rid, o) => {
+          const auth = this.clusterAuths.get(c.name);
+          if (!auth) throw new Error(`${id}: cluster ${c.name} has no Vault auth (host, caCertFile)`); // validation rules this out
+          return auth.addRole(rid, o);
+        },
         approle: (rid, o) => this.appRoleAuth!.addRole(rid, o),
         databaseRole: (rid, o, c) => connection(c).addRole(rid, o),
         staticRole: (rid, o, c) => connection(c).addStaticRole(rid, o),
@@ -317,7 +341,21 @@ export class VaultSecretsStack extends PlatformStack {
   /** The login for a workload: a Kubernetes role or an AppRole role with the workload's policy. */
   private bind(w: WorkloadModel, policy: WorkloadPolicy, vault: VaultEnvironment, mounts: Mounts): void {
     const roleName = policy.policyName;
-    if (w.spec.kubernetes) {
+    const cluster = w.spec.kubernetes ? clusterOf(this.environment.spec, w.spec.kubernetes) : undefined;
+    if (w.spec.kubernetes && cluster?.named) {
+      // The role lives on the mount of the workload's own cluster, so only that cluster's tokens log in with it.
+      if (!cluster.vault) throw new Error(`${w.app}/${w.name} runs in cluster ${cluster.name}, which has no host and caCertFile for Vault`); // validation rules this out
+      const role = mounts.clusterKubernetes(cluster, `role-${w.app}-${w.name}`, {
+        roleName,
+        serviceAccountName: w.spec.kubernetes.serviceAccount,
+        serviceAccountNamespace: w.spec.kubernetes.namespace,
+        audience: cluster.vault.audience,
+        tokenTtlSeconds: cluster.vault.tokenTtlSeconds,
+        tokenMaxTtlSeconds: cluster.vault.tokenMaxTtlSeconds,
+        policy,
+      });
+      this.kubernetesRoles.push(role);
+    } else if (w.spec.kubernetes) {
       if (!vault.kubernetes) throw new Error(`${w.app}/${w.name} authenticates with Kubernetes but vault.kubernetes is missing`);
       const role = mounts.kubernetes(`role-${w.app}-${w.name}`, {
         roleName,
@@ -363,6 +401,9 @@ export class VaultSecretsStack extends PlatformStack {
     out("policies", [...this.policies.keys()], "Workload policies, <env>-<app>-<workload>");
     if (this.audit) out("audit_devices", this.audit.paths, "Enabled audit device paths");
     if (this.kubernetesAuth) out("kubernetes_auth_path", this.kubernetesAuth.path, "Kubernetes auth mount (vault write auth/<path>/login role=<role> jwt=<token>)");
+    if (this.clusterAuths.size > 0) {
+      out("kubernetes_auth_paths", Object.fromEntries([...this.clusterAuths].map(([c, a]) => [c, a.path])), "Kubernetes auth mount of each cluster (vault write auth/<path>/login role=<role> jwt=<token>)");
+    }
     if (this.kubernetesAuth || this.kubernetesRoles.length > 0) {
       out("kubernetes_roles", this.kubernetesRoles.map((r) => r.roleName), "Kubernetes auth roles, one per workload");
     }
@@ -427,6 +468,7 @@ function auditTarget(d: NonNullable<VaultEnvironment["audit"]>[number]): AuditDe
  */
 function groupMounts(stack: Construct, vault: VaultEnvironment): Omit<Mounts, "kv"> {
   let kubernetes: Construct | undefined;
+  const clusterScopes = new Map<string, Construct>();
   let approle: Construct | undefined;
   let transit: Construct | undefined;
   const connections = new Map<string, Construct>();
@@ -439,6 +481,11 @@ function groupMounts(stack: Construct, vault: VaultEnvironment): Omit<Mounts, "k
   };
   return {
     kubernetes: (id, o) => new KubernetesAuthRole((kubernetes ??= new Construct(stack, "kubernetes-auth")), id, { ...o, backend: vault.kubernetes!.authPath }),
+    clusterKubernetes: (c, id, o) => {
+      const scope = clusterScopes.get(c.name) ?? new Construct(stack, `kubernetes-auth-${c.name}`);
+      clusterScopes.set(c.name, scope);
+      return new KubernetesAuthRole(scope, id, { ...o, backend: c.vault!.authPath });
+    },
     approle: (id, o) => new AppRoleAuthRole((approle ??= new Construct(stack, "approle-auth")), id, { ...o, backend: vault.approlePath }),
     // The connection's name: the first stack's connection is "postgres" (PostgresConnectionOptions.name's default).
     databaseRole: (id, o, c) => {

@@ -103,6 +103,12 @@ function requestsFor(target: Target, action: string, stack: StackJson, env: Env)
         context: { "iam:PassedToService": "events.amazonaws.com" },
       }));
     }
+    case "newOidcProvider":
+    case "oidcProvider": {
+      // A cluster's provider (kubernetes.clusters without awsOidcProviderArn): its ARN names the issuer's host and path.
+      const providers = values(stack, "aws_iam_openid_connect_provider").map((p) => arn("iam", `oidc-provider/${String(p.url).replace(/^https:\/\//, "")}`, false));
+      return providers.map((resource) => ({ resource, context: target === "newOidcProvider" ? creating : ours }));
+    }
     case "topic":
       return values(stack, "aws_sns_topic").map((t) => ({ resource: arn("sns", t.name), context: {} }));
     case "eventRule":
@@ -281,6 +287,8 @@ describe("escalations a stolen deployer session might try", () => {
     ["tags another team's security group into the environment", "ec2:CreateTags", `arn:aws:ec2:us-east-1:${account}:security-group/sg-0theirs`, { "aws:RequestTag/environment": "dev", "aws:TagKeys": ["environment"] }, "ImplicitlyDenied"],
     ["tags another environment's key into this one (then manages it)", "kms:TagResource", `arn:aws:kms:us-east-1:${account}:key/9999abcd-12ab-34cd-56ef-1234567890ab`, { "aws:ResourceTag/environment": "prod", "aws:RequestTag/environment": "dev", "aws:TagKeys": ["environment"] }, "ExplicitlyDenied"],
     ["untags another environment's key", "kms:UntagResource", `arn:aws:kms:us-east-1:${account}:key/9999abcd-12ab-34cd-56ef-1234567890ab`, { "aws:ResourceTag/environment": "prod", "aws:TagKeys": ["environment"] }, "ExplicitlyDenied"],
+    ["adds an audience to CI's own GitHub OIDC provider", "iam:AddClientIDToOpenIDConnectProvider", `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com`, { "aws:ResourceTag/environment": "dev" }, "ExplicitlyDenied"],
+    ["deletes CI's own GitHub OIDC provider", "iam:DeleteOpenIDConnectProvider", `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com`, { "aws:ResourceTag/environment": "dev" }, "ExplicitlyDenied"],
     ["invokes a function outside the environment", "lambda:InvokeFunction", `arn:aws:lambda:us-east-1:${account}:function:payroll`, {}, "ImplicitlyDenied"],
   ] as const)("%s: %s is %s", async (_what, action, resource, context, expected) => {
     expect(await decideFor(action, resource, context as any)).toBe(expected);

@@ -44,7 +44,7 @@ const BAD: Array<[string, (d: any) => void, string, RegExp]> = [
   ["unknown secretStoreBackend", (d) => (d.environments.dev.kubernetes.secretStoreBackend = "gcp"), "environments.dev.kubernetes.secretStoreBackend", /aws, vault or azure/],
   ["secretStoreBackend the environment lacks", (d) => { delete d.environments.dev.azure; d.environments.dev.kubernetes.secretStoreBackend = "azure"; }, "environments.dev.kubernetes.secretStoreBackend", /is azure, but environment dev has no azure block; use one of aws, vault/],
   ["workload backend the environment lacks", (d) => { delete d.environments.dev.azure; api(d).kubernetes.backend = "azure"; }, `${K}.backend`, /is azure, but environment dev has no azure block/],
-  ["unknown delivery", (d) => (api(d).kubernetes.delivery = "csi"), `${K}.delivery`, /sdk, external-secrets or vault-agent/],
+  ["unknown delivery", (d) => (api(d).kubernetes.delivery = "helm"), `${K}.delivery`, /sdk, external-secrets, vault-agent or csi/],
   ["vault-agent without a vault block", (d) => { delete d.environments.dev.vault; d.environments.dev.kubernetes.secretStoreBackend = "aws"; api(d).kubernetes.delivery = "vault-agent"; }, `${K}.delivery`, /vault-agent needs Vault, but environment dev has no vault block/],
   ["vault-agent with another backend", (d) => { api(d).kubernetes.delivery = "vault-agent"; api(d).kubernetes.backend = "aws"; }, `${K}.backend`, /the Vault Agent reads from Vault/],
   ["delivery on a workload without kubernetes", (d) => { delete api(d).kubernetes; api(d).approle = {}; api(d).delivery = "external-secrets"; }, "applications.myapp.workloads.api.delivery", /a workload without kubernetes .* has no pod to deliver secrets to/],
@@ -60,10 +60,14 @@ const BAD: Array<[string, (d: any) => void, string, RegExp]> = [
   ["external-secrets from a backend the application is not placed on", (d) => { d.applications.myapp.backends = ["aws"]; api(d).kubernetes.delivery = "external-secrets"; }, "environments.dev.kubernetes.secretStoreBackend", /application myapp is not placed on vault there \(it is on aws\)/],
   ["vault-agent for an application not placed on Vault", (d) => { d.environments.dev.applications = { myapp: { backends: ["azure"] } }; api(d).kubernetes.delivery = "vault-agent"; }, `${K}.delivery`, /application myapp is not placed on vault in environment dev/],
   ["two workloads with one service account", (d) => (d.applications.myapp.workloads.batch = { kubernetes: { namespace: "myapp", serviceAccount: "myapp-api" }, reads: ["jwt"] }), "applications.myapp.workloads.batch.kubernetes.serviceAccount", /service account myapp\/myapp-api is also built for applications.myapp.workloads.api.kubernetes.serviceAccount/],
-  ["two workloads syncing one Secret into one namespace", (d) => {
+  // Reading the same secret alike, they share it (test/kubernetes-delivery.test.ts); shaped differently, they cannot.
+  ["two workloads syncing one Secret into one namespace with different templates", (d) => {
     api(d).kubernetes.delivery = "external-secrets";
-    d.applications.myapp.workloads.batch = { kubernetes: { namespace: "myapp", serviceAccount: "myapp-batch", delivery: "external-secrets" }, reads: ["jwt"] };
-  }, "applications.myapp.workloads.batch.kubernetes", /ExternalSecret and Secret myapp\/myapp-jwt is also built for applications.myapp.workloads.api.kubernetes/],
+    d.applications.myapp.workloads.batch = {
+      kubernetes: { namespace: "myapp", serviceAccount: "myapp-batch", delivery: "external-secrets", secrets: { jwt: { template: { KEY: "{{ .secret_key }}" } } } },
+      reads: ["jwt"],
+    };
+  }, "applications.myapp.workloads.batch.kubernetes", /ExternalSecret and Secret myapp\/myapp-jwt is also built for applications.myapp.workloads.api.kubernetes .*same template and refreshInterval/],
   ["two applications whose Secret names meet", (d) => {
     api(d).kubernetes.delivery = "external-secrets";
     d.applications.myapp.secrets["web-jwt"] = { type: "token" };

@@ -63,10 +63,10 @@ describe("access matrix of the example (dev)", () => {
 
   it("says how each principal authenticates, per backend", () => {
     const auth = (backend: string, secret = backend === "vault" ? "dev/myapp/openai" : "dev/myapp/jwt") => dev.access.find((r) => r.workload === "k8s myapp/myapp-api" && r.backend === backend && r.secret === secret)!.authentication;
-    expect(auth("aws")).toBe("IRSA: EKS token for system:serviceaccount:myapp:myapp-api (aud sts.amazonaws.com) assumes role acme-dev-myapp-api");
+    expect(auth("aws")).toBe(`IRSA: token of oidc.eks.us-east-1.amazonaws.com/id/EXAMPLEDEV for system:serviceaccount:myapp:myapp-api (aud sts.amazonaws.com) assumes role acme-dev-myapp-api`);
     expect(auth("vault")).toBe("Vault Kubernetes auth: role dev-myapp-api at auth/kubernetes (aud https://kubernetes.default.svc, token ttl 3600s), policy dev-myapp-api");
     expect(auth("azure")).toBe(
-      "AKS workload identity: system:serviceaccount:myapp:myapp-api (aud api://AzureADTokenExchange) federated to managed identity acme-dev-myapp-api",
+      `workload identity: token of https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-0000000000aa/11111111-1111-1111-1111-111111111111/ for system:serviceaccount:myapp:myapp-api (aud api://AzureADTokenExchange) federated to managed identity acme-dev-myapp-api`,
     );
     expect(dev.access.find((r) => r.workload === "lambda acme-dev-rotate-jwt")!.authentication).toBe("Lambda execution role acme-dev-rotate-jwt");
   });

@@ -5,6 +5,8 @@ import type { ConfigIssue } from "../load";
 import { checkAws } from "./aws";
 import { checkAzure } from "./azure";
 import { checkAzureRotation } from "./azure-rotation";
+import { checkClusters } from "./clusters";
+import { checkDelivery } from "./delivery";
 import { checkKubernetes } from "./kubernetes";
 import { checkPipelines } from "./pipeline";
 import { checkPipelineCi } from "./pipeline-ci";
@@ -30,6 +32,8 @@ export const CROSS_CHECKS: readonly Check[] = [
   checkPipelines,
   checkPipelineCi,
   checkKubernetes,
+  checkClusters,
+  checkDelivery,
 ];
 
 export function crossCheck(raw: unknown): ConfigIssue[] {

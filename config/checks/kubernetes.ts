@@ -1,7 +1,7 @@
 // The Kubernetes side: each workload's delivery needs the backend it reads from, that backend must hold the
 // application's secrets, and no two workloads may build the same Kubernetes object.
 import { backendsOf, deliveryOf, workloadBackend } from "../kubernetes";
-import { kubernetesSecretName, secretStoreName } from "../naming";
+import { kubernetesSecretName, secretProviderClassName, secretStoreName } from "../naming";
 import { placement, vaultMechanism } from "../placement";
 import { Add, Check, entries, isMap, Loose } from "./shared";
 
@@ -61,7 +61,8 @@ export const checkKubernetes: Check = ({ raw, envs, apps }, add) => {
           continue;
         }
         if (delivery !== "external-secrets") continue;
-        if (backend === "aws" && !(isMap(e.aws) && isMap(e.aws.eks))) {
+        // A named cluster always has an IAM OIDC provider (given, or created in aws-<env>).
+        if (backend === "aws" && !(isMap(e.aws) && isMap(e.aws.eks)) && !isMap(e.kubernetes.clusters)) {
           add(`environments.${env}.aws.eks`, `is required: ${app}/${workload} syncs from AWS with External Secrets, which authenticates as its service account through IRSA (eks.oidcProviderArn)`);
         }
         if (backend === "vault") {
@@ -86,33 +87,51 @@ export const checkKubernetes: Check = ({ raw, envs, apps }, add) => {
   checkKubernetesNames(apps, add);
 };
 
-/** Every object the kubernetes stacks build is named from the description; two workloads must not build the same one. */
+/**
+ * Every object the kubernetes stacks build is named from the description; two workloads must not build the same one,
+ * in the same cluster. Two workloads of one namespace that read the same secret, synced alike, share its ExternalSecret
+ * and Secret (the kubernetes stack builds it once).
+ */
 function checkKubernetesNames(apps: [string, Loose][], add: Add): void {
-  const seen = new Map<string, string>();
-  const claim = (key: string, at: string, what: string, why = "") => {
+  const seen = new Map<string, { at: string; same?: string }>();
+  const claim = (key: string, at: string, what: string, why = "", same?: string) => {
     const twin = seen.get(key);
-    if (twin) add(at, `${what} is also built for ${twin}${why}; rename one of them or put them in different namespaces`);
-    else seen.set(key, at);
+    if (!twin) seen.set(key, { at, same });
+    else if (same === undefined || twin.same !== same) add(at, `${what} is also built for ${twin.at}${why}; rename one of them or put them in different namespaces`);
   };
   for (const [app, spec] of apps) {
     for (const [workload, w] of entries(spec.workloads)) {
       const k = w.kubernetes;
       if (!isMap(k) || typeof k.namespace !== "string" || typeof k.serviceAccount !== "string") continue;
       const at = `applications.${app}.workloads.${workload}.kubernetes`;
+      // Objects of different clusters never meet (a workload's cluster is the same name in every environment).
+      const cluster = typeof k.cluster === "string" ? `${k.cluster}:` : "";
       // Each workload's IAM role, managed identity and Vault role trust exactly one service account.
       claim(
-        `ServiceAccount ${k.namespace}/${k.serviceAccount}`,
+        `${cluster}ServiceAccount ${k.namespace}/${k.serviceAccount}`,
         `${at}.serviceAccount`,
         `service account ${k.namespace}/${k.serviceAccount}`,
         " (a service account carries one identity: one IAM role annotation, one Azure managed identity)",
       );
-      if (deliveryOf(k) !== "external-secrets") continue;
-      claim(`SecretStore ${k.namespace}/${secretStoreName(app, workload)}`, at, `SecretStore ${k.namespace}/${secretStoreName(app, workload)}`);
+      const delivery = deliveryOf(k);
+      if (delivery === "csi") claim(`${cluster}SecretProviderClass ${k.namespace}/${secretProviderClassName(app, workload)}`, at, `SecretProviderClass ${k.namespace}/${secretProviderClassName(app, workload)}`);
+      if (delivery !== "external-secrets") continue;
+      claim(`${cluster}SecretStore ${k.namespace}/${secretStoreName(app, workload)}`, at, `SecretStore ${k.namespace}/${secretStoreName(app, workload)}`);
       const reads: unknown[] = Array.isArray(w.reads) ? w.reads : [];
+      const shaped = isMap(k.secrets) ? k.secrets : {};
       for (const r of new Set(reads)) {
         if (typeof r !== "string") continue;
-        const name = kubernetesSecretName(app, r);
-        claim(`Secret ${k.namespace}/${name}`, at, `ExternalSecret and Secret ${k.namespace}/${name}`);
+        const s = isMap(shaped[r]) ? shaped[r] : {};
+        const name = typeof s.secretName === "string" ? s.secretName : kubernetesSecretName(app, r);
+        // The same secret from the same backend, shaped alike: one object serves both workloads.
+        const same = JSON.stringify([app, r, k.backend ?? null, s.template ?? null, s.refreshInterval ?? null]);
+        claim(
+          `${cluster}Secret ${k.namespace}/${name}`,
+          typeof s.secretName === "string" ? `${at}.secrets.${r}.secretName` : at,
+          `ExternalSecret and Secret ${k.namespace}/${name}`,
+          " (a shared Secret must be the same secret from the same backend with the same template and refreshInterval)",
+          same,
+        );
       }
     }
   }

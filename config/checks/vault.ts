@@ -58,7 +58,8 @@ export const checkVault: Check = ({ raw, apps, envs }, add) => {
     for (const [field, path] of others) {
       if (path === transitMount) add(`${at}.transitMount`, `is the same path as ${field} (${transitMount}); give the transit secrets engine its own mount`);
     }
-    if (hasKubernetesWorkload && e.vault.kubernetes === undefined) {
+    // With kubernetes.clusters each cluster carries its own host and CA (config/checks/clusters.ts).
+    if (hasKubernetesWorkload && e.vault.kubernetes === undefined && !(isMap(e.kubernetes) && isMap(e.kubernetes.clusters))) {
       add(`${at}.kubernetes`, "is required: some workloads authenticate with Kubernetes, so Vault needs the Kubernetes auth host");
     }
     checkVaultEnvironment(at, e.vault, add);

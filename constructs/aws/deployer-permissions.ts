@@ -39,6 +39,7 @@ export type Phase = "create" | "read" | "update" | "delete";
  * - topic: the environment's alert topic (<org>-<env>-*); eventRule: its alert rules, in its region and us-east-1;
  * - newKey, newSecurityGroup, newSecurityGroupRule, newVpcEndpoint: a create whose request carries the environment tag;
  * - key, securityGroup, securityGroupRule, vpcEndpoint: an existing resource that carries the environment tag;
+ * - newOidcProvider, oidcProvider: a cluster's IAM OIDC provider, created with / carrying the environment tag;
  * - network: the VPCs, subnets and security groups the description names (created elsewhere, placed into);
  * - any: actions that accept no resource narrower than "*" (Describe/List calls);
  * - bootstrap: applied by a person (bootstrap-<env>), never granted to the deployer.
@@ -46,7 +47,7 @@ export type Phase = "create" | "read" | "update" | "delete";
 export type Target =
   | "secret" | "role" | "boundedRole" | "passRole" | "passRoleToEvents" | "topic" | "eventRule" | "function" | "logGroup" | "alarm" | "alias" | "anyAlias"
   | "newKey" | "key" | "newSecurityGroup" | "securityGroup" | "newSecurityGroupRule" | "securityGroupRule" | "newVpcEndpoint" | "vpcEndpoint"
-  | "network" | "any" | "bootstrap";
+  | "newOidcProvider" | "oidcProvider" | "network" | "any" | "bootstrap";
 
 export interface ProviderCall {
   readonly action: string;
@@ -110,6 +111,7 @@ const SNS_TAGS = "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.htm
 const EVENTS_TAGS = "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html: tags in the request also need events:TagResource";
 const EVENTS_PASS_ROLE = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html: a target with a RoleArn needs iam:PassRole on the role";
 const IAM_EVENTS_US_EAST_1 = "https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html: IAM's events reach EventBridge in us-east-1 only, so the role-change rule lives there";
+const OIDC_TAGS = "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html: tags in the request also need iam:TagOpenIDConnectProvider";
 const ENDPOINT_ENIS = "vpc_endpoint.go read: subnet_configuration from the endpoint's network interfaces (DescribeNetworkInterfaces); cidr_blocks from DescribePrefixLists";
 
 /** Terraform resource type -> the actions the provider calls on it, by phase, and what each is authorized on. */
@@ -317,12 +319,25 @@ export const PROVIDER_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
     ["iam:PassRole", "cu", "passRoleToEvents", EVENTS_PASS_ROLE],
   ]),
 
-  // bootstrap-<env> only: applied by a person with their own credentials, never by the deployer.
-  aws_iam_openid_connect_provider: byPerson([IAM], "iam/openid_connect_provider.go", [
-    ["iam:CreateOpenIDConnectProvider", "c"], ["iam:TagOpenIDConnectProvider", "cu"], ["iam:GetOpenIDConnectProvider", "cru"],
-    ["iam:UpdateOpenIDConnectProviderThumbprint", "u"], ["iam:AddClientIDToOpenIDConnectProvider", "u"], ["iam:RemoveClientIDFromOpenIDConnectProvider", "u"],
-    ["iam:UntagOpenIDConnectProvider", "u"], ["iam:DeleteOpenIDConnectProvider", "d"],
+  // iam/openid_connect_provider.go: CreateOpenIDConnectProvider with tags; refresh GetOpenIDConnectProvider (tags
+  // included); updates change the thumbprints, client ids and tags in place. aws-<env> creates one for a cluster
+  // without awsOidcProviderArn (kubernetes.clusters); bootstrap-<env> creates GitHub's, which a person applies and the
+  // deployer may never change (the deny NeverChangeTheCiOidcProvider). The oidc-provider resource type takes
+  // aws:ResourceTag, and CreateOpenIDConnectProvider and TagOpenIDConnectProvider aws:RequestTag (IAM SAR page).
+  aws_iam_openid_connect_provider: deployed([IAM], "iam/openid_connect_provider.go", [
+    ["iam:CreateOpenIDConnectProvider", "c", "newOidcProvider"],
+    ["iam:TagOpenIDConnectProvider", "c", "newOidcProvider", OIDC_TAGS],
+    ["iam:GetOpenIDConnectProvider", "cru", "oidcProvider"],
+    ["iam:ListOpenIDConnectProviderTags", "cru", "oidcProvider"],
+    ["iam:TagOpenIDConnectProvider", "u", "oidcProvider"],
+    ["iam:UntagOpenIDConnectProvider", "u", "oidcProvider"],
+    ["iam:UpdateOpenIDConnectProviderThumbprint", "u", "oidcProvider"],
+    ["iam:AddClientIDToOpenIDConnectProvider", "u", "oidcProvider"],
+    ["iam:RemoveClientIDFromOpenIDConnectProvider", "u", "oidcProvider"],
+    ["iam:DeleteOpenIDConnectProvider", "d", "oidcProvider"],
   ]),
+
+  // bootstrap-<env> only: applied by a person with their own credentials, never by the deployer.
   aws_iam_policy: byPerson([IAM], "iam/policy.go", [
     ["iam:CreatePolicy", "c"], ["iam:TagPolicy", "cu"], ["iam:GetPolicy", "cru"], ["iam:GetPolicyVersion", "cru"], ["iam:ListPolicyVersions", "crud"],
     ["iam:ListPolicyTags", "cru"], ["iam:CreatePolicyVersion", "u"], ["iam:DeletePolicyVersion", "ud"], ["iam:UntagPolicy", "u"], ["iam:DeletePolicy", "d"],
@@ -429,6 +444,10 @@ function scopeOf(target: Target, s: DeployerScope, action: string): Scoped {
         : { sid: "CreateEnvironmentEndpoints", resources: [arn(s, "ec2", "vpc-endpoint/*")], conditions: tagging(s) };
     case "vpcEndpoint":
       return { sid: "ManageEnvironmentEndpoints", resources: [arn(s, "ec2", "vpc-endpoint/*")], conditions: tagged(s) };
+    case "newOidcProvider":
+      return { sid: "CreateEnvironmentOidcProviders", resources: [arn(s, "iam", "oidc-provider/*", false)], conditions: tagging(s) };
+    case "oidcProvider":
+      return { sid: "ManageEnvironmentOidcProviders", resources: [arn(s, "iam", "oidc-provider/*", false)], conditions: tagged(s) };
     case "network":
       // The VPC and subnets a security group or an endpoint is placed in are given ids, not tagged by this stack.
       return { sid: "PlaceInNetwork", resources: [arn(s, "ec2", "vpc/*"), arn(s, "ec2", "subnet/*")] };
@@ -523,6 +542,16 @@ export function escalationDenyStatements(s: DeployerScope): PolicyStatement[] {
       conditions: { StringNotEquals: { "iam:PermissionsBoundary": s.permissionsBoundaryArn } },
     },
     { sid: "NeverChangeTrust", effect: "Deny", actions: ["iam:UpdateAssumeRolePolicy"], resources: ["*"] },
+    // GitHub's provider is bootstrap's, which a person applies: whatever its tags, the deployer never changes it.
+    {
+      sid: "NeverChangeTheCiOidcProvider",
+      effect: "Deny",
+      actions: [
+        "iam:DeleteOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint", "iam:AddClientIDToOpenIDConnectProvider",
+        "iam:RemoveClientIDFromOpenIDConnectProvider", "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider",
+      ],
+      resources: [arn(s, "iam", "oidc-provider/token.actions.githubusercontent.com", false)],
+    },
     {
       // Lambda for the rotation functions, EventBridge for the alerts' forwarding role; nothing else.
       sid: "PassRolesOnlyToLambdaAndEventBridge",

@@ -1,6 +1,7 @@
 // The IAM role a Kubernetes service account assumes through IRSA (EKS's OIDC provider).
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { roleArn } from "./arns";
 import { replaceRoleOnTrustChange } from "./trust-replaces-role";
@@ -8,8 +9,23 @@ import { IGrantable, inlinePolicySizeCheck, PolicyDocument, PolicyStatement } fr
 
 export interface WorkloadRoleProps {
   readonly roleName: string;
-  /** arn:aws:iam::<account>:oidc-provider/<issuer host and path> of the cluster. */
+  /** arn:aws:iam::<account>:oidc-provider/<issuer host and path> of the cluster, or the provider's arn attribute. */
   readonly oidcProviderArn: string;
+  /**
+   * The issuer host and path, the prefix of the sub and aud condition keys; needed when oidcProviderArn is a token.
+   * @default - read from oidcProviderArn
+   */
+  readonly issuer?: string;
+  /**
+   * The account of the role; needed when oidcProviderArn is a token.
+   * @default - read from oidcProviderArn
+   */
+  readonly accountId?: string;
+  /**
+   * Resources the role waits for (an OIDC provider created in the same deployment).
+   * @default - none
+   */
+  readonly dependsOn?: ITerraformDependable[];
   readonly namespace: string;
   readonly serviceAccount: string;
   /**
@@ -47,9 +63,9 @@ export class WorkloadRole extends Construct implements IGrantable {
 
   constructor(scope: Construct, id: string, props: WorkloadRoleProps) {
     super(scope, id);
-    const issuer = oidcIssuer(props.oidcProviderArn);
+    const issuer = props.issuer ?? oidcIssuer(props.oidcProviderArn);
     this.subject = `system:serviceaccount:${props.namespace}:${props.serviceAccount}`;
-    const [, partition, , , accountId] = props.oidcProviderArn.split(":");
+    const [, partition, , , accountId] = props.accountId ? ["arn", "aws", "iam", "", props.accountId] : props.oidcProviderArn.split(":");
     this.principalArn = roleArn({ partition, accountId }, props.roleName);
     const trust = new PolicyDocument([
       {
@@ -72,6 +88,7 @@ export class WorkloadRole extends Construct implements IGrantable {
       maxSessionDuration: props.maxSessionDuration ?? 3600,
       permissionsBoundary: props.permissionsBoundary,
       tags: props.tags,
+      dependsOn: props.dependsOn,
     });
     const permissions = new IamRolePolicy(this, "permissions", {
       name: "secrets",

@@ -25,6 +25,13 @@ export interface ExternalSecretProps {
    * @default - the value is JSON
    */
   readonly plainValueKey?: string;
+  /**
+   * Keys of the Secret built from the value's fields with ESO's template engine v2 (target.template.data, each value a
+   * Go template over the extracted fields, e.g. "{{ .username }}"; https://external-secrets.io/latest/guides/templating/).
+   * Only these keys are written (the template's default mergePolicy Replace).
+   * @default - one key per field of the value
+   */
+  readonly template?: Readonly<Record<string, string>>;
 }
 
 export class ExternalSecret extends Construct {
@@ -35,6 +42,7 @@ export class ExternalSecret extends Construct {
     super(scope, id);
     const seconds = durationSeconds(props.refreshInterval);
     if (Number.isNaN(seconds)) throw new Error(`${this.node.path}: refreshInterval ${props.refreshInterval} is not a duration such as 1h or 24m`);
+    if (props.template && Object.keys(props.template).length === 0) throw new Error(`${this.node.path}: a template needs at least one key`);
     if (seconds === 0) {
       throw new Error(`${this.node.path}: refreshInterval ${props.refreshInterval} would sync once and never again; a rotated secret would go stale`);
     }
@@ -57,7 +65,11 @@ export class ExternalSecret extends Construct {
           secretStoreRef: { name: props.store.name, kind: "SecretStore" },
           // Owner: the Secret carries an owner reference to this ExternalSecret and goes away with it (ESO docs,
           // "creationPolicy"), so no copy of the value outlives the grant.
-          target: { name: props.name, creationPolicy: "Owner" },
+          target: {
+            name: props.name,
+            creationPolicy: "Owner",
+            ...(props.template ? { template: { engineVersion: "v2", data: { ...props.template } } } : {}),
+          },
           ...source,
         },
       },
