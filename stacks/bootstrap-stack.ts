@@ -38,6 +38,7 @@ import { AccountRegion, viaService } from "../constructs/aws/arns";
 import { SecretAlerts } from "../constructs/aws/secret-alerts";
 import { DeployerScope, deployerStatements, escalationDenyStatements, plannerStatements } from "../constructs/aws/deployer-permissions";
 import { PipelineRole } from "../constructs/aws/pipeline-role";
+import type { PolicyStatement } from "../constructs/aws/policy-document";
 import { StateBucket } from "../constructs/aws/state-bucket";
 import { WorkloadBoundary } from "../constructs/aws/workload-boundary";
 import { PipelineIdentity } from "../constructs/azure/pipeline-identity";
@@ -204,13 +205,15 @@ export class BootstrapStack extends PlatformStack {
     };
     deployerStatements(types, scope).forEach((s) => deployer.addToPolicy(s));
     // What a stolen deployer session must not do, whatever the allows above (docs/pipeline.md, threat model).
-    escalationDenyStatements(scope).forEach((s) => deployer.addToPolicy(s));
+    // In a managed policy of their own (PipelineRole.attachPolicy): an environment with stack groups and state storage
+    // brought the inline policy past IAM's 10,240 characters once the alerts' and clusters' rights joined it.
+    const denies: PolicyStatement[] = [...escalationDenyStatements(scope)];
     // The prefix acme-prod- also matches acme-prod-eu-*: an explicit deny wins over the allows above (IAM policy
     // evaluation logic, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
     if (namesakes.length > 0) {
       const other = (service: string, resource: (prefix: string) => string, regional = true) =>
         namesakes.map((n) => `arn:aws:${service}:${regional ? aws.region : ""}:${aws.accountId}:${resource(`${org}-${n}-`)}`);
-      deployer.addToPolicy({
+      denies.push({
         sid: "NotTheNamesakeEnvironments",
         effect: "Deny",
         actions: ["iam:*", "lambda:*", "logs:*", "cloudwatch:*", "sns:*", "events:*"],
@@ -224,13 +227,19 @@ export class BootstrapStack extends PlatformStack {
         ],
       });
       // The group patterns below (key aliases, state objects) would match the namesake's names too.
-      deployer.addToPolicy({
+      denies.push({
         sid: "NotTheNamesakeKeyAliases",
         effect: "Deny",
         actions: ["kms:*"],
         resources: other("kms", (p) => `alias/${p}*`),
       });
     }
+    deployer.attachPolicy("denies", {
+      policyName: `${pipelineRoleName(org, env, "deployer")}-denies`,
+      path: PIPELINE_IAM_PATH,
+      description: `What the CI deployer of ${stackName("aws", env)} must never do, whatever its allows (docs/pipeline.md, threat model)`,
+      statements: denies,
+    });
     plannerStatements(types, scope).forEach((s) => planner.addToPolicy(s));
     const why =
       "The CI deployer creates what aws-<env> declares: its names share the environment's prefix (role/<org>-<env>-*, secret:<env>/*), " +

@@ -19,10 +19,14 @@ import { decide } from "./helpers/iam-simulate";
 const example = synthPlatform(loadPlatform(DEFAULT_CONFIG), { environments: ["dev", "prod"] });
 const dev = example.json["bootstrap-dev"];
 const values = <T = any>(json: StackJson, type: string): T[] => Object.values(json.resource?.[type] ?? {}) as T[];
+/** The role's identity policy as IAM evaluates it: its inline policy and the managed policies attached to it. */
 const policyOf = (json: StackJson, roleName: string) => {
   const role = Object.entries(json.resource!.aws_iam_role).find(([, r]) => r.name === roleName)![0];
-  const attached = values(json, "aws_iam_role_policy").find((p) => p.role === `\${aws_iam_role.${role}.id}`);
-  return JSON.parse(attached.policy).Statement as any[];
+  const inline = values(json, "aws_iam_role_policy").find((p) => p.role === `\${aws_iam_role.${role}.id}`);
+  const managed = values(json, "aws_iam_role_policy_attachment")
+    .filter((a) => a.role === `\${aws_iam_role.${role}.name}`)
+    .map((a) => Object.entries<any>(json.resource!.aws_iam_policy).find(([id]) => a.policy_arn === `\${aws_iam_policy.${id}.arn}`)![1]);
+  return [...JSON.parse(inline.policy).Statement, ...managed.flatMap((p) => JSON.parse(p.policy).Statement)] as any[];
 };
 const trustOf = (json: StackJson, roleName: string) => JSON.parse(values(json, "aws_iam_role").find((r) => r.name === roleName).assume_role_policy).Statement;
 const DEV_DEPLOYER = "arn:aws:iam::111111111111:role/secrets-platform-ci/acme-dev-ci_deployer";
@@ -83,7 +87,7 @@ describe("AWS: rights", () => {
     const scope = { account: { accountId: "111111111111", region: "us-east-1" }, namePrefix: "acme-dev-", secretPrefix: "dev/", keyAlias: "acme-dev-secrets", tag: { key: "environment", value: "dev" }, permissionsBoundaryArn: "arn:aws:iam::111111111111:policy/secrets-platform-ci/acme-dev-workload-boundary" };
     expect(() => deployerStatements([...types, "aws_dynamodb_table"], scope)).toThrow(/no permissions defined for aws_dynamodb_table: add what the provider calls to PROVIDER_CALLS/);
     // A type bootstrap-<env> creates is applied by a person: the deployer is never given it.
-    expect(() => deployerStatements([...types, "aws_iam_openid_connect_provider"], scope)).toThrow(/applied by a person/);
+    expect(() => deployerStatements([...types, "aws_s3_bucket"], scope)).toThrow(/applied by a person/);
     const sids = policyOf(dev, "acme-dev-ci_deployer").map((s) => s.Sid);
     expect(sids).toEqual(expect.arrayContaining(["ManageEnvironmentSecrets", "ManageEnvironmentFunctions", "ManageEnvironmentKey", "PassEnvironmentRolesToLambda"]));
   });

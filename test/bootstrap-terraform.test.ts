@@ -44,7 +44,7 @@ it("plans offline to create the provider, the roles with their path and trust, t
     ["acme-dev-ci_planner", "/secrets-platform-ci/", 3600],
   ]);
   // The workload boundary, at the ARN aws-dev's roles name, with its statements known in full before apply.
-  const [boundary] = after("aws_iam_policy");
+  const boundary = after("aws_iam_policy").find((p: any) => p.name === "acme-dev-workload-boundary")!;
   expect([boundary.name, boundary.path]).toEqual(["acme-dev-workload-boundary", "/secrets-platform-ci/"]);
   expect(JSON.parse(boundary.policy as string).Statement.map((s: any) => s.Sid)).toEqual(expect.arrayContaining(["EnvironmentSecrets", "KmsThroughSecretsManager"]));
   expect(after("aws_s3_bucket_public_access_block")[0]).toEqual(expect.objectContaining({ block_public_acls: true, restrict_public_buckets: true }));

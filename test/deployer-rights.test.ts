@@ -39,9 +39,15 @@ const awsTypes = (json: StackJson) => Object.keys(json.resource ?? {}).filter((t
 const values = (json: StackJson, type: string): any[] => Object.values(json.resource?.[type] ?? {});
 const refId = (value: unknown): string | undefined => (typeof value === "string" ? /^\$\{[a-z0-9_]+\.([^.}]+)\.[a-z_]+\}$/.exec(value)?.[1] : undefined);
 
+/** The role's identity policy as IAM evaluates it: its inline policy and the managed policies attached to it. */
 function rolePolicy(bootstrap: StackJson, kind: "deployer" | "planner"): any[] {
-  const [address] = Object.entries<any>(bootstrap.resource!.aws_iam_role).find(([, r]) => r.tags?.["secrets-platform:pipeline-role"] === kind || r.name.endsWith(`ci_${kind}`))!;
-  return statementsOf(values(bootstrap, "aws_iam_role_policy").find((p) => p.role === `\${aws_iam_role.${address}.id}`).policy);
+  const [address, role] = Object.entries<any>(bootstrap.resource!.aws_iam_role).find(([, r]) => r.tags?.["secrets-platform:pipeline-role"] === kind || r.name.endsWith(`ci_${kind}`))!;
+  const inline = statementsOf(values(bootstrap, "aws_iam_role_policy").find((p) => p.role === `\${aws_iam_role.${address}.id}`).policy);
+  const attached = values(bootstrap, "aws_iam_role_policy_attachment")
+    .filter((a) => a.role === `\${aws_iam_role.${address}.name}` || a.role === role.name)
+    .map((a) => Object.entries<any>(bootstrap.resource!.aws_iam_policy).find(([id]) => a.policy_arn === `\${aws_iam_policy.${id}.arn}`)![1])
+    .flatMap((p) => statementsOf(p.policy));
+  return [...inline, ...attached];
 }
 
 interface Env {
@@ -202,8 +208,9 @@ describe("the table of provider calls", () => {
       for (const r of entry.reference) expect(r).toMatch(/^https:\/\/docs\.aws\.amazon\.com\/service-authorization\/latest\/reference\/list_[a-z0-9]+\.html$/);
       expect(entry.source).toMatch(/^https:\/\/github\.com\/hashicorp\/terraform-provider-aws\/blob\/v5\.100\.0\/internal\/service\/[a-z0-9]+\/[a-z0-9_]+\.go$/);
       const phases = new Set(entry.calls.flatMap((c) => c.phases));
-      // aws_lambda_permission has no update: every argument forces a new resource.
-      expect([type, [...phases].sort()]).toEqual([type, type === "aws_lambda_permission" ? ["create", "delete", "read"] : ["create", "delete", "read", "update"]]);
+      // aws_lambda_permission and aws_iam_role_policy_attachment have no update: every argument forces a new resource.
+      const noUpdate = ["aws_lambda_permission", "aws_iam_role_policy_attachment"].includes(type);
+      expect([type, [...phases].sort()]).toEqual([type, noUpdate ? ["create", "delete", "read"] : ["create", "delete", "read", "update"]]);
     }
   });
 
@@ -289,6 +296,8 @@ describe("escalations a stolen deployer session might try", () => {
     ["untags another environment's key", "kms:UntagResource", `arn:aws:kms:us-east-1:${account}:key/9999abcd-12ab-34cd-56ef-1234567890ab`, { "aws:ResourceTag/environment": "prod", "aws:TagKeys": ["environment"] }, "ExplicitlyDenied"],
     ["adds an audience to CI's own GitHub OIDC provider", "iam:AddClientIDToOpenIDConnectProvider", `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com`, { "aws:ResourceTag/environment": "dev" }, "ExplicitlyDenied"],
     ["deletes CI's own GitHub OIDC provider", "iam:DeleteOpenIDConnectProvider", `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com`, { "aws:ResourceTag/environment": "dev" }, "ExplicitlyDenied"],
+    ["detaches its own denies", "iam:DetachRolePolicy", principal, {}, "ImplicitlyDenied"],
+    ["rewrites its own denies", "iam:CreatePolicyVersion", `arn:aws:iam::${account}:policy/secrets-platform-ci/acme-dev-ci_deployer-denies`, {}, "ImplicitlyDenied"],
     ["invokes a function outside the environment", "lambda:InvokeFunction", `arn:aws:lambda:us-east-1:${account}:function:payroll`, {}, "ImplicitlyDenied"],
   ] as const)("%s: %s is %s", async (_what, action, resource, context, expected) => {
     expect(await decideFor(action, resource, context as any)).toBe(expected);

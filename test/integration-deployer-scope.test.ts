@@ -65,9 +65,11 @@ describe("the deployer of an environment whose name begins another environment's
   d.environments["prod-eu"] = env("prod-eu");
   delete d.environments["prod-eu"].aws.backend.key;
   const { json } = synthPlatform(parsePlatform(toYaml(d), "test"), { backends: ["bootstrap"] });
+  /** The deployer's inline policy and its managed denies (PipelineRole.attachPolicy), as IAM evaluates them together. */
   const policy = (stack: string) => {
     const p: any = Object.values(resources(json[stack], "aws_iam_role_policy")).find((r: any) => String(r.role).includes("aws-deployer"));
-    return JSON.parse(p.policy).Statement as any[];
+    const denies: any = Object.values(resources(json[stack], "aws_iam_policy")).find((r: any) => String(r.name).endsWith("ci_deployer-denies"));
+    return [...JSON.parse(p.policy).Statement, ...JSON.parse(denies.policy).Statement] as any[];
   };
   const boundary = (e: string) => `arn:aws:iam::${ACCOUNT}:policy/secrets-platform-ci/acme-${e}-workload-boundary`;
   /** IAM's answer (iam-simulate) for one action on one ARN, with the condition keys a deploy's request carries. */

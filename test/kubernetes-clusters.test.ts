@@ -238,7 +238,9 @@ describe("a bad cluster description stops with the field and what to change", ()
 describe("the deployer's rights follow the OIDC providers aws-<env> creates", () => {
   it("bootstrap-<env> derives them from aws-<env>'s provider: the deployer may create it, the planner only read it", () => {
     const d = twoClusterDescription();
-    d.environments["prod-eu"].pipeline = { github: { repository: "acme/secrets-platform", environment: "prod-eu" } };
+    // CI deploys with remote state, from a runner inside the network (issue 19's checks).
+    d.environments["prod-eu"].pipeline = { github: { repository: "acme/secrets-platform", environment: "prod-eu", runsOn: ["self-hosted", "linux"] }, createStateStorage: true };
+    for (const backend of ["aws", "vault", "azure"]) d.environments["prod-eu"][backend].backend = { type: "s3", bucket: "acme-prod-eu-tfstate", region: "eu-west-1" };
     const json = synthApp(parsePlatform(toYaml(d), "test"), { environments: ["prod-eu"], backends: ["bootstrap"] }).json as any;
     const policies = Object.values<any>(json["bootstrap-prod-eu"].resource.aws_iam_role_policy ?? {}).map((p) => JSON.parse(p.policy).Statement as any[]);
     const actions = (statements: any[]) => statements.filter((s) => s.Effect === "Allow").flatMap((s) => [s.Action].flat());

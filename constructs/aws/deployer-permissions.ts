@@ -338,6 +338,7 @@ export const PROVIDER_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
   ]),
 
   // bootstrap-<env> only: applied by a person with their own credentials, never by the deployer.
+  aws_iam_role_policy_attachment: byPerson([IAM], "iam/role_policy_attachment.go", [["iam:AttachRolePolicy", "c"], ["iam:ListAttachedRolePolicies", "cr"], ["iam:DetachRolePolicy", "d"]]),
   aws_iam_policy: byPerson([IAM], "iam/policy.go", [
     ["iam:CreatePolicy", "c"], ["iam:TagPolicy", "cu"], ["iam:GetPolicy", "cru"], ["iam:GetPolicyVersion", "cru"], ["iam:ListPolicyVersions", "crud"],
     ["iam:ListPolicyTags", "cru"], ["iam:CreatePolicyVersion", "u"], ["iam:DeletePolicyVersion", "ud"], ["iam:UntagPolicy", "u"], ["iam:DeletePolicy", "d"],

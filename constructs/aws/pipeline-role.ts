@@ -1,9 +1,11 @@
 // An IAM role that exactly one CI job kind can assume with its OIDC token: a deployer (one repository's jobs in one
 // GitHub environment) or a planner (that repository's pull request jobs), each with an inline policy.
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Construct } from "constructs";
-import { inlinePolicySizeCheck, PolicyDocument, PolicyStatement } from "./policy-document";
+import { inlinePolicySizeCheck, managedPolicySizeCheck, PolicyDocument, PolicyStatement } from "./policy-document";
 import { SECRET_READ_ACTIONS } from "./deployer-permissions";
 import { AccountRegion, viaService } from "./arns";
 import { TAGS } from "../../contracts/tags";
@@ -96,5 +98,19 @@ export class PipelineRole extends Construct {
 
   addToPolicy(statement: PolicyStatement): void {
     this.policy.addStatements(statement);
+  }
+
+  /**
+   * Statements in a customer managed policy of their own, attached to the role: the role's inline policies share one
+   * 10,240-character quota, a managed policy has 6,144 of its own, and up to 10 attach to a role (IAM and STS quotas,
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). The deployer's denies go here, so
+   * that its allows keep the whole inline quota.
+   */
+  attachPolicy(id: string, props: { readonly policyName: string; readonly path?: string; readonly description: string; readonly statements: readonly PolicyStatement[] }): IamPolicy {
+    const document = new PolicyDocument(props.statements);
+    const policy = new IamPolicy(this, id, { name: props.policyName, path: props.path, description: props.description, policy: document.toJson() });
+    new IamRolePolicyAttachment(this, `${id}-attachment`, { role: this.role.name, policyArn: policy.arn });
+    this.node.addValidation(managedPolicySizeCheck(props.policyName, document));
+    return policy;
   }
 }

@@ -53,6 +53,19 @@ export function inlinePolicySizeCheck(roleName: string, policy: PolicyDocument, 
   };
 }
 
+/** IAM's quota on one customer managed policy document, whitespace excluded (reference_iam-quotas.html). */
+export const MANAGED_POLICY_MAX_LENGTH = 6_144;
+
+/** A node validation for a customer managed policy's size. */
+export function managedPolicySizeCheck(policyName: string, policy: PolicyDocument) {
+  return {
+    validate: (): string[] => {
+      const length = policy.estimatedLength();
+      return length > MANAGED_POLICY_MAX_LENGTH ? [`the managed policy ${policyName} would be about ${length} characters; IAM allows ${MANAGED_POLICY_MAX_LENGTH} per managed policy`] : [];
+    },
+  };
+}
+
 export class PolicyDocument {
   private readonly statements: PolicyStatement[] = [];
 

@@ -86,15 +86,25 @@ function awsPlannerProblems(s: IamStatement, i: number): string[] {
 }
 
 /** A role's inline policies (inline_policy blocks and aws_iam_role_policy resources) and its managed policy attachments. */
+/**
+ * A role's policy documents: inline ones, and managed policies attached to it that the same stack defines (their
+ * documents are read like inline ones). `attachments` are the attached policies whose document is not in the stack.
+ */
 function policiesOf(role: SynthesizedResource, stack: SynthesizedStack): { policies: unknown[]; attachments: SynthesizedResource[] } {
   const names = [role.attributes.name].filter(Boolean);
   const mine = (value: unknown) => references(value).some((ref) => ref.address === role.address) || (typeof value === "string" && names.includes(value));
+  const attached = stack.ofType("aws_iam_role_policy_attachment").filter((p) => mine(p.attributes.role));
+  const defined = (a: SynthesizedResource) => {
+    const policy = stack.referenced(a.attributes.policy_arn);
+    return policy?.type === "aws_iam_policy" ? policy : undefined;
+  };
   return {
     policies: [
       ...blocks(role.attributes.inline_policy).map((p) => p.policy),
       ...stack.ofType("aws_iam_role_policy").filter((p) => mine(p.attributes.role)).map((p) => p.attributes.policy),
+      ...attached.flatMap((a) => [defined(a)?.attributes.policy].filter((p) => p !== undefined)),
     ],
-    attachments: stack.ofType("aws_iam_role_policy_attachment").filter((p) => mine(p.attributes.role)),
+    attachments: attached.filter((a) => !defined(a)),
   };
 }
 
