@@ -15,19 +15,13 @@ import { buildPlatform } from "../stacks/platform";
 import { StackJson, synthPlatform } from "./helpers/synth";
 import { toYaml } from "./helpers/descriptions";
 import { decide } from "./helpers/iam-simulate";
+import { roleStatements } from "./helpers/role-policies";
 
 const example = synthPlatform(loadPlatform(DEFAULT_CONFIG), { environments: ["dev", "prod"] });
 const dev = example.json["bootstrap-dev"];
 const values = <T = any>(json: StackJson, type: string): T[] => Object.values(json.resource?.[type] ?? {}) as T[];
 /** The role's identity policy as IAM evaluates it: its inline policy and the managed policies attached to it. */
-const policyOf = (json: StackJson, roleName: string) => {
-  const role = Object.entries(json.resource!.aws_iam_role).find(([, r]) => r.name === roleName)![0];
-  const inline = values(json, "aws_iam_role_policy").find((p) => p.role === `\${aws_iam_role.${role}.id}`);
-  const managed = values(json, "aws_iam_role_policy_attachment")
-    .filter((a) => a.role === `\${aws_iam_role.${role}.name}`)
-    .map((a) => Object.entries<any>(json.resource!.aws_iam_policy).find(([id]) => a.policy_arn === `\${aws_iam_policy.${id}.arn}`)![1]);
-  return [...JSON.parse(inline.policy).Statement, ...managed.flatMap((p) => JSON.parse(p.policy).Statement)] as any[];
-};
+const policyOf = (json: StackJson, roleName: string) => roleStatements(json, { name: roleName });
 const trustOf = (json: StackJson, roleName: string) => JSON.parse(values(json, "aws_iam_role").find((r) => r.name === roleName).assume_role_policy).Statement;
 const DEV_DEPLOYER = "arn:aws:iam::111111111111:role/secrets-platform-ci/acme-dev-ci_deployer";
 const DEV_PLANNER = "arn:aws:iam::111111111111:role/secrets-platform-ci/acme-dev-ci_planner";

@@ -10,6 +10,7 @@ import type { Platform } from "../config/schema";
 import { PROVIDER_CALLS, ProviderCall, READ_ONLY_ACTION, Target } from "../constructs/aws/deployer-permissions";
 import { decide, Decision, statementsOf } from "./helpers/iam-simulate";
 import { StackJson, Synthesized, synthExample, synthPlatform } from "./helpers/synth";
+import { roleStatements } from "./helpers/role-policies";
 
 /** The example with every application in a stack group (aws-<env>-team holds the secrets, roles and functions) and state storage. */
 function groupedWithState(): Platform {
@@ -41,13 +42,8 @@ const refId = (value: unknown): string | undefined => (typeof value === "string"
 
 /** The role's identity policy as IAM evaluates it: its inline policy and the managed policies attached to it. */
 function rolePolicy(bootstrap: StackJson, kind: "deployer" | "planner"): any[] {
-  const [address, role] = Object.entries<any>(bootstrap.resource!.aws_iam_role).find(([, r]) => r.tags?.["secrets-platform:pipeline-role"] === kind || r.name.endsWith(`ci_${kind}`))!;
-  const inline = statementsOf(values(bootstrap, "aws_iam_role_policy").find((p) => p.role === `\${aws_iam_role.${address}.id}`).policy);
-  const attached = values(bootstrap, "aws_iam_role_policy_attachment")
-    .filter((a) => a.role === `\${aws_iam_role.${address}.name}` || a.role === role.name)
-    .map((a) => Object.entries<any>(bootstrap.resource!.aws_iam_policy).find(([id]) => a.policy_arn === `\${aws_iam_policy.${id}.arn}`)![1])
-    .flatMap((p) => statementsOf(p.policy));
-  return [...inline, ...attached];
+  const [address] = Object.entries<any>(bootstrap.resource!.aws_iam_role).find(([, r]) => r.tags?.["secrets-platform:pipeline-role"] === kind || r.name.endsWith(`ci_${kind}`))!;
+  return roleStatements(bootstrap, { address });
 }
 
 interface Env {

@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG, loadPlatform, parsePlatform } from "../config/load";
 import { issuesOf, toYaml } from "./helpers/descriptions";
 import { decide as simulate } from "./helpers/iam-simulate";
 import { resources, synthPlatform } from "./helpers/synth";
+import { roleStatements } from "./helpers/role-policies";
 
 const ACCOUNT = "111111111111";
 const OIDC = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
@@ -66,11 +67,7 @@ describe("the deployer of an environment whose name begins another environment's
   delete d.environments["prod-eu"].aws.backend.key;
   const { json } = synthPlatform(parsePlatform(toYaml(d), "test"), { backends: ["bootstrap"] });
   /** The deployer's inline policy and its managed denies (PipelineRole.attachPolicy), as IAM evaluates them together. */
-  const policy = (stack: string) => {
-    const p: any = Object.values(resources(json[stack], "aws_iam_role_policy")).find((r: any) => String(r.role).includes("aws-deployer"));
-    const denies: any = Object.values(resources(json[stack], "aws_iam_policy")).find((r: any) => String(r.name).endsWith("ci_deployer-denies"));
-    return [...JSON.parse(p.policy).Statement, ...JSON.parse(denies.policy).Statement] as any[];
-  };
+  const policy = (stack: string) => roleStatements(json[stack], { name: `acme-${stack.slice("bootstrap-".length)}-ci_deployer` });
   const boundary = (e: string) => `arn:aws:iam::${ACCOUNT}:policy/secrets-platform-ci/acme-${e}-workload-boundary`;
   /** IAM's answer (iam-simulate) for one action on one ARN, with the condition keys a deploy's request carries. */
   const decide = async (stack: string, action: string, arn: string) => {

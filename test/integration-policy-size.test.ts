@@ -5,6 +5,7 @@
 import { parsePlatform } from "../config/load";
 import { EXAMPLE_CA_FILE, toYaml } from "./helpers/descriptions";
 import { synthPlatform } from "./helpers/synth";
+import { roleStatements } from "./helpers/role-policies";
 
 const STATE = { type: "s3", bucket: "acme-tfstate-prod", region: "us-east-1" };
 const aws = (account: string) => ({
@@ -55,8 +56,7 @@ it("keeps the deployer's inline policy the same size from 2 to 30 stack groups, 
 it("denies the state and key aliases of a same-account environment that the group patterns would match", () => {
   // The inline policy and the deployer's managed denies (PipelineRole.attachPolicy), which IAM evaluates together.
   const { json } = synthPlatform(parsePlatform(toYaml(withGroups(2, true)), "test"));
-  const denies = Object.values<any>(json["bootstrap-prod"].resource!.aws_iam_policy).find((p) => String(p.name).endsWith("ci_deployer-denies"));
-  const statements = [...JSON.parse(deployerPolicy(2, true)).Statement, ...JSON.parse(denies.policy).Statement];
+  const statements = roleStatements(json["bootstrap-prod"], { name: "acme-prod-ci_deployer" });
   const denied = statements.filter((s: any) => s.Effect === "Deny").flatMap((s: any) => [s.Resource].flat());
   expect(denied).toContain("arn:aws:s3:::acme-tfstate-prod/secrets-platform/aws-prod-eu*");
   expect(denied).toContain("arn:aws:kms:us-east-1:333333333333:alias/acme-prod-eu-*");

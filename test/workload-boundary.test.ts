@@ -11,6 +11,7 @@ import { PIPELINE_RULES } from "../guardrails/rules/pipeline";
 import { fromJson } from "../readers/synthesized";
 import { decide } from "./helpers/iam-simulate";
 import { StackJson, synthPlatform } from "./helpers/synth";
+import { roleStatements } from "./helpers/role-policies";
 
 const ACCOUNT = { dev: "111111111111", prod: "333333333333" } as const;
 const example = synthPlatform(loadPlatform(DEFAULT_CONFIG), { environments: ["dev", "prod"] });
@@ -31,11 +32,7 @@ const arnOf = (env: keyof typeof ACCOUNT) => workloadBoundaryArn(ACCOUNT[env], "
 const glob = (pattern: string, value: string, flags = "") =>
   new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, flags).test(value);
 
-const deployerStatements = (env: "dev" | "prod"): any[] => {
-  const json = example.json[`bootstrap-${env}`];
-  const [address] = Object.entries<any>(json.resource!.aws_iam_role).find(([, r]) => r.name === `acme-${env}-ci_deployer`)!;
-  return JSON.parse(values(json, "aws_iam_role_policy").find((p) => p.role === `\${aws_iam_role.${address}.id}`).policy).Statement;
-};
+const deployerStatements = (env: "dev" | "prod"): any[] => roleStatements(example.json[`bootstrap-${env}`], { name: `acme-${env}-ci_deployer` });
 const boundaryPolicy = (json: StackJson) => values(json, "aws_iam_policy").find((p) => /-workload-boundary$/.test(p.name));
 const boundaryStatements = (json: StackJson): any[] => JSON.parse(boundaryPolicy(json).policy).Statement;
 
