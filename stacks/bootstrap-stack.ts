@@ -35,6 +35,7 @@ import {
 } from "../config/pipeline";
 import { awsNamePrefix, environmentKeyAlias, stackName, stateKey } from "../config/naming";
 import { environmentTags, TAGS } from "../contracts/tags";
+import { ROLE_ASSIGNMENT_OPERATIONS } from "../contracts/azure-roles";
 import type { AwsEnvironment, AzureEnvironment, PipelineSpec, StateBackend, VaultEnvironment } from "../config/schema";
 import { AccountRegion, viaService } from "../constructs/aws/arns";
 import { SecretAlerts } from "../constructs/aws/secret-alerts";
@@ -369,8 +370,8 @@ export class BootstrapStack extends PlatformStack {
     ];
     // Deletes are limited by role only: removing an assignment grants nothing, and the first CI deploy removes the
     // Secrets Officer of the person who applied azure-<env> first (a user) when the deploying principal moves to CI.
-    const writes = `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (${admitted.join(" OR ")}))`;
-    const deletes = `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (${roles("Resource", assigned)}))`;
+    const writes = `((!(ActionMatches{'${ROLE_ASSIGNMENT_OPERATIONS.write}'})) OR (${admitted.join(" OR ")}))`;
+    const deletes = `((!(ActionMatches{'${ROLE_ASSIGNMENT_OPERATIONS.delete}'})) OR (${roles("Resource", assigned)}))`;
     assign("deployer-rbac", deployer, "Role Based Access Control Administrator", environmentGroup, `CI deployer of ${stackName("azure", env)}: only the roles its stacks assign`, {
       condition: `${writes} AND ${deletes}`,
     });
