@@ -5,9 +5,8 @@ import type { AzureRotatedSecret, AzureRotationSettings } from "../contracts/azu
 import type { SecretModel } from "./model";
 import { keyVaultSecretName } from "./naming";
 import { AZURE_NAME_RULES, fitAzureName } from "./azure-names";
-
-/** Secret types the platform rotates; api-key values belong to a person. */
-export const AZURE_ROTATING_TYPES: readonly string[] = ["postgres", "jwt", "token"];
+import { isRotatableType } from "../contracts/secret-types";
+import { rateDays } from "../contracts/cadence";
 
 /**
  * The cadence in whole days: everyDays, or N of a rate(N days) schedule. Undefined for hour rates and cron
@@ -15,13 +14,12 @@ export const AZURE_ROTATING_TYPES: readonly string[] = ["postgres", "jwt", "toke
  */
 export function azureCadenceDays(rotation: { everyDays?: unknown; scheduleExpression?: unknown }): number | undefined {
   if (typeof rotation.everyDays === "number") return rotation.everyDays;
-  const rate = typeof rotation.scheduleExpression === "string" ? /^rate\((\d+) days?\)$/.exec(rotation.scheduleExpression) : null;
-  return rate ? Number(rate[1]) : undefined;
+  return rateDays(rotation.scheduleExpression);
 }
 
 /** The secrets of a model that the Azure rotation function rotates. */
 export function azureRotatingSecrets(secrets: readonly SecretModel[]): SecretModel[] {
-  return secrets.filter((s) => AZURE_ROTATING_TYPES.includes(s.spec.type) && s.spec.type !== "api-key" && s.spec.rotation !== undefined);
+  return secrets.filter((s) => s.spec.type !== "api-key" && isRotatableType(s.spec.type) && s.spec.rotation !== undefined);
 }
 
 const shortHash = (text: string, length: number) => createHash("sha256").update(text).digest("hex").slice(0, length);

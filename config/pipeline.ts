@@ -5,16 +5,16 @@
 // a job that runs in an environment presents repo:<owner>/<name>:environment:<environment>; a job triggered by a
 // pull request (and in no environment) presents repo:<owner>/<name>:pull_request.
 
-/** GitHub's OIDC issuer, the same for every repository on github.com. */
-export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
-/** The issuer without its scheme: IAM prefixes its condition keys with it (token.actions.githubusercontent.com:sub). */
-export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+import { GITHUB_OIDC_HOST, type PipelineRole } from "../contracts/pipeline";
+import { AZURE_NAME_RULES, fitAzureName } from "./azure-names";
+
+// GitHub's issuer, the pipeline roles and the Vault names live in contracts/pipeline.ts, which the guardrails read too.
+export { GITHUB_OIDC_HOST, GITHUB_OIDC_ISSUER, vaultPipelineName, type PipelineRole } from "../contracts/pipeline";
 /** The audience aws-actions/configure-aws-credentials requests, which the IAM provider lists as its client id. */
 export const AWS_STS_AUDIENCE = "sts.amazonaws.com";
 /** The audience Entra ID requires in a federated credential's tokens. */
 export const AZURE_TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 
-export type PipelineRole = "deployer" | "planner";
 
 export function deploySubject(repository: string, githubEnvironment: string): string {
   return `repo:${repository}:environment:${githubEnvironment}`;
@@ -83,10 +83,6 @@ export function githubOidcProviderArn(accountId: string): string {
 /** Vault JWT auth mount for GitHub's tokens. */
 export const VAULT_GITHUB_AUTH_PATH = "github-actions";
 
-/** Vault role and policy names: <env>_ci_<role>; "_" never appears in an environment or workload name. */
-export function vaultPipelineName(env: string, role: PipelineRole): string {
-  return `${env}_ci_${role}`;
-}
 
 /**
  * GitHub variables (repository level) that carry the Azure client ids, which exist only once bootstrap has run.
@@ -94,4 +90,22 @@ export function vaultPipelineName(env: string, role: PipelineRole): string {
  */
 export function azureClientIdVariable(env: string, role: PipelineRole): string {
   return `SP_${env.toUpperCase().replace(/-/g, "_")}_AZURE_${role.toUpperCase()}_CLIENT_ID`;
+}
+
+/**
+ * The deployer's custom Azure roles, <org>-<env>-ci-deployer-<purpose>: delete locks on the environment's resource
+ * group, and joining the networks, workspace and action group it links to.
+ */
+export function pipelineRoleDefinitionName(org: string, env: string, purpose: "locks" | "links"): string {
+  return `${org}-${env}-ci-deployer-${purpose}`;
+}
+
+/** The resource group of the CI identities: <group>-ci, hashed past Azure's 90 characters (a cut could give back the environment's own group's name). */
+export function pipelineIdentityGroupName(resourceGroupName: string): string {
+  return fitAzureName(`${resourceGroupName}-ci`, AZURE_NAME_RULES.azurerm_resource_group.max);
+}
+
+/** The KMS alias of a state bucket bootstrap creates: <org>-<env>-state-<bucket>, within KMS's 250 characters. */
+export function stateKeyAlias(org: string, env: string, bucket: string): string {
+  return `${org}-${env}-state-${bucket}`.slice(0, 250);
 }

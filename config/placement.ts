@@ -2,6 +2,8 @@
 // backend rotates a secret it holds. The one home of both rules: the cross-checks (on the raw description), the
 // per-backend models the stacks are built from (config/model.ts), the kubernetes stack and the review all ask here.
 import { backendsOf, type SecretBackend } from "./kubernetes";
+import { isRotatableType } from "../contracts/secret-types";
+import { rateSeconds } from "../contracts/cadence";
 
 type Loose = Record<string, any>;
 const isMap = (v: unknown): v is Loose => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -22,10 +24,8 @@ export function placement(description: unknown, env: string, app: string): Secre
   return chosen ? has.filter((b) => chosen.includes(b)) : has;
 }
 
-/** The secret types the platform rotates (api-key values are a person's). */
-export const ROTATABLE_TYPES = ["postgres", "jwt", "token"] as const;
-
-export const isRotatable = (spec: { readonly type?: unknown }): boolean => (ROTATABLE_TYPES as readonly unknown[]).includes(spec.type);
+/** Whether a secret's type is one the platform rotates (contracts/secret-types.ts; api-key values are a person's). */
+export const isRotatable = (spec: { readonly type?: unknown }): boolean => isRotatableType(spec.type);
 
 /**
  * How Vault keeps a secret placed on it (docs/vault.md):
@@ -63,6 +63,5 @@ export function rotatesOn(backend: SecretBackend, spec: Loose): boolean {
 export function cadenceSeconds(rotation: { readonly everyDays?: number; readonly scheduleExpression?: string } | undefined): number | undefined {
   if (!rotation) return undefined;
   if (rotation.everyDays !== undefined) return rotation.everyDays * 86_400;
-  const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(rotation.scheduleExpression ?? "");
-  return rate ? Number(rate[1]) * (rate[2].startsWith("hour") ? 3600 : 86_400) : undefined;
+  return rateSeconds(rotation.scheduleExpression);
 }

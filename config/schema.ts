@@ -2,6 +2,7 @@
 // project: DESIGN.md section 2 fixes the names; fields may be added, never renamed.
 import { z } from "zod";
 import { cronProblem } from "./cron";
+import { parseRate } from "../contracts/cadence";
 
 /** The JSON Schema keyword that marks a field refused where it stands (see refusedHere). */
 export const REFUSED_HERE = "x-refused-here";
@@ -82,11 +83,11 @@ const everyDays = z
  * rate(N hours) from AWS's 4-hour minimum, or a six-field cron(...) checked field by field (config/cron.ts).
  */
 export function scheduleExpressionProblem(expression: string): string | undefined {
-  const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(expression);
+  const rate = parseRate(expression);
   if (rate) {
-    const n = Number(rate[1]);
-    if (rate[2].startsWith("day") && (n < 1 || n > 365)) return "rotation must happen at least every 365 days and at most daily: use rate(1 days) to rate(365 days)";
-    if (rate[2].startsWith("hour") && (n < 4 || n > 23)) return "Secrets Manager rotates at most every 4 hours: use rate(4 hours) to rate(23 hours), or days";
+    const n = rate.count;
+    if (rate.unit === "days" && (n < 1 || n > 365)) return "rotation must happen at least every 365 days and at most daily: use rate(1 days) to rate(365 days)";
+    if (rate.unit === "hours" && (n < 4 || n > 23)) return "Secrets Manager rotates at most every 4 hours: use rate(4 hours) to rate(23 hours), or days";
     return undefined;
   }
   const cron = /^cron\(([^()]+)\)$/.exec(expression);

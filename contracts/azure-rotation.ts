@@ -49,3 +49,21 @@ export type AzureRotatedSecret =
 
 /** Key Vault secret name -> how it rotates. */
 export type AzureRotationSettings = Readonly<Record<string, AzureRotatedSecret>>;
+
+/**
+ * The function app's functions (lambda/azure/index.ts registers them under these names): `rotate`, triggered by Event
+ * Grid, which the vault's event subscription targets as <function app id>/functions/rotate; and `sweep`, the daily
+ * timer, which the failure alert watches with rotate.
+ */
+export const AZURE_ROTATE_FUNCTION_NAME = "rotate";
+export const AZURE_SWEEP_FUNCTION_NAME = "sweep";
+
+/** The package the build writes (dist/lambda/<this>) and the Azure stack deploys to the function app. */
+export const AZURE_FUNCTION_ZIP = "azure-rotation.zip";
+
+/**
+ * What Terraform writes as a new Key Vault secret's first version when no value is given (Key Vault has no secret
+ * without a value): it says what to do and is no secret. The function reads a latest version holding exactly this as
+ * "no current value yet" (lambda/azure/key-vault-store.ts).
+ */
+export const AZURE_UNSET_VALUE = "unset: put the value with az keyvault secret set";

@@ -5,6 +5,7 @@ import { fromJson } from "../readers/synthesized";
 import { readIamPolicy } from "../readers/iam-policy";
 import { readVaultPolicy } from "../readers/vault-policy";
 import { TAGS } from "../contracts/tags";
+import { vaultPipelineRoleOf } from "../contracts/pipeline";
 
 export interface PipelineIdentityRow {
   readonly backend: "aws" | "azure" | "vault";
@@ -71,7 +72,7 @@ function vaultRows(json: StackJson): PipelineIdentityRow[] {
       const read = readVaultPolicy(found[1].policy);
       return "error" in read ? [`(unreadable policy: ${read.error})`] : read.rules.map((rule) => `${rule.path} [${rule.capabilities.join(", ")}]`);
     });
-    return { backend: "vault" as const, identity: String(r.role_name), kind: /_ci_planner$/.test(String(r.role_name)) ? ("planner" as const) : ("deployer" as const), trusts, rights };
+    return { backend: "vault" as const, identity: String(r.role_name), kind: vaultPipelineRoleOf(String(r.role_name)) === "planner" ? ("planner" as const) : ("deployer" as const), trusts, rights };
   });
 }
 

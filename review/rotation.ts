@@ -6,7 +6,7 @@
 import type { SynthesizedResource, SynthesizedStack } from "../guardrails/rule";
 import { blocks, fromJson, literalValue, references } from "../readers/synthesized";
 import { AZURE_PENDING_FOR_TAG, AZURE_ROTATION_SETTING, type AzureRotationSettings } from "../contracts/azure-rotation";
-import { ROTATABLE_TYPES } from "../config/placement";
+import { isRotatableType } from "../contracts/secret-types";
 import { TAGS } from "../contracts/tags";
 import type { ReviewedStack, RotationRow } from "./model";
 
@@ -26,7 +26,6 @@ export function rotationTable(stacks: readonly ReviewedStack[]): RotationRow[] {
 /** The rows that are findings: rotatable secrets nothing rotates where they are placed. */
 export const rotationFindings = (rows: readonly RotationRow[]): RotationRow[] => rows.filter((r) => r.finding !== undefined);
 
-const isRotatableType = (type: string) => (ROTATABLE_TYPES as readonly string[]).includes(type);
 const noMechanism = (backend: string) => `rotatable secret with no rotation on ${backend}: its value there never changes`;
 
 const refersTo = (value: unknown, r: SynthesizedResource) => references(value).some((ref) => ref.address === r.address);

@@ -14,10 +14,13 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import * as esbuild from "esbuild";
 import * as yazl from "yazl";
+import { ROTATABLE_TYPES } from "../contracts/secret-types";
+import { AZURE_FUNCTION_ZIP as FUNCTION_ZIP, AZURE_ROTATE_FUNCTION_NAME } from "../contracts/azure-rotation";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const DEFAULT_OUT_DIR = path.join(ROOT, "dist", "lambda");
-export const FUNCTIONS = ["postgres", "jwt", "token"] as const;
+/** One rotation function per rotatable secret type (contracts/secret-types.ts), built from lambda/<type>. */
+export const FUNCTIONS = ROTATABLE_TYPES;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 /** The Lambda settings the bundles are built for; the AWS stack uses the same. */
@@ -31,9 +34,9 @@ export const MAX_ZIP_BYTES = 1024 * 1024;
  * the function app (Flex Consumption, Node 22). It holds host.json, package.json (whose `main` the Functions host
  * loads: the v4 programming model registers functions in code) and index.js, with every dependency bundled.
  */
-export const AZURE_FUNCTION_ZIP = "azure-rotation.zip";
+export const AZURE_FUNCTION_ZIP = FUNCTION_ZIP;
 /** The function's name: the Event Grid subscription's endpoint is <app>/functions/rotate. */
-export const AZURE_FUNCTION_NAME = "rotate";
+export const AZURE_FUNCTION_NAME = AZURE_ROTATE_FUNCTION_NAME;
 export const AZURE_RUNTIME = "node";
 export const AZURE_RUNTIME_VERSION = "22";
 /** The Azure SDK and MSAL make this bundle larger than the Lambdas'; the limit catches a dependency that balloons. */

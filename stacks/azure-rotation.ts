@@ -10,11 +10,12 @@ import { keyVaultSecretName } from "../config/naming";
 import { KeyVaultSystemTopic, SecretEventsSubscription } from "../constructs/azure/key-vault-events";
 import { StorageRole } from "../constructs/azure/function-storage";
 import { RotationFunctionApp } from "../constructs/azure/rotation-function";
+import { AZURE_FUNCTION_ZIP } from "../contracts/azure-rotation";
 import type { KeyVaultSecret } from "../constructs/azure/key-vault-secret";
 
 /** The built Azure Functions package (scripts/build.js); LAMBDA_BUNDLE_DIR overrides the folder, as for the Lambdas. */
 export function azureRotationPackagePath(): string {
-  return path.join(process.env.LAMBDA_BUNDLE_DIR ?? path.join(__dirname, "..", "dist", "lambda"), "azure-rotation.zip");
+  return path.join(process.env.LAMBDA_BUNDLE_DIR ?? path.join(__dirname, "..", "dist", "lambda"), AZURE_FUNCTION_ZIP);
 }
 
 /** The vault's system topic name: what every stack of the environment subscribes with. */

@@ -22,17 +22,20 @@ import {
   GITHUB_OIDC_HOST,
   GITHUB_OIDC_ISSUER,
   PIPELINE_IAM_PATH,
+  pipelineIdentityGroupName,
+  pipelineRoleDefinitionName,
   pipelineRoleName,
   plannerSubjects,
   pullRequestSubject,
+  stateKeyAlias,
   VAULT_GITHUB_AUTH_PATH,
   vaultPipelineName,
   workloadBoundaryArn,
   workloadBoundaryName,
 } from "../config/pipeline";
 import { awsNamePrefix, environmentKeyAlias, stackName, stateKey } from "../config/naming";
-import { AZURE_NAME_RULES, fitAzureName } from "../config/azure-names";
 import { environmentTags, TAGS } from "../contracts/tags";
+import { ROLE_ASSIGNMENT_OPERATIONS } from "../contracts/azure-roles";
 import type { AwsEnvironment, AzureEnvironment, PipelineSpec, StateBackend, VaultEnvironment } from "../config/schema";
 import { AccountRegion, viaService } from "../constructs/aws/arns";
 import { SecretAlerts } from "../constructs/aws/secret-alerts";
@@ -255,7 +258,7 @@ export class BootstrapStack extends PlatformStack {
         const created = new StateBucket(this, `state-${b.backend.bucket}`, {
           account,
           bucketName: b.backend.bucket,
-          keyAlias: `${org}-${env}-state-${b.backend.bucket}`.slice(0, 250),
+          keyAlias: stateKeyAlias(org, env, b.backend.bucket),
         });
         buckets.set(b.backend.bucket, created.keyArn);
       } else if (!buckets.has(b.backend.bucket)) {
@@ -310,7 +313,7 @@ export class BootstrapStack extends PlatformStack {
     // The identities live outside the environment's resource group, so that the deployer's Contributor role there
     // cannot change its own federated credentials.
     // <group>-ci, hashed past Azure's 90 characters (cutting it could give back the environment's own group's name).
-    const group = new ResourceGroup(this, "ci-identities", { name: fitAzureName(`${azure.resourceGroupName}-ci`, AZURE_NAME_RULES.azurerm_resource_group.max), location: azure.location, tags });
+    const group = new ResourceGroup(this, "ci-identities", { name: pipelineIdentityGroupName(azure.resourceGroupName), location: azure.location, tags });
     const identity = (kind: "deployer" | "planner") =>
       new PipelineIdentity(this, `azure-${kind}`, {
         name: pipelineRoleName(org, env, kind),
@@ -376,15 +379,15 @@ export class BootstrapStack extends PlatformStack {
     ];
     // Deletes are limited by role only: removing an assignment grants nothing, and the first CI deploy removes the
     // Secrets Officer of the person who applied azure-<env> first (a user) when the deploying principal moves to CI.
-    const writes = `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (${admitted.join(" OR ")}))`;
-    const deletes = `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (${roles("Resource", assigned)}))`;
+    const writes = `((!(ActionMatches{'${ROLE_ASSIGNMENT_OPERATIONS.write}'})) OR (${admitted.join(" OR ")}))`;
+    const deletes = `((!(ActionMatches{'${ROLE_ASSIGNMENT_OPERATIONS.delete}'})) OR (${roles("Resource", assigned)}))`;
     assign("deployer-rbac", deployer, "Role Based Access Control Administrator", environmentGroup, `CI deployer of ${stackName("azure", env)}: only the roles its stacks assign`, {
       condition: `${writes} AND ${deletes}`,
     });
     // Contributor excludes Microsoft.Authorization writes, so the production delete lock needs its own role; the
     // private endpoint and DNS link join networks, and diagnostics write to a workspace, in other resource groups.
     const locks = new RoleDefinition(this, "ci-locks-role", {
-      name: `${org}-${env}-ci-deployer-locks`,
+      name: pipelineRoleDefinitionName(org, env, "locks"),
       scope: environmentGroup,
       description: `Lets the CI deployer of ${stackName("azure", env)} manage its delete locks`,
       permissions: [{ actions: ["Microsoft.Authorization/locks/read", "Microsoft.Authorization/locks/write", "Microsoft.Authorization/locks/delete"] }],
@@ -403,7 +406,7 @@ export class BootstrapStack extends PlatformStack {
     ];
     const linked = links.map(([, scope]) => scope);
     const linksRole = new RoleDefinition(this, "ci-links-role", {
-      name: `${org}-${env}-ci-deployer-links`,
+      name: pipelineRoleDefinitionName(org, env, "links"),
       scope: sub,
       description: `Lets the CI deployer of ${stackName("azure", env)} join its subnet and network and send diagnostics to its workspace`,
       permissions: [

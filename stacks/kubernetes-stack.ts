@@ -14,6 +14,7 @@ import { SecretProviderClass, type CsiBackend, type CsiSecret } from "../constru
 import { databaseRoleName, keyVaultName, keyVaultSecretName, kubernetesSecretName, secretProviderClassName, secretStoreName, vaultAgentOutputName, vaultSecretRoleName, workloadPolicyName } from "../config/naming";
 import { connectionNameOf } from "../config/vault-databases";
 import { vaultMechanism } from "../config/placement";
+import { rateSeconds } from "../contracts/cadence";
 import { ExternalSecret } from "../constructs/kubernetes/external-secret";
 import { refreshInterval } from "../constructs/kubernetes/refresh-interval";
 import { SecretStore, StoreBackend } from "../constructs/kubernetes/secret-store";
@@ -66,8 +67,8 @@ export function rotationPeriodSeconds(s: SecretModel): number | undefined {
   const r = s.spec.type === "api-key" ? undefined : s.spec.rotation;
   if (!r) return undefined;
   if (r.everyDays !== undefined) return r.everyDays * 86_400;
-  const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(r.scheduleExpression ?? "");
-  if (rate) return Number(rate[1]) * (rate[2].startsWith("hour") ? 3600 : 86_400);
+  const rate = rateSeconds(r.scheduleExpression);
+  if (rate !== undefined) return rate;
   // cron(): the shortest period Secrets Manager allows, so the refresh is never too slow.
   return 4 * 3600;
 }

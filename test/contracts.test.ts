@@ -146,3 +146,93 @@ describe("grants", () => {
     expect(rules.map((r) => r.path)).toEqual(["secret/data/dev/myapp/openai", "secret/metadata/dev/myapp/openai"]);
   });
 });
+
+// One home per fact (issue 25): each fact below is built in one module and read from it everywhere else. A pattern is
+// how the fact is restated (a literal list, a regex, a template); it may appear only in its home, and it must appear
+// there, so that the scan looks for the text the home really holds.
+describe("one home per fact", () => {
+  const ALL = [...["config", "contracts", "stacks", "constructs", "guardrails", "readers", "review", "scripts", "lambda"].flatMap(sources), "main.ts"];
+  const text = (f: string) => readFileSync(path.join(ROOT, f), "utf8");
+
+  const FACTS: [string, RegExp, string][] = [
+    ["the rotatable types", /\[\s*"postgres",\s*"jwt",\s*"token"\s*\]/, "contracts/secret-types.ts"],
+    ["the rate() reading", /\^rate\\\(/, "contracts/cadence.ts"],
+    ["the unset placeholder of a Key Vault secret", /unset: put the value/, "contracts/azure-rotation.ts"],
+    ["the Azure function's function names", /(?<![=!])=\s*"(rotate|sweep)";|\.(eventGrid|timer)\("/, "contracts/azure-rotation.ts"],
+    ["the Azure function's package name", /"azure-rotation\.zip"/, "contracts/azure-rotation.ts"],
+    ["the Azure rotation resources' names", /\}-rotation`/, "config/azure-rotation-plan.ts"],
+    ["the pipeline role names", /-ci_\$\{/, "config/pipeline.ts"],
+    ["the deployer's custom Azure role names", /-ci-deployer-/, "config/pipeline.ts"],
+    ["the CI identities' resource group name", /\}-ci`/, "config/pipeline.ts"],
+    ["the state keys' alias", /-state-\$\{/, "config/pipeline.ts"],
+    ["the Vault pipeline names", /_ci_/, "contracts/pipeline.ts"],
+    ["GitHub's OIDC issuer", /["'`](https:\/\/)?token\.actions\.githubusercontent\.com["'`]/, "contracts/pipeline.ts"],
+    ["the role-assignment operations", /roleAssignments\/(write|delete)/, "contracts/azure-roles.ts"],
+  ];
+
+  it.each(FACTS)("restates %s nowhere but its home", (_what, pattern, home) => {
+    expect(ALL.filter((f) => f !== home && pattern.test(text(f)))).toEqual([]);
+  });
+
+  it("finds each pattern in its home, so the scans above look for the right text", () => {
+    expect(FACTS.filter(([, pattern, home]) => !pattern.test(text(home))).map(([what]) => what)).toEqual([]);
+  });
+
+  // Role definition GUIDs: the bootstrap's ABAC condition is derived from the role assignments the stacks make, through
+  // BUILT_IN_ROLE_IDS; no other module keeps a list. Example GUIDs (00000000-...-0000000000aa) use two digits at most.
+  const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+  const realGuids = (f: string) => (text(f).match(GUID) ?? []).filter((g) => new Set(g.replace(/-/g, "")).size > 2);
+
+  it("keeps role definition GUIDs in constructs/azure/built-in-roles.ts only", () => {
+    expect(ALL.filter((f) => f !== "constructs/azure/built-in-roles.ts" && realGuids(f).length > 0)).toEqual([]);
+    expect(realGuids("constructs/azure/built-in-roles.ts").length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("contracts/ modules import nothing", () => {
+    const files = sources("contracts");
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    expect(files.filter((f) => /^\s*import\b|\brequire\(|^\s*export .* from /m.test(text(f)))).toEqual([]);
+  });
+
+  it("the guardrails reach outside guardrails/ and readers/ only for modules that import nothing (but types)", () => {
+    const imported = new Set<string>();
+    for (const f of sources("guardrails")) {
+      for (const [, spec] of text(f).matchAll(/^import\s+(?!type\b)[^;]*?from\s+"(\.[^"]+)"/gm)) {
+        const target = path.relative(ROOT, path.resolve(ROOT, path.dirname(f), spec)) + ".ts";
+        if (!/^(guardrails|readers)\//.test(target)) imported.add(target);
+      }
+    }
+    expect([...imported].filter((f) => f.startsWith("contracts/")).length).toBeGreaterThan(0);
+    const importing = [...imported].filter((f) => /^\s*import\s+(?!type\b)|^\s*export .* from |\brequire\(/m.test(text(f)));
+    expect(importing).toEqual([]);
+  });
+});
+
+describe("the facts read from their homes", () => {
+  it("every backend's rate() reading agrees: seconds, days, and the schema's bounds", () => {
+    const { parseRate, rateSeconds, rateDays } = require("../contracts/cadence") as typeof import("../contracts/cadence");
+    const { cadenceSeconds } = require("../config/placement") as typeof import("../config/placement");
+    const { azureCadenceDays } = require("../config/azure-rotation-plan") as typeof import("../config/azure-rotation-plan");
+    const { scheduleExpressionProblem } = require("../config/schema") as typeof import("../config/schema");
+    expect(parseRate("rate(1 day)")).toEqual({ count: 1, unit: "days" });
+    expect(parseRate("rate(6 hours)")).toEqual({ count: 6, unit: "hours" });
+    for (const bad of ["rate(6 minutes)", "rate(6hours)", " rate(6 hours)", "cron(0 4 * * ? *)", 6, undefined]) expect(parseRate(bad)).toBeUndefined();
+    expect([rateSeconds("rate(6 hours)"), cadenceSeconds({ scheduleExpression: "rate(6 hours)" })]).toEqual([21_600, 21_600]);
+    expect([rateSeconds("rate(2 days)"), cadenceSeconds({ scheduleExpression: "rate(2 days)" })]).toEqual([172_800, 172_800]);
+    expect([rateDays("rate(2 days)"), azureCadenceDays({ scheduleExpression: "rate(2 days)" })]).toEqual([2, 2]);
+    expect([rateDays("rate(6 hours)"), azureCadenceDays({ scheduleExpression: "rate(6 hours)" })]).toEqual([undefined, undefined]);
+    expect(scheduleExpressionProblem("rate(3 hours)")).toMatch(/4 hours/);
+    expect(scheduleExpressionProblem("rate(366 days)")).toMatch(/365 days/);
+    expect(scheduleExpressionProblem("rate(4 hours)")).toBeUndefined();
+  });
+
+  it("the rotatable types are the ones with a rotation function, and api-key is not one", () => {
+    const { ROTATABLE_TYPES, isRotatableType } = require("../contracts/secret-types") as typeof import("../contracts/secret-types");
+    const { isRotatable } = require("../config/placement") as typeof import("../config/placement");
+    const { FUNCTIONS } = require("../scripts/build-lambdas") as typeof import("../scripts/build-lambdas");
+    expect([...FUNCTIONS]).toEqual([...ROTATABLE_TYPES]);
+    for (const type of ROTATABLE_TYPES) expect(readdirSync(path.join(ROOT, "lambda", type)).length).toBeGreaterThan(0);
+    expect(["api-key", "postgres", undefined].map((t) => isRotatableType(t))).toEqual([false, true, false]);
+    expect(isRotatable({ type: "api-key" })).toBe(false);
+  });
+});

@@ -1,5 +1,6 @@
 // Rotation on Azure: the function's subnet where rotating secrets live in Key Vault, and a cadence it can follow.
-import { AZURE_ROTATING_TYPES, azureCadenceDays } from "../azure-rotation-plan";
+import { azureCadenceDays } from "../azure-rotation-plan";
+import { isRotatableType } from "../../contracts/secret-types";
 import { isProduction } from "../naming";
 import { Add, Check, entries, isMap, Loose } from "./shared";
 
@@ -23,7 +24,7 @@ function checkEnvironmentRotation(env: string, e: Loose, apps: [string, Loose][]
   const rotating = apps.flatMap(([app, spec]) =>
     placedOnAzure(e, app, spec)
       ? entries(spec.secrets)
-          .filter(([, s]) => AZURE_ROTATING_TYPES.includes(s.type) && isMap(s.rotation))
+          .filter(([, s]) => isRotatableType(s.type) && isMap(s.rotation))
           .map(([secret, s]) => ({ ref: `${app}/${secret}`, at: `applications.${app}.secrets.${secret}.rotation`, rotation: s.rotation as Loose }))
       : [],
   );

@@ -5,6 +5,7 @@ import { placement } from "../placement";
 import { durationSeconds, refreshInterval } from "../refresh-interval";
 import { clusterNames } from "./clusters";
 import { Check, entries, isMap, Loose, workloadsOf } from "./shared";
+import { rateSeconds } from "../../contracts/cadence";
 
 /** The fields of each type's value (DESIGN.md section 2, lambda/*): what an External Secrets template can name. */
 export const VALUE_FIELDS: Record<string, readonly string[] | undefined> = {
@@ -76,8 +77,8 @@ export const checkDelivery: Check = ({ apps, envs, raw }, add) => {
 function rotationSeconds(s: Loose): number | undefined {
   if (s.type === "api-key" || !isMap(s.rotation)) return undefined;
   if (typeof s.rotation.everyDays === "number") return s.rotation.everyDays * 86_400;
-  const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(String(s.rotation.scheduleExpression ?? ""));
-  if (rate) return Number(rate[1]) * (rate[2].startsWith("hour") ? 3600 : 86_400);
+  const rate = rateSeconds(s.rotation.scheduleExpression);
+  if (rate !== undefined) return rate;
   return 4 * 3600;
 }
 

@@ -13,6 +13,7 @@
 // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html).
 import { AccountRegion, logGroupArn, viaService } from "./arns";
 import type { Conditions, PolicyStatement } from "./policy-document";
+import { GITHUB_OIDC_HOST } from "../../contracts/pipeline";
 
 export interface DeployerScope {
   readonly account: AccountRegion;
@@ -551,7 +552,7 @@ export function escalationDenyStatements(s: DeployerScope): PolicyStatement[] {
         "iam:DeleteOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint", "iam:AddClientIDToOpenIDConnectProvider",
         "iam:RemoveClientIDFromOpenIDConnectProvider", "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider",
       ],
-      resources: [arn(s, "iam", "oidc-provider/token.actions.githubusercontent.com", false)],
+      resources: [arn(s, "iam", `oidc-provider/${GITHUB_OIDC_HOST}`, false)],
     },
     {
       // Lambda for the rotation functions, EventBridge for the alerts' forwarding role; nothing else.

@@ -4,6 +4,7 @@
 import { MonitorActivityLogAlert } from "@cdktf/provider-azurerm/lib/monitor-activity-log-alert";
 import { MonitorScheduledQueryRulesAlertV2 } from "@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2";
 import { Construct } from "constructs";
+import { ROLE_ASSIGNMENT_OPERATIONS } from "../../contracts/azure-roles";
 
 export interface KeyVaultAlertsProps {
   readonly keyVaultId: string;
@@ -63,8 +64,8 @@ export function secretChangesQuery(keyVaultId: string, expectedWriters: readonly
   ].join("\n");
 }
 
-/** Role assignment operations in the Activity Log (Microsoft.Authorization resource provider operations). */
-export const ROLE_ASSIGNMENT_OPERATIONS = { write: "Microsoft.Authorization/roleAssignments/write", delete: "Microsoft.Authorization/roleAssignments/delete" } as const;
+/** Role assignment operations in the Activity Log (Microsoft.Authorization resource provider operations): contracts/azure-roles.ts. */
+export { ROLE_ASSIGNMENT_OPERATIONS };
 
 export class KeyVaultAlerts extends Construct {
   readonly refusedReads: MonitorScheduledQueryRulesAlertV2;

@@ -4,12 +4,13 @@ import { Construct } from "constructs";
 import { KeyVaultSecret as AzKeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { IAzurePrincipal, KeyVaultRole } from "./principal";
 import { RoleGrant } from "./role-grant";
+import { AZURE_UNSET_VALUE } from "../../contracts/azure-rotation";
 
 /**
  * What Terraform writes as the first version when no value is given. Key Vault has no secret without a value, so
  * something must be written; this says what to do and is no secret. It goes through the write-only argument too.
  */
-export const UNSET_SECRET_VALUE = "unset: put the value with az keyvault secret set";
+export const UNSET_SECRET_VALUE = AZURE_UNSET_VALUE;
 
 /** Key Vault object names: 1-127 letters, digits and dashes. */
 const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;

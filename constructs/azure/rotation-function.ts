@@ -11,16 +11,16 @@ import { FunctionAppFlexConsumption } from "@cdktf/provider-azurerm/lib/function
 import { MonitorScheduledQueryRulesAlertV2 } from "@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2";
 import { ServicePlan } from "@cdktf/provider-azurerm/lib/service-plan";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
-import { AZURE_ROTATION_SETTING, AZURE_ROTATION_VAULT_URL_SETTING, type AzureRotationSettings } from "../../contracts/azure-rotation";
+import { AZURE_ROTATE_FUNCTION_NAME, AZURE_ROTATION_SETTING, AZURE_ROTATION_VAULT_URL_SETTING, AZURE_SWEEP_FUNCTION_NAME, type AzureRotationSettings } from "../../contracts/azure-rotation";
 import { FunctionStorage, StorageRole } from "./function-storage";
 import { LocalExecStep } from "./local-exec-step";
 import type { IAzurePrincipal } from "./principal";
 import { RoleGrant } from "./role-grant";
 
-/** The function the package exports, triggered by Event Grid: what event subscriptions name. */
-export const ROTATION_FUNCTION_NAME = "rotate";
+/** The function the package exports, triggered by Event Grid: what event subscriptions name (contracts/azure-rotation.ts). */
+export const ROTATION_FUNCTION_NAME = AZURE_ROTATE_FUNCTION_NAME;
 /** The app's daily timer function (lambda/azure/index.ts), which fails when it could not rotate a due secret. */
-export const ROTATION_SWEEP_NAME = "sweep";
+export const ROTATION_SWEEP_NAME = AZURE_SWEEP_FUNCTION_NAME;
 
 /**
  * The app setting azurerm writes with an empty account key whatever the storage authentication (see the constructor);

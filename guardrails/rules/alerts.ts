@@ -3,7 +3,7 @@
 import type { RulePack, StackRule, SynthesizedResource, SynthesizedStack, Violation } from "../rule";
 import { asList, references } from "../../readers/synthesized";
 import { KEY_CHANGE_EVENTS, ROLE_CHANGE_EVENTS, SECRET_CHANGE_EVENTS, SECRET_READ_EVENTS } from "../../constructs/aws/alert-patterns";
-import { ROLE_ASSIGNMENT_OPERATIONS } from "../../constructs/azure/key-vault-alerts";
+import { ROLE_ASSIGNMENT_OPERATIONS } from "../../contracts/azure-roles";
 
 /** Every value a pattern lists under eventName, at any depth (inside $or too). */
 function eventNames(pattern: unknown): string[] {

@@ -4,6 +4,7 @@ import type { ResourceRule, RulePack, StackRule, SynthesizedResource, Synthesize
 import { hasWildcardPrincipal, IamStatement, readIamPolicy, statementLabel } from "../../readers/iam-policy";
 import { asList, blocks, references, wholeReference } from "../../readers/synthesized";
 import { TAGS } from "../../contracts/tags";
+import { isRotatableType } from "../../contracts/secret-types";
 
 /**
  * Actions that have no resource-level permissions, so IAM only accepts "*" as their Resource. A statement
@@ -202,9 +203,6 @@ export const keyWildcardPrincipal: ResourceRule = {
   },
 };
 
-/** Secret types whose rotation function the platform provides. */
-export const ROTATABLE_SECRET_TYPES = ["postgres", "jwt", "token"];
-
 function rotatesSecret(rotation: SynthesizedResource, secret: SynthesizedResource): boolean {
   const id = rotation.attributes.secret_id;
   if (references(id).some((ref) => ref.address === secret.address)) return true;
@@ -220,7 +218,7 @@ export const rotatableSecretWithoutRotation: ResourceRule = {
   check(r, { production, stack }) {
     if (!production) return [];
     const type = r.attributes.tags?.[TAGS.secretType];
-    if (!ROTATABLE_SECRET_TYPES.includes(type)) return [];
+    if (!isRotatableType(type)) return [];
     if (stack.ofType("aws_secretsmanager_secret_rotation").some((rot) => rotatesSecret(rot, r))) return [];
     return [`secret ${r.attributes.name ?? r.name} (secret-type ${type}) has no aws_secretsmanager_secret_rotation`];
   },

@@ -6,9 +6,10 @@ import { IamStatement, readIamPolicy, statementLabel } from "../../readers/iam-p
 import { readVaultPolicy } from "../../readers/vault-policy";
 import { asList, blocks, references } from "../../readers/synthesized";
 import { TAGS } from "../../contracts/tags";
+import { GITHUB_OIDC_HOST, vaultPipelineRoleOf } from "../../contracts/pipeline";
 
-/** Vault pipeline roles and policies are named <env>_ci_<role>. */
-const VAULT_PLANNER_NAME = /_ci_planner$/;
+/** Vault pipeline roles and policies are named by contracts/pipeline.ts's vaultPipelineName. */
+const isVaultPlannerName = (name: string) => vaultPipelineRoleOf(name) === "planner";
 
 const hasWildcard = (v: string) => /[*?]/.test(v);
 
@@ -16,10 +17,10 @@ const hasWildcard = (v: string) => /[*?]/.test(v);
 function isCiRole(r: SynthesizedResource, stack: SynthesizedStack): boolean {
   if ((r.attributes.tags ?? {})[TAGS.awsPipelineRole] !== undefined) return true;
   const text = String(r.attributes.assume_role_policy ?? "");
-  if (text.includes(":oidc-provider/token.actions.githubusercontent.com")) return true;
+  if (text.includes(`:oidc-provider/${GITHUB_OIDC_HOST}`)) return true;
   return references(text).some((ref) => {
     const provider = stack.referenced(`\${${ref.address}.${ref.attribute}}`);
-    return provider?.type === "aws_iam_openid_connect_provider" && String(provider.attributes.url).includes("token.actions.githubusercontent.com");
+    return provider?.type === "aws_iam_openid_connect_provider" && String(provider.attributes.url).includes(GITHUB_OIDC_HOST);
   });
 }
 
@@ -141,7 +142,7 @@ function azurePlanners(stack: SynthesizedStack): Violation[] {
 
 function vaultPlanners(stack: SynthesizedStack): Violation[] {
   const out: Violation[] = [];
-  for (const p of stack.ofType("vault_policy").filter((p) => VAULT_PLANNER_NAME.test(String(p.attributes.name)))) {
+  for (const p of stack.ofType("vault_policy").filter((p) => isVaultPlannerName(String(p.attributes.name)))) {
     const read = readVaultPolicy(p.attributes.policy, stack);
     if ("error" in read) {
       out.push(`planner policy ${p.attributes.name} cannot be checked at synth: ${read.error}`);

@@ -7,9 +7,10 @@ import { InvocationContext, app } from "@azure/functions";
 import { createLogger } from "../shared/log";
 import { keyVaultClient } from "./client";
 import { SWEEP_SCHEDULE, createRotateHandler, createSweepHandler } from "./rotate";
+import { AZURE_ROTATE_FUNCTION_NAME, AZURE_SWEEP_FUNCTION_NAME } from "../../contracts/azure-rotation";
 
-export const FUNCTION_NAME = "rotate";
-export const SWEEP_FUNCTION_NAME = "sweep";
+export const FUNCTION_NAME = AZURE_ROTATE_FUNCTION_NAME;
+export const SWEEP_FUNCTION_NAME = AZURE_SWEEP_FUNCTION_NAME;
 
 function sinkOf(context: InvocationContext) {
   return (line: string) => (line.includes('"level":"error"') ? context.error(line) : line.includes('"level":"warn"') ? context.warn(line) : context.log(line));

@@ -23,7 +23,7 @@
 //   Key Vault raises SecretNearExpiry 30 days before the current version's expiry
 //   (learn.microsoft.com/azure/event-grid/event-schema-key-vault): the next rotation starts `everyDays` from now.
 import type { KeyVaultSecret, SecretClient, SecretProperties } from "@azure/keyvault-secrets";
-import { AZURE_PENDING_FOR_TAG, AZURE_PENDING_SUFFIX, pendingSecretName, type AzureRotatedSecret } from "../../contracts/azure-rotation";
+import { AZURE_PENDING_FOR_TAG, AZURE_PENDING_SUFFIX, AZURE_UNSET_VALUE, pendingSecretName, type AzureRotatedSecret } from "../../contracts/azure-rotation";
 import { RotationError } from "../shared/errors";
 import { registerSecret } from "../shared/log";
 import { parseValue } from "../shared/json-value";
@@ -37,8 +37,8 @@ import { randomPasswordSync } from "./password";
 // version (which holds the function's tags only) and onto the published version only while there is room.
 export const MAX_TAGS_PER_SECRET = 15;
 
-/** The value Terraform gives a new Key Vault secret (constructs/azure/key-vault-secret.ts; a test checks they agree). */
-export const UNSET_MARKER = "unset: put the value with az keyvault secret set";
+/** The value Terraform gives a new Key Vault secret (contracts/azure-rotation.ts, which the construct writes). */
+export const UNSET_MARKER = AZURE_UNSET_VALUE;
 
 export const NEAR_EXPIRY_LEAD_DAYS = 30;
 export const COMPANION_SUFFIX = AZURE_PENDING_SUFFIX;
