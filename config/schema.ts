@@ -113,12 +113,26 @@ const rotationPostgres = z.strictObject({
     .describe("alternating-users only: <app>/<secret> of the postgres secret whose user may create and alter users."),
 });
 
+/**
+ * Adoption of secrets that exist already (docs/adopting.md): per backend, the existing secret's name, which then
+ * replaces the <env>/<app>/<secret> convention there. The formats are checked in config/checks/adopt.ts, which also
+ * sees environments.<env>.applications.<app>.secrets.<secret>.adopt.
+ */
+const adoptSpec = z
+  .strictObject({
+    aws: z.string().min(1).optional().describe("The existing Secrets Manager secret: its name or full ARN; imported into aws-<env>."),
+    azure: z.string().min(1).optional().describe("The existing secret's name in the environment's Key Vault; workloads are granted on it, Terraform never manages or reads it."),
+    vault: z.string().min(1).optional().describe("The existing secret's path under the environment's KV v2 mount (no mount, no data/); policies and agents use it."),
+  })
+  .describe("Existing secrets taken over, per backend.");
+
 const postgresSecret = z.strictObject({
   type: z.literal("postgres").describe("postgres: PostgreSQL credentials (username, password, host, port, dbname, engine), rotated by the platform."),
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
   rotation: rotationPostgres.optional().describe("How and how often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
   /** Vault only: issue short-lived credentials from Vault's database engine instead of a stored value. */
   dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
+  adopt: adoptSpec.optional().describe("Existing secrets this one takes over instead of creating new ones (docs/adopting.md): their names stay, their values are never read or written by Terraform."),
 });
 
 const jwtSecret = z.strictObject({
@@ -131,6 +145,7 @@ const jwtSecret = z.strictObject({
   expiryHours: z.number().int().min(1).max(720).default(24).describe("Lifetime of the tokens the application signs, kept in the value as expiry_hours (1 to 720)."),
   rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
   dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
+  adopt: adoptSpec.optional().describe("Existing secrets this one takes over instead of creating new ones (docs/adopting.md): their names stay, their values are never read or written by Terraform."),
 });
 
 const tokenSecret = z.strictObject({
@@ -139,6 +154,7 @@ const tokenSecret = z.strictObject({
   length: z.number().int().min(16, "at least 16 characters").max(256).default(48).describe("Length of the generated value in characters (16 to 256)."),
   rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
   dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
+  adopt: adoptSpec.optional().describe("Existing secrets this one takes over instead of creating new ones (docs/adopting.md): their names stay, their values are never read or written by Terraform."),
 });
 
 const apiKeySecret = z.strictObject({
@@ -149,6 +165,7 @@ const apiKeySecret = z.strictObject({
   // Accepted here only so that the cross-field check can explain why it is wrong.
   rotation: z.unknown().optional().describe("Not allowed: a person sets api-key values. Use type token for a value the platform generates and rotates."),
   dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
+  adopt: adoptSpec.optional().describe("Existing secrets this one takes over instead of creating new ones (docs/adopting.md): their names stay, their values are never read or written by Terraform."),
 });
 
 const secret = z.discriminatedUnion("type", [postgresSecret, jwtSecret, tokenSecret, apiKeySecret], {
@@ -598,8 +615,12 @@ const environment = z
       .record(
         z.string(),
         z.strictObject({
-          backends: placementList.describe("The backends that hold this application's secrets in this environment, instead of applications.<app>.backends; intersected with the backends the environment has."),
-        }).describe("This application's placement in this environment."),
+          backends: placementList.optional().describe("The backends that hold this application's secrets in this environment, instead of applications.<app>.backends; intersected with the backends the environment has."),
+          secrets: z
+            .record(secretName, z.strictObject({ adopt: adoptSpec.describe("Existing secrets this secret takes over in this environment; overrides the application's adopt per backend.") }))
+            .optional()
+            .describe("Per-secret settings of this application in this environment: adopt."),
+        }).describe("This application's placement and adopted secrets in this environment."),
       )
       .optional()
       .describe("Per-application placement in this environment, overriding applications.<app>.backends; every name must be an application of the description."),

@@ -15,7 +15,8 @@ import { PlatformStack } from "./platform-stack";
 import { configureStateBackend } from "./backend";
 import { DeployingPrincipal } from "../constructs/azure/deploying-principal";
 import { KeyVault } from "../constructs/azure/key-vault";
-import { type ISecretStore, KeyVaultSecret, type KeyVaultSecretProps, UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
+import { type IKeyVaultSecret, type ISecretStore, KeyVaultSecret, type KeyVaultSecretProps, UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
+import { ExistingKeyVaultSecret } from "../constructs/azure/existing-key-vault-secret";
 import { RbacPropagationWait } from "../constructs/azure/rbac-propagation-wait";
 import { WorkloadIdentity } from "../constructs/azure/workload-identity";
 import type { KeyVaultSystemTopic } from "../constructs/azure/key-vault-events";
@@ -57,6 +58,8 @@ export class AzureSecretsStack extends PlatformStack {
   readonly keyVaultEvents?: KeyVaultSystemTopic;
   /** This stack's rotation function and its subscription, when it holds rotating secrets and azure.rotation is set. */
   readonly rotation?: StackRotation;
+  /** A stack group's stack, whose vault's data-plane dependencies are azure-<env>'s (deployed first). */
+  private readonly isGroupStack: boolean;
 
   constructor(scope: Construct, id: string, readonly environment: EnvironmentModel, options: AzureStackOptions = {}) {
     super(scope, id);
@@ -88,6 +91,7 @@ export class AzureSecretsStack extends PlatformStack {
     this.addOverride("terraform.required_version", MIN_TERRAFORM_VERSION);
 
     const tags = environmentTags(environment.organization, environment.name);
+    this.isGroupStack = options.environmentStack !== undefined;
     let add: AddSecret;
     let resourceGroupName: string;
     if (options.environmentStack) {
@@ -210,7 +214,7 @@ export class AzureSecretsStack extends PlatformStack {
     pending.grantRotate(rotation.function);
   }
 
-  private addSecrets(add: AddSecret, models: readonly SecretModel[], rotation: StackRotation | undefined): Map<string, KeyVaultSecret> {
+  private addSecrets(add: AddSecret, models: readonly SecretModel[], rotation: StackRotation | undefined): Map<string, IKeyVaultSecret> {
     const values = new TerraformVariable(this, SECRET_VALUES_VARIABLE, {
       type: "map(string)",
       default: {},
@@ -221,8 +225,19 @@ export class AzureSecretsStack extends PlatformStack {
     // cdktf 0.21 has no ephemeral option; Terraform >= 1.10 keeps ephemeral values out of plan and state files.
     values.addOverride("ephemeral", true);
 
-    const secrets = new Map<string, KeyVaultSecret>();
+    const secrets = new Map<string, IKeyVaultSecret>();
     for (const s of models) {
+      if (s.adopt?.azure !== undefined) {
+        // Adopted (docs/adopting.md): granted on by name, never managed, so its value is never read or written.
+        const existing = new ExistingKeyVaultSecret(this, `adopted-${s.app}--${s.name}`, {
+          keyVaultId: this.keyVault.keyVaultId,
+          vaultUri: this.keyVault.vaultUri,
+          name: s.adopt.azure,
+          dependsOn: this.isGroupStack ? [] : this.keyVault.dataPlaneDependencies,
+        });
+        secrets.set(s.path, existing);
+        continue;
+      }
       const name = keyVaultSecretName(s.app, s.name);
       const secretTags: Record<string, string> = {
         app: s.app,

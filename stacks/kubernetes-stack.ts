@@ -9,7 +9,8 @@ import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { logsInToVault, workloadBackend } from "../config/kubernetes";
 import type { EnvironmentModel, SecretModel, WorkloadModel } from "../config/model";
-import { databaseRoleName, keyVaultSecretName, kubernetesSecretName, secretStoreName, vaultAgentOutputName, vaultSecretRoleName, workloadPolicyName } from "../config/naming";
+import { awsSecretNameOf, keyVaultSecretNameOf, vaultKvPathOf } from "../config/adopt";
+import { databaseRoleName, kubernetesSecretName, secretStoreName, vaultAgentOutputName, vaultSecretRoleName, workloadPolicyName } from "../config/naming";
 import { vaultMechanism } from "../config/placement";
 import { ExternalSecret } from "../constructs/kubernetes/external-secret";
 import { refreshInterval } from "../constructs/kubernetes/refresh-interval";
@@ -116,7 +117,8 @@ export class KubernetesSecretsStack extends PlatformStack {
           new ExternalSecret(this, `external-secret-${id}--${s.name}`, {
             store: secretStore,
             name: kubernetesSecretName(s.app, s.name),
-            remoteKey: backend === "azure" ? keyVaultSecretName(s.app, s.name) : s.path,
+            // Adopted secrets keep their existing names (docs/adopting.md).
+            remoteKey: backend === "azure" ? keyVaultSecretNameOf(s) : backend === "aws" ? awsSecretNameOf(s) : vaultKvPathOf(s),
             secretPath: s.path,
             workload: key,
             refreshInterval: refreshInterval(rotationPeriodSeconds(s)),
@@ -175,7 +177,7 @@ export class KubernetesSecretsStack extends PlatformStack {
       if (mechanism === "dynamic-role" && vault.database) return { name: s.name, vaultPath: `${vault.database.mount}/creds/${databaseRoleName(env, s.app)}`, engine: "database" };
       if (mechanism === "static-role" && vault.database) return { name: s.name, vaultPath: `${vault.database.mount}/static-creds/${vaultSecretRoleName(env, s.app, s.name)}`, engine: "database" };
       if (mechanism === "transit") return { name: s.name, vaultPath: `${vault.transitMount}/keys/${vaultSecretRoleName(env, s.app, s.name)}`, engine: "transit" };
-      return { name: s.name, vaultPath: `${vault.kvMount}/data/${s.path}`, engine: "kv-v2" };
+      return { name: s.name, vaultPath: `${vault.kvMount}/data/${vaultKvPathOf(s)}`, engine: "kv-v2" };
     });
     return vaultAgentAnnotations({
       role: workloadPolicyName(this.environment.name, w.app, w.name),

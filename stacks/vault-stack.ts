@@ -12,6 +12,7 @@ import type { VaultEnvironment } from "../config/schema";
 import { databaseRoleName, MIN_TERRAFORM_VERSION, vaultSecretRoleName, vaultStaticRoleUsername, workloadPolicyName } from "../config/naming";
 import { cadenceSeconds, vaultMechanism, type VaultMechanism } from "../config/placement";
 import { PlatformStack } from "./platform-stack";
+import { vaultKvPathOf } from "../config/adopt";
 import { suppress } from "../constructs/guardrails/suppressions";
 import { configureStateBackend } from "./backend";
 import { KvV2Mount, KvV2Paths } from "../constructs/vault/kv-mount";
@@ -270,7 +271,7 @@ export class VaultSecretsStack extends PlatformStack {
           this.transitKeys.get(s.path)!.grantSignVerify(policy);
           break;
         case "kv":
-          mounts.kv.grantRead(policy, s.path);
+          mounts.kv.grantRead(policy, vaultKvPathOf(s)); // an adopted path is the contract (docs/adopting.md)
           break;
       }
     }
@@ -314,13 +315,13 @@ export class VaultSecretsStack extends PlatformStack {
     out("kv_mount", this.kv.path, "KV v2 mount that holds this environment's secrets");
     out(
       "kv_secret_paths",
-      environment.secrets.filter((s) => mechanismOf(s) === "kv").map((s) => s.path),
+      environment.secrets.filter((s) => mechanismOf(s) === "kv").map((s) => vaultKvPathOf(s)),
       "Secret paths under kv_mount whose values are put by a person or by rotation (vault kv put -mount=<kv_mount> -cas=0 <path> ...)",
     );
     // The review reads the types back: a rotatable type stored here is a secret Vault does not rotate (a finding).
     out(
       "kv_secret_types",
-      Object.fromEntries(environment.secrets.filter((s) => mechanismOf(s) === "kv").map((s) => [s.path, s.spec.type])),
+      Object.fromEntries(environment.secrets.filter((s) => mechanismOf(s) === "kv").map((s) => [vaultKvPathOf(s), s.spec.type])),
       "Type of each secret stored at a KV path (postgres, jwt, api-key, token)",
     );
     out("policies", [...this.policies.keys()], "Workload policies, <env>-<app>-<workload>");
