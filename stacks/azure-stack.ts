@@ -131,6 +131,14 @@ export class AzureSecretsStack extends PlatformStack {
     });
     const secrets = this.addSecrets(add, environment.secrets, this.rotation);
     if (this.rotation) grantRotation(this.rotation, environment, secrets);
+    const adopted = environment.secrets.filter((s) => s.adopt?.azure !== undefined);
+    if (adopted.length > 0) {
+      // The review lists adoptions from here: the stack manages no resource for an adopted secret.
+      new TerraformOutput(this, "adopted_key_vault_secrets", {
+        value: Object.fromEntries(adopted.map((s) => [s.path, s.adopt!.azure!])),
+        description: "Existing Key Vault secrets adopted (docs/adopting.md), by <env>/<app>/<secret>: granted on by name, never managed by Terraform",
+      });
+    }
     const clientIds: Record<string, string> = {};
     for (const workload of environment.workloads) {
       const k8s = workload.spec.kubernetes;

@@ -324,6 +324,11 @@ export class VaultSecretsStack extends PlatformStack {
       Object.fromEntries(environment.secrets.filter((s) => mechanismOf(s) === "kv").map((s) => [vaultKvPathOf(s), s.spec.type])),
       "Type of each secret stored at a KV path (postgres, jwt, api-key, token)",
     );
+    const adopted = environment.secrets.filter((s) => s.adopt?.vault !== undefined && mechanismOf(s) === "kv");
+    if (adopted.length > 0) {
+      // The review lists adoptions from here: nothing else in this stack names an existing secret.
+      out("adopted_kv_paths", Object.fromEntries(adopted.map((s) => [s.path, vaultKvPathOf(s)])), "Existing KV v2 secrets adopted (docs/adopting.md), by <env>/<app>/<secret>: their paths under kv_mount, never managed by Terraform");
+    }
     out("policies", [...this.policies.keys()], "Workload policies, <env>-<app>-<workload>");
     if (this.audit) out("audit_devices", this.audit.paths, "Enabled audit device paths");
     if (this.kubernetesAuth) out("kubernetes_auth_path", this.kubernetesAuth.path, "Kubernetes auth mount (vault write auth/<path>/login role=<role> jwt=<token>)");

@@ -10,6 +10,7 @@ import type { MoveGuidance } from "./moves";
 import { networkExposure } from "./network";
 import { rotationTable } from "./rotation";
 import { kubernetesTable } from "./kubernetes";
+import { adoptionTable } from "./adoption";
 import type { StackJson } from "../../constructs/guardrails/synthesized";
 
 export interface ReviewInput {
@@ -21,6 +22,8 @@ export interface ReviewInput {
   /** Why stacks that could have had a plan have none (e.g. --skip-plan). */
   readonly planNote?: string;
   readonly guardrails: readonly GuardrailReport[];
+  /** Why a stack that could have had a plan has none, by stack name (an AWS stack with import blocks: validated only). */
+  readonly stackNotes?: Readonly<Record<string, string>>;
   /** Moves between the environment's stacks since the previous synth. */
   readonly moves?: readonly MoveGuidance[];
 }
@@ -38,9 +41,11 @@ export function buildReview(input: ReviewInput): Review {
   const changes = input.stacks.map((s) => {
     const plan = input.plans?.[s.name];
     if (plan) return summarizePlan(s.name, s.backend, plan);
+    if (input.stackNotes?.[s.name]) return summarizeSynthesized(s, input.stackNotes[s.name]);
     return summarizeSynthesized(s, s.backend === "aws" && input.planNote ? `${input.planNote} Every resource counts as a create.` : undefined);
   });
   const access = accessMatrix(input.stacks);
+  const adoptions = adoptionTable(input.stacks);
   return {
     environment: input.environment,
     production: input.production,
@@ -50,6 +55,7 @@ export function buildReview(input: ReviewInput): Review {
     rotation: rotationTable(input.stacks),
     network: networkExposure(input.stacks),
     kubernetes: kubernetesTable(input.stacks),
+    ...(adoptions.length > 0 ? { adoptions } : {}),
     guardrails: input.guardrails,
     ...(input.moves && input.moves.length > 0 ? { moves: input.moves } : {}),
     mermaid: accessDiagram(access),

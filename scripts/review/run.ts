@@ -8,6 +8,7 @@ import { isProduction } from "../../config/naming";
 import type { Platform } from "../../config/schema";
 import { guardrailSynthesisReport, GuardrailReport } from "../../constructs/guardrails";
 import { buildPlatform } from "../../stacks/platform";
+import { importBlocks } from "./adoption";
 import { offlineWorkspace, stackAssets, terraformAvailable, TerraformPlan } from "../terraform-offline";
 import { backendOf, buildReview } from "./build";
 import { renderMarkdown } from "./markdown";
@@ -68,6 +69,7 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
   const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
   const stacks: ReviewedStack[] = [];
   const plans: Record<string, TerraformPlan> = {};
+  const stackNotes: Record<string, string> = {};
   const guardrails: GuardrailReport[] = [];
   // bootstrap-<env> is applied once by a person, outside the pull request's review (docs/pipeline.md).
   for (const ref of refs.filter((r): r is typeof r & { backend: Backend } => r.environment === env && r.backend !== "bootstrap")) {
@@ -79,7 +81,12 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     if (plan && ref.backend === "aws") {
       const ws = offlineWorkspace(json, stackAssets(path.join(outdir, entry.workingDirectory)));
       try {
-        plans[ref.name] = ws.plan();
+        // An import block makes plan read the existing secret from AWS, which mock credentials cannot (docs/adopting.md):
+        // such a stack is validated offline, and counted from its JSON.
+        if (importBlocks(json).size > 0) {
+          ws.run(["validate", "-no-color"]);
+          stackNotes[ref.name] = "Has import blocks, which plan can only run against the real account: validated offline with terraform validate, counted from the synthesized JSON (no state: every other resource counts as a create).";
+        } else plans[ref.name] = ws.plan();
       } finally {
         ws.dispose();
       }
@@ -93,6 +100,7 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     production: isProduction(env, spec.production),
     stacks,
     plans,
+    stackNotes,
     planNote: plan ? undefined : "Planned with --skip-plan: no terraform plan ran.",
     guardrails,
     moves,
