@@ -52,7 +52,7 @@ export const checkAdopt: Check = ({ raw, apps, envs, org }, add) => {
   }
 
   // Names used in one scope across environments: key -> the first field path that used it.
-  const taken = new Map<string, string>();
+  const taken = new Map<string, { label: string; adopted: boolean }>();
   for (const [env, e] of envs) {
     for (const [app, spec] of apps) {
       const placed = placement(raw, env, app);
@@ -87,12 +87,15 @@ export const checkAdopt: Check = ({ raw, apps, envs, org }, add) => {
           const name = value === undefined ? conventionalName(b, env, app, secret) : b === "aws" ? awsAdoptedName(value) : value;
           const key = `${nameScope(b, org, env, e)}|${b === "azure" ? name.toLowerCase() : name}`; // Key Vault names ignore case
           const first = taken.get(key);
-          if (first && value !== undefined) {
-            add(field, `adopts "${name}" on ${b}, which ${first} already names (${nameScope(b, org, env, e)}); each existing secret is adopted by one secret of one environment only`);
-          } else if (!first) {
-            taken.set(key, value !== undefined ? field : `${app}/${secret} in environment ${env}`);
-          } else if (first.startsWith("applications.") || first.startsWith("environments.")) {
-            add(first, `adopts the name ${name} on ${b}, which ${app}/${secret} in environment ${env} gets by convention; adopt another secret or rename one of them`);
+          const scope = nameScope(b, org, env, e);
+          if (!first) {
+            taken.set(key, value !== undefined ? { label: field, adopted: true } : { label: `${app}/${secret} in environment ${env}`, adopted: false });
+          } else if (value !== undefined) {
+            add(field, first.adopted
+              ? `adopts "${name}" on ${b}, which ${first.label} already names (${scope}); each existing secret is adopted by one secret of one environment only`
+              : `adopts the name ${name} on ${b}, which ${first.label} gets by convention (${scope}); adopt another secret or rename one of them`);
+          } else if (first.adopted) {
+            add(first.label, `adopts the name ${name} on ${b}, which ${app}/${secret} in environment ${env} gets by convention (${scope}); adopt another secret or rename one of them`);
           }
         }
       }
