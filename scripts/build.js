@@ -24,6 +24,7 @@ const ENTRIES = {
   "bench-synth": "scripts/bench-synth.ts",
   "build-lambdas": "scripts/build-lambdas.ts",
   "pipeline-workflow": "scripts/pipeline-workflow.ts",
+  migrate: "scripts/migrate.ts",
 };
 
 const sha256 = (/** @type {string | Buffer} */ data) => createHash("sha256").update(data).digest("hex");
