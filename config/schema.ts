@@ -617,7 +617,7 @@ const environment = z
         z.strictObject({
           backends: placementList.optional().describe("The backends that hold this application's secrets in this environment, instead of applications.<app>.backends; intersected with the backends the environment has."),
           secrets: z
-            .record(secretName, z.strictObject({ adopt: adoptSpec.describe("Existing secrets this secret takes over in this environment; overrides the application's adopt per backend.") }))
+            .record(secretName, z.strictObject({ adopt: adoptSpec.describe("Existing secrets this secret takes over in this environment; overrides the application's adopt per backend.") }).describe("A secret of the application, as this environment adopts it."))
             .optional()
             .describe("Per-secret settings of this application in this environment: adopt."),
         }).describe("This application's placement and adopted secrets in this environment."),
