@@ -237,9 +237,12 @@ export class AzureSecretsStack extends PlatformStack {
     for (const s of models) {
       if (s.adopt?.azure !== undefined) {
         // Adopted (docs/adopting.md): granted on by name, never managed, so its value is never read or written.
+        // The vault's ARM id and URL from the description, as literals: SP-AZR-004 then sees a single-secret scope.
+        const vaultName = keyVaultName(this.environment.organization, this.environment.name, this.environment.spec.azure!.keyVaultName);
+        const azureSpec = this.environment.spec.azure!;
         const existing = new ExistingKeyVaultSecret(this, `adopted-${s.app}--${s.name}`, {
-          keyVaultId: this.keyVault.keyVaultId,
-          vaultUri: this.keyVault.vaultUri,
+          keyVaultId: `/subscriptions/${azureSpec.subscriptionId}/resourceGroups/${azureSpec.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${vaultName}`,
+          vaultUri: `https://${vaultName}.vault.azure.net/`,
           name: s.adopt.azure,
           dependsOn: this.isGroupStack ? [] : this.keyVault.dataPlaneDependencies,
         });

@@ -9,6 +9,7 @@ import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { logsInToVault, workloadBackend } from "../config/kubernetes";
 import type { EnvironmentModel, SecretModel, WorkloadModel } from "../config/model";
+import { suppress } from "../constructs/guardrails/suppressions";
 import { awsSecretNameOf, keyVaultSecretNameOf, vaultKvPathOf } from "../config/adopt";
 import { databaseRoleName, kubernetesSecretName, secretStoreName, vaultAgentOutputName, vaultSecretRoleName, workloadPolicyName } from "../config/naming";
 import { vaultMechanism } from "../config/placement";
@@ -113,19 +114,23 @@ export class KubernetesSecretsStack extends PlatformStack {
         workload: key,
       });
       for (const s of w.reads) {
-        externalSecrets.push(
-          new ExternalSecret(this, `external-secret-${id}--${s.name}`, {
+        // Adopted secrets keep their existing names (docs/adopting.md).
+        const remoteKey = backend === "azure" ? keyVaultSecretNameOf(s) : backend === "aws" ? awsSecretNameOf(s) : vaultKvPathOf(s);
+        const externalSecret = new ExternalSecret(this, `external-secret-${id}--${s.name}`, {
             store: secretStore,
             name: kubernetesSecretName(s.app, s.name),
-            // Adopted secrets keep their existing names (docs/adopting.md).
-            remoteKey: backend === "azure" ? keyVaultSecretNameOf(s) : backend === "aws" ? awsSecretNameOf(s) : vaultKvPathOf(s),
+            remoteKey,
             secretPath: s.path,
             workload: key,
             refreshInterval: refreshInterval(rotationPeriodSeconds(s)),
             // Key Vault keeps a token as its bare value (text/plain); elsewhere values are JSON documents.
             plainValueKey: backend === "azure" && s.spec.type === "token" ? "token" : undefined,
-          }),
-        );
+          });
+        externalSecrets.push(externalSecret);
+        if (s.adopt?.[backend] !== undefined) {
+          // SP-KUB-001 knows a read's remote names by convention only; this one ExternalSecret syncs the adopted name.
+          suppress(externalSecret, "SP-KUB-001", `syncs ${remoteKey}, the existing ${backend} secret that ${s.path} adopts (adopt.${backend} in the description), which ${key} reads`);
+        }
       }
     } else if (binding.delivery === "vault-agent") {
       annotations = this.agentAnnotations(w);

@@ -7,6 +7,7 @@ import { kubeObjects } from "./helpers/kubernetes";
 import { buildReview } from "../scripts/review/build";
 import { renderMarkdown } from "../scripts/review/markdown";
 import { summarizePlan } from "../scripts/review/changes";
+import { guardrailReport } from "../constructs/guardrails";
 import { offlineWorkspace } from "../scripts/terraform-offline";
 
 const STRIPE_ARN = "arn:aws:secretsmanager:us-east-1:111111111111:secret:legacy/stripe-AbC123";
@@ -33,7 +34,7 @@ function adoptingDescription(): any {
   return d;
 }
 
-const { json } = synthYaml(toYaml(adoptingDescription()), { environments: ["dev"] });
+const { json, stacks } = synthYaml(toYaml(adoptingDescription()), { environments: ["dev"] });
 const aws = json["aws-dev"];
 const vault = json["vault-dev"];
 const azure = json["azure-dev"];
@@ -121,8 +122,11 @@ describe("vault-dev and azure-dev: no import, the existing name granted, nothing
     const scopes = Object.values(resources(azure, "azurerm_role_assignment")).map((r) => String(r.scope));
     const onAdopted = scopes.filter((s) => s.endsWith("/secrets/stripe-key"));
     expect(onAdopted.length).toBeGreaterThan(0);
-    // The versionless ARM id azurerm gives resource_versionless_id: <vault id>/secrets/<name>.
-    for (const s of onAdopted) expect(s).toMatch(/^\$\{azurerm_key_vault\.[^}]+\.id\}\/secrets\/stripe-key$/);
+    // The versionless ARM id azurerm gives resource_versionless_id (parse.SecretVersionlessId at 4.55.0), as a literal
+    // from the description, which SP-AZR-004 reads as one secret's scope.
+    for (const s of onAdopted) {
+      expect(s).toBe("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-secrets-dev/providers/Microsoft.KeyVault/vaults/acme-dev-kv/secrets/stripe-key");
+    }
     expect(scopes.some((s) => s.includes("legacy--stripe"))).toBe(false);
     expect(azure.output!.adopted_key_vault_secrets.value).toEqual({ "dev/legacy/stripe": "stripe-key" });
     expect((azure as any).import).toBeUndefined();
@@ -134,6 +138,24 @@ describe("vault-dev and azure-dev: no import, the existing name granted, nothing
     expect(keys).toEqual(["legacy-sync-aws:legacy/session", "legacy-sync-aws:legacy/stripe", "legacy-sync-azure:stripe-key"]);
     const agent = JSON.stringify(k8s.output!["vault-agent-annotations-legacy-agent"].value);
     expect(agent).toContain("secret/data/legacy/stripe");
+  });
+});
+
+describe("guardrails", () => {
+  it("pass, with one suppression per adopted name that the conventions of SP-VLT-001 and SP-KUB-001 cannot know", () => {
+    const reports = ["aws-dev", "vault-dev", "azure-dev", "kubernetes-dev"].map((n) => guardrailReport(stacks[n])!);
+    expect(reports.flatMap((r) => r.findings)).toEqual([]);
+    const suppressed = reports.flatMap((r) => r.suppressed.map((f) => `${f.ruleId} ${f.suppressedAt}`));
+    // The Vault policies of the three workloads reading the adopted path, and the three ExternalSecrets of adopted names.
+    expect(suppressed.filter((f) => f.startsWith("SP-VLT-001")).length).toBe(3);
+    expect(suppressed.filter((f) => f.startsWith("SP-KUB-001")).length).toBe(3);
+    const reasons = reports.flatMap((r) => r.suppressions.map((x) => x.reason)).filter((x: string) => /adopt/.test(x));
+    expect(reasons).toEqual(expect.arrayContaining([expect.stringContaining("grants read on the adopted KV paths legacy/stripe of legacy")]));
+    // Nothing else: the example's own suppressions stay what they were, none for myapp's conventional names.
+    expect(suppressed.filter((f) => /SP-(VLT|KUB)-001/.test(f)).every((f) => /legacy/.test(f))).toBe(true);
+    expect(suppressed.filter((f) => f.startsWith("SP-KUB-001")).sort()).toEqual(
+      ["sync-aws--session", "sync-aws--stripe", "sync-azure--stripe"].map((x) => `SP-KUB-001 kubernetes-dev/external-secret-legacy--${x}`),
+    );
   });
 });
 
@@ -213,14 +235,27 @@ describe("refusals", () => {
 
   it("refuses two secrets adopting one name, and an adopted name another secret gets by convention", () => {
     expect(withAdopt((d) => (d.applications.legacy.secrets.plain.adopt = { aws: "legacy/stripe" }))).toEqual([
-      expect.stringMatching(/^applications\.legacy\.secrets\.plain\.adopt\.aws: adopts "legacy\/stripe" on aws, which applications\.legacy\.secrets\.stripe\.adopt\.aws already names/),
+      expect.stringMatching(/^applications\.legacy\.secrets\.plain\.adopt\.aws: adopts "legacy\/stripe" on aws, which applications\.legacy\.secrets\.stripe\.adopt\.aws \(environment dev\) already names/),
     ]);
     expect(withAdopt((d) => (d.applications.legacy.secrets.plain.adopt = { azure: "Stripe-Key" }))).toEqual([
-      expect.stringMatching(/^applications\.legacy\.secrets\.plain\.adopt\.azure: adopts "Stripe-Key" on azure, which environments\.dev\.applications\.legacy\.secrets\.stripe\.adopt\.azure already names/),
+      expect.stringMatching(/^applications\.legacy\.secrets\.plain\.adopt\.azure: adopts "Stripe-Key" on azure, which environments\.dev\.applications\.legacy\.secrets\.stripe\.adopt\.azure \(environment dev\) already names/),
     ]);
     expect(withAdopt((d) => (d.applications.legacy.secrets.plain.adopt = { vault: "dev/myapp/openai" }))).toEqual([
       expect.stringMatching(/^applications\.legacy\.secrets\.plain\.adopt\.vault: adopts the name dev\/myapp\/openai on vault, which myapp\/openai in environment dev gets by convention \(Vault https:\/\/vault.dev.example.com:8200 mount secret\)/),
     ]);
+  });
+
+  it("refuses one application-level adoption shared by two environments on the same account", () => {
+    const d = adoptingDescription();
+    d.environments.qa = structuredClone(d.environments.dev);
+    delete d.environments.qa.pipeline;
+    delete d.environments.qa.kubernetes;
+    d.environments.qa.azure.resourceGroupName = "rg-secrets-qa";
+    d.environments.qa.applications = {};
+    const issues = issuesOf(d).filter((i) => i.includes("adopt"));
+    expect(issues).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^applications\.legacy\.secrets\.stripe\.adopt\.aws: adopts "legacy\/stripe" on aws, which applications\.legacy\.secrets\.stripe\.adopt\.aws \(environment dev\) already names \(aws account 111111111111 in us-east-1\)/),
+    ]));
   });
 
   it.each([

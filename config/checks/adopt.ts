@@ -4,6 +4,7 @@
 import { adoptionOf, adoptionProblem, awsAdoptedName, conventionalName } from "../adopt";
 import type { SecretBackend } from "../kubernetes";
 import { keyVaultName } from "../naming";
+import { DEFAULTS } from "../schema";
 import { isRotatable, placement, vaultMechanism } from "../placement";
 import { Check, entries, isMap, type Loose } from "./shared";
 
@@ -13,7 +14,7 @@ const BACKENDS: readonly SecretBackend[] = ["aws", "vault", "azure"];
 function nameScope(backend: SecretBackend, org: string, env: string, e: Loose): string {
   const b = isMap(e[backend]) ? e[backend] : {};
   if (backend === "aws") return `aws account ${b.accountId} in ${b.region}`;
-  if (backend === "vault") return `Vault ${b.address}${b.namespace ? ` namespace ${b.namespace}` : ""} mount ${b.kvMount ?? "secret"}`;
+  if (backend === "vault") return `Vault ${b.address}${b.namespace ? ` namespace ${b.namespace}` : ""} mount ${typeof b.kvMount === "string" ? b.kvMount : DEFAULTS.vault.kvMount}`;
   return `Key Vault ${keyVaultName(org, env, typeof b.keyVaultName === "string" ? b.keyVaultName : undefined)}`;
 }
 
@@ -89,13 +90,13 @@ export const checkAdopt: Check = ({ raw, apps, envs, org }, add) => {
           const first = taken.get(key);
           const scope = nameScope(b, org, env, e);
           if (!first) {
-            taken.set(key, value !== undefined ? { label: field, adopted: true } : { label: `${app}/${secret} in environment ${env}`, adopted: false });
+            taken.set(key, value !== undefined ? { label: `${field} (environment ${env})`, adopted: true } : { label: `${app}/${secret} in environment ${env}`, adopted: false });
           } else if (value !== undefined) {
             add(field, first.adopted
               ? `adopts "${name}" on ${b}, which ${first.label} already names (${scope}); each existing secret is adopted by one secret of one environment only`
               : `adopts the name ${name} on ${b}, which ${first.label} gets by convention (${scope}); adopt another secret or rename one of them`);
           } else if (first.adopted) {
-            add(first.label, `adopts the name ${name} on ${b}, which ${app}/${secret} in environment ${env} gets by convention (${scope}); adopt another secret or rename one of them`);
+            add(first.label.replace(/ \(environment [^)]+\)$/, ""), `adopts the name ${name} on ${b}, which ${app}/${secret} in environment ${env} gets by convention (${scope}); adopt another secret or rename one of them`);
           }
         }
       }
