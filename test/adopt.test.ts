@@ -9,6 +9,11 @@ import { renderMarkdown } from "../scripts/review/markdown";
 import { summarizePlan } from "../scripts/review/changes";
 import { guardrailReport } from "../constructs/guardrails";
 import { offlineWorkspace } from "../scripts/terraform-offline";
+import { runReview } from "../scripts/review/run";
+import { parsePlatform } from "../config/load";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 const STRIPE_ARN = "arn:aws:secretsmanager:us-east-1:111111111111:secret:legacy/stripe-AbC123";
 
@@ -193,6 +198,23 @@ describe("review", () => {
     expect(session.warnings.join("\n")).toMatch(/\*\*Rotation starts:\*\*.*\(not at the apply\)/);
     expect(stripe.warnings.join("\n")).not.toMatch(/Rotation starts/);
   });
+
+  it("npm run review: validates the AWS stack with import blocks instead of planning it, and writes the import section", () => {
+    const outdir = mkdtempSync(path.join(os.tmpdir(), "adopt-review-"));
+    try {
+      const result = runReview({ environment: "dev", platform: parsePlatform(toYaml(adoptingDescription()), "test"), outdir });
+      const aws = result.review.changes.find((c) => c.stack === "aws-dev")!;
+      expect(aws.source).toBe("synthesized JSON");
+      expect(aws.imports).toBe(2);
+      expect(aws.note).toMatch(/validated offline with terraform validate/);
+      expect(result.review.passed).toBe(true);
+      const md = readFileSync(result.markdownFile, "utf8");
+      expect(md).toContain("## Adopted secrets");
+      expect(md).toMatch(/\| `dev\/legacy\/stripe` \| aws \| `arn:aws:secretsmanager:us-east-1:111111111111:secret:legacy\/stripe-AbC123` \| import/);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it("counts an import from a plan as an import, not a create", () => {
     const plan = {
