@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import type { AzureRotatedSecret, AzureRotationSettings } from "./azure-rotation";
 import type { SecretModel } from "./model";
 import { keyVaultSecretName } from "./naming";
+import { AZURE_NAME_RULES, fitAzureName } from "./azure-names";
 
 /** Secret types the platform rotates; api-key values belong to a person. */
 export const AZURE_ROTATING_TYPES: readonly string[] = ["postgres", "jwt", "token"];
@@ -45,10 +46,12 @@ export function azureRotationNames(organization: string, env: string, group?: st
   const alnum = scope.replace(/[^a-z0-9]/g, "");
   return {
     functionApp,
-    plan: `${base}-plan`,
-    identity: base,
-    insights: `${base}-insights`,
-    alert: `${base}-failed`,
+    // Limits of Microsoft.Web/serverfarms (40), user-assigned identities (128), Microsoft.Insights components and
+    // scheduled query rules (260): config/azure-names.ts. Names within them are unchanged.
+    plan: fitAzureName(`${base}-plan`, AZURE_NAME_RULES.azurerm_service_plan.max),
+    identity: fitAzureName(base, AZURE_NAME_RULES.azurerm_user_assigned_identity.max),
+    insights: fitAzureName(`${base}-insights`, AZURE_NAME_RULES.azurerm_application_insights.max),
+    alert: fitAzureName(`${base}-failed`, AZURE_NAME_RULES.azurerm_monitor_scheduled_query_rules_alert_v2.max),
     storageAccount: `${alnum.slice(0, 14)}rot${hash.slice(0, 7)}`,
   };
 }

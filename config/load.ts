@@ -8,6 +8,7 @@ import { Platform, platformSchema } from "./schema";
 import { stackGroupIssues } from "./stack-groups";
 import { crossCheck } from "./checks";
 import { entries, isMap } from "./checks/shared";
+import { foldMisindented, locate, nearestField, type Position } from "./positions";
 
 /** The project folder: the nearest one above this module holding package.json (this module also runs bundled into dist/). */
 function projectRoot(from: string = __dirname): string {
@@ -29,15 +30,28 @@ export class PlatformConfigError extends Error {
   constructor(
     readonly source: string,
     readonly issues: readonly ConfigIssue[],
+    /** Where each issue is in the file (1-based), by index, when the description came from YAML text that has it. */
+    readonly positions: readonly (Position | undefined)[] = [],
   ) {
     super(
-      `${source}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the platform description\n` +
+      `${shownPath(source)}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the platform description\n` +
         // A problem of the whole file (unreadable, empty, bad YAML) has no field path; later lines of a message
         // (the offending YAML line) are indented under their bullet.
-        issues.map((i) => `  - ${i.path ? `${i.path}: ` : ""}${i.message.replace(/\n/g, "\n    ")}`).join("\n"),
+        issues.map((issue, n) => `  - ${where(source, positions[n])}${issue.path ? `${issue.path}: ` : ""}${issue.message.replace(/\n/g, "\n    ")}`).join("\n"),
     );
     this.name = "PlatformConfigError";
   }
+}
+
+/** A description file as messages show it: relative to the current folder when it is under it, as compilers do. */
+function shownPath(source: string): string {
+  const relative = path.relative(process.cwd(), source);
+  return path.isAbsolute(source) && relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : source;
+}
+
+/** file:line:column, as compilers print it. */
+function where(source: string, position: Position | undefined): string {
+  return position ? `${shownPath(source)}:${position.line}:${position.column}: ` : "";
 }
 
 /** The description file to use: PLATFORM_CONFIG when set, else config/platform.yaml. */
@@ -85,8 +99,17 @@ const EXAMPLE = "config/platform.yaml";
 export function parsePlatform(text: string, source = "platform description", baseDir?: string): Platform {
   const lines = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
-  if (doc.errors.length > 0) throw new PlatformConfigError(source, [yamlProblem(text, doc.errors, lines)]);
-  return validatePlatform(doc.toJS(), source, baseDir);
+  if (doc.errors.length > 0) {
+    const { issue, position } = yamlProblem(text, doc.errors, lines);
+    throw new PlatformConfigError(source, [issue], [position]);
+  }
+  try {
+    return validatePlatform(doc.toJS(), source, baseDir);
+  } catch (err) {
+    if (!(err instanceof PlatformConfigError)) throw err;
+    const issues = foldMisindented(err.issues, platformSchema);
+    throw new PlatformConfigError(source, issues, issues.map((i) => (i.path ? locate(doc, lines, i.path) : undefined)));
+  }
 }
 
 /** What to change, for the parser's messages that name a symptom rather than the slip. */
@@ -102,7 +125,7 @@ const YAML_HINTS: Partial<Record<YAMLError["code"], string>> = {
  * The first YAML error only: after one slip (an indentation, an unclosed bracket) the parser reports every
  * following token as unexpected too, and those messages point away from the line to fix.
  */
-function yamlProblem(text: string, errors: readonly YAMLError[], lines: LineCounter): ConfigIssue {
+function yamlProblem(text: string, errors: readonly YAMLError[], lines: LineCounter): { issue: ConfigIssue; position: Position } {
   const first = errors.reduce((a, b) => (b.pos[0] < a.pos[0] ? b : a));
   const { line, col: at } = lines.linePos(first.pos[0]);
   const source = text.split(/\r?\n/)[line - 1] ?? "";
@@ -113,8 +136,8 @@ function yamlProblem(text: string, errors: readonly YAMLError[], lines: LineCoun
   // BAD_INDENT also names an unclosed [ or {, whose message already says what is missing.
   const hint = YAML_HINTS[first.code] && !/^Flow /.test(first.message) ? ` (${YAML_HINTS[first.code]})` : "";
   return {
-    path: "",
-    message: `YAML syntax at line ${line}, column ${col}: ${first.message}${hint}\n${gutter}${source}\n${" ".repeat(gutter.length + col - 1)}^`,
+    issue: { path: "", message: `YAML syntax: ${first.message}${hint}\n${gutter}${source}\n${" ".repeat(gutter.length + col - 1)}^` },
+    position: { line, column: col },
   };
 }
 
@@ -193,10 +216,16 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
   const at = formatPath(issue.path);
   switch (issue.code) {
     case "unrecognized_keys":
-      return issue.keys.map((k) => ({
-        path: at ? `${at}.${k}` : k,
-        message: "unknown field (check the spelling; docs/description.md lists the fields allowed here)",
-      }));
+      return issue.keys.map((k) => {
+        const present = new Set(isMap(issue.input) ? Object.keys(issue.input) : []);
+        const near = nearestField(platformSchema, at, k, present);
+        return {
+          path: at ? `${at}.${k}` : k,
+          message: near
+            ? `unknown field: did you mean ${near}? (docs/description.md lists the fields allowed here)`
+            : "unknown field (check the spelling; docs/description.md lists the fields allowed here)",
+        };
+      });
     case "invalid_type":
       if (issue.input === undefined) return [{ path: at, message: `is required (${issue.expected})` }];
       // Custom messages say more than zod's "Invalid input".

@@ -3,6 +3,7 @@
 // the stacks and the review all take names from here (pipeline names from ./pipeline), so a name that validates is
 // the name that is built. Nothing else assembles one of these names.
 import { createHash } from "node:crypto";
+import { fitAzureName } from "./azure-names";
 
 /** Write-only arguments fed from ephemeral variables need Terraform 1.11 (every stack that uses them requires it). */
 export const MIN_TERRAFORM_VERSION = ">= 1.11";
@@ -73,9 +74,9 @@ export function rotationFunctionName(organization: string, scope: string, kind: 
 /** Azure user-assigned identity names: 3 to 128 characters. */
 export const AZURE_IDENTITY_NAME_MAX = 128;
 
-/** The managed identity of a Kubernetes workload on Azure. */
+/** The managed identity of a Kubernetes workload on Azure; shortened with a hash past Azure's 128 characters. */
 export function azureIdentityName(organization: string, env: string, app: string, workload: string): string {
-  return `${organization}-${env}-${app}-${workload}`;
+  return fitAzureName(`${organization}-${env}-${app}-${workload}`, AZURE_IDENTITY_NAME_MAX);
 }
 
 /** Vault policy and role names for a workload. */
@@ -122,4 +123,21 @@ export function vaultStaticRoleUsername(app: string, secret: string): string {
  */
 export function vaultSecretRoleName(env: string, app: string, secret: string): string {
   return `${env}-${app}--${secret}`;
+}
+
+/** The SNS topic aws-<scope> creates for its alerts when the description names none (docs/alerts.md). */
+export function alertTopicName(organization: string, scope: string): string {
+  return `${awsNamePrefix(organization, scope)}secrets-alerts`;
+}
+
+/** EventBridge rule names: 64 characters of letters, digits, ".", "-", "_"; one per alert kind. */
+export function alertRuleName(organization: string, scope: string, kind: string): string {
+  const name = `${awsNamePrefix(organization, scope)}alert-${kind}`;
+  if (name.length <= 64) return name;
+  return `${name.slice(0, 55)}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
+}
+
+/** Azure Monitor alert names of azure-<env> (docs/alerts.md). */
+export function azureAlertName(organization: string, env: string, kind: "refused-reads" | "secret-changes" | "role-assignment-writes" | "role-assignment-deletes"): string {
+  return `${organization}-${env}-alert-${kind}`;
 }

@@ -24,6 +24,22 @@ export function pullRequestSubject(repository: string): string {
   return `repo:${repository}:pull_request`;
 }
 
+/**
+ * A job on a push to main, in no GitHub environment (the workflow's plan job on main, whose saved plan the deploy job
+ * applies): repo:<owner>/<name>:ref:refs/heads/main ("Filtering for a specific branch" in GitHub's OIDC reference).
+ */
+export function mainBranchSubject(repository: string): string {
+  return `repo:${repository}:ref:refs/heads/main`;
+}
+
+/**
+ * The subjects the read-only planner trusts: a pull request's plan job, and the plan job of a push to main whose
+ * saved plan the deploy job applies after a person approves it.
+ */
+export function plannerSubjects(repository: string): [string, string] {
+  return [pullRequestSubject(repository), mainBranchSubject(repository)];
+}
+
 export function pipelineSubject(role: PipelineRole, repository: string, githubEnvironment: string): string {
   return role === "deployer" ? deploySubject(repository, githubEnvironment) : pullRequestSubject(repository);
 }

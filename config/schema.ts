@@ -2,6 +2,15 @@
 // project: DESIGN.md section 2 fixes the names; fields may be added, never renamed.
 import { z } from "zod";
 
+/** The JSON Schema keyword that marks a field refused where it stands (see refusedHere). */
+export const REFUSED_HERE = "x-refused-here";
+
+/**
+ * A field accepted only so that a cross-check can say what to write instead (a field of another type, one that moved):
+ * the check refuses any value, editors flag it at once, and the reference does not list it where it does not apply.
+ */
+const refusedHere = (why: string) => z.unknown().optional().meta({ description: why, [REFUSED_HERE]: true });
+
 /** The in-cluster API server audience of EKS and most distributions (kubeadm: ...svc.cluster.local). */
 export const KUBERNETES_API_AUDIENCE = "https://kubernetes.default.svc";
 
@@ -144,7 +153,7 @@ const jwtSecret = z.strictObject({
     .describe("Signing algorithm: HS256 (a shared secret), RS256 or ES256 (a key pair; the public key is kept with it)."),
   expiryHours: z.number().int().min(1).max(720).default(24).describe("Lifetime of the tokens the application signs, kept in the value as expiry_hours (1 to 720)."),
   rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
-  dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
+  dynamic: refusedHere("postgres on Vault only: only postgres secrets can be dynamic."),
   adopt: adoptSpec.optional().describe("Existing secrets this one takes over instead of creating new ones (docs/adopting.md): their names stay, their values are never read or written by Terraform."),
 });
 
@@ -153,7 +162,7 @@ const tokenSecret = z.strictObject({
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
   length: z.number().int().min(16, "at least 16 characters").max(256).default(48).describe("Length of the generated value in characters (16 to 256)."),
   rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
-  dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
+  dynamic: refusedHere("postgres on Vault only: only postgres secrets can be dynamic."),
   adopt: adoptSpec.optional().describe("Existing secrets this one takes over instead of creating new ones (docs/adopting.md): their names stay, their values are never read or written by Terraform."),
 });
 
@@ -162,9 +171,8 @@ const apiKeySecret = z.strictObject({
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
   /** Azure Key Vault sets the secret's expiration this many days after creation. @default 365 on Azure */
   expiresAfterDays: z.number().int().min(1).max(3650).optional().describe(`Azure Key Vault marks the secret expired this many days after it is created (default ${DEFAULTS.apiKeyExpiryDays} on Azure): renew the value before then.`),
-  // Accepted here only so that the cross-field check can explain why it is wrong.
-  rotation: z.unknown().optional().describe("Not allowed: a person sets api-key values. Use type token for a value the platform generates and rotates."),
-  dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
+  rotation: refusedHere("Not allowed: a person sets api-key values. Use type token for a value the platform generates and rotates."),
+  dynamic: refusedHere("postgres on Vault only: only postgres secrets can be dynamic."),
   adopt: adoptSpec.optional().describe("Existing secrets this one takes over instead of creating new ones (docs/adopting.md): their names stay, their values are never read or written by Terraform."),
 });
 
@@ -237,8 +245,7 @@ const workload = z.strictObject({
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
   kubernetes: kubernetesBinding.optional().describe("The pods authenticate as this Kubernetes service account (IRSA on EKS, Vault Kubernetes auth, AKS workload identity). Give this or approle."),
   approle: approleBinding.optional().describe("The workload authenticates to Vault with AppRole (Vault only). Give this or kubernetes."),
-  // Accepted here only so that the cross-field check can say where delivery belongs (under kubernetes).
-  delivery: z.unknown().optional().describe("Belongs under kubernetes: kubernetes.delivery."),
+  delivery: refusedHere("Belongs under kubernetes: kubernetes.delivery."),
   reads: z.array(secretName).min(1, "a workload must read at least one secret").describe("Secrets of its own application that the workload reads; it gets exactly these, on every backend."),
 }).describe("Something that reads secrets at run time: a deployment, a job.");
 
@@ -389,6 +396,21 @@ const awsEnvironment = z.strictObject({
     .describe(`Days CloudWatch keeps the rotation functions' logs, one of CloudWatch's retention values; default ${DEFAULTS.logRetentionDays}.`),
   /** SNS topic the rotation error alarms notify. */
   alarmTopicArn: z.string().regex(/^arn:aws(-[a-z]+)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN").optional().describe("SNS topic that the rotation error alarms notify."),
+  /**
+   * Alerts on what policy cannot prevent (issue 22, docs/alerts.md): denied reads, and policy, key or role changes by
+   * anyone but the pipeline's deployer. @default - on in production (to a topic the stack creates), off elsewhere
+   */
+  alerts: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe("Turn the alerts off (false); production without them is a guardrail finding (SP-ALR-001)."),
+      snsTopicArn: z
+        .string()
+        .regex(/^arn:aws(-[a-z]+)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN, arn:aws:sns:<region>:<account>:<name>")
+        .optional()
+        .describe("SNS topic the alerts (and the rotation error alarms) go to; it must let events.amazonaws.com publish. Default: a topic the stack creates, encrypted with the environment key."),
+    })
+    .optional()
+    .describe("Alerts on denied reads and on secret, key and role changes made outside the pipeline (docs/alerts.md); default on in production, off elsewhere unless present."),
   backend: awsBackend.optional().describe("Where Terraform keeps this stack's state; default a local file, terraform.<stack>.tfstate."),
 });
 
@@ -440,8 +462,7 @@ const vaultEnvironment = z.strictObject({
        * it reviews a login token. Read when the stacks are built.
        */
       caCertFile: z.string().min(1).describe("PEM file of the cluster's CA, relative to the description file; Vault verifies the API server with it when it reviews a login token."),
-      // Accepted here only so that the cross-field check can say what replaced it.
-      caCert: z.unknown().optional().describe("Replaced by caCertFile."),
+      caCert: refusedHere("Replaced by caCertFile."),
       authPath: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be an auth mount path such as kubernetes").default(DEFAULTS.vault.kubernetesAuthPath).describe("Path of the Kubernetes auth method."),
       /**
        * The audience Vault requires in a login token. With the client's own token as reviewer, the same
@@ -551,10 +572,25 @@ const azureEnvironment = z.strictObject({
         .string()
         .regex(ACTION_GROUP_ID, "must be an action group resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Insights/actionGroups/<name>")
         .optional()
-        .describe("Azure Monitor action group that the rotation failure alert notifies; default: the alert fires without notifying anyone."),
+        .describe("Azure Monitor action group that the rotation failure alert notifies (azure.alerts.actionGroupId takes its place when given); default: the alert fires without notifying anyone."),
     })
     .optional()
     .describe("Present: rotating secrets on Azure are rotated by an Azure Function on Key Vault's events; required where a postgres, jwt or token secret rotates (in production; elsewhere they do not rotate on Azure without it)."),
+  /**
+   * Alerts on refused reads and on secret or access changes by others than the deployer and the rotation function
+   * (issue 22, docs/alerts.md). @default - on in production, off elsewhere unless present
+   */
+  alerts: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe("Turn the alerts off (false); production without them is a guardrail finding (SP-ALR-002)."),
+      actionGroupId: z
+        .string()
+        .regex(ACTION_GROUP_ID, "must be an action group resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Insights/actionGroups/<name>")
+        .optional()
+        .describe("Azure Monitor action group the alerts and the rotation failure alert notify; default azure.rotation.actionGroupId."),
+    })
+    .optional()
+    .describe("Alerts on refused secret reads, secret changes and role assignments at the vault made outside the pipeline (docs/alerts.md); default on in production, off elsewhere unless present."),
   backend: backend.optional().describe("Where Terraform keeps this stack's state (s3 or azurerm); default a local file, terraform.<stack>.tfstate."),
 });
 
@@ -562,6 +598,9 @@ const azureEnvironment = z.strictObject({
  * Deploying from CI (issue 15): the GitHub repository and GitHub environment whose workflow jobs may assume this
  * environment's deployer identities, through GitHub's OIDC tokens. Names are matched exactly: no wildcard.
  */
+/** A runs-on label: letters, digits, ".", "_", "-", no expression. */
+const runnerLabel = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a runner label (letters, digits, '.', '_', '-'), e.g. self-hosted");
+
 const pipeline = z.strictObject({
   github: z.strictObject({
     // GitHub: owner 1-39 letters, digits, dashes; repository name letters, digits, ".", "_", "-".
@@ -575,7 +614,21 @@ const pipeline = z.strictObject({
       .string()
       .regex(/^[A-Za-z0-9._-]{1,255}$/, "must be a GitHub environment name (letters, digits, '.', '_', '-'; no wildcard, colon or space)")
       .describe("The GitHub environment the deploy job runs in; the token subject is repo:<owner>/<name>:environment:<this>."),
+    /**
+     * The runner labels of this environment's plan and deploy jobs. An environment with Azure (a private Key Vault)
+     * or a private Vault address needs a runner inside that network (config/checks/pipeline-ci.ts).
+     * @default "ubuntu-latest"
+     */
+    runsOn: z
+      .union([runnerLabel, z.array(runnerLabel).min(1, "list at least one runner label")])
+      .optional()
+      .describe("Runner label or labels of this environment's plan and deploy jobs (runs-on); default ubuntu-latest. Required, and not a GitHub-hosted label, when the environment has azure or a private vault.address (docs/pipeline.md#runners)."),
   }).describe("The GitHub repository and environment trusted to deploy."),
+  /** The environment's endpoints are reachable only from a private network, whatever their names say. @default false */
+  privateNetwork: z
+    .boolean()
+    .optional()
+    .describe("The environment's Vault (or other endpoints) answer only inside a private network even though their names look public (split-horizon DNS): CI must then run on runsOn labels of a runner in that network."),
   /** An existing IAM OIDC provider for https://token.actions.githubusercontent.com. @default - bootstrap creates one */
   awsOidcProviderArn: z
     .string()

@@ -24,6 +24,7 @@ const ENTRIES = {
   "bench-synth": "scripts/bench-synth.ts",
   "build-lambdas": "scripts/build-lambdas.ts",
   "pipeline-workflow": "scripts/pipeline-workflow.ts",
+  "plan-check": "scripts/plan-check.ts",
   migrate: "scripts/migrate.ts",
 };
 

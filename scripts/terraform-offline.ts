@@ -153,7 +153,11 @@ export function offlineWorkspace(stackJson: unknown, assets?: { from: string; to
   const shared = sharedInit((stackJson as { terraform?: { required_providers?: unknown } }).terraform?.required_providers ?? {});
   const dir = mkdtempSync(path.join(os.tmpdir(), "tf-offline-"));
   writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify(stackJson, null, 2));
-  writeFileSync(path.join(dir, "offline_override.tf.json"), JSON.stringify({ provider: { aws: [OFFLINE_AWS_PROVIDER] }, terraform: [{ backend: OFFLINE_BACKEND }] }, null, 2));
+  // Override blocks merge with the provider block of the same alias: one per aws provider of the stack (the alerts'
+  // us-east-1 alias among them).
+  const aliases = ((stackJson as { provider?: { aws?: { alias?: string }[] } }).provider?.aws ?? []).map((p) => p.alias).filter((a): a is string => typeof a === "string");
+  const overrides = [OFFLINE_AWS_PROVIDER, ...aliases.map((alias) => ({ ...OFFLINE_AWS_PROVIDER, alias }))];
+  writeFileSync(path.join(dir, "offline_override.tf.json"), JSON.stringify({ provider: { aws: overrides }, terraform: [{ backend: OFFLINE_BACKEND }] }, null, 2));
   copyFileSync(shared.lockFile, path.join(dir, ".terraform.lock.hcl"));
   for (const a of assets ?? []) {
     mkdirSync(path.dirname(path.join(dir, a.to)), { recursive: true });

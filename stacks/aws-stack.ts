@@ -5,7 +5,7 @@ import { Annotations, TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "node:path";
 import type { EnvironmentModel, SecretModel } from "../config/model";
-import { environmentKeyAlias, rotationFunctionName, workloadRoleName } from "../config/naming";
+import { alertRuleName, alertTopicName, awsNamePrefix, environmentKeyAlias, rotationFunctionName, workloadRoleName } from "../config/naming";
 import { DEFAULTS, type AwsEnvironment } from "../config/schema";
 import { environmentTags, MANAGED_BY, TAGS } from "../config/tags";
 import { AccountRegion } from "../constructs/aws/arns";
@@ -14,8 +14,10 @@ import { EnvironmentKey } from "../constructs/aws/environment-key";
 import { RotationFunction } from "../constructs/aws/rotation-function";
 import { SecretsManagerEndpoint } from "../constructs/aws/secrets-manager-endpoint";
 import { WorkloadRole } from "../constructs/aws/workload-role";
-import { workloadBoundaryArn } from "../config/pipeline";
+import { pipelineRoleArn, workloadBoundaryArn } from "../config/pipeline";
+import { GLOBAL_EVENTS_REGION, SecretAlerts } from "../constructs/aws/secret-alerts";
 import { PlatformStack } from "./platform-stack";
+import { suppress } from "../constructs/guardrails";
 import { awsImportIdOf, awsSecretNameOf } from "../config/adopt";
 import { configureStateBackend } from "./backend";
 
@@ -64,6 +66,8 @@ export class AwsSecretsStack extends PlatformStack {
   readonly rotationFunctions = new Map<string, RotationFunction>();
   /** The Secrets Manager endpoint the stack creates (secretsManagerEndpoint: create), if any. */
   endpoint?: SecretsManagerEndpoint;
+  /** The alerts (docs/alerts.md): in the environment's first stack, in production or with aws.alerts. */
+  readonly alerts?: SecretAlerts;
 
   /** `<env>` for the first group, `<env>-<group>` for the others: where account-wide names need the group. */
   private readonly scopeName: string;
@@ -95,6 +99,8 @@ export class AwsSecretsStack extends PlatformStack {
       alias: environmentKeyAlias(org, this.scopeName),
       description: `Encrypts the ${env} secrets of ${org} and their rotation logs`,
     });
+
+    this.alerts = this.addAlerts(aws, account);
 
     const recoveryWindowInDays = aws.recoveryWindowDays ?? DEFAULTS.recoveryWindowDays[environment.production ? "production" : "other"];
     for (const s of environment.secrets) {
@@ -171,7 +177,9 @@ export class AwsSecretsStack extends PlatformStack {
           // Every function runs in the VPC when the description has one: databases are reached
           // there, and Secrets Manager through the interface endpoint below.
           network,
+          // The rotation error alarms join the alerts' topic, and the one aws.alarmTopicArn names.
           alarmTopicArn: aws.alarmTopicArn,
+          alarmTopicArns: this.alerts ? [this.alerts.topicArn] : undefined,
           dependsOn,
           permissionsBoundary: this.permissionsBoundary,
           tags: { [TAGS.rotationKind]: base.startsWith("postgres-alternating-users") ? "postgres-alternating-users" : base },
@@ -197,6 +205,47 @@ export class AwsSecretsStack extends PlatformStack {
         dependsOn,
       });
     }
+  }
+
+  /**
+   * Alerts on denied reads and on changes made outside the pipeline: on by default in production, elsewhere with
+   * aws.alerts. The environment's first stack holds them: its patterns cover every secret of the environment (<env>/),
+   * the roles of every group (<org>-<env>-); a group's own key is not watched (docs/alerts.md).
+   */
+  private addAlerts(aws: AwsEnvironment, account: AccountRegion): SecretAlerts | undefined {
+    const enabled = aws.alerts ? aws.alerts.enabled : this.environment.production;
+    if (enabled && this.options.group) {
+      suppress(this, "SP-ALR-001", `the environment's first stack holds the alerts: its patterns cover every secret ${this.environment.name}/* and every role ${awsNamePrefix(this.environment.organization, this.environment.name)}*, this group's too; this group's own key is not watched (docs/alerts.md)`);
+    }
+    if (!enabled || this.options.group) return undefined;
+    const { organization: org, name: env } = this.environment;
+    const globalProvider = new AwsProvider(this, "aws-global-events", {
+      alias: GLOBAL_EVENTS_REGION,
+      region: GLOBAL_EVENTS_REGION,
+      allowedAccountIds: [aws.accountId],
+      defaultTags: [{ tags: environmentTags(org, env) }],
+    });
+    const alerts = new SecretAlerts(this, "alerts", {
+      account,
+      environment: env,
+      scope: {
+        secretPrefix: `${env}/`,
+        keyArn: this.key.arn,
+        rolePrefix: awsNamePrefix(org, env),
+        // The name has one home (config/pipeline.ts), shared with bootstrap-<env> that creates the role.
+        deployerRoleArn: this.environment.spec.pipeline ? pipelineRoleArn(aws.accountId, org, env, "deployer") : undefined,
+      },
+      ruleName: (kind) => alertRuleName(org, env, kind),
+      topicArn: aws.alerts?.snsTopicArn,
+      topicName: alertTopicName(org, env),
+      encryptionKey: this.key,
+      globalProvider,
+      alarmNamePrefix: awsNamePrefix(org, env),
+      forwarderRoleName: `${awsNamePrefix(org, env)}alerts_forwarder`,
+      permissionsBoundary: this.permissionsBoundary,
+    });
+    new TerraformOutput(this, "alerts-topic-arn", { description: "SNS topic of the alerts and rotation alarms: subscribe the team to it", value: alerts.topicArn });
+    return alerts;
   }
 
   /**

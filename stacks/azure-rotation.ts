@@ -80,7 +80,8 @@ export function addStackRotation(scope: Construct, options: StackRotationOptions
     keyVaultUrl: options.keyVaultUrl,
     settings: azureRotationSettings(rotating),
     packagePath: azureRotationPackagePath(),
-    actionGroupId: azure.rotation.actionGroupId,
+    // The alerts' action group when given (docs/alerts.md); azure.rotation.actionGroupId stays valid.
+    actionGroupId: azure.alerts?.actionGroupId ?? azure.rotation.actionGroupId,
     tags: { ...options.tags, ...(options.group ? { "stack-group": options.group } : {}) },
   });
   // Undeliverable events (after a day of retries) land in the function's storage, written by the topic's identity.

@@ -4,16 +4,16 @@
 // applications go to azure-<env>-<group>: their secrets (in the same vault), identities and role assignments.
 import { Fn, TerraformOutput, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azurerm-resource-group";
 import type { EnvironmentModel, SecretModel } from "../config/model";
 import { type AzureEnvironment, DEFAULTS, type SecretSpec } from "../config/schema";
 import { environmentTags, MANAGED_BY, TAGS } from "../config/tags";
-import { azureIdentityName, keyVaultName, keyVaultSecretName, MIN_TERRAFORM_VERSION } from "../config/naming";
+import { azureAlertName, azureIdentityName, keyVaultName, keyVaultSecretName, MIN_TERRAFORM_VERSION } from "../config/naming";
 import { PlatformStack } from "./platform-stack";
 import { configureStateBackend } from "./backend";
 import { DeployingPrincipal } from "../constructs/azure/deploying-principal";
+import { platformAzurermProvider } from "../constructs/azure/provider";
 import { KeyVault } from "../constructs/azure/key-vault";
 import { type IKeyVaultSecret, type ISecretStore, KeyVaultSecret, type KeyVaultSecretProps, UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
 import { ExistingKeyVaultSecret } from "../constructs/azure/existing-key-vault-secret";
@@ -21,6 +21,7 @@ import { RbacPropagationWait } from "../constructs/azure/rbac-propagation-wait";
 import { WorkloadIdentity } from "../constructs/azure/workload-identity";
 import type { KeyVaultSystemTopic } from "../constructs/azure/key-vault-events";
 import { AZURE_PENDING_FOR_TAG, pendingSecretName } from "../config/azure-rotation";
+import { KeyVaultAlerts } from "../constructs/azure/key-vault-alerts";
 import { addKeyVaultSystemTopic, addStackRotation, grantRotation, type StackRotation } from "./azure-rotation";
 
 /** What each secret type's value is: JSON documents (DESIGN.md section 2) or, for token, the bare value. */
@@ -60,6 +61,10 @@ export class AzureSecretsStack extends PlatformStack {
   readonly rotation?: StackRotation;
   /** A stack group's stack, whose vault's data-plane dependencies are azure-<env>'s (deployed first). */
   private readonly isGroupStack: boolean;
+  /** The alerts (docs/alerts.md): in azure-<env>, in production or with azure.alerts. */
+  readonly alerts?: KeyVaultAlerts;
+  /** Whoever deploys: its changes to secrets are the normal course. */
+  private deployer?: DeployingPrincipal;
 
   constructor(scope: Construct, id: string, readonly environment: EnvironmentModel, options: AzureStackOptions = {}) {
     super(scope, id);
@@ -67,22 +72,17 @@ export class AzureSecretsStack extends PlatformStack {
     if (!azure) throw new Error(`${id}: environment ${environment.name} has no azure block`);
     configureStateBackend(this, id, azure.backend, environment.production);
 
-    new AzurermProvider(this, "azurerm", {
+    // Registers no resource provider and skips the storage data plane (constructs/azure/provider.ts says why).
+    platformAzurermProvider(this, "azurerm", {
       subscriptionId: azure.subscriptionId,
       tenantId: azure.tenantId,
       // Never purge on destroy: a destroyed vault or secret stays recoverable for the soft-delete period.
-      features: [
-        {
-          keyVault: [
-            {
-              purgeSoftDeleteOnDestroy: false,
-              purgeSoftDeletedSecretsOnDestroy: false,
-              recoverSoftDeletedKeyVaults: true,
-              recoverSoftDeletedSecrets: true,
-            },
-          ],
-        },
-      ],
+      keyVault: {
+        purgeSoftDeleteOnDestroy: false,
+        purgeSoftDeletedSecretsOnDestroy: false,
+        recoverSoftDeletedKeyVaults: true,
+        recoverSoftDeletedSecrets: true,
+      },
     });
     // value_wo on secrets and rbac_authorization_enabled on the vault need a release as new as the bindings.
     this.addOverride("terraform.required_providers.azurerm.version", "~> 4.55");
@@ -129,6 +129,7 @@ export class AzureSecretsStack extends PlatformStack {
       topic: options.environmentStack ? options.environmentStack.keyVaultEvents : this.keyVaultEvents,
       tags,
     });
+    if (!options.environmentStack) this.alerts = this.addAlerts(azure, resourceGroupName, tags);
     const secrets = this.addSecrets(add, environment.secrets, this.rotation);
     if (this.rotation) grantRotation(this.rotation, environment, secrets);
     const adopted = environment.secrets.filter((s) => s.adopt?.azure !== undefined);
@@ -189,6 +190,7 @@ export class AzureSecretsStack extends PlatformStack {
     // Terraform itself writes secret metadata through the data plane, so the deployer needs a data-plane role,
     // granted before any secret is created (and given time to propagate).
     const deployer = new DeployingPrincipal(this, "deployer", { objectId: azure.deployerObjectId });
+    this.deployer = deployer;
     const officer = vault.grantSecretsOfficer(deployer, "Terraform deployer: create and update the platform's secrets");
     vault.addDataPlaneDependency(officer.assignment);
     if (azure.rbacPropagationSeconds > 0) {
@@ -199,6 +201,32 @@ export class AzureSecretsStack extends PlatformStack {
       vault.addDataPlaneDependency(wait.resource);
     }
     return vault;
+  }
+
+  /**
+   * Alerts on refused reads, on secret and vault changes by others than the deployer and this stack's rotation
+   * function, and on role assignments at the vault: on by default in production, elsewhere with azure.alerts. To
+   * azure.alerts.actionGroupId, else the rotation's action group.
+   */
+  private addAlerts(azure: AzureEnvironment, resourceGroupName: string, tags: Record<string, string>): KeyVaultAlerts | undefined {
+    const { organization: org, name: env, production } = this.environment;
+    if (!(azure.alerts ? azure.alerts.enabled : production)) return undefined;
+    return new KeyVaultAlerts(this, "alerts", {
+      keyVaultId: this.keyVault.keyVaultId,
+      keyVaultName: keyVaultName(org, env, azure.keyVaultName),
+      logAnalyticsWorkspaceId: azure.logAnalyticsWorkspaceId,
+      location: azure.location,
+      resourceGroupName,
+      names: {
+        refusedReads: azureAlertName(org, env, "refused-reads"),
+        secretChanges: azureAlertName(org, env, "secret-changes"),
+        roleAssignmentWrites: azureAlertName(org, env, "role-assignment-writes"),
+        roleAssignmentDeletes: azureAlertName(org, env, "role-assignment-deletes"),
+      },
+      expectedWriters: [this.deployer!.principalId, ...(this.rotation ? [this.rotation.function.principalId] : [])],
+      actionGroupId: azure.alerts?.actionGroupId ?? azure.rotation?.actionGroupId,
+      tags,
+    });
   }
 
   /**

@@ -14,6 +14,16 @@ export function localStatePath(stackName: string): string {
   return `../../../terraform.${stackName}.tfstate`;
 }
 
+/**
+ * bootstrap-<env>'s state: a person applies it once, from a checkout, so it keeps local state at the same relative path
+ * as every other stack (cdktf's default would write an absolute path, tying it to one machine's checkout). No warning:
+ * local state is its design (it creates the remote storage the other stacks use), and the description has no backend
+ * for it that would silence one; docs/pipeline.md says to keep the file.
+ */
+export function configureBootstrapState(stack: TerraformStack, stackName: string): void {
+  new LocalBackend(stack, { path: localStatePath(stackName) });
+}
+
 export function configureStateBackend(stack: TerraformStack, stackName: string, backend: StateBackend | undefined, production = false): void {
   if (!backend) {
     new LocalBackend(stack, { path: localStatePath(stackName) });

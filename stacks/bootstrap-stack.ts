@@ -8,7 +8,6 @@
 // The deployer's rights are derived from the resources of the environment's own stacks, passed in as built.
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
-import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
@@ -24,6 +23,7 @@ import {
   GITHUB_OIDC_ISSUER,
   PIPELINE_IAM_PATH,
   pipelineRoleName,
+  plannerSubjects,
   pullRequestSubject,
   VAULT_GITHUB_AUTH_PATH,
   vaultPipelineName,
@@ -31,14 +31,18 @@ import {
   workloadBoundaryName,
 } from "../config/pipeline";
 import { awsNamePrefix, environmentKeyAlias, stackName, stateKey } from "../config/naming";
+import { AZURE_NAME_RULES, fitAzureName } from "../config/azure-names";
 import { environmentTags, TAGS } from "../config/tags";
 import type { AwsEnvironment, AzureEnvironment, PipelineSpec, StateBackend, VaultEnvironment } from "../config/schema";
 import { AccountRegion, viaService } from "../constructs/aws/arns";
-import { boundaryProtectionStatements, DeployerScope, deployerStatements, plannerStatements } from "../constructs/aws/deployer-permissions";
+import { SecretAlerts } from "../constructs/aws/secret-alerts";
+import { DeployerScope, deployerStatements, escalationDenyStatements, plannerStatements } from "../constructs/aws/deployer-permissions";
 import { PipelineRole } from "../constructs/aws/pipeline-role";
 import { StateBucket } from "../constructs/aws/state-bucket";
 import { WorkloadBoundary } from "../constructs/aws/workload-boundary";
 import { PipelineIdentity } from "../constructs/azure/pipeline-identity";
+import { type AssignedRole, assignedRoles, builtInRoleIds } from "../constructs/azure/built-in-roles";
+import { platformAzurermProvider } from "../constructs/azure/provider";
 import { StateContainer } from "../constructs/azure/state-container";
 import { suppress } from "../constructs/guardrails/suppressions";
 import { asList, synthesizedStack } from "../constructs/guardrails/synthesized";
@@ -46,6 +50,7 @@ import { CiJwtAuth } from "../constructs/vault/github-jwt-auth";
 import { managedVaultPaths } from "../constructs/vault/managed-paths";
 import type { PolicyRule } from "../constructs/vault/policy-document";
 import { PlatformStack } from "./platform-stack";
+import { configureBootstrapState } from "./backend";
 
 /**
  * The environment's stacks that the pipeline deploys, as built; bootstrap derives the deployer's rights from them.
@@ -69,14 +74,6 @@ export interface DeployedStacks {
   readonly awsNamesakes?: readonly string[];
 }
 
-/** Built-in Azure roles by id (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
-const KEY_VAULT_SECRETS_USER_ID = "4633458b-17de-408a-b874-0445c86b69e6";
-const KEY_VAULT_SECRETS_OFFICER_ID = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
-/** The rotation function's roles on its own storage containers and Application Insights (azure.rotation). */
-const STORAGE_BLOB_DATA_OWNER_ID = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
-const STORAGE_BLOB_DATA_CONTRIBUTOR_ID = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
-const MONITORING_METRICS_PUBLISHER_ID = "3913510d-42f4-4e42-8a64-420c390055eb";
-
 export class BootstrapStack extends PlatformStack {
   readonly deployerRole?: PipelineRole;
   readonly plannerRole?: PipelineRole;
@@ -90,11 +87,14 @@ export class BootstrapStack extends PlatformStack {
     super(scope, id);
     const pipeline = environment.spec.pipeline;
     if (!pipeline) throw new Error(`${id}: environment ${environment.name} has no pipeline block`);
+    configureBootstrapState(this, id);
     const { repository, environment: githubEnvironment } = pipeline.github;
-    const subjects = { deployer: deploySubject(repository, githubEnvironment), planner: pullRequestSubject(repository) };
+    const subjects = { deployer: deploySubject(repository, githubEnvironment), planner: pullRequestSubject(repository), plannerMain: plannerSubjects(repository)[1] };
     const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });
     out("deployer_subject", subjects.deployer, "The OIDC subject of the deploy jobs (GitHub environment)");
     out("planner_subject", subjects.planner, "The OIDC subject of the pull request jobs");
+    // The plan job of a push to main (whose saved plan the deploy job applies) presents the main branch's subject.
+    out("planner_main_subject", subjects.plannerMain, "The OIDC subject of the plan job on main, whose saved plan the deploy job applies");
 
     // Every stack the pipeline deploys keeps state: each <backend>-<env>-<group> too, in its backend block's storage.
     const groups = stacks.groups ?? [];
@@ -112,7 +112,7 @@ export class BootstrapStack extends PlatformStack {
       out("aws_planner_role_arn", roles.planner.arn, "role-to-assume of the pull request jobs");
     }
     if (environment.spec.azure) {
-      const ids = this.buildAzure(environment, environment.spec.azure, pipeline, subjects, backends);
+      const ids = this.buildAzure(environment, environment.spec.azure, pipeline, subjects, backends, stacks.azure);
       this.azureDeployer = ids.deployer;
       this.azurePlanner = ids.planner;
       out(azureClientIdVariable(environment.name, "deployer"), ids.deployer.clientId, "Set as the GitHub repository variable of this name");
@@ -128,7 +128,7 @@ export class BootstrapStack extends PlatformStack {
     environment: EnvironmentModel,
     aws: AwsEnvironment,
     pipeline: PipelineSpec,
-    subjects: { deployer: string; planner: string },
+    subjects: { deployer: string; planner: string; plannerMain: string },
     awsStacks: TerraformStack | readonly TerraformStack[] | undefined,
     backends: { stack: string; backend: StateBackend }[],
     groups: readonly string[],
@@ -157,13 +157,14 @@ export class BootstrapStack extends PlatformStack {
         oidcProviderArn: providerArn,
         issuerHost: GITHUB_OIDC_HOST,
         subject: subjects[kind],
+        additionalSubjects: kind === "planner" ? [subjects.plannerMain] : [],
         audience: AWS_STS_AUDIENCE,
         kind,
         account,
         description:
           kind === "deployer"
             ? `CI deployer of ${stackName("aws", env)}: ${subjects.deployer}`
-            : `CI planner of ${stackName("aws", env)} (read-only, no secret values): ${subjects.planner}`,
+            : `CI planner of ${stackName("aws", env)} (read-only, no secret values): ${subjects.planner}, ${subjects.plannerMain}`,
       });
     const deployer = role("deployer");
     const planner = role("planner");
@@ -184,6 +185,7 @@ export class BootstrapStack extends PlatformStack {
       namePrefix: awsNamePrefix(org, env),
       secretPrefix: `${env}/`,
       network: aws.network && { subnetIds: aws.network.subnetIds, securityGroupIds: aws.network.securityGroupIds },
+      forwardsGlobalEvents: asList(awsStacks).some((stack) => stack.node.findAll().some((c) => c instanceof SecretAlerts && c.forwarder !== undefined)),
     });
     suppress(
       boundary,
@@ -201,7 +203,8 @@ export class BootstrapStack extends PlatformStack {
       permissionsBoundaryArn: workloadBoundaryArn(aws.accountId, org, env),
     };
     deployerStatements(types, scope).forEach((s) => deployer.addToPolicy(s));
-    boundaryProtectionStatements(scope).forEach((s) => deployer.addToPolicy(s));
+    // What a stolen deployer session must not do, whatever the allows above (docs/pipeline.md, threat model).
+    escalationDenyStatements(scope).forEach((s) => deployer.addToPolicy(s));
     // The prefix acme-prod- also matches acme-prod-eu-*: an explicit deny wins over the allows above (IAM policy
     // evaluation logic, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
     if (namesakes.length > 0) {
@@ -210,12 +213,14 @@ export class BootstrapStack extends PlatformStack {
       deployer.addToPolicy({
         sid: "NotTheNamesakeEnvironments",
         effect: "Deny",
-        actions: ["iam:*", "lambda:*", "logs:*", "cloudwatch:*"],
+        actions: ["iam:*", "lambda:*", "logs:*", "cloudwatch:*", "sns:*", "events:*"],
         resources: [
           ...other("iam", (p) => `role/${p}*`, false),
           ...other("lambda", (p) => `function:${p}*`),
           ...other("logs", (p) => `log-group:/aws/lambda/${p}*`),
           ...other("cloudwatch", (p) => `alarm:${p}*`),
+          ...other("sns", (p) => `${p}*`),
+          ...other("events", (p) => `rule/${p}*`),
         ],
       });
       // The group patterns below (key aliases, state objects) would match the namesake's names too.
@@ -285,15 +290,18 @@ export class BootstrapStack extends PlatformStack {
     environment: EnvironmentModel,
     azure: AzureEnvironment,
     pipeline: PipelineSpec,
-    subjects: { deployer: string; planner: string },
+    subjects: { deployer: string; planner: string; plannerMain: string },
     backends: { stack: string; backend: StateBackend }[],
+    azureStacks: TerraformStack | readonly TerraformStack[] | undefined,
   ): { deployer: PipelineIdentity; planner: PipelineIdentity } {
     const { organization: org, name: env } = environment;
-    new AzurermProvider(this, "azurerm", { subscriptionId: azure.subscriptionId, tenantId: azure.tenantId, features: [{}] });
+    // Registers no resource provider and skips the storage data plane (constructs/azure/provider.ts says why).
+    platformAzurermProvider(this, "azurerm", { subscriptionId: azure.subscriptionId, tenantId: azure.tenantId });
     const tags = environmentTags(org, env);
     // The identities live outside the environment's resource group, so that the deployer's Contributor role there
     // cannot change its own federated credentials.
-    const group = new ResourceGroup(this, "ci-identities", { name: `${azure.resourceGroupName}-ci`.slice(0, 90), location: azure.location, tags });
+    // <group>-ci, hashed past Azure's 90 characters (cutting it could give back the environment's own group's name).
+    const group = new ResourceGroup(this, "ci-identities", { name: fitAzureName(`${azure.resourceGroupName}-ci`, AZURE_NAME_RULES.azurerm_resource_group.max), location: azure.location, tags });
     const identity = (kind: "deployer" | "planner") =>
       new PipelineIdentity(this, `azure-${kind}`, {
         name: pipelineRoleName(org, env, kind),
@@ -301,6 +309,7 @@ export class BootstrapStack extends PlatformStack {
         resourceGroupName: group.name,
         issuer: GITHUB_OIDC_ISSUER,
         subject: subjects[kind],
+        additionalSubjects: kind === "planner" ? [{ credentialName: "ci-plan-main", subject: subjects.plannerMain }] : [],
         kind,
         tags,
       });
@@ -320,17 +329,48 @@ export class BootstrapStack extends PlatformStack {
       });
 
     // The azure-<env> stack creates the vault, its private endpoint and DNS zone, diagnostics and workload identities
-    // in the resource group: Contributor there. It also grants Key Vault data roles: role assignments, limited by an
-    // ABAC condition to the two Key Vault secret roles (https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples).
+    // in the resource group: Contributor there. It also grants Key Vault data roles: role assignments, limited by the
+    // ABAC condition below to the roles and principals its stacks assign.
     assign("deployer-contributor", deployer, "Contributor", environmentGroup, `CI deployer of ${stackName("azure", env)}`);
-    // With azure.rotation the stack also grants the rotation function its storage and telemetry roles (and the Event
-    // Grid topic its dead-letter role); the condition admits those three more, and still no role that administers.
-    const grantable = [KEY_VAULT_SECRETS_USER_ID, KEY_VAULT_SECRETS_OFFICER_ID];
-    if (azure.rotation) grantable.push(STORAGE_BLOB_DATA_OWNER_ID, STORAGE_BLOB_DATA_CONTRIBUTOR_ID, MONITORING_METRICS_PUBLISHER_ID);
-    const onlySecretRoles = (verb: "write" | "delete", side: "Request" | "Resource") =>
-      `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/${verb}'})) OR (@${side}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${grantable.join(", ")}}))`;
-    assign("deployer-rbac", deployer, "Role Based Access Control Administrator", environmentGroup, `CI deployer of ${stackName("azure", env)}: Key Vault secret roles only`, {
-      condition: `${onlySecretRoles("write", "Request")} AND ${onlySecretRoles("delete", "Resource")}`,
+    // The condition admits exactly the built-in roles the environment's azure stacks assign (read from their role
+    // assignments: Key Vault Secrets User and Officer, and with azure.rotation the function's storage and telemetry
+    // roles and the Event Grid topic's dead-letter role), to the principal types those assignments name (service
+    // principals: the workload, function and topic identities), never to the deployer itself; and to the deployer
+    // only the role(s) of the one assignment the stacks leave untyped, the deploying principal's own Key Vault Secrets
+    // Officer on the vault (DeployingPrincipal: a person or CI), matched by principal id, which every request carries.
+    // A stolen deployer session therefore cannot assign Owner, User Access Administrator, Role Based Access Control
+    // Administrator or Contributor to anyone, nor any role to a user or group, nor itself anything but the Secrets
+    // Officer it holds by design (deletes: below). Format: "Constrain roles and principal types" and "Constrain roles
+    // and specific groups" in https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples
+    // (@Request for writes, @Resource for deletes; RoleDefinitionId and PrincipalId with ForAnyOfAnyValues:GuidEquals
+    // or GuidNotEquals, PrincipalType with StringEqualsIgnoreCase), attributes and operators per
+    // https://learn.microsoft.com/azure/role-based-access-control/conditions-authorization-actions-attributes
+    // (both read in MicrosoftDocs/azure-docs: writes carry RoleDefinitionId, PrincipalId and PrincipalType in the request).
+    const assigned = assignedRoles(asList(azureStacks));
+    if (assigned.length === 0) throw new Error(`${this.node.path}: build ${stackName("azure", env)} with bootstrap: the deployer's role assignment right is derived from its stacks`);
+    const typed = assigned.filter((a) => a.principalType);
+    const own = assigned.filter((a) => !a.principalType);
+    const attribute = (side: "Request" | "Resource", name: string) => `@${side}[Microsoft.Authorization/roleAssignments:${name}]`;
+    const roles = (side: "Request" | "Resource", names: readonly AssignedRole[]) =>
+      `${attribute(side, "RoleDefinitionId")} ForAnyOfAnyValues:GuidEquals {${builtInRoleIds(names.map((a) => a.roleDefinitionName)).join(", ")}}`;
+    const deployerId = deployer.principalId;
+    // To another service principal: the roles the stacks give typed principals. To itself: only its own role(s).
+    const admitted = [
+      ...(typed.length > 0
+        ? [
+            `(${roles("Request", typed)} AND ` +
+              `${attribute("Request", "PrincipalType")} ForAnyOfAnyValues:StringEqualsIgnoreCase {${[...new Set(typed.map((a) => `'${a.principalType}'`))].sort().join(", ")}} AND ` +
+              `${attribute("Request", "PrincipalId")} ForAnyOfAnyValues:GuidNotEquals {${deployerId}})`,
+          ]
+        : []),
+      ...(own.length > 0 ? [`(${roles("Request", own)} AND ${attribute("Request", "PrincipalId")} ForAnyOfAnyValues:GuidEquals {${deployerId}})`] : []),
+    ];
+    // Deletes are limited by role only: removing an assignment grants nothing, and the first CI deploy removes the
+    // Secrets Officer of the person who applied azure-<env> first (a user) when the deploying principal moves to CI.
+    const writes = `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (${admitted.join(" OR ")}))`;
+    const deletes = `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (${roles("Resource", assigned)}))`;
+    assign("deployer-rbac", deployer, "Role Based Access Control Administrator", environmentGroup, `CI deployer of ${stackName("azure", env)}: only the roles its stacks assign`, {
+      condition: `${writes} AND ${deletes}`,
     });
     // Contributor excludes Microsoft.Authorization writes, so the production delete lock needs its own role; the
     // private endpoint and DNS link join networks, and diagnostics write to a workspace, in other resource groups.
@@ -342,13 +382,15 @@ export class BootstrapStack extends PlatformStack {
       assignableScopes: [environmentGroup],
     });
     assign("deployer-locks", deployer, "", environmentGroup, `CI deployer of ${stackName("azure", env)}: delete locks`, { roleDefinitionId: locks.roleDefinitionResourceId });
-    // The rotation function joins its subnet (VNet integration) and its alert names the action group.
+    // The rotation function joins its subnet (VNet integration) and its alert names the action group, as do the
+    // alerts of docs/alerts.md (azure.alerts.actionGroupId, else the rotation's).
+    const actionGroup = azure.alerts?.actionGroupId ?? azure.rotation?.actionGroupId;
     const links: [string, string, string][] = [
       ["subnet", azure.privateEndpoint.subnetId, "private endpoint subnet"],
       ["network", azure.privateEndpoint.virtualNetworkId, "DNS zone link"],
       ["workspace", azure.logAnalyticsWorkspaceId, "diagnostics"],
       ...(azure.rotation ? [["rotation-subnet", azure.rotation.subnetId, "rotation function's VNet integration"] as [string, string, string]] : []),
-      ...(azure.rotation?.actionGroupId ? [["action-group", azure.rotation.actionGroupId, "rotation failure alert"] as [string, string, string]] : []),
+      ...(actionGroup ? [["action-group", actionGroup, "rotation failure alert and alerts"] as [string, string, string]] : []),
     ];
     const linked = links.map(([, scope]) => scope);
     const linksRole = new RoleDefinition(this, "ci-links-role", {
@@ -364,7 +406,7 @@ export class BootstrapStack extends PlatformStack {
             "Microsoft.Network/virtualNetworks/join/action",
             "Microsoft.OperationalInsights/workspaces/read",
             "Microsoft.OperationalInsights/workspaces/sharedKeys/action",
-            ...(azure.rotation?.actionGroupId ? ["Microsoft.Insights/actionGroups/read"] : []),
+            ...(actionGroup ? ["Microsoft.Insights/actionGroups/read"] : []),
           ],
         },
       ],
@@ -414,7 +456,7 @@ export class BootstrapStack extends PlatformStack {
     environment: EnvironmentModel,
     vault: VaultEnvironment,
     pipeline: PipelineSpec,
-    subjects: { deployer: string; planner: string },
+    subjects: { deployer: string; planner: string; plannerMain: string },
     vaultStacks: TerraformStack | readonly TerraformStack[] | undefined,
   ): CiJwtAuth {
     const env = environment.name;
@@ -437,7 +479,7 @@ export class BootstrapStack extends PlatformStack {
       .filter((r) => r.capabilities.some((c) => c === "read" || c === "list"));
     auth.addRole("planner", {
       roleName: vaultPipelineName(env, "planner"),
-      subject: subjects.planner,
+      subject: [subjects.planner, subjects.plannerMain],
       claims: { repository },
       audience,
       rules: readOnly,

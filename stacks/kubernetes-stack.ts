@@ -67,7 +67,8 @@ export class KubernetesSecretsStack extends PlatformStack {
     // Credentials stay in the kubeconfig (or KUBE_CONFIG_PATH): the description names the context only. config_path and
     // config_context select the file and context (registry.terraform.io/providers/hashicorp/kubernetes, provider docs).
     new KubernetesProvider(this, "kubernetes", { configPath: k8s.kubeconfigPath, configContext: k8s.kubeconfigContext });
-    configureStateBackend(this, id, k8s.backend);
+    // A person applies it (CI holds no kubeconfig), but its state matters as much: production warns on a local file.
+    configureStateBackend(this, id, k8s.backend, environment.production);
 
     for (const w of environment.workloads) {
       if (w.spec.kubernetes) this.addWorkload(w, w.spec.kubernetes);

@@ -11,6 +11,7 @@ import { onlyResource, resources, StackJson, synthExample, synthYaml } from "./h
 import { minimalDescription, toYaml } from "./helpers/descriptions";
 import { exampleChangedAfterValidation, freshStack, synthAnnotations } from "./guardrails-helpers";
 import { stableForSnapshot } from "./helpers/snapshot";
+import { decide } from "./helpers/iam-simulate";
 
 const { json } = synthExample(["aws"]);
 const ACCOUNTS: Record<string, string> = { dev: "111111111111", staging: "222222222222", prod: "333333333333" };
@@ -27,23 +28,22 @@ const policyOfRole = (stack: StackJson, roleName: string) => {
 const warningsOf = (stack: IConstruct) => stack.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
 
 /**
- * Whether a resource policy denies a principal an action on the secret it is attached to, for the condition
- * operators these policies use (Bool on aws:SecureTransport, ArnNotLike on aws:PrincipalArn with * wildcards).
+ * Whether a secret's resource policy denies a principal an action on that secret, decided by iam-simulate: the
+ * principal's own policy allows every Secrets Manager action, so only the resource policy's statements can deny.
+ * A role session's aws:PrincipalArn is the role's ARN.
  */
-function deniedBy(policy: any, principalArn: string, action: string, secureTransport: boolean): boolean {
-  const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
-  return [policy.Statement].flat().some((s: any) => {
-    if (s.Effect !== "Deny" || s.Principal !== "*") return false;
-    if (![s.Action].flat().some((a: string) => glob(a).test(action))) return false;
-    return Object.entries<any>(s.Condition ?? {}).every(([op, byKey]) =>
-      Object.entries<any>(byKey).every(([key, values]) => {
-        const vs = [values].flat();
-        if (op === "Bool" && key === "aws:SecureTransport") return vs.map(String).includes(String(secureTransport));
-        if (op === "ArnNotLike" && key === "aws:PrincipalArn") return !vs.some((v: string) => glob(v).test(principalArn));
-        throw new Error(`deniedBy does not know ${op} ${key}`);
-      }),
-    );
-  });
+async function deniedBy(policy: any, principalArn: string, action: string, secureTransport: boolean): Promise<boolean> {
+  const account = principalArn.split(":")[4];
+  const d = await decide(
+    { identity: [{ Effect: "Allow", Action: "secretsmanager:*", Resource: "*" }], resource: [policy.Statement].flat() },
+    {
+      action,
+      resource: `arn:aws:secretsmanager:us-east-1:${account}:secret:any/secret-AbCdEf`,
+      principal: principalArn,
+      context: { "aws:SecureTransport": String(secureTransport), "aws:PrincipalArn": principalArn },
+    },
+  );
+  return d === "ExplicitlyDenied";
 }
 
 it("builds one AWS stack per environment", () => {
@@ -160,19 +160,19 @@ describe.each(ENVS)("aws-%s", (env) => {
       }
     });
 
-    it("never deny the deployer managing a secret or its policy: the read-deny names GetSecretValue only", () => {
+    it("never deny the deployer managing a secret or its policy: the read-deny names GetSecretValue only", async () => {
       for (const p of Object.values(resources(stack, "aws_secretsmanager_secret_policy"))) {
         const deployer = `arn:aws:iam::${account}:role/github-deployer`;
         for (const action of ["PutResourcePolicy", "DeleteResourcePolicy", "GetResourcePolicy", "DescribeSecret", "UpdateSecret", "TagResource", "RotateSecret", "DeleteSecret", "PutSecretValue"]) {
-          expect(deniedBy(policyOf(p), deployer, `secretsmanager:${action}`, true)).toBe(false);
+          expect(await deniedBy(policyOf(p), deployer, `secretsmanager:${action}`, true)).toBe(false);
         }
-        expect(deniedBy(policyOf(p), deployer, "secretsmanager:GetSecretValue", true)).toBe(true);
+        expect(await deniedBy(policyOf(p), deployer, "secretsmanager:GetSecretValue", true)).toBe(true);
       }
       // The workload's IRSA sessions carry its role's ARN as aws:PrincipalArn, so they still read what they list.
       const openaiId = Object.entries(resources(stack, "aws_secretsmanager_secret")).find(([, s]) => s.name === `${env}/myapp/openai`)![0];
       const openai = onlyResource(stack, "aws_secretsmanager_secret_policy", (p) => p.secret_arn === `\${aws_secretsmanager_secret.${openaiId}.arn}`);
-      expect(deniedBy(policyOf(openai), `arn:aws:iam::${account}:role/acme-${env}-myapp-api`, "secretsmanager:GetSecretValue", true)).toBe(false);
-      expect(deniedBy(policyOf(openai), `arn:aws:iam::${account}:role/acme-${env}-myapp-api`, "secretsmanager:GetSecretValue", false)).toBe(true);
+      expect(await deniedBy(policyOf(openai), `arn:aws:iam::${account}:role/acme-${env}-myapp-api`, "secretsmanager:GetSecretValue", true)).toBe(false);
+      expect(await deniedBy(policyOf(openai), `arn:aws:iam::${account}:role/acme-${env}-myapp-api`, "secretsmanager:GetSecretValue", false)).toBe(true);
     });
   });
 

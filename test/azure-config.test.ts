@@ -22,7 +22,7 @@ function issuesOf(change: (d: any) => void): ConfigIssue[] {
 }
 
 const expectIssue = (issues: ConfigIssue[], path: string, message: RegExp) =>
-  expect(issues).toContainEqual({ path, message: expect.stringMatching(message) });
+  expect(issues).toContainEqual(expect.objectContaining({ path, message: expect.stringMatching(message) }));
 
 const SUB = "00000000-0000-0000-0000-000000000001";
 
@@ -187,10 +187,10 @@ describe("azure.rotation", () => {
   test("production refuses rotating secrets on Azure without it, naming the secrets and the field", () => {
     const issues = issuesOf((d) => delete d.environments.prod.azure.rotation);
     expect(issues).toEqual([
-      {
+      expect.objectContaining({
         path: "environments.prod.azure.rotation",
         message: expect.stringMatching(/is required: environment prod is production .*\(dbadmin\/master, myapp\/database, myapp\/jwt\).*add rotation: \{ subnetId: <a subnet delegated to Microsoft\.App\/environments> \}/),
-      },
+      }),
     ]);
     // The api key is no rotating secret.
     expect(issues[0].message).not.toContain("openai");

@@ -4,7 +4,7 @@ import { Testing } from "cdktf";
 import { DEFAULT_CONFIG, loadPlatform, parsePlatform } from "../config/load";
 import type { Platform } from "../config/schema";
 import { PIPELINE_IAM_PATH } from "../config/pipeline";
-import { deployerStatements, DEPLOYER_STATEMENTS } from "../constructs/aws/deployer-permissions";
+import { deployerStatements, PROVIDER_CALLS } from "../constructs/aws/deployer-permissions";
 import { TAGS } from "../config/tags";
 import { PIPELINE_RULES } from "../constructs/guardrails/rules/pipeline";
 import { runRules } from "../constructs/guardrails/evaluate";
@@ -14,6 +14,7 @@ import { managedVaultPaths } from "../constructs/vault/managed-paths";
 import { buildPlatform } from "../stacks/platform";
 import { StackJson, synthPlatform } from "./helpers/synth";
 import { toYaml } from "./helpers/descriptions";
+import { decide } from "./helpers/iam-simulate";
 
 const example = synthPlatform(loadPlatform(DEFAULT_CONFIG), { environments: ["dev", "prod"] });
 const dev = example.json["bootstrap-dev"];
@@ -24,10 +25,11 @@ const policyOf = (json: StackJson, roleName: string) => {
   return JSON.parse(attached.policy).Statement as any[];
 };
 const trustOf = (json: StackJson, roleName: string) => JSON.parse(values(json, "aws_iam_role").find((r) => r.name === roleName).assume_role_policy).Statement;
-/** IAM's ARN matching: * any run of characters, ? one. */
-const matches = (pattern: string, arn: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(arn);
-const allows = (statements: any[], action: string) =>
-  statements.filter((s) => s.Effect === "Allow").some((s) => [s.Action].flat().some((a: string) => matches(a, action)));
+const DEV_DEPLOYER = "arn:aws:iam::111111111111:role/secrets-platform-ci/acme-dev-ci_deployer";
+const DEV_PLANNER = "arn:aws:iam::111111111111:role/secrets-platform-ci/acme-dev-ci_planner";
+/** IAM's decision (iam-simulate) for a role's inline policy on one request. */
+const allowed = async (statements: any[], principal: string, action: string, resource: string, context: Record<string, string> = {}) =>
+  (await decide({ identity: statements }, { action, resource, context, principal })) === "Allowed";
 
 describe("AWS: trust", () => {
   it.each(["dev", "prod"])("bootstrap-%s trusts exactly the repository's deploy jobs in its GitHub environment, and its pull requests for the planner", (env) => {
@@ -42,7 +44,8 @@ describe("AWS: trust", () => {
       },
     });
     const [planner] = trustOf(json, `acme-${env}-ci_planner`);
-    expect(planner.Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe("repo:acme/secrets-platform:pull_request");
+    // Pull requests' plan jobs, and main's plan job whose saved plan the deploy job applies (issue 19).
+    expect(planner.Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toEqual(["repo:acme/secrets-platform:pull_request", "repo:acme/secrets-platform:ref:refs/heads/main"]);
     const provider = values(json, "aws_iam_openid_connect_provider");
     expect(provider).toEqual([expect.objectContaining({ url: "https://token.actions.githubusercontent.com", client_id_list: ["sts.amazonaws.com"] })]);
   });
@@ -56,34 +59,36 @@ describe("AWS: trust", () => {
     expect(trustOf(json, "acme-dev-ci_deployer")[0].Principal.Federated).toEqual([arn]);
   });
 
-  it("keeps the pipeline roles under their own IAM path, out of reach of what the deployer is allowed on role/<org>-<env>-*", () => {
-    const roles = values(json(), "aws_iam_role");
-    for (const r of roles) expect(r.path).toBe(PIPELINE_IAM_PATH);
-    const iamResources = policyOf(dev, "acme-dev-ci_deployer").filter((s) => s.Effect === "Allow" && [s.Action].flat().some((a: string) => a.startsWith("iam:"))).flatMap((s) => [s.Resource].flat());
-    expect(iamResources.length).toBeGreaterThan(0);
+  it("keeps the pipeline roles under their own IAM path, out of reach of what the deployer is allowed on role/<org>-<env>-*", async () => {
+    for (const r of values(dev, "aws_iam_role")) expect(r.path).toBe(PIPELINE_IAM_PATH);
+    const deployer = policyOf(dev, "acme-dev-ci_deployer");
+    const iamActions = [...new Set(deployer.filter((s) => s.Effect === "Allow").flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith("iam:")))];
+    expect(iamActions.length).toBeGreaterThan(5);
+    // Each with the condition keys a deploy's request carries, so only the resource decides.
+    const context = (action: string): Record<string, string> =>
+      action === "iam:PassRole" ? { "iam:PassedToService": "lambda.amazonaws.com" } : ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:DeleteRolePolicy"].includes(action) ? { "iam:PermissionsBoundary": "arn:aws:iam::111111111111:policy/secrets-platform-ci/acme-dev-workload-boundary" } : {};
     for (const name of ["acme-dev-ci_deployer", "acme-dev-ci_planner"]) {
       const arn = `arn:aws:iam::111111111111:role${PIPELINE_IAM_PATH}${name}`;
-      expect(iamResources.filter((r: string) => matches(r, arn))).toEqual([]);
+      for (const action of iamActions) expect([name, action, await allowed(deployer, DEV_DEPLOYER, action, arn, context(action))]).toEqual([name, action, false]);
     }
     // ...while the environment's own roles are within them.
-    expect(iamResources.some((r: string) => matches(r, "arn:aws:iam::111111111111:role/acme-dev-myapp-api"))).toBe(true);
-    function json() {
-      return dev;
-    }
+    for (const action of iamActions) expect([action, await allowed(deployer, DEV_DEPLOYER, action, "arn:aws:iam::111111111111:role/acme-dev-myapp-api", context(action))]).toEqual([action, true]);
   });
 });
 
 describe("AWS: rights", () => {
   it("derives the deployer's statements from every resource type aws-<env> has, and refuses a type it does not know", () => {
-    const types = synthesizedStack(example.stacks["aws-dev"]).resources.map((r) => r.type);
-    for (const t of types) expect(Object.keys(DEPLOYER_STATEMENTS)).toContain(t);
+    const types = synthesizedStack(example.stacks["aws-dev"]).resources.map((r) => r.type).filter((t) => t.startsWith("aws_"));
+    for (const t of types) expect(Object.keys(PROVIDER_CALLS)).toContain(t);
     const scope = { account: { accountId: "111111111111", region: "us-east-1" }, namePrefix: "acme-dev-", secretPrefix: "dev/", keyAlias: "acme-dev-secrets", tag: { key: "environment", value: "dev" }, permissionsBoundaryArn: "arn:aws:iam::111111111111:policy/secrets-platform-ci/acme-dev-workload-boundary" };
-    expect(() => deployerStatements([...types, "aws_dynamodb_table"], scope)).toThrow(/no permissions defined for aws_dynamodb_table: add them to DEPLOYER_STATEMENTS/);
+    expect(() => deployerStatements([...types, "aws_dynamodb_table"], scope)).toThrow(/no permissions defined for aws_dynamodb_table: add what the provider calls to PROVIDER_CALLS/);
+    // A type bootstrap-<env> creates is applied by a person: the deployer is never given it.
+    expect(() => deployerStatements([...types, "aws_iam_openid_connect_provider"], scope)).toThrow(/applied by a person/);
     const sids = policyOf(dev, "acme-dev-ci_deployer").map((s) => s.Sid);
     expect(sids).toEqual(expect.arrayContaining(["ManageEnvironmentSecrets", "ManageEnvironmentFunctions", "ManageEnvironmentKey", "PassEnvironmentRolesToLambda"]));
   });
 
-  it("scopes the deployer to the environment's names: secrets dev/*, functions and roles acme-dev-*", () => {
+  it("scopes the deployer to the environment's names: secrets dev/*, functions and roles acme-dev-*", async () => {
     const st = policyOf(dev, "acme-dev-ci_deployer");
     const resourcesOf = (sid: string) => [st.find((s) => s.Sid === sid).Resource].flat();
     expect(resourcesOf("ManageEnvironmentSecrets")).toEqual(["arn:aws:secretsmanager:us-east-1:111111111111:secret:dev/*"]);
@@ -93,7 +98,7 @@ describe("AWS: rights", () => {
     expect(st.find((s) => s.Sid === "ManageEnvironmentKey").Condition).toEqual({ StringEquals: { "aws:ResourceTag/environment": "dev" } });
     expect(st.find((s) => s.Sid === "CreateEnvironmentKey").Condition).toEqual({ StringEquals: { "aws:RequestTag/environment": "dev" } });
     // The deployer creates secrets, never reads their values.
-    expect(allows(st, "secretsmanager:GetSecretValue")).toBe(false);
+    expect(await allowed(st, DEV_DEPLOYER, "secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:111111111111:secret:dev/myapp/openai-AbCdEf")).toBe(false);
   });
 
   it("lets the planner read, never write, and denies it secret values explicitly", () => {
@@ -133,6 +138,7 @@ describe("Azure", () => {
     expect(creds.map((c) => [c.issuer, c.subject, c.audience]).sort()).toEqual([
       ["https://token.actions.githubusercontent.com", "repo:acme/secrets-platform:environment:dev", ["api://AzureADTokenExchange"]],
       ["https://token.actions.githubusercontent.com", "repo:acme/secrets-platform:pull_request", ["api://AzureADTokenExchange"]],
+      ["https://token.actions.githubusercontent.com", "repo:acme/secrets-platform:ref:refs/heads/main", ["api://AzureADTokenExchange"]],
     ]);
   });
 
@@ -160,8 +166,9 @@ describe("Azure", () => {
     const assigned = [...new Set(values(built, "azurerm_role_assignment").map((a) => a.role_definition_name as string))].sort();
     expect(assigned).toEqual(Object.keys(ids).sort());
     const rbac = assignments.map(([, a]) => a).find((a) => a.principal_id === principal("deployer") && a.role_definition_name === "Role Based Access Control Administrator");
-    const granted = (rbac.condition as string).match(/GuidEquals \{([^}]*)\}/g)!.map((m) => m.slice("GuidEquals {".length, -1).split(", ").sort());
-    expect(granted).toEqual([Object.values(ids).sort(), Object.values(ids).sort()]);
+    const granted = (rbac.condition as string).match(/RoleDefinitionId\] ForAnyOfAnyValues:GuidEquals \{([^}]*)\}/g)!.map((m) => m.replace(/^.*\{/, "").slice(0, -1).split(", ").sort());
+    // Writes to other service principals and deletes: every role the stack assigns; writes to itself: its Secrets Officer.
+    expect(granted).toEqual([Object.values(ids).sort(), [ids["Key Vault Secrets Officer"]], Object.values(ids).sort()]);
   });
 
   it("may join the rotation function's subnet and read the alert's action group where the description has them", () => {
@@ -176,7 +183,11 @@ describe("Azure", () => {
 
   it("gives the planner Reader on the resource group only: no Key Vault data role", () => {
     const planner = assignments.filter(([, a]) => a.principal_id === principal("planner")).map(([, a]) => a);
-    expect(planner.map((a) => [a.role_definition_name, a.scope])).toEqual([["Reader", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-secrets-dev"]]);
+    // Besides its state (the example's azurerm backend), read-only.
+    expect(planner.map((a) => [a.role_definition_name, a.scope])).toEqual([
+      ["Storage Blob Data Reader", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-tfstate-dev/providers/Microsoft.Storage/storageAccounts/acmetfstatedev/blobServices/default/containers/tfstate"],
+      ["Reader", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-secrets-dev"],
+    ]);
   });
 });
 
@@ -197,7 +208,11 @@ describe("Vault", () => {
         token_policies: [expect.stringMatching(/^\$\{vault_policy\.vault-ci-auth_deployer-policy_[A-Z0-9]+\.name\}$/)],
       }),
     );
-    expect(roles.find((r) => r.role_name === "dev_ci_planner").bound_subject).toBe("repo:acme/secrets-platform:pull_request");
+    // Two subjects: bound_subject takes one, so they are a comma-separated list in bound_claims.sub.
+    const planner = roles.find((r) => r.role_name === "dev_ci_planner");
+    expect(planner.bound_subject).toBeUndefined();
+    expect(planner.bound_claims).toEqual({ repository: "acme/secrets-platform", sub: "repo:acme/secrets-platform:pull_request,repo:acme/secrets-platform:ref:refs/heads/main" });
+    expect(planner.bound_claims_type).toBe("string");
   });
 
   it("grants the deployer exactly the paths vault-<env> manages, derived from its resources", () => {
@@ -221,6 +236,7 @@ describe("state storage", () => {
     const d: any = structuredClone(loadPlatform(DEFAULT_CONFIG));
     d.environments = { dev: d.environments.dev };
     d.environments.dev.aws.backend = { type: "s3", bucket: "acme-dev-tfstate", region: "us-east-1" };
+    d.environments.dev.vault.backend = { type: "s3", bucket: "acme-dev-tfstate", region: "us-east-1" };
     d.environments.dev.azure.backend = { type: "azurerm", resourceGroupName: "rg-state", storageAccountName: "acmestate", containerName: "tfstate-dev" };
     d.environments.dev.pipeline.createStateStorage = create;
     return parsePlatform(toYaml(d), "test");
@@ -239,12 +255,21 @@ describe("state storage", () => {
     expect(values(json, "aws_kms_key")[0].enable_key_rotation).toBe(true);
   });
 
-  it("lets the deployer read and write exactly its stacks' state and lock, and the planner only read the state", () => {
+  it("lets the deployer read and write exactly its stacks' state and lock, and the planner only read the state", async () => {
     const deployer = policyOf(json, "acme-dev-ci_deployer").find((s) => s.Sid === "ReadWriteStateAndLock");
-    expect(deployer.Resource).toEqual(["arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate", "arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate.tflock"]);
+    expect(deployer.Resource).toEqual([
+      "arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate",
+      "arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate.tflock",
+      "arn:aws:s3:::acme-dev-tfstate/secrets-platform/vault-dev.tfstate",
+      "arn:aws:s3:::acme-dev-tfstate/secrets-platform/vault-dev.tfstate.tflock",
+    ]);
     const planner = policyOf(json, "acme-dev-ci_planner");
-    expect(planner.find((s) => s.Sid === "ReadState")).toEqual(expect.objectContaining({ Action: "s3:GetObject", Resource: "arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate" }));
-    expect(allows(planner, "s3:PutObject")).toBe(false);
+    expect(planner.find((s) => s.Sid === "ReadState")).toEqual(expect.objectContaining({ Action: "s3:GetObject" }));
+    expect([planner.find((s) => s.Sid === "ReadState").Resource].flat()).toContain("arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate");
+    const state = "arn:aws:s3:::acme-dev-tfstate/secrets-platform/aws-dev.tfstate";
+    expect(await allowed(planner, DEV_PLANNER, "s3:GetObject", state)).toBe(true);
+    for (const action of ["s3:PutObject", "s3:DeleteObject"]) expect([action, await allowed(planner, DEV_PLANNER, action, state)]).toEqual([action, false]);
+    expect(await allowed(policyOf(json, "acme-dev-ci_deployer"), DEV_DEPLOYER, "s3:PutObject", `${state}.tflock`)).toBe(true);
   });
 
   it("creates the azurerm container private, with blob data roles for deployer (write) and planner (read)", () => {
@@ -265,22 +290,23 @@ describe("state storage", () => {
 describe("a held-out description: two repositories, three environments", () => {
   const d: any = structuredClone(loadPlatform(DEFAULT_CONFIG));
   d.organization = "globex";
-  d.environments.dev.pipeline = { github: { repository: "globex/platform-nonprod", environment: "development" } };
-  d.environments.staging.pipeline = { github: { repository: "globex/platform-nonprod", environment: "Staging" } };
-  d.environments.prod.pipeline = { github: { repository: "globex-prod/platform", environment: "production" } };
+  const runsOn = ["self-hosted", "private"];
+  d.environments.dev.pipeline = { github: { repository: "globex/platform-nonprod", environment: "development", runsOn } };
+  d.environments.staging.pipeline = { github: { repository: "globex/platform-nonprod", environment: "Staging", runsOn } };
+  d.environments.prod.pipeline = { github: { repository: "globex-prod/platform", environment: "production", runsOn } };
   const synth = synthPlatform(parsePlatform(toYaml(d), "held-out"));
 
   it("synthesizes exactly the expected subjects on every trust, and no other", () => {
     const expected: Record<string, string[]> = {
-      dev: ["repo:globex/platform-nonprod:environment:development", "repo:globex/platform-nonprod:pull_request"],
-      staging: ["repo:globex/platform-nonprod:environment:Staging", "repo:globex/platform-nonprod:pull_request"],
-      prod: ["repo:globex-prod/platform:environment:production", "repo:globex-prod/platform:pull_request"],
+      dev: ["repo:globex/platform-nonprod:environment:development", "repo:globex/platform-nonprod:pull_request", "repo:globex/platform-nonprod:ref:refs/heads/main"],
+      staging: ["repo:globex/platform-nonprod:environment:Staging", "repo:globex/platform-nonprod:pull_request", "repo:globex/platform-nonprod:ref:refs/heads/main"],
+      prod: ["repo:globex-prod/platform:environment:production", "repo:globex-prod/platform:pull_request", "repo:globex-prod/platform:ref:refs/heads/main"],
     };
     for (const [env, subjects] of Object.entries(expected)) {
       const json = synth.json[`bootstrap-${env}`];
-      const aws = values(json, "aws_iam_role").map((r) => JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]);
+      const aws = values(json, "aws_iam_role").flatMap((r) => JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]);
       const azure = values(json, "azurerm_federated_identity_credential").map((c) => c.subject);
-      const vault = values(json, "vault_jwt_auth_backend_role").map((r) => r.bound_subject);
+      const vault = values(json, "vault_jwt_auth_backend_role").flatMap((r) => (r.bound_subject ? [r.bound_subject] : r.bound_claims.sub.split(",")));
       for (const found of [aws, azure, vault]) expect(found.sort()).toEqual([...subjects].sort());
       const claims = values(json, "vault_jwt_auth_backend_role").map((r) => r.bound_claims);
       expect(claims).toContainEqual({ repository: subjects[0].split(":")[1], environment: subjects[0].split(":environment:")[1] });

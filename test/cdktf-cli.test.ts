@@ -52,3 +52,11 @@ it("renaming an environment: the CLI synthesizes at the first attempt, and npm r
   expect(synthApp(description("dev")).status).toBe(0);
   expect(stacks()).toEqual(["aws-dev"]); // the app alone removes the stack that vanished
 });
+
+it("the CLI prints one line about the example's suppressed findings, not one per finding", () => {
+  const cli = synthCli(path.join(ROOT, "config", "platform.yaml"));
+  expect(cli.status).toBe(0);
+  const lines = (cli.stdout + cli.stderr).split("\n").filter((l) => /suppress/i.test(l));
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/INFO \[bootstrap-prod\]: guardrails: \d+ findings suppressed with a written reason in bootstrap-dev/);
+});

@@ -90,7 +90,7 @@ describe("check and synth say the same about a bad description", () => {
   shared.applications.billing = { secrets: { token: { type: "token" } }, workloads: { worker: { kubernetes: { namespace: "myapp", serviceAccount: "myapp-api" }, reads: ["token"] } } };
   const cases: Array<[string, string, RegExp]> = [
     ["an empty file", write("empty.yaml", ""), /the description is empty/],
-    ["a YAML slip", write("slip.yaml", "organization: acme\nenvironments:\n  dev:\n    aws: {}\n   vault: {}\n"), /YAML syntax at line 5, column 4/],
+    ["a YAML slip", write("slip.yaml", "organization: acme\nenvironments:\n  dev:\n    aws: {}\n   vault: {}\n"), /slip\.yaml:5:4: YAML syntax/],
     ["a cross-check", write("shared.yaml", toYaml(shared)), /service account myapp\/myapp-api is also built for applications.myapp.workloads.api.kubernetes.serviceAccount/],
     ["a missing file", path.join(tmp, "missing.yaml"), /the file does not exist; PLATFORM_CONFIG=.* names it/],
   ];

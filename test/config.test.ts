@@ -104,7 +104,7 @@ describe("reporting", () => {
   });
 
   it("rejects duplicate keys, which YAML would otherwise silently merge", () => {
-    expect(() => parsePlatform("organization: acme\norganization: other\n", "dup.yaml")).toThrow(/YAML syntax at line 2, column 1: Map keys must be unique/);
+    expect(() => parsePlatform("organization: acme\norganization: other\n", "dup.yaml")).toThrow(/dup\.yaml:2:1: YAML syntax: Map keys must be unique/);
   });
 
   it("takes the file from PLATFORM_CONFIG", () => {
@@ -154,7 +154,7 @@ describe("messages say what to change, once", () => {
     expect(parseDocument(lines.join("\n")).errors).toHaveLength(4); // what the parser itself reports
     expect(messageFor(lines.join("\n"))).toBe(
       "platform.yaml: 1 problem in the platform description\n" +
-        `  - YAML syntax at line ${type + 1}, column 14: Nested mappings are not allowed in compact mappings (check the indentation here and on the next line: the keys of one map start in the same column)\n` +
+        `  - platform.yaml:${type + 1}:14: YAML syntax: Nested mappings are not allowed in compact mappings (check the indentation here and on the next line: the keys of one map start in the same column)\n` +
         `    ${type + 1} |        type: jwt\n` +
         "                      ^",
     );
@@ -166,7 +166,7 @@ describe("messages say what to change, once", () => {
     lines[region] = ` ${lines[region]}`;
     expect(messageFor(lines.join("\n"))).toBe(
       "platform.yaml: 1 problem in the platform description\n" +
-        `  - YAML syntax at line ${region + 1}, column 8: All mapping items must start at the same column (check the indentation here and on the line before: the keys of one map start in the same column)\n` +
+        `  - platform.yaml:${region + 1}:8: YAML syntax: All mapping items must start at the same column (check the indentation here and on the line before: the keys of one map start in the same column)\n` +
         `    ${region + 1} |        region: us-east-1\n` +
         "               ^",
     );
@@ -175,7 +175,7 @@ describe("messages say what to change, once", () => {
   it("an unclosed bracket: where the parser noticed it", () => {
     expect(messageFor("organization: acme\nenvironments: [dev\napplications: {}\n")).toBe(
       "platform.yaml: 1 problem in the platform description\n" +
-        "  - YAML syntax at line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n" +
+        "  - platform.yaml:3:1: YAML syntax: Flow sequence in block collection must be sufficiently indented and end with a ]\n" +
         "    3 | applications: {}\n" +
         "        ^",
     );
@@ -186,7 +186,8 @@ describe("messages say what to change, once", () => {
     expect(() => loadPlatform(file, { PLATFORM_CONFIG: "no-such-description.yaml" })).toThrow(
       new PlatformConfigError(file, [{ path: "", message: "the file does not exist; PLATFORM_CONFIG=no-such-description.yaml names it: correct the path, or unset PLATFORM_CONFIG to use config/platform.yaml" }]),
     );
-    expect(() => loadPlatform(file, {})).toThrow(`${file}: 1 problem in the platform description\n  - the file does not exist`);
+    // Shown relative to the current folder, as the file:line:column of each problem is.
+    expect(() => loadPlatform(file, {})).toThrow(`${path.relative(process.cwd(), file)}: 1 problem in the platform description\n  - the file does not exist`);
   });
 
   it("a misspelt field points to the reference of the fields allowed", () => {

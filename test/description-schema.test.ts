@@ -6,7 +6,10 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { validatePlatform } from "../config/load";
-import { caseInsensitive, descriptionFields, descriptionJsonSchema, descriptionReference, descriptionSchemaFile, REFERENCE_FILE, SCHEMA_FILE } from "../scripts/description-schema";
+import { z } from "zod";
+import { schemasAt } from "../config/positions";
+import { platformSchema } from "../config/schema";
+import { blockAnchor, blockExample, blockTitle, caseInsensitive, descriptionBlocks, descriptionFields, descriptionJsonSchema, descriptionReference, descriptionSchemaFile, REFERENCE_FILE, SCHEMA_FILE } from "../scripts/description-schema";
 import { minimalDescription } from "./helpers/descriptions";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -85,6 +88,53 @@ describe("docs/description.md", () => {
     expect(row("applications.<application>.secrets.<secret>{type=postgres}.rotation.everyDays")).toMatchObject({ type: "integer 1 to 365" });
     // One row per field the example uses, at least.
     expect(rows.length).toBeGreaterThan(100);
-    expect(read(REFERENCE_FILE)).toContain("| `applications.<application>.workloads.<workload>.reads` | list of strings, at least 1 | yes |");
+    expect(read(REFERENCE_FILE)).toContain("| `reads` | list of strings, at least 1 | yes |");
+  });
+
+  const blocks = descriptionBlocks();
+  const section = (title: string) => {
+    const text = read(REFERENCE_FILE);
+    const [, pathPart, variant] = /^(.*?)( \(type [a-z-]+\))?$/.exec(title)!;
+    const start = text.indexOf(`\n## \`${pathPart}\`${variant ?? ""}\n`);
+    expect(start).toBeGreaterThan(0);
+    const end = text.indexOf("\n## ", start + 1);
+    return text.slice(start, end < 0 ? undefined : end);
+  };
+
+  it("has a section per block and per secret type, each listing only the fields that apply there", () => {
+    for (const type of ["postgres", "jwt", "token", "api-key"]) expect(blocks.map(blockTitle)).toContain(`applications.<application>.secrets.<secret> (type ${type})`);
+    // dynamic is a postgres field: the other types accept it only to say so, and their sections leave it out.
+    expect(section("applications.<application>.secrets.<secret> (type postgres)")).toContain("| `dynamic` |");
+    for (const type of ["jwt", "token", "api-key"]) expect(section(`applications.<application>.secrets.<secret> (type ${type})`)).not.toContain("`dynamic`");
+    expect(section("applications.<application>.secrets.<secret> (type api-key)")).not.toContain("`rotation`");
+    expect(section("applications.<application>.workloads.<workload>")).not.toContain("| `delivery` |");
+    // Every section has its own anchor (test/readme.test.ts checks that each link finds its heading).
+    expect(new Set(blocks.map(blockAnchor)).size).toBe(blocks.length);
+  });
+
+  it("gives every block an example that the schema at the block's path accepts", () => {
+    const text = read(REFERENCE_FILE);
+    const examples = [...text.matchAll(/\n## (.+)\n[\s\S]*?```yaml\n([\s\S]*?)```/g)];
+    expect(examples).toHaveLength(blocks.length);
+    for (const block of blocks) {
+      const example = parse(blockExample(block));
+      // The example as the page shows it: its one key is the block's own (a list item, or the whole file at the top).
+      const value = !block.path ? example : Array.isArray(example) ? example[0] : Object.values(example)[0];
+      if (block.path && !Array.isArray(example)) expect(Object.keys(example)).toHaveLength(1);
+      if (block.variant && block.variantAt === block.path) expect(value.type).toBe(block.variant);
+      const segments = block.path ? block.path.split(".").flatMap((s) => (s.endsWith("[]") ? [s.slice(0, -2), 0] : [s])).map((s) => (typeof s === "string" && s.startsWith("<") ? "any-name" : s)) : [];
+      const schemas = schemasAt(platformSchema, segments);
+      expect(schemas.length).toBeGreaterThan(0);
+      const accepted = schemas.some((s) => z.safeParse(s as z.ZodType, value).success);
+      if (!accepted) throw new Error(`the example of ${blockTitle(block)} is refused: ${JSON.stringify(z.safeParse(schemas[0] as z.ZodType, value).error?.issues)}`);
+    }
+  });
+
+  it("keeps refused-here fields out of the reference and makes editors flag them", () => {
+    const jsonSchema = descriptionJsonSchema() as any;
+    const apiKey = jsonSchema.properties.applications.additionalProperties.properties.secrets.additionalProperties.oneOf.find((v: any) => v.properties.type.const === "api-key");
+    expect(apiKey.properties.rotation).toEqual(expect.objectContaining({ not: {}, description: expect.stringMatching(/^Not allowed/) }));
+    expect(descriptionFields().map((r) => r.path)).not.toContain("applications.<application>.secrets.<secret>{type=api-key}.rotation");
+    expect(descriptionFields().map((r) => r.path)).toContain("applications.<application>.secrets.<secret>{type=postgres}.dynamic");
   });
 });

@@ -38,11 +38,20 @@ describe("a suppression with a written reason", () => {
     });
   });
 
-  it("shows at synth as an info annotation on the resource", () => {
-    const infos = synthAnnotations(stack).filter((a) => a.level === "info");
-    expect(infos).toEqual([
-      expect.objectContaining({ path: "aws-prod/rotation-jwt/permissions", ruleId: "SP-AWS-001", message: `[SP-AWS-001] suppressed at aws-prod/rotation-jwt: ${REASON}` }),
+  it("shows at synth as one summary line, and with SECRETS_PLATFORM_VERBOSE=1 as an info annotation on the resource", () => {
+    expect(synthAnnotations(stack).filter((a) => a.level === "info")).toEqual([
+      expect.objectContaining({ path: "aws-prod", message: expect.stringMatching(/^guardrails: 1 finding suppressed with a written reason in aws-prod \(1\); npm run review lists them/) }),
     ]);
+    process.env.SECRETS_PLATFORM_VERBOSE = "1";
+    try {
+      const verbose = brokenStack();
+      suppress(verbose.rotationFunctions.get("jwt")!, "SP-AWS-001", REASON);
+      expect(synthAnnotations(verbose).filter((a) => a.level === "info")).toEqual([
+        expect.objectContaining({ path: "aws-prod/rotation-jwt/permissions", ruleId: "SP-AWS-001", message: `[SP-AWS-001] suppressed at aws-prod/rotation-jwt: ${REASON}` }),
+      ]);
+    } finally {
+      delete process.env.SECRETS_PLATFORM_VERBOSE;
+    }
   });
 
   it("is listed in the review, with its reason", () => {

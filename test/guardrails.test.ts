@@ -39,8 +39,8 @@ describe("the untouched example", () => {
     expect(report.findings).toEqual([]);
     expect(report.suppressions).toEqual([]);
     expect(report.production).toBe(name.endsWith("-prod"));
-    // every pack applies to every stack: AWS, Vault, Azure, Kubernetes and pipeline rules, and the two on suppressions
-    expect(report.ruleIds).toHaveLength(41);
+    // every pack applies to every stack: AWS, Vault, Azure, Kubernetes, pipeline and alert rules, and the two on suppressions
+    expect(report.ruleIds).toHaveLength(43);
   });
 
   // The CI deployer administers what the environment's stacks create, which workload rules would flag: bootstrap-<env>

@@ -35,11 +35,14 @@ writeFileSync(
             secretsManagerEndpoint: "create",
             vpcCidrBlocks: ["10.10.0.0/16"],
           },
+          backend: { type: "s3", bucket: "acme-tfstate-dev", region: "us-east-1" },
         },
         vault: {
           address: "https://vault.dev.example.com:8200",
           kubernetes: { host: "https://k8s.dev.example.com:6443", caCertFile: "certs/cluster-ca.pem" },
           database: { host: "pg.dev.example.com", dbname: "app", username: "vault", tlsCaFile: "./certs/db-ca.pem" },
+          // A pipeline deploys these from CI, whose runners keep no state (issue 19).
+          backend: { type: "s3", bucket: "acme-tfstate-dev", region: "us-east-1" },
         },
         kubernetes: { kubeconfigContext: "acme-dev", secretStoreBackend: "vault" },
         pipeline: { github: { repository: "acme/secrets-platform", environment: "dev" } },
@@ -93,7 +96,9 @@ it("records in the manifest that aws-dev-team-b deploys after aws-dev, whose end
 });
 
 it("keeps local state paths relative to each stack's folder, so the output can move", () => {
-  for (const name of ["aws-dev", "aws-dev-team-b", "kubernetes-dev", "kubernetes-dev-team-b"]) {
+  // aws-dev and vault-dev keep remote state, which a pipeline requires; bootstrap-dev and the kubernetes stacks, which a person applies, keep local state.
+  expect(stack("aws-dev").terraform.backend.s3.key).toBe("secrets-platform/aws-dev.tfstate");
+  for (const name of ["kubernetes-dev", "kubernetes-dev-team-b", "bootstrap-dev"]) {
     const local = stack(name).terraform.backend.local.path;
     expect(local).toBe(`../../../terraform.${name}.tfstate`);
   }

@@ -3,6 +3,7 @@
 // the same account.
 import { DEFAULT_CONFIG, loadPlatform, parsePlatform } from "../config/load";
 import { issuesOf, toYaml } from "./helpers/descriptions";
+import { decide as simulate } from "./helpers/iam-simulate";
 import { resources, synthPlatform } from "./helpers/synth";
 
 const ACCOUNT = "111111111111";
@@ -68,35 +69,36 @@ describe("the deployer of an environment whose name begins another environment's
     const p: any = Object.values(resources(json[stack], "aws_iam_role_policy")).find((r: any) => String(r.role).includes("aws-deployer"));
     return JSON.parse(p.policy).Statement as any[];
   };
-  const matches = (pattern: string, arn: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(arn);
-  /** IAM's answer for one action on one ARN: an explicit deny wins over any allow. */
-  const decide = (statements: any[], action: string, arn: string) => {
-    const hit = (s: any) => [s.Action].flat().some((a: string) => matches(a, action)) && [s.Resource].flat().some((r: string) => matches(r, arn));
-    if (statements.some((s) => s.Effect === "Deny" && hit(s))) return "deny";
-    return statements.some((s) => s.Effect === "Allow" && hit(s)) ? "allow" : "implicit deny";
+  const boundary = (e: string) => `arn:aws:iam::${ACCOUNT}:policy/secrets-platform-ci/acme-${e}-workload-boundary`;
+  /** IAM's answer (iam-simulate) for one action on one ARN, with the condition keys a deploy's request carries. */
+  const decide = async (stack: string, action: string, arn: string) => {
+    const e = stack.slice("bootstrap-".length);
+    const context: Record<string, string> = action === "iam:PassRole" ? { "iam:PassedToService": "lambda.amazonaws.com" } : action.startsWith("iam:") ? { "iam:PermissionsBoundary": boundary(e) } : {};
+    const d = await simulate({ identity: policy(stack) }, { action, resource: arn, context, principal: `arn:aws:iam::${ACCOUNT}:role/secrets-platform-ci/acme-${e}-ci_deployer` });
+    return d === "Allowed" ? "allow" : d === "ExplicitlyDenied" ? "deny" : "implicit deny";
   };
 
-  it("still manages its own roles, functions, log groups and alarms", () => {
-    const prod = policy("bootstrap-prod");
-    expect(decide(prod, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-web-api`)).toBe("allow");
-    expect(decide(prod, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-team-b-rotate-jwt`)).toBe("allow");
-    expect(decide(prod, "lambda:CreateFunction", `arn:aws:lambda:us-east-1:${ACCOUNT}:function:acme-prod-rotate-token`)).toBe("allow");
+  it("still manages its own roles, functions, log groups and alarms", async () => {
+    const prod = "bootstrap-prod";
+    expect(await decide(prod, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-web-api`)).toBe("allow");
+    expect(await decide(prod, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-team-b-rotate-jwt`)).toBe("allow");
+    expect(await decide(prod, "lambda:CreateFunction", `arn:aws:lambda:us-east-1:${ACCOUNT}:function:acme-prod-rotate-token`)).toBe("allow");
   });
 
-  it("manages nothing of prod-eu, although prod-eu's names begin with acme-prod-", () => {
-    const prod = policy("bootstrap-prod");
-    expect(decide(prod, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-eu-web-api`)).toBe("deny");
-    expect(decide(prod, "iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-eu-rotate-token`)).toBe("deny");
-    expect(decide(prod, "iam:PutRolePolicy", `arn:aws:iam::${ACCOUNT}:role/acme-prod-eu-web-api`)).toBe("deny");
-    expect(decide(prod, "lambda:UpdateFunctionCode", `arn:aws:lambda:us-east-1:${ACCOUNT}:function:acme-prod-eu-rotate-token`)).toBe("deny");
-    expect(decide(prod, "logs:DeleteLogGroup", `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/acme-prod-eu-rotate-token`)).toBe("deny");
-    expect(decide(prod, "cloudwatch:DeleteAlarms", `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:acme-prod-eu-rotate-token-errors`)).toBe("deny");
+  it("manages nothing of prod-eu, although prod-eu's names begin with acme-prod-", async () => {
+    const prod = "bootstrap-prod";
+    expect(await decide(prod, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-eu-web-api`)).toBe("deny");
+    expect(await decide(prod, "iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-eu-rotate-token`)).toBe("deny");
+    expect(await decide(prod, "iam:PutRolePolicy", `arn:aws:iam::${ACCOUNT}:role/acme-prod-eu-web-api`)).toBe("deny");
+    expect(await decide(prod, "lambda:UpdateFunctionCode", `arn:aws:lambda:us-east-1:${ACCOUNT}:function:acme-prod-eu-rotate-token`)).toBe("deny");
+    expect(await decide(prod, "logs:DeleteLogGroup", `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/acme-prod-eu-rotate-token`)).toBe("deny");
+    expect(await decide(prod, "cloudwatch:DeleteAlarms", `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:acme-prod-eu-rotate-token-errors`)).toBe("deny");
   });
 
-  it("leaves prod-eu's own deployer unrestricted by prod", () => {
-    const eu = policy("bootstrap-prod-eu");
-    expect(decide(eu, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-eu-web-api`)).toBe("allow");
-    expect(decide(eu, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-web-api`)).toBe("implicit deny");
+  it("leaves prod-eu's own deployer unrestricted by prod", async () => {
+    const eu = "bootstrap-prod-eu";
+    expect(await decide(eu, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-eu-web-api`)).toBe("allow");
+    expect(await decide(eu, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-web-api`)).toBe("implicit deny");
   });
 });
 

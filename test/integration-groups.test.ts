@@ -15,6 +15,7 @@ import { renderMarkdown } from "../scripts/review/markdown";
 import type { ReviewedStack } from "../scripts/review/model";
 import { buildPlatform, stackNames } from "../stacks/platform";
 import { EXAMPLE_CA_FILE, toYaml } from "./helpers/descriptions";
+import { decide } from "./helpers/iam-simulate";
 import { resources, StackJson, synthPlatform } from "./helpers/synth";
 
 const ACCOUNT = "111111111111";
@@ -100,9 +101,6 @@ const all = (stack: StackJson, type: string): any[] => Object.values(resources(s
 const policyOf = (r: any) => (typeof r.policy === "string" ? JSON.parse(r.policy) : r.policy);
 const statements = (stack: StackJson, type: string) => all(stack, type).flatMap((r) => policyOf(r).Statement as any[]);
 const asArray = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
-/** Whether an IAM resource pattern (with * and ?) matches an ARN. */
-const covers = (pattern: string, arn: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(arn);
 
 describe("a workload in a stack group, seen from its group's kubernetes stack", () => {
   // kubernetes-dev-<group> holds the group's service accounts (kubernetes-dev the first group's: none here).
@@ -211,57 +209,62 @@ describe("the bootstrap deployer of an environment split into groups", () => {
   const deployer = statements(json["bootstrap-dev"], "aws_iam_role_policy");
   const deployerPolicy = all(json["bootstrap-dev"], "aws_iam_role_policy").find((p) => String(p.role).includes("aws-deployer"));
   const plannerPolicy = all(json["bootstrap-dev"], "aws_iam_role_policy").find((p) => String(p.role).includes("aws-planner"));
-  const allowed = (policy: any, action: string, arn: string) =>
-    policyOf(policy).Statement.some((s: any) => s.Effect === "Allow" && asArray(s.Action).includes(action) && asArray(s.Resource).some((r) => covers(r, arn)));
+  const boundary = `arn:aws:iam::${ACCOUNT}:policy/secrets-platform-ci/acme-dev-workload-boundary`;
+  /** IAM's decision (iam-simulate), with the condition keys a deploy's request carries (the role's boundary). */
+  const allowed = async (policy: any, action: string, arn: string) =>
+    (await decide(
+      { identity: [policyOf(policy).Statement].flat() },
+      { action, resource: arn, context: action === "iam:CreateRole" ? { "iam:PermissionsBoundary": boundary } : {}, principal: `arn:aws:iam::${ACCOUNT}:role/secrets-platform-ci/acme-dev-ci` },
+    )) === "Allowed";
 
-  it("has a deployer and a planner policy to check", () => {
+  it("has a deployer and a planner policy to check", async () => {
     expect(deployer.length).toBeGreaterThan(10);
     expect(deployerPolicy).toBeDefined();
     expect(plannerPolicy).toBeDefined();
   });
 
-  it("may create every group's key alias, and no alias of another environment", () => {
+  it("may create every group's key alias, and no alias of another environment", async () => {
     const aliases = awsStacks.flatMap((s) => all(json[s], "aws_kms_alias").map((a) => a.name as string));
     expect(aliases).toEqual(["alias/acme-dev-secrets", "alias/acme-dev-team-b-secrets", "alias/acme-dev-team-c-secrets"]);
-    for (const a of aliases) expect(allowed(deployerPolicy, "kms:CreateAlias", `arn:aws:kms:us-east-1:${ACCOUNT}:${a}`)).toBe(true);
-    expect(allowed(deployerPolicy, "kms:CreateAlias", `arn:aws:kms:us-east-1:${ACCOUNT}:alias/acme-prod-secrets`)).toBe(false);
+    for (const a of aliases) expect(await allowed(deployerPolicy, "kms:CreateAlias", `arn:aws:kms:us-east-1:${ACCOUNT}:${a}`)).toBe(true);
+    expect(await allowed(deployerPolicy, "kms:CreateAlias", `arn:aws:kms:us-east-1:${ACCOUNT}:alias/acme-prod-secrets`)).toBe(false);
   });
 
-  it("may manage every group's roles, functions and secrets, and none of another environment", () => {
+  it("may manage every group's roles, functions and secrets, and none of another environment", async () => {
     for (const s of awsStacks) {
-      for (const r of all(json[s], "aws_iam_role")) expect(allowed(deployerPolicy, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/${r.name}`)).toBe(true);
+      for (const r of all(json[s], "aws_iam_role")) expect(await allowed(deployerPolicy, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/${r.name}`)).toBe(true);
       for (const f of all(json[s], "aws_lambda_function")) {
-        expect(allowed(deployerPolicy, "lambda:CreateFunction", `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${f.function_name}`)).toBe(true);
+        expect(await allowed(deployerPolicy, "lambda:CreateFunction", `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${f.function_name}`)).toBe(true);
       }
       for (const x of all(json[s], "aws_secretsmanager_secret")) {
-        expect(allowed(deployerPolicy, "secretsmanager:CreateSecret", `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:${x.name}-AbCdEf`)).toBe(true);
+        expect(await allowed(deployerPolicy, "secretsmanager:CreateSecret", `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:${x.name}-AbCdEf`)).toBe(true);
       }
     }
-    expect(allowed(deployerPolicy, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-shop-api`)).toBe(false);
-    expect(allowed(deployerPolicy, "secretsmanager:CreateSecret", `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/shop/jwt-AbCdEf`)).toBe(false);
+    expect(await allowed(deployerPolicy, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/acme-prod-shop-api`)).toBe(false);
+    expect(await allowed(deployerPolicy, "secretsmanager:CreateSecret", `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/shop/jwt-AbCdEf`)).toBe(false);
   });
 
-  it("may write the state and lock of every AWS stack it deploys, and the planner read them", () => {
+  it("may write the state and lock of every AWS stack it deploys, and the planner read them", async () => {
     for (const s of awsStacks) {
       const key = `arn:aws:s3:::acme-tfstate-dev/secrets-platform/${s}.tfstate`;
-      expect(allowed(deployerPolicy, "s3:PutObject", key)).toBe(true);
-      expect(allowed(deployerPolicy, "s3:PutObject", `${key}.tflock`)).toBe(true);
-      expect(allowed(plannerPolicy, "s3:GetObject", key)).toBe(true);
+      expect(await allowed(deployerPolicy, "s3:PutObject", key)).toBe(true);
+      expect(await allowed(deployerPolicy, "s3:PutObject", `${key}.tflock`)).toBe(true);
+      expect(await allowed(plannerPolicy, "s3:GetObject", key)).toBe(true);
     }
   });
 
-  it("may write the state and lock of every Vault stack it deploys, its group stacks too", () => {
+  it("may write the state and lock of every Vault stack it deploys, its group stacks too", async () => {
     for (const s of ["vault-dev", "vault-dev-team-b", "vault-dev-team-c"]) {
       const key = `arn:aws:s3:::acme-tfstate-dev/secrets-platform/${s}.tfstate`;
-      expect(allowed(deployerPolicy, "s3:PutObject", key)).toBe(true);
-      expect(allowed(deployerPolicy, "s3:PutObject", `${key}.tflock`)).toBe(true);
-      expect(allowed(plannerPolicy, "s3:GetObject", key)).toBe(true);
+      expect(await allowed(deployerPolicy, "s3:PutObject", key)).toBe(true);
+      expect(await allowed(deployerPolicy, "s3:PutObject", `${key}.tflock`)).toBe(true);
+      expect(await allowed(plannerPolicy, "s3:GetObject", key)).toBe(true);
     }
   });
 
-  it("holds no right on the kubernetes stack, which Terraform applies with a kubeconfig, not with AWS IAM", () => {
+  it("holds no right on the kubernetes stack, which Terraform applies with a kubeconfig, not with AWS IAM", async () => {
     // kubernetes-dev's only AWS contact is reading the group stacks' state (above); its own state is not the CI's.
-    expect(allowed(deployerPolicy, "s3:PutObject", "arn:aws:s3:::acme-tfstate-dev/secrets-platform/kubernetes-dev.tfstate")).toBe(false);
+    expect(await allowed(deployerPolicy, "s3:PutObject", "arn:aws:s3:::acme-tfstate-dev/secrets-platform/kubernetes-dev.tfstate")).toBe(false);
     expect(statements(json["bootstrap-dev"], "aws_iam_role_policy").some((s) => asArray(s.Action).some((a) => a.startsWith("eks:")))).toBe(false);
   });
 });
@@ -269,17 +272,23 @@ describe("the bootstrap deployer of an environment split into groups", () => {
 describe("the pipeline workflow with stack groups", () => {
   const workflow = parse(pipelineWorkflow(platform));
 
-  it("deploys aws-dev and vault-dev, then their group stacks, in one cdktf deploy that orders them by dependency", () => {
-    const run: string = workflow.jobs["deploy-dev"].steps.find((s: any) => String(s.run ?? "").startsWith("npx cdktf deploy")).run;
-    const deployed = run.replace("npx cdktf deploy ", "").replace(" --auto-approve", "").split(" ");
-    expect(deployed).toEqual(["aws-dev", "aws-dev-team-b", "aws-dev-team-c", "vault-dev", "vault-dev-team-b", "vault-dev-team-c"]);
-    // The order on the command line is not what cdktf follows: the stacks' dependencies are.
-    expect(stacks["aws-dev-team-b"].dependencies.map((d) => d.node.id)).toContain("aws-dev");
+  it("applies the saved plans of aws-dev and vault-dev before those of their group stacks, which read their outputs", () => {
+    const applied = workflow.jobs["deploy-dev"].steps
+      .filter((s: any) => /terraform .* apply /.test(String(s.run ?? "")))
+      .map((s: any) => /-chdir=cdktf\.out\/stacks\/(\S+) apply/.exec(s.run)![1]);
+    expect(applied).toEqual(["aws-dev", "aws-dev-team-b", "aws-dev-team-c", "vault-dev", "vault-dev-team-b", "vault-dev-team-c"]);
+    // Each apply is its own step, so the order of the steps is the order of the applies: dependencies first.
+    for (const group of ["aws-dev-team-b", "aws-dev-team-c"]) {
+      for (const dep of stacks[group].dependencies.map((d) => d.node.id)) expect(applied.indexOf(dep)).toBeLessThan(applied.indexOf(group));
+    }
   });
 
-  it("diffs every group stack on a pull request", () => {
-    const diffs = workflow.jobs["plan-dev"].steps.filter((s: any) => String(s.run ?? "").startsWith("npx cdktf diff")).map((s: any) => s.run.split(" ")[3]);
-    expect(diffs).toEqual(["aws-dev", "aws-dev-team-b", "aws-dev-team-c", "vault-dev", "vault-dev-team-b", "vault-dev-team-c"]);
+  it("plans every group stack, and uploads its saved plan", () => {
+    const job = workflow.jobs["plan-dev"];
+    const planned = job.steps.filter((s: any) => String(s.name ?? "").startsWith("Plan ")).map((s: any) => s.name.slice("Plan ".length));
+    expect(planned).toEqual(["aws-dev", "aws-dev-team-b", "aws-dev-team-c", "vault-dev", "vault-dev-team-b", "vault-dev-team-c"]);
+    const upload = job.steps.find((s: any) => s.with?.name === "plan-dev");
+    expect(upload.with.path.split("\n").slice(0, -1)).toEqual(planned.map((p: string) => `cdktf.out/stacks/${p}`));
   });
 
   it("lists every stack of the description in the deploy job or says which it leaves out", () => {

@@ -122,3 +122,18 @@ describe("the link checker itself", () => {
     expect(relativeLinks("[a](https://example.com) [b](mailto:x@y) [c](#d)")).toEqual(["#d"]);
   });
 });
+
+describe("the README's requirements", () => {
+  it("name the provider versions the stacks pin and the Terraform version they require", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { MIN_TERRAFORM_VERSION } = require("../config/naming");
+    expect(readme).toContain(`| Terraform | ${MIN_TERRAFORM_VERSION.replace(">= ", "")} or later`);
+    for (const [provider, label] of [["aws", "AWS"], ["azurerm", "AzureRM"], ["vault", "Vault"], ["kubernetes", "Kubernetes"]]) {
+      const pkg = `@cdktf/provider-${provider}`;
+      const generated = read(`node_modules/${pkg}/lib/provider/index.js`);
+      const providerVersion = /providerVersion: '([^']+)'/.exec(generated)![1];
+      const packageVersion = JSON.parse(read(`node_modules/${pkg}/package.json`)).version;
+      expect(readme).toContain(`| ${label} provider | ${providerVersion} | \`${pkg}\` ${packageVersion} |`);
+    }
+  });
+});

@@ -53,7 +53,7 @@ it("writes the Markdown and the JSON review, and passes", () => {
   expect(fn.map((r: { secret: string }) => r.secret).sort()).toEqual(
     ["dev/dbadmin/master", "dev/myapp/database", "dev/myapp/jwt"].flatMap((s) => [s, `${s} (pending value)`]).sort(),
   );
-  expect(json.guardrails.map((g: { stack: string }) => g.stack)).toEqual(["aws-dev", "vault-dev", "azure-dev", "kubernetes-dev"]);
+  expect(json.guardrails.map((g: { stack: string }) => g.stack)).toEqual(["aws-dev", "vault-dev", "azure-dev", "kubernetes-dev", "bootstrap-dev"]);
 });
 
 it("npm run review exits 1 on a description that validation refuses, naming the field", () => {

@@ -10,7 +10,7 @@ import { NEAR_EXPIRY } from "../lambda/azure/rotate";
 import { markerFor } from "../lambda/postgres/pair-roles";
 import { expectNoSecretInAzureLogs, setupAzureRotationEnv } from "./helpers/azure-rotation-env";
 import { HOSTILE_POSTGRES_VALUES } from "./helpers/postgres-hostile-values";
-import { PostgresServer, startPostgres, type PgValue } from "./helpers/postgres";
+import { PostgresInstall, PostgresServer, postgresInstalls, startPostgres, type PgValue } from "./helpers/postgres";
 
 jest.setTimeout(60_000);
 
@@ -40,12 +40,17 @@ beforeAll(async () => {
   // Azure's flexible server: the administrator is a member of azure_pg_admin with CREATEROLE and CREATEDB, not a superuser.
   const flexPassword = `Flex-${randomUUID()}`;
   env.mustNotLog.push(flexPassword);
-  await pg.sql(`CREATE ROLE azure_pg_admin NOLOGIN; CREATE ROLE ${FLEX_ADMIN} LOGIN CREATEROLE CREATEDB PASSWORD ${quoteLit(flexPassword)} IN ROLE azure_pg_admin`);
-  const master = (username: string, password: string) =>
-    JSON.stringify({ engine: "postgres", host: pg.host, port: pg.port, dbname: "postgres", username, password });
-  env.vault.put(SUPER_MASTER, master("postgres", pg.superuser.password), { contentType: "application/json" });
-  env.vault.put(FLEX_MASTER, master(FLEX_ADMIN, flexPassword), { contentType: "application/json" });
+  await useServer(pg, flexPassword);
 });
+
+/** Prepares `server` as an Azure flexible server has it and points the two master secrets at it (a new version each). */
+async function useServer(server: PostgresServer, flexPassword: string): Promise<void> {
+  await server.sql(`CREATE ROLE azure_pg_admin NOLOGIN; CREATE ROLE ${FLEX_ADMIN} LOGIN CREATEROLE CREATEDB PASSWORD ${quoteLit(flexPassword)} IN ROLE azure_pg_admin`);
+  const master = (username: string, password: string) =>
+    JSON.stringify({ engine: "postgres", host: server.host, port: server.port, dbname: "postgres", username, password });
+  env.vault.put(SUPER_MASTER, master("postgres", server.superuser.password), { contentType: "application/json" });
+  env.vault.put(FLEX_MASTER, master(FLEX_ADMIN, flexPassword), { contentType: "application/json" });
+}
 afterAll(() => {
   pg?.destroy();
   evil?.destroy();
@@ -59,7 +64,8 @@ async function appSecret(settings: Omit<AzureRotatedSecret & { type: "postgres" 
   const password = `Initial-${randomUUID()}`;
   env.mustNotLog.push(password);
   await pg.sql(`CREATE ROLE ${quoteIdent(user)} LOGIN PASSWORD ${quoteLit(password)}`);
-  if (master === "Azure-like") await pg.sql(`GRANT ${quoteIdent(user)} TO ${FLEX_ADMIN}`);
+  // WITH ADMIN OPTION: PostgreSQL 16+ needs it for a CREATEROLE master to alter the role (docs/rotation.md); 15 takes it.
+  if (master === "Azure-like") await pg.sql(`GRANT ${quoteIdent(user)} TO ${FLEX_ADMIN} WITH ADMIN OPTION`);
   const name = `app--db-${counter}`;
   env.settings = { ...env.settings, [name]: { type: "postgres", everyDays: 30, ...settings } };
   env.vault.put(name, UNSET_MARKER, { contentType: "application/json", tags: TERRAFORM_TAGS });
@@ -243,5 +249,115 @@ describe("hostile values (the confused-deputy cases of the Lambda's tests): noth
       if (name.endsWith(COMPANION_SUFFIX)) continue;
       expect(versions.every((v) => v.enabled)).toBe(true);
     }
+  });
+});
+
+// Issue 21's Azure cases on every server version the machine has (15, 16, 17): each block gets its own server, which
+// the file's helpers (appSecret, logsIn) and the master secrets point at while it runs.
+describe.each(postgresInstalls().map((i) => [`PostgreSQL ${i.version} (${i.source})`, i] as const))("issue 21 on %s: Key Vault's tag limit, a person's edit during an interrupted rotation, Azure's own commands in messages", (_name, install: PostgresInstall) => {
+  let fileServer: PostgresServer;
+  let server: PostgresServer;
+  let fileFlexPassword: string;
+  beforeAll(async () => {
+    fileServer = pg;
+    server = await startPostgres({ install });
+    env.mustNotLog.push(server.superuser.password);
+    const flexPassword = `Flex-${randomUUID()}`;
+    env.mustNotLog.push(flexPassword);
+    fileFlexPassword = JSON.parse(env.vault.latest(FLEX_MASTER)!.value).password;
+    await useServer(server, flexPassword);
+    pg = server;
+  });
+  afterAll(() => {
+    pg = fileServer;
+    // The masters point at the file's server again.
+    const master = (username: string, password: string) =>
+      JSON.stringify({ engine: "postgres", host: pg.host, port: pg.port, dbname: "postgres", username, password });
+    env.vault.put(SUPER_MASTER, master("postgres", pg.superuser.password), { contentType: "application/json" });
+    env.vault.put(FLEX_MASTER, master(FLEX_ADMIN, fileFlexPassword), { contentType: "application/json" });
+    server?.destroy();
+  });
+
+  /** A person's version with `count` tags in all (Terraform's three and theirs). */
+  const tagsOf = (count: number) => ({ ...TERRAFORM_TAGS, ...Object.fromEntries(Array.from({ length: count - 3 }, (_, i) => [`team-tag-${i}`, `v${i}`])) });
+
+  it("the Key Vault fake refuses a 16th tag, as Key Vault documents (about-secrets#secret-tags), over REST and for a test's own writes", async () => {
+    expect(pg.version).toBe(install.version);
+    await expect(env.client().setSecret("app--tag-limit", "v", { tags: tagsOf(16) })).rejects.toMatchObject({ statusCode: 400, code: "BadParameter" });
+    await expect(env.client().setSecret("app--tag-limit", "v", { tags: tagsOf(15) })).resolves.toBeDefined();
+    expect(() => env.vault.put("app--tag-limit", "v", { tags: tagsOf(16) })).toThrow(/maximum of 15/);
+  });
+
+  it.each(["single-user", "alternating-users"] as const)("%s: a person's version with 12 tags rotates, keeps every tag, and the published password works", async (strategy) => {
+    const app = await appSecret(strategy === "single-user" ? { strategy } : { strategy, masterSecret: FLEX_MASTER });
+    env.vault.put(app.name, JSON.stringify(app.value), { contentType: "application/json", tags: tagsOf(12) });
+    await expect(env.deliverUntilDone(env.vault.events.at(-1))).resolves.toBe("rotated");
+    const published = env.vault.latest(app.name)!;
+    expect(published.tags).toMatchObject(tagsOf(12));
+    // Key Vault's limit (about-secrets#secret-tags) holds for every version the function wrote.
+    expect(Object.keys(published.tags).length).toBeLessThanOrEqual(15);
+    expect(await logsIn(latest(app.name))).toBe(true);
+  });
+
+  it("a person's version with 15 tags (no room for the function's state) is refused before the database changes", async () => {
+    const app = await appSecret({ strategy: "single-user" });
+    env.vault.put(app.name, JSON.stringify(app.value), { contentType: "application/json", tags: tagsOf(15) });
+    const before = env.vault.latest(app.name)!.id;
+    const failure = await env.deliver(env.vault.events.at(-1)).then(() => undefined, (e: { code?: string; message?: string }) => e);
+    expect(failure).toMatchObject({ code: "TAG_LIMIT", message: expect.stringContaining("az keyvault secret set-attributes") });
+    expect(env.vault.latest(app.name)!.id).toBe(before);
+    // The password a person gave is still the database's: nothing was changed for a write that could not land.
+    expect(await logsIn(app.value)).toBe(true);
+  });
+
+  it("single-user: a person's edit while a rotation is interrupted after setSecret recovers from the function's own pending value", async () => {
+    const app = await appSecret({ strategy: "single-user" });
+    await expect(env.deliver(personPuts(app.name, app.value))).resolves.toBe("rotated");
+    const before = latest(app.name);
+    const event = env.vault.event(NEAR_EXPIRY, app.name);
+    await expect(env.deliver(event, { afterStep: (s) => { if (s === "setSecret") throw new Error("simulated crash"); } })).rejects.toThrow(/simulated crash/);
+    expect(await logsIn(before)).toBe(false); // the database has the pending password now
+    // A person edits the secret (a field of theirs), copying the password that was current: it no longer works.
+    const edit = personPuts(app.name, { ...before, note: "edited by a person" });
+    await expect(env.deliverUntilDone(edit)).resolves.toBe("rotated");
+    const now = latest(app.name);
+    expect(now.note).toBe("edited by a person");
+    expect(await logsIn(now)).toBe(true);
+    // The stale delivery of the interrupted rotation changes nothing now.
+    await expect(env.deliver(event)).resolves.toBe("ignored");
+    expect(await logsIn(latest(app.name))).toBe(true);
+  });
+
+  it("the publishing write lands even when a person's 15-tag version arrives after the database changed: their tags kept, the function's left off", async () => {
+    const app = await appSecret({ strategy: "single-user" });
+    await expect(env.deliver(personPuts(app.name, app.value))).resolves.toBe("rotated");
+    const event = env.vault.event(NEAR_EXPIRY, app.name);
+    // The database gets the pending password at setSecret; then, before testSecret, a person tags a new version fully.
+    const person = { ...latest(app.name), note: "a person's edit" };
+    const afterStep = (s: string) => {
+      if (s === "setSecret") env.vault.put(app.name, JSON.stringify(person), { contentType: "application/json", tags: tagsOf(15) });
+    };
+    // Their version is the latest now: this delivery's event is stale on redelivery, so the steps run in this one.
+    await expect(env.deliver(event, { afterStep })).resolves.toBe("rotated");
+    const published = env.vault.latest(app.name)!;
+    expect(published.tags).toEqual(tagsOf(15));
+    expect(await logsIn(latest(app.name))).toBe(true);
+  });
+
+  it("alternating users: a current password that does not log in names Azure's command", async () => {
+    const app = await appSecret({ strategy: "alternating-users", masterSecret: FLEX_MASTER });
+    const failure = await env.deliver(personPuts(app.name, { ...app.value, password: `wrong-${randomUUID()}` })).then(() => undefined, (e: { code?: string; message?: string }) => e);
+    expect(failure?.code).toBe("CURRENT_LOGIN_FAILED");
+    expect(failure?.message).toContain(`az keyvault secret set --vault-name kv-rotation-test --name ${app.name}`);
+    expect(failure?.message).not.toMatch(/secretsmanager/);
+  });
+
+  it("single-user: no working password names Azure's command, not Secrets Manager's", async () => {
+    const app = await appSecret({ strategy: "single-user" });
+    const event = personPuts(app.name, { ...app.value, password: `wrong-${randomUUID()}` });
+    const failure = await env.deliver(event).then(() => undefined, (e: { code?: string; message?: string }) => e);
+    expect(failure?.code).toBe("NO_WORKING_PASSWORD");
+    expect(failure?.message).toContain(`az keyvault secret set --vault-name kv-rotation-test --name ${app.name}`);
+    expect(failure?.message).not.toMatch(/secretsmanager/);
   });
 });

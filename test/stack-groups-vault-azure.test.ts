@@ -163,8 +163,9 @@ describe("Vault and Azure stacks per group", () => {
       total: holdings(group).length,
       // Besides the workloads' 2 identities and 3 reads: the group's rotation function (its identity, Secrets Officer on
       // b--jwt and c--jwt and on their pending companions, 3 storage roles, its telemetry role, the topic's dead-letter
-      // role) and its 17 other resources, the code deployment step included.
-    }).toEqual({ secrets: 5, identities: 3, federated: 2, assignments: 12, total: 33 });
+      // role) and its 18 other resources, the code deployment step and the step removing the provider's keyless host
+      // storage setting included.
+    }).toEqual({ secrets: 5, identities: 3, federated: 2, assignments: 12, total: 34 });
     // Each workload identity reads exactly the secrets it lists: b-api b--jwt and b--db, c-api c--jwt.
     const identities = resources(group, "azurerm_user_assigned_identity");
     const idOf = (name: string) => Object.entries<any>(identities).find(([, r]) => r.name.endsWith(name))![0];
@@ -204,11 +205,12 @@ describe("Vault and Azure stacks per group", () => {
     expect(JSON.stringify(json["kubernetes-dev"])).not.toContain("team-b");
   });
 
-  it("has the pipeline diff and deploy each group's stacks right after their first stack", () => {
+  it("has the pipeline plan and apply each group's stacks right after their first stack", () => {
     const jobs = parseYaml(pipelineWorkflow(platform)).jobs;
     const order = "aws-dev aws-dev-team-b vault-dev vault-dev-team-b azure-dev azure-dev-team-b";
-    expect(jobs["deploy-dev"].steps.at(-1).run).toBe(`npx cdktf deploy ${order} --auto-approve`);
-    expect(jobs["plan-dev"].steps.filter((s: any) => s.name?.startsWith("Diff ")).map((s: any) => s.name.slice(5)).join(" ")).toBe(order);
+    const applied = jobs["deploy-dev"].steps.filter((s: any) => s.name?.startsWith("Apply the reviewed plan of ")).map((s: any) => s.name.slice("Apply the reviewed plan of ".length));
+    expect(applied.join(" ")).toBe(order);
+    expect(jobs["plan-dev"].steps.filter((s: any) => s.name?.startsWith("Plan ")).map((s: any) => s.name.slice(5)).join(" ")).toBe(order);
   });
 
   it("lets the CI deployer manage the group stacks' Vault paths", () => {

@@ -13,6 +13,7 @@ import { AWS_RULES } from "../constructs/guardrails/rules/aws";
 import type { SynthesizedResource, SynthesizedStack } from "../constructs/guardrails/rule";
 import { fromJson } from "../constructs/guardrails/synthesized";
 import { AwsSecretsStack } from "../stacks/aws-stack";
+import { AzureSecretsStack } from "../stacks/azure-stack";
 import { BootstrapStack } from "../stacks/bootstrap-stack";
 import { buildPlatform, stackGroups } from "../stacks/platform";
 import { VaultSecretsStack } from "../stacks/vault-stack";
@@ -77,6 +78,8 @@ describe("bootstrap-<env> with stack groups", () => {
     const bootstrap = new BootstrapStack(reference, stackName("bootstrap", env), model, {
       aws: new AwsSecretsStack(whole, stackName("aws", env), placedOn(model, "aws")),
       vault: new VaultSecretsStack(whole, stackName("vault", env), placedOn(model, "vault")),
+      // The Azure deployer's role-assignment condition is derived from the azure stacks' role assignments too.
+      azure: new AzureSecretsStack(whole, stackName("azure", env), placedOn(model, "azure")),
       groups: stackGroups(platform),
     });
     const expected = bootstrap.toTerraform() as any;

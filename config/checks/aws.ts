@@ -33,6 +33,12 @@ export const checkAws: Check = ({ apps, envs, org }, add) => {
       const acct = e.aws.eks.oidcProviderArn.split(":")[4];
       if (acct && acct !== e.aws.accountId) add(`${at}.aws.eks.oidcProviderArn`, `belongs to account ${acct}, not to this environment's account ${e.aws.accountId}`);
     }
+    // EventBridge rules publish to a topic of their own account and region (docs/alerts.md).
+    if (isMap(e.aws.alerts) && typeof e.aws.alerts.snsTopicArn === "string" && typeof e.aws.accountId === "string") {
+      const [, , , region, acct] = e.aws.alerts.snsTopicArn.split(":");
+      if (acct && ACCOUNT.test(e.aws.accountId) && acct !== e.aws.accountId) add(`${at}.aws.alerts.snsTopicArn`, `belongs to account ${acct}, not to this environment's account ${e.aws.accountId}: EventBridge rules here publish to a topic of their own account`);
+      else if (region && typeof e.aws.region === "string" && region !== e.aws.region) add(`${at}.aws.alerts.snsTopicArn`, `is in region ${region}, not in this environment's region ${e.aws.region}: the alert rules run in ${e.aws.region} and publish to a topic there`);
+    }
   }
 };
 

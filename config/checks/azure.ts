@@ -1,6 +1,6 @@
 // The Azure side: Key Vault and managed identity names that Azure must accept and that must not meet, resources two
 // environments must not share, and combinations of an environment's azure block.
-import { AZURE_IDENTITY_NAME_MAX, azureIdentityName, KEY_VAULT_NAME, keyVaultName, keyVaultSecretName } from "../naming";
+import { azureIdentityName, KEY_VAULT_NAME, keyVaultName, keyVaultSecretName } from "../naming";
 import { Add, Check, entries, isMap, Loose, workloadsOf } from "./shared";
 
 export const checkAzure: Check = ({ apps, envs, org }, add) => {
@@ -29,13 +29,7 @@ export const checkAzure: Check = ({ apps, envs, org }, add) => {
       if (twin) add(at, `its Azure managed identity name "${identity}" is the same as that of ${twin}; rename one of them`);
       else azureIdentityNames.set(identity, at);
     }
-    for (const [env, e] of envs) {
-      if (!isMap(e.azure) || !org) continue;
-      const identity = azureIdentityName(org, env, app, workload);
-      if (identity.length > AZURE_IDENTITY_NAME_MAX) {
-        add(at, `its Azure managed identity name "${identity}" in environment ${env} is ${identity.length} characters; Azure allows ${AZURE_IDENTITY_NAME_MAX}: shorten the organization, application or workload name`);
-      }
-    }
+    // No length check: azureIdentityName shortens a name past Azure's 128 characters with a hash (config/azure-names.ts).
   }
 
   checkSharedAzureResources(envs, add);

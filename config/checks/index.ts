@@ -8,6 +8,7 @@ import { checkAzure } from "./azure";
 import { checkAzureRotation } from "./azure-rotation";
 import { checkKubernetes } from "./kubernetes";
 import { checkPipelines } from "./pipeline";
+import { checkPipelineCi } from "./pipeline-ci";
 import { checkPlacement } from "./placement";
 import { checkReferences } from "./references";
 import { checkRotation } from "./rotation";
@@ -26,6 +27,7 @@ export const CROSS_CHECKS: readonly Check[] = [
   checkAzureRotation,
   checkStateBackends,
   checkPipelines,
+  checkPipelineCi,
   checkKubernetes,
   checkAdopt,
 ];

@@ -117,6 +117,23 @@ export class EnvironmentKey extends Construct {
     this.logGroupArns.push(logGroupArn(this.account, name));
   }
 
+  /**
+   * Lets an AWS service publish to one SNS topic encrypted with the key: SNS asks KMS for data keys with the
+   * encryption context aws:sns:topicArn, on the publisher's behalf
+   * (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+   */
+  allowServiceForSnsTopic(servicePrincipal: string, topicArn: string): void {
+    this.policy.addStatements({
+      // One Sid per service: Sids are unique within a policy.
+      sid: `${servicePrincipal.split(".")[0].replace(/^./, (c) => c.toUpperCase())}PublishesToEncryptedTopic`,
+      principals: { Service: [servicePrincipal] },
+      // GenerateDataKey, the call SNS makes (the page's GenerateDataKey* would also allow the WithoutPlaintext variant).
+      actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+      resources: ["*"],
+      conditions: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } },
+    });
+  }
+
   /** The account's principals may use the key through Secrets Manager; their IAM policies decide who. */
   private viaSecretsManager() {
     return {

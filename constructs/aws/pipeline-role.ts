@@ -19,6 +19,11 @@ export interface PipelineRoleProps {
   readonly issuerHost: string;
   /** The one token subject trusted, e.g. repo:acme/platform:environment:prod. */
   readonly subject: string;
+  /**
+   * Further exact subjects trusted besides subject (a planner's plan job on main), each under the same StringEquals.
+   * @default - none
+   */
+  readonly additionalSubjects?: readonly string[];
   /** The token audience, e.g. sts.amazonaws.com. */
   readonly audience: string;
   /** deployer or planner; a planner is denied secret values whatever else it is granted. */
@@ -39,7 +44,8 @@ export class PipelineRole extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineRoleProps) {
     super(scope, id);
-    if (/[*?]/.test(props.subject)) throw new Error(`${this.node.path}: subject ${props.subject} has a wildcard; trust exactly one subject`);
+    const subjects = [props.subject, ...(props.additionalSubjects ?? [])];
+    for (const s of subjects) if (/[*?]/.test(s)) throw new Error(`${this.node.path}: subject ${s} has a wildcard; trust exact subjects`);
     this.roleName = props.roleName;
     this.subject = props.subject;
     // AssumeRoleWithWebIdentity with <issuer>:sub and <issuer>:aud under StringEquals: the condition keys IAM
@@ -51,7 +57,9 @@ export class PipelineRole extends Construct {
         actions: ["sts:AssumeRoleWithWebIdentity"],
         conditions: {
           StringEquals: {
-            [`${props.issuerHost}:sub`]: props.subject,
+            // A list under StringEquals matches any of its values, each exactly (IAM "Multivalued context keys" /
+            // "condition with multiple values": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html).
+            [`${props.issuerHost}:sub`]: subjects.length === 1 ? props.subject : subjects,
             [`${props.issuerHost}:aud`]: props.audience,
           },
         },

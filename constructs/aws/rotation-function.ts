@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { AccountRegion, logGroupArn, roleArn } from "./arns";
 import { EnvironmentKey } from "./environment-key";
+import { replaceRoleOnTrustChange } from "./trust-replaces-role";
 import { IGrantable, inlinePolicySizeCheck, PolicyDocument, PolicyStatement } from "./policy-document";
 
 export interface RotationFunctionProps {
@@ -39,6 +40,8 @@ export interface RotationFunctionProps {
   readonly memorySize?: number;
   /** Notified when the function fails. @default - the alarm has no action */
   readonly alarmTopicArn?: string;
+  /** Further topics notified when the function fails (the environment's alerts topic). @default - none */
+  readonly alarmTopicArns?: readonly string[];
   /**
    * What the function needs before it can run, such as the VPC endpoint it reaches Secrets Manager through and
    * that endpoint's ingress rules.
@@ -94,18 +97,19 @@ export class RotationFunction extends Construct implements IGrantable {
       tags: props.tags,
     });
 
+    const trustJson = JSON.stringify(
+      new PolicyDocument([
+        {
+          principals: { Service: ["lambda.amazonaws.com"] },
+          actions: ["sts:AssumeRole"],
+          conditions: { StringEquals: { "aws:SourceAccount": account.accountId } },
+        },
+      ]).toObject(),
+    );
     this.role = new IamRole(this, "role", {
       name: props.functionName,
       description: `Runs ${props.functionName}`,
-      assumeRolePolicy: JSON.stringify(
-        new PolicyDocument([
-          {
-            principals: { Service: ["lambda.amazonaws.com"] },
-            actions: ["sts:AssumeRole"],
-            conditions: { StringEquals: { "aws:SourceAccount": account.accountId } },
-          },
-        ]).toObject(),
-      ),
+      assumeRolePolicy: trustJson,
       permissionsBoundary: props.permissionsBoundary,
       tags: props.tags,
     });
@@ -132,6 +136,7 @@ export class RotationFunction extends Construct implements IGrantable {
       role: this.role.id,
       policy: this.policy.toJson(),
     });
+    replaceRoleOnTrustChange(this, this.role, trustJson, [rolePolicy]);
 
     const bundle = new TerraformAsset(this, "bundle", { path: props.bundlePath, type: AssetType.FILE });
     this.function = new LambdaFunction(this, "function", {
@@ -165,6 +170,7 @@ export class RotationFunction extends Construct implements IGrantable {
       sourceAccount: account.accountId,
     });
 
+    const alarmTopics = [...new Set([...(props.alarmTopicArns ?? []), ...(props.alarmTopicArn ? [props.alarmTopicArn] : [])])];
     this.errorAlarm = new CloudwatchMetricAlarm(this, "errors", {
       alarmName: `${props.functionName}-errors`,
       alarmDescription: `${props.functionName} failed: a secret it rotates may be stuck with an AWSPENDING version. Read its log group ${logGroupName}.`,
@@ -177,8 +183,8 @@ export class RotationFunction extends Construct implements IGrantable {
       threshold: 1,
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       treatMissingData: "notBreaching",
-      alarmActions: props.alarmTopicArn ? [props.alarmTopicArn] : undefined,
-      okActions: props.alarmTopicArn ? [props.alarmTopicArn] : undefined,
+      alarmActions: alarmTopics.length > 0 ? alarmTopics : undefined,
+      okActions: alarmTopics.length > 0 ? alarmTopics : undefined,
       tags: props.tags,
     });
   }

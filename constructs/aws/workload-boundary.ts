@@ -23,6 +23,11 @@ export interface WorkloadBoundaryScope {
   readonly secretPrefix: string;
   /** The subnets and security groups rotation functions run in. @default - no VPC: no ENI actions */
   readonly network?: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
+  /**
+   * The alerts forward IAM events from us-east-1 to the environment region's default event bus (secret-alerts.ts):
+   * their role may put events there. @default false
+   */
+  readonly forwardsGlobalEvents?: boolean;
 }
 
 /** Actions whose Service Authorization Reference entry has no resource type: only "*" can name them. */
@@ -53,6 +58,9 @@ export function workloadBoundaryStatements(s: WorkloadBoundaryScope): PolicyStat
     },
     { sid: "GeneratePasswords", actions: ["secretsmanager:GetRandomPassword"], resources: ["*"] },
   ];
+  if (s.forwardsGlobalEvents) {
+    statements.push({ sid: "ForwardAlertEventsToTheEnvironmentsBus", actions: ["events:PutEvents"], resources: [`arn:${partition}:events:${account.region}:${account.accountId}:event-bus/default`] });
+  }
   if (s.network) {
     statements.push(
       { sid: "DescribeNetworkForVpcAttachment", actions: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], resources: ["*"] },

@@ -3,6 +3,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
 import { roleArn } from "./arns";
+import { replaceRoleOnTrustChange } from "./trust-replaces-role";
 import { IGrantable, inlinePolicySizeCheck, PolicyDocument, PolicyStatement } from "./policy-document";
 
 export interface WorkloadRoleProps {
@@ -63,19 +64,22 @@ export class WorkloadRole extends Construct implements IGrantable {
         },
       },
     ]);
+    const trustJson = JSON.stringify(trust.toObject());
     this.role = new IamRole(this, "role", {
       name: props.roleName,
       description: props.description,
-      assumeRolePolicy: JSON.stringify(trust.toObject()),
+      assumeRolePolicy: trustJson,
       maxSessionDuration: props.maxSessionDuration ?? 3600,
       permissionsBoundary: props.permissionsBoundary,
       tags: props.tags,
     });
-    new IamRolePolicy(this, "permissions", {
+    const permissions = new IamRolePolicy(this, "permissions", {
       name: "secrets",
       role: this.role.id,
       policy: this.policy.toJson(),
     });
+    // A new trust (another cluster, namespace or service account) replaces the role instead of rewriting it.
+    replaceRoleOnTrustChange(this, this.role, trustJson, [permissions]);
     this.node.addValidation({
       validate: () => (this.policy.isEmpty ? [`${props.roleName} has no permissions: grant it a secret or remove the workload`] : []),
     });

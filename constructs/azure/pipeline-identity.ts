@@ -19,6 +19,11 @@ export interface PipelineIdentityProps {
   /** The one subject trusted, e.g. repo:acme/platform:environment:prod. */
   readonly subject: string;
   readonly kind: "deployer" | "planner";
+  /**
+   * Further exact subjects, one federated credential each (Entra ID matches one subject per credential).
+   * @default - none
+   */
+  readonly additionalSubjects?: readonly { readonly credentialName: string; readonly subject: string }[];
   /** @default AZURE_AD_TOKEN_EXCHANGE */
   readonly audience?: string;
   /** @default - no tags */
@@ -28,6 +33,7 @@ export interface PipelineIdentityProps {
 export class PipelineIdentity extends Construct implements IAzurePrincipal {
   readonly identity: UserAssignedIdentity;
   readonly federatedCredential: FederatedIdentityCredential;
+  readonly additionalCredentials: FederatedIdentityCredential[] = [];
   readonly principalType = "ServicePrincipal" as const;
   readonly subject: string;
 
@@ -50,6 +56,19 @@ export class PipelineIdentity extends Construct implements IAzurePrincipal {
       subject: props.subject,
       audience: [props.audience ?? AZURE_AD_TOKEN_EXCHANGE],
     });
+    for (const extra of props.additionalSubjects ?? []) {
+      if (/[*?]/.test(extra.subject)) throw new Error(`${this.node.path}: subject ${extra.subject} has a wildcard; trust exact subjects`);
+      this.additionalCredentials.push(
+        new FederatedIdentityCredential(this, `federated-credential-${extra.credentialName}`, {
+          name: extra.credentialName,
+          resourceGroupName: props.resourceGroupName,
+          parentId: this.identity.id,
+          issuer: props.issuer,
+          subject: extra.subject,
+          audience: [props.audience ?? AZURE_AD_TOKEN_EXCHANGE],
+        }),
+      );
+    }
   }
 
   get principalId(): string {

@@ -1,7 +1,7 @@
 // An Azure Function app that rotates Key Vault secrets: Flex Consumption, Node 22, integrated into a private subnet,
 // running as its own user-assigned identity, with identity-only storage and Application Insights, its code deployed
 // from the built package, and an alert when a rotation fails.
-import { AssetType, TerraformAsset } from "cdktf";
+import { AssetType, Fn, ref, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
 import * as path from "node:path";
@@ -21,6 +21,12 @@ import { RoleGrant } from "./role-grant";
 export const ROTATION_FUNCTION_NAME = "rotate";
 /** The app's daily timer function (lambda/azure/index.ts), which fails when it could not rotate a due secret. */
 export const ROTATION_SWEEP_NAME = "sweep";
+
+/**
+ * The app setting azurerm writes with an empty account key whatever the storage authentication (see the constructor);
+ * the identity-based AzureWebJobsStorage__* settings replace it.
+ */
+export const PROVIDER_HOST_STORAGE_SETTING = "AzureWebJobsStorage";
 
 /** Lets an identity send telemetry to Application Insights when local (key) authentication is off. */
 const MONITORING_METRICS_PUBLISHER = "Monitoring Metrics Publisher";
@@ -59,6 +65,8 @@ export class RotationFunctionApp extends Construct implements IAzurePrincipal {
   readonly storage: FunctionStorage;
   readonly insights: ApplicationInsights;
   readonly app: FunctionAppFlexConsumption;
+  /** The apply step that removes the provider's keyless AzureWebJobsStorage setting after each create or update. */
+  readonly hostStorageSetting: LocalExecStep;
   /** The apply step that deploys the package (Event Grid subscriptions wait for it). */
   readonly codeDeployment: LocalExecStep;
   readonly failureAlert: MonitorScheduledQueryRulesAlertV2;
@@ -146,6 +154,24 @@ export class RotationFunctionApp extends Construct implements IAzurePrincipal {
       ...where,
     });
 
+    // azurerm 4.55.0 writes an AzureWebJobsStorage connection string with an empty key next to our identity-based
+    // AzureWebJobsStorage__* settings, and no argument stops it: in internal/services/appservice/
+    // function_app_flex_consumption_resource.go (tag v4.55.0) Create and Update always build
+    // "DefaultEndpointsProtocol=https;AccountName=<account>;AccountKey=<storage_access_key>;..." from the container
+    // endpoint, whatever storage_authentication_type is, and helpers.ExpandSiteConfigFunctionFlexConsumptionApp adds it
+    // as AzureWebJobsStorage (hashicorp/terraform-provider-azurerm#29693, #29149). A user app setting of that name only
+    // replaces its value (helpers.MergeUserAppSettings), and any value, empty included, is a connection string to the
+    // host, which then ignores the identity (Azure/azure-functions-host#11796), so the host cannot start and deployment
+    // and trigger sync fail. The provider's read drops AzureWebJobsStorage from app_settings
+    // (unpackFunctionAppFlexConsumptionSettings), so removing it after the provider wrote it leaves no drift: this step
+    // deletes it (az functionapp config appsettings delete, https://learn.microsoft.com/cli/azure/functionapp/config/appsettings)
+    // after every create or update of the app (the trigger is a hash of the whole app as planned), before the package
+    // is deployed. No azapi provider is needed (there is no prebuilt @cdktf/provider-azapi package on npm).
+    this.hostStorageSetting = new LocalExecStep(this, "host-storage-setting", {
+      triggersReplace: { app: this.app.id, configuration: Fn.sha256(Fn.jsonencode(ref(this.app.fqn))) },
+      command: `az functionapp config appsettings delete --ids "${this.app.id}" --setting-names ${PROVIDER_HOST_STORAGE_SETTING} --output none`,
+    });
+
     // Flex Consumption deploys through its SCM site's one-deploy endpoint, which writes the package to the
     // deployment container (https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#deploy-your-code-project);
     // azurerm's zip_deploy_file would need the basic publishing credentials turned off above. A built-in
@@ -157,6 +183,8 @@ export class RotationFunctionApp extends Construct implements IAzurePrincipal {
         package: pkg ? createHash("sha256").update(readFileSync(props.packagePath)).digest("hex") : "not built",
         app: this.app.id,
       },
+      // Deployment and trigger sync need a host that starts: after the broken setting is gone.
+      dependsOn: [this.hostStorageSetting],
       command: pkg
         ? `az functionapp deployment source config-zip --ids "${this.app.id}" --src "${pkg.path}"`
         : `echo "${path.basename(props.packagePath)} was not built when this stack was synthesized: run npm run build, synthesize and apply again" >&2; exit 1`,

@@ -1,7 +1,8 @@
 // The guardrails as a cdktf Aspect: when a stack synthesizes, every finding becomes an error annotation on the
 // construct that produced the resource. cdktf then refuses the stack: App.synth() throws, and the cdktf CLI
 // (which synthesizes with CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS and reads the manifest) fails synth, diff
-// and deploy. Suppressed findings become info annotations and unused suppressions warnings, so they show too.
+// and deploy. Suppressed findings are counted in one info annotation for the app (each one with SECRETS_PLATFORM_VERBOSE=1), and unused
+// suppressions become warnings.
 import { Annotations, AnnotationMetadataEntryType, Aspects, IAspect, TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
 import { evaluateStack, evaluateSynthesized, findingMessage, GuardrailOptions, GuardrailReport } from "./evaluate";
@@ -24,8 +25,15 @@ export class GuardrailAspect implements IAspect {
     const at = new Map(all.map((c) => [c.node.path, c] as const));
     const construct = (path: string) => at.get(path) ?? node;
     for (const f of report.findings) annotate(construct(f.path), AnnotationMetadataEntryType.ERROR, findingMessage(f));
-    for (const f of report.suppressed) {
-      annotate(construct(f.path), AnnotationMetadataEntryType.INFO, `[${f.ruleId}] suppressed at ${f.suppressedAt}: ${f.suppressionReason}`);
+    // Suppressed findings were decided on, with a written reason, when the suppression was added: one line for the whole
+    // app says how many there are; the review lists them, and SECRETS_PLATFORM_VERBOSE=1 prints each here.
+    if (process.env.SECRETS_PLATFORM_VERBOSE) {
+      for (const f of report.suppressed) {
+        annotate(construct(f.path), AnnotationMetadataEntryType.INFO, `[${f.ruleId}] suppressed at ${f.suppressedAt}: ${f.suppressionReason}`);
+      }
+    } else {
+      const summary = this.suppressionSummary(node);
+      if (summary) annotate(node, AnnotationMetadataEntryType.INFO, summary);
     }
     for (const s of report.suppressions) {
       if (!s.problem && s.matched === 0) {
@@ -34,6 +42,21 @@ export class GuardrailAspect implements IAspect {
     }
     // cdktf stops before writing a stack with an error annotation (unless told to continue): keep nothing then.
     if (all.some((c) => c.node.metadata.some((m) => m.type === AnnotationMetadataEntryType.ERROR))) dropRendering(node);
+  }
+
+  /**
+   * At the app's last guarded stack (cdktf synthesizes stacks in the order they were added, so every other stack's
+   * verdict is in by then), one line that counts the app's suppressed findings; undefined elsewhere or when none is.
+   */
+  private suppressionSummary(stack: TerraformStack): string | undefined {
+    const guarded = stack.node.scope?.node.children.filter((c): c is TerraformStack => TerraformStack.isStack(c) && guardrailAspectsOf(c).length > 0) ?? [stack];
+    if (guarded.at(-1) !== stack) return undefined;
+    const counts = guarded
+      .map((s) => [s.node.id, guardrailAspectsOf(s).reduce((n, a) => n + (a.synthesisReport(s)?.suppressed.length ?? 0), 0)] as const)
+      .filter(([, n]) => n > 0);
+    const total = counts.reduce((n, [, c]) => n + c, 0);
+    if (total === 0) return undefined;
+    return `guardrails: ${total} finding${total === 1 ? "" : "s"} suppressed with a written reason in ${counts.map(([s, n]) => `${s} (${n})`).join(", ")}; npm run review lists them, SECRETS_PLATFORM_VERBOSE=1 prints each here`;
   }
 
   /** The verdict the last synthesis of this stack reached; undefined before one. */

@@ -6,7 +6,8 @@ import { AZURE_RULES } from "./rules/azure";
 import { KUBERNETES_RULES } from "./rules/kubernetes";
 import { VAULT_RULES } from "./rules/vault";
 import { PIPELINE_RULES } from "./rules/pipeline";
+import { ALERT_RULES } from "./rules/alerts";
 
-export { AWS_RULES, AZURE_RULES, KUBERNETES_RULES, PIPELINE_RULES, VAULT_RULES };
+export { ALERT_RULES, AWS_RULES, AZURE_RULES, KUBERNETES_RULES, PIPELINE_RULES, VAULT_RULES };
 
-export const DEFAULT_PACKS: readonly RulePack[] = [AWS_RULES, VAULT_RULES, AZURE_RULES, KUBERNETES_RULES, PIPELINE_RULES];
+export const DEFAULT_PACKS: readonly RulePack[] = [AWS_RULES, VAULT_RULES, AZURE_RULES, KUBERNETES_RULES, PIPELINE_RULES, ALERT_RULES];

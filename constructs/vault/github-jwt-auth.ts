@@ -17,8 +17,11 @@ export interface CiJwtAuthProps {
 
 export interface CiJwtRoleOptions {
   readonly roleName: string;
-  /** The one token subject accepted (bound_subject), e.g. repo:acme/platform:environment:prod. */
-  readonly subject: string;
+  /**
+   * The token subject accepted (bound_subject), e.g. repo:acme/platform:environment:prod; with several, any one of
+   * them, bound through bound_claims.sub instead, since bound_subject takes one value.
+   */
+  readonly subject: string | readonly string[];
   /** Claims that must equal these values exactly, e.g. { repository: "acme/platform", environment: "prod" }. */
   readonly claims: Readonly<Record<string, string>>;
   /** The audience the job requests its token for. */
@@ -53,7 +56,8 @@ export class CiJwtAuth extends Construct {
   }
 
   addRole(id: string, options: CiJwtRoleOptions): JwtAuthBackendRole {
-    const values = [options.subject, ...Object.values(options.claims)];
+    const subjects = typeof options.subject === "string" ? [options.subject] : [...options.subject];
+    const values = [...subjects, ...Object.values(options.claims)];
     if (values.some((v) => /[*?]/.test(v) || v === "")) {
       throw new Error(`${this.node.path}/${id}: role ${options.roleName} binds ${JSON.stringify(values)}; bind exact values, without wildcards`);
     }
@@ -72,8 +76,13 @@ export class CiJwtAuth extends Construct {
       roleType: "jwt",
       // Exact matches only: "string" compares claims literally, where "glob" would let * match any repository.
       boundClaimsType: "string",
-      boundSubject: options.subject,
-      boundClaims: { ...options.claims },
+      // Several subjects: the provider splits a bound_claims value on commas into a list (terraform-provider-vault
+      // v5.6.0, resource_jwt_auth_backend_role.go, unless disable_bound_claims_parsing, left off here; its docs: "one
+      // value or multiple comma-separated values"), and Vault accepts a token whose claim equals any one of the list
+      // (vault-plugin-auth-jwt claims.go, validateBoundClaims/matchFound: "does not match any associated bound claim
+      // values" otherwise). GitHub's subjects hold no comma.
+      ...(subjects.length === 1 ? { boundSubject: subjects[0] } : {}),
+      boundClaims: { ...options.claims, ...(subjects.length > 1 ? { sub: subjects.join(",") } : {}) },
       boundAudiences: [options.audience],
       userClaim: "sub",
       tokenPolicies: [policy.name],

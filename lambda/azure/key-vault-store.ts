@@ -17,8 +17,9 @@
 // - AWSPREVIOUS: the version that the latest one replaced, which this function records in a tag on every version
 //   it writes (versions are not ordered by the list API, and `created` has one-second resolution).
 // - finishSecret writes the pending value as a new version of `<name>`: readers move to it in one step. The new
-//   version carries forward the content type and the tags Terraform set (the azurerm provider reads the latest
-//   version's tags), adds tags naming the rotation, and expires `everyDays + NEAR_EXPIRY_LEAD_DAYS` from now, since
+//   version carries forward the content type and the tags of the latest version (Terraform's: the azurerm provider
+//   reads the latest version's tags; and a person's), adds the function's own tags (below), and expires
+//   `everyDays + NEAR_EXPIRY_LEAD_DAYS` from now, since
 //   Key Vault raises SecretNearExpiry 30 days before the current version's expiry
 //   (learn.microsoft.com/azure/event-grid/event-schema-key-vault): the next rotation starts `everyDays` from now.
 import type { KeyVaultSecret, SecretClient, SecretProperties } from "@azure/keyvault-secrets";
@@ -28,6 +29,13 @@ import { registerSecret } from "../shared/log";
 import { parseValue } from "../shared/json-value";
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, PasswordOptions, SecretStore, SecretVersion } from "../shared/store";
 import { randomPasswordSync } from "./password";
+
+// Key Vault takes at most 15 tags per secret version ("Key Vault supports up to 15 tags, each of which can have a 256
+// character name and a 256 character value": learn.microsoft.com/azure/key-vault/secrets/about-secrets#secret-tags).
+// A write beyond that is refused, so the version that publishes a new password must never need more: the function's
+// state on it is kept to two tags that must be there (REQUIRED_OWN_TAGS), the rest goes on the companion's pending
+// version (which holds the function's tags only) and onto the published version only while there is room.
+export const MAX_TAGS_PER_SECRET = 15;
 
 /** The value Terraform gives a new Key Vault secret (constructs/azure/key-vault-secret.ts; a test checks they agree). */
 export const UNSET_MARKER = "unset: put the value with az keyvault secret set";
@@ -49,6 +57,13 @@ export const ROTATION_TAGS = {
 export const ROTATED_BY = "secrets-platform-rotation";
 
 const OWN_TAGS: readonly string[] = Object.values(ROTATION_TAGS);
+/**
+ * The tags a published version needs: rotated-by (so its own SecretNewVersionCreated is not taken for a person's
+ * value) and rotation-previous-version (AWSPREVIOUS). rotation-id and rotation-strategy are on the companion too.
+ */
+export const REQUIRED_OWN_TAGS: readonly string[] = [ROTATION_TAGS.rotatedBy, ROTATION_TAGS.previousVersion];
+/** How many of a version's pending values, newest first, a recovery tries (earlierPendingValues). */
+const EARLIER_PENDING_TRIED = 3;
 
 export const companionName = pendingSecretName;
 
@@ -196,7 +211,12 @@ export class KeyVaultStore implements SecretStore {
     }
     await this.client.setSecret(companionName(this.name), text, {
       contentType: "application/json",
-      tags: { [ROTATION_TAGS.rotationId]: token, [ROTATION_TAGS.pendingFor]: this.name, [ROTATION_TAGS.rotatedBy]: ROTATED_BY },
+      tags: {
+        [ROTATION_TAGS.rotationId]: token,
+        [ROTATION_TAGS.pendingFor]: this.name,
+        [ROTATION_TAGS.rotatedBy]: ROTATED_BY,
+        [ROTATION_TAGS.strategy]: this.strategy,
+      },
     });
     // Another delivery may have passed the check above at the same time and be writing its own value. Wait until
     // any such write is visible, then go on only if this value is the one every reader takes (the earliest); a
@@ -212,27 +232,90 @@ export class KeyVaultStore implements SecretStore {
     return randomPasswordSync(options);
   }
 
+  /** The vault's name, from its URL (https://<name>.vault.azure.net). */
+  private get vaultName(): string {
+    return new URL(this.vaultUrl).hostname.split(".")[0];
+  }
+
+  putValueCommand(secretId: string): string {
+    this.own(secretId);
+    return `az keyvault secret set --vault-name ${this.vaultName} --name ${this.name} --file value.json`;
+  }
+
+  /** The latest version's tags that the published version carries: every tag but the function's own. */
+  private carriedTags(latest: KeyVaultSecret | undefined): Record<string, string> {
+    return Object.fromEntries(Object.entries(latest?.properties.tags ?? {}).filter(([k]) => !OWN_TAGS.includes(k)));
+  }
+
+  async checkCanPublish(secretId: string): Promise<void> {
+    this.own(secretId);
+    const latest = await readSecret(this.client, this.name);
+    const carried = Object.keys(this.carriedTags(latest)).length;
+    const room = MAX_TAGS_PER_SECRET - REQUIRED_OWN_TAGS.length;
+    if (carried > room) {
+      throw new RotationError(
+        `The latest version of ${this.name} has ${carried} tags of its own; Key Vault takes at most ${MAX_TAGS_PER_SECRET} per version ` +
+          `(learn.microsoft.com/azure/key-vault/secrets/about-secrets#secret-tags) and the rotated version needs ${REQUIRED_OWN_TAGS.length} ` +
+          `more (${REQUIRED_OWN_TAGS.join(", ")}), so its write would be refused. Nothing was changed. Remove at least ${carried - room} ` +
+          `with az keyvault secret set-attributes --vault-name ${this.vaultName} --name ${this.name} --tags <at most ${room} tags>; ` +
+          `the next delivery or the daily sweep rotates it.`,
+        "TAG_LIMIT",
+      );
+    }
+  }
+
+  async earlierPendingValues(secretId: string, token: string): Promise<SecretVersion[]> {
+    this.own(secretId);
+    const found: SecretProperties[] = [];
+    try {
+      for await (const p of this.client.listPropertiesOfSecretVersions(companionName(this.name))) {
+        const tags = p.tags ?? {};
+        if (p.enabled !== false && p.version && tags[ROTATION_TAGS.pendingFor] === this.name && tags[ROTATION_TAGS.rotationId] !== token) found.push(p);
+      }
+    } catch (err) {
+      if (statusOf(err) === 404) return [];
+      throw err;
+    }
+    found.sort((a, b) => (b.createdOn?.getTime() ?? 0) - (a.createdOn?.getTime() ?? 0));
+    const out: SecretVersion[] = [];
+    for (const p of found.slice(0, EARLIER_PENDING_TRIED)) {
+      const secret = await readSecret(this.client, companionName(this.name), p.version);
+      if (!secret?.value) continue;
+      try {
+        out.push({ versionId: p.version!, value: parseValue(this.name, "earlier pending", secret.value) });
+      } catch {
+        // not a value this function can use: skip it
+      }
+    }
+    return out;
+  }
+
   async moveCurrentTo(secretId: string, token: string): Promise<{ previousVersionId?: string; moved: boolean }> {
     this.own(secretId);
     const latest = await readSecret(this.client, this.name);
     const pending = await this.pending(token);
     if (!pending) throw new RotationError(`Rotation ${token} of ${this.name} has no pending value; createSecret has not run.`, "NO_PENDING_VALUE");
     const value = parseValue(this.name, AWSPENDING, pending.value);
-    // Done already only if the latest version holds this rotation's value: a person may tag a version with the id
-    // (it is derived from a version id anyone who reads the secret sees), and taking the tag alone would end the
-    // rotation with the new password set in the database but never published.
-    if (latest?.properties.tags?.[ROTATION_TAGS.rotationId] === token && latest.value === this.encode(value)) return { previousVersionId: undefined, moved: false };
-    const carried = Object.fromEntries(Object.entries(latest?.properties.tags ?? {}).filter(([k]) => !OWN_TAGS.includes(k)));
+    // Done already only if the latest version holds this rotation's value (a tag alone proves nothing: anyone who may
+    // write a version may write its tags, and taking the tag would end the rotation with the new password set in the
+    // database but never published). Pending values are random: the same value is this rotation's write.
+    if (latest?.value === this.encode(value)) return { previousVersionId: undefined, moved: false };
+    const carried = this.carriedTags(latest);
     const previousVersionId = latest?.properties.version;
+    const own: Array<[string, string]> = [
+      [ROTATION_TAGS.rotatedBy, ROTATED_BY],
+      ...(previousVersionId ? ([[ROTATION_TAGS.previousVersion, previousVersionId]] as Array<[string, string]>) : []),
+      [ROTATION_TAGS.rotationId, token],
+      [ROTATION_TAGS.strategy, this.strategy],
+    ];
+    // The database may already hold this value: this write must not be refusable. checkCanPublish made room before the
+    // database changed; if a person wrote a version with more tags since, their tags are kept and the function's own
+    // are left off, in that order, rather than losing the value.
+    const room = Math.max(0, MAX_TAGS_PER_SECRET - Object.keys(carried).length);
+    const kept = own.slice(0, room);
     await this.client.setSecret(this.name, this.encode(value), {
       contentType: latest?.properties.contentType ?? (this.settings.type === "token" ? "text/plain" : "application/json"),
-      tags: {
-        ...carried,
-        [ROTATION_TAGS.rotatedBy]: ROTATED_BY,
-        [ROTATION_TAGS.rotationId]: token,
-        [ROTATION_TAGS.strategy]: this.strategy,
-        ...(previousVersionId ? { [ROTATION_TAGS.previousVersion]: previousVersionId } : {}),
-      },
+      tags: { ...carried, ...Object.fromEntries(kept) },
       expiresOn: new Date(this.now().getTime() + (this.settings.everyDays + NEAR_EXPIRY_LEAD_DAYS) * DAY_MS),
     });
     return { previousVersionId, moved: true };

@@ -66,6 +66,8 @@ export const jwtRotator: Rotator = {
       return;
     }
     // The first rotation runs when the secret is created: there may be no AWSCURRENT at all.
+    // Refused now, before a pending value exists, if the store could not take the version that publishes it.
+    await ctx.store.checkCanPublish(ctx.secretId, ctx.token);
     const current = (await ctx.store.getSecretVersion(ctx.secretId, AWSCURRENT))?.value;
     const algorithm = settingChoice(ctx.metadata.tags, JWT_ALGORITHM_TAG, current, "algorithm", ALGORITHMS, DEFAULT_ALGORITHM);
     const expiryHours = settingInteger(ctx.metadata.tags, JWT_EXPIRY_HOURS_TAG, current, "expiry_hours", 1, 8760, DEFAULT_EXPIRY_HOURS);

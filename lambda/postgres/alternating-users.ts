@@ -18,6 +18,7 @@ import { Rotator, StepContext } from "../shared/protocol";
 import { Login, closeQuietly, connect, describeConnectError, loginOf, logsIn, setPassword, tryLogin } from "./db";
 import { CLONE_SUFFIX, MAX_NAME_BYTES, Pair, otherOf, pairOf } from "./names";
 import { PairFacts, markerFor, provePair } from "./pair-roles";
+import { checkCloneInStep, cloneSyncStatements, limitsOf } from "./clone-sync";
 import { createPending, currentValue, finishPostgres, pendingValue, previousValue } from "./single-user";
 import { PostgresValue, parsePostgresValue, sameServer } from "./value";
 
@@ -102,13 +103,13 @@ function refuseGrouprole(value: PostgresValue, what: string, secretId: string): 
 }
 
 /** Logs in as AWSCURRENT (acting as itself) and checks the server agrees on who that is. */
-async function loginAsCurrent(current: PostgresValue, secretId: string): Promise<Client> {
+async function loginAsCurrent(current: PostgresValue, secretId: string, putCommand: string): Promise<Client> {
   const client = await tryLogin(loginOf(current), { setRoleNone: true });
   if (!client) {
     throw new RotationError(
       `The AWSCURRENT credentials of ${secretId} do not log in as ${JSON.stringify(current.username)}; refusing to rotate. ` +
         `Only a value whose current password works is rotated (whoever wrote it could otherwise have the master reset ` +
-        `another role). Put the user's working password as AWSCURRENT, then rotate.`,
+        `another role). Put the user's working password as the current value (${putCommand}), then rotate.`,
       "CURRENT_LOGIN_FAILED",
     );
   }
@@ -185,16 +186,75 @@ async function ensureClone(master: Client, masterName: string, pair: Pair, facts
   if (globalRole.length !== 1 || globalRole[0] !== `role=${pair.base}`) {
     statements.push(`ALTER ROLE ${id(pair.clone)} SET role = ${master.escapeLiteral(pair.base)}`);
   }
-  if (statements.length === 0) return;
+  // Kept in step with the base user on every rotation: settings, connection limit, VALID UNTIL (clone-sync.ts).
+  const sync = await cloneSyncStatements(master, pair, clone !== undefined);
+  if (statements.length + sync.length === 0) return;
   await master.query("BEGIN");
   try {
     for (const sql of statements) await asMaster(masterName, pair, () => master.query(sql));
+    for (const sql of sync) {
+      try {
+        await master.query(sql);
+      } catch (err) {
+        if ((err as { code?: string }).code !== "42501") throw err;
+        // A setting only a superuser (or a role granted SET on it) may give, which a superuser gave the base user.
+        throw new RotationError(
+          `The master user ${JSON.stringify(masterName)} may not give ${JSON.stringify(pair.clone)} a setting that ${JSON.stringify(pair.base)} has ` +
+            `(${(err as Error).message}). On PostgreSQL 15+, a superuser grants it: GRANT SET ON PARAMETER <name> TO ${JSON.stringify(masterName)}; ` +
+            `or removes the setting from ${JSON.stringify(pair.base)}.`,
+          "MASTER_LACKS_GRANT",
+        );
+      }
+    }
+    await checkCloneInStep(master, pair);
     await master.query("COMMIT");
   } catch (err) {
     await master.query("ROLLBACK").catch(() => undefined);
     throw err;
   }
-  log.info(clone ? "clone.adjusted" : "clone.created", { username: pair.clone });
+  log.info(clone ? "clone.adjusted" : "clone.created", { username: pair.clone, message: sync.length ? `${sync.length} settings or limits copied from the base user.` : undefined });
+}
+
+/**
+ * What keeps `username` from logging in whatever its password (NOLOGIN, a VALID UNTIL that has passed, CONNECTION
+ * LIMIT 0), named; undefined when nothing does. PostgreSQL answers an expired VALID UNTIL with the same SQLSTATE
+ * 28P01 as a wrong password (it logs the reason only on the server), so the master reads pg_roles to tell them apart.
+ */
+async function loginBlocker(master: Client, username: string, options: { ignoreNologin?: boolean } = {}): Promise<{ code: string; what: string } | undefined> {
+  const limits = await limitsOf(master, username);
+  if (!limits) return undefined;
+  if (!limits.canLogin && !options.ignoreNologin) return { code: "ROLE_NOLOGIN", what: `has NOLOGIN` };
+  if (limits.expired) return { code: "VALID_UNTIL_PASSED", what: `has VALID UNTIL ${limits.validUntil}, which has passed` };
+  if (limits.connlimit === 0) return { code: "CONNECTION_LIMIT_ZERO", what: `has CONNECTION LIMIT 0` };
+  return undefined;
+}
+
+/** Throws a RotationError naming why `username` cannot log in, when the master can see one. */
+async function explainLogin(masterValue: PostgresValue, username: string, which: string, pair: Pair, secretId: string): Promise<void> {
+  let client: Client | undefined;
+  let blocker: { code: string; what: string } | undefined;
+  try {
+    client = await connect(masterLogin(masterValue), { trusted: true });
+    blocker = await loginBlocker(client, username);
+  } catch {
+    return; // the master cannot say; the caller's message stands
+  } finally {
+    await closeQuietly(client);
+  }
+  if (blocker) throw blockedError(blocker, username, which, pair, secretId);
+}
+
+function blockedError(blocker: { code: string; what: string }, username: string, which: string, pair: Pair, secretId: string): RotationError {
+  const fix =
+    blocker.code === "ROLE_NOLOGIN"
+      ? `Rotation never changes a role's LOGIN: if ${JSON.stringify(username)} is meant to log in, a DBA runs ALTER ROLE ${JSON.stringify(username)} LOGIN.`
+      : `A DBA changes it on ${JSON.stringify(pair.base)} (ALTER ROLE ${JSON.stringify(pair.base)} ${blocker.code === "VALID_UNTIL_PASSED" ? "VALID UNTIL '<later>'" : "CONNECTION LIMIT <n>"}); ` +
+        `each rotation gives ${JSON.stringify(pair.clone)} the same.`;
+  return new RotationError(
+    `The ${which} user ${JSON.stringify(username)} of ${secretId} ${blocker.what}, so it cannot log in whatever its password; ` +
+      `this is not a wrong password. ${fix}`,
+    blocker.code,
+  );
 }
 
 /**
@@ -276,7 +336,13 @@ export const alternatingUsersRotator: Rotator = {
     const log = ctx.log.child({ username: pending.username, host: pending.host, port: pending.port, database: pending.dbname });
 
     // Before anything else, the current credentials must work (as AWS's functions check).
-    const asCurrent = await loginAsCurrent(current, ctx.secretId);
+    let asCurrent: Client;
+    try {
+      asCurrent = await loginAsCurrent(current, ctx.secretId, ctx.store.putValueCommand(ctx.secretId));
+    } catch (err) {
+      if ((err as RotationError).code === "CURRENT_LOGIN_FAILED") await explainLogin(master.value, current.username, "AWSCURRENT", pair, ctx.secretId);
+      throw err;
+    }
     let masterClient: Client | undefined;
     let asClone: Client | undefined;
     try {
@@ -290,13 +356,23 @@ export const alternatingUsersRotator: Rotator = {
       const facts = await provePair(masterClient, pair, current.username, master.value.username, ctx.secretId, () =>
         previousLogsInAs(ctx, pair.clone, current),
       );
+      // Nothing is changed in the database that the store could not then publish.
+      await ctx.store.checkCanPublish(ctx.secretId, ctx.token);
+      // A rotation changes the pair's passwords and nothing else of the base user: an attribute of the base user that
+      // would keep the pending user from logging in (a DBA's NOLOGIN when the base user is pending; a passed VALID UNTIL
+      // or CONNECTION LIMIT 0, which the clone gets too) stops it, named, before anything changes: copied onto a
+      // current clone, it would also lock out the application. (The clone's LOGIN is the function's own.)
+      const blocker = await loginBlocker(masterClient, pair.base, { ignoreNologin: pending.username === pair.clone });
+      if (blocker) throw blockedError(blocker, pair.base, pending.username === pair.clone ? "pending user's base" : "pending", pair, ctx.secretId);
       await ensureClone(masterClient, master.value.username, pair, facts, ctx.secretId, log);
       // The password is set last but for the hand-over below: "pending logs in" means the roles are ready.
       if (await logsIn(pending)) {
         log.info("set.already-done");
       } else {
         const m = masterClient;
-        await asMaster(master.value.username, pair, () => setPassword(m, pending.username, pending.password, { login: true }));
+        // LOGIN only for the clone, which this function created NOLOGIN and owns; never for the base user.
+        const login = pending.username === pair.clone;
+        await asMaster(master.value.username, pair, () => setPassword(m, pending.username, pending.password, { login }));
         log.info("set.password-changed", { message: "Set by the master user." });
       }
       asClone = current.username === pair.clone ? asCurrent : await tryLogin(loginOf(pending), { setRoleNone: true });
@@ -311,27 +387,42 @@ export const alternatingUsersRotator: Rotator = {
     }
   },
 
-  async testSecret(ctx) {
-    const pending = await pendingValue(ctx);
-    refuseGrouprole(pending, "AWSPENDING", ctx.secretId);
-    const pair = pairOf(pending.username, ctx.secretId);
-    const client = await tryLogin(loginOf(pending));
-    if (!client) {
-      throw new RotationError(`The pending password of ${ctx.secretId} does not log in as ${pending.username}.`, "PENDING_LOGIN_FAILED");
-    }
-    try {
-      const { rows } = await client.query<{ current_user: string }>("SELECT current_user");
-      if (rows[0]?.current_user !== pair.base) {
-        throw new RotationError(
-          `${pending.username} does not act as ${pair.base} after login; objects it creates would not be shared.`,
-          "CLONE_ROLE_NOT_SET",
-        );
-      }
-    } finally {
-      await closeQuietly(client);
-    }
-    ctx.log.info("test.logged-in", { username: pending.username });
-  },
+  testSecret: provePendingActsAsBase,
 
-  finishSecret: finishPostgres,
+  // Anyone who may invoke the function may call finishSecret out of order (right after createSecret): AWSCURRENT moves
+  // only onto a user whose pending password logs in and acts as the base user.
+  async finishSecret(ctx) {
+    await provePendingActsAsBase(ctx);
+    await finishPostgres(ctx);
+  },
 };
+
+/** The pending value logs in and acts as the base user; throws otherwise, naming why when the master can tell. */
+async function provePendingActsAsBase(ctx: StepContext): Promise<void> {
+  const pending = await pendingValue(ctx);
+  refuseGrouprole(pending, "AWSPENDING", ctx.secretId);
+  const pair = pairOf(pending.username, ctx.secretId);
+  const client = await tryLogin(loginOf(pending));
+  if (!client) {
+    try {
+      const current = await currentValue(ctx, true);
+      const master = await masterOf(current, ctx);
+      await explainLogin(master.value, pending.username, "pending", pair, ctx.secretId);
+    } catch (err) {
+      if (err instanceof RotationError && ["ROLE_NOLOGIN", "VALID_UNTIL_PASSED", "CONNECTION_LIMIT_ZERO"].includes(err.code)) throw err;
+    }
+    throw new RotationError(`The pending password of ${ctx.secretId} does not log in as ${pending.username}.`, "PENDING_LOGIN_FAILED");
+  }
+  try {
+    const { rows } = await client.query<{ current_user: string }>("SELECT current_user");
+    if (rows[0]?.current_user !== pair.base) {
+      throw new RotationError(
+        `${pending.username} does not act as ${pair.base} after login; objects it creates would not be shared.`,
+        "CLONE_ROLE_NOT_SET",
+      );
+    }
+  } finally {
+    await closeQuietly(client);
+  }
+  ctx.log.info("test.logged-in", { username: pending.username });
+}

@@ -117,6 +117,27 @@ export function describeConnectError(err: unknown, login: Login): RotationError 
   const e = err as { code?: string; message?: string };
   const message = e.message ?? String(err);
   const where = `PostgreSQL at ${login.host}:${login.port} (database ${login.database}, TLS ${login.ssl}) as ${login.user}`;
+  // 28000 is also what a NOLOGIN role gets, with "role ... is not permitted to log in" (PostgreSQL's InitializeSessionUserId).
+  if (e.code === "28000" && /not permitted to log in/i.test(message)) {
+    return new RotationError(
+      `${where}: the role has NOLOGIN (SQLSTATE 28000: ${message}); this is not a wrong password. Rotation does not change a ` +
+        `role's LOGIN attribute: a DBA runs ALTER ROLE ${JSON.stringify(login.user)} LOGIN if the role is meant to log in.`,
+      "ROLE_NOLOGIN",
+    );
+  }
+  // 53300 too_many_connections: the role's CONNECTION LIMIT ("too many connections for role") or the server's
+  // max_connections ("sorry, too many clients already"); the server is reachable and the password was not refused.
+  if (e.code === "53300") {
+    const role = /for role/i.test(message);
+    return new RotationError(
+      role
+        ? `${where}: the role's connection limit is reached (SQLSTATE 53300: ${message}); this is not a wrong password. Close idle ` +
+            `sessions, or raise it with ALTER ROLE ${JSON.stringify(login.user)} CONNECTION LIMIT <n> (for an alternating pair, on ` +
+            `the base user: the next rotation gives the clone the same limit).`
+        : `${where}: the server has no free connection slot (SQLSTATE 53300: ${message}); this is not a wrong password.`,
+      role ? "CONNECTION_LIMIT_REACHED" : "TOO_MANY_CONNECTIONS",
+    );
+  }
   if (e.code === "28000") {
     // "no pg_hba.conf entry for ..., no encryption": what a server that requires TLS answers
     // (RDS with rds.force_ssl, hostssl-only rules); "pg_hba.conf rejects ...": a reject rule.

@@ -14,9 +14,17 @@ import {
   sameServer,
 } from "./value";
 
+function parseQuietly(value: Record<string, unknown>, secretId: string): PostgresValue | undefined {
+  try {
+    return parsePostgresValue(value, "earlier pending", secretId);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function currentValue(ctx: StepContext, alternating: boolean): Promise<PostgresValue> {
   const current = await ctx.store.getSecretVersion(ctx.secretId, AWSCURRENT);
-  if (!current) throw new RotationError(missingCurrentMessage(ctx.secretId, alternating), "NO_CURRENT_VALUE");
+  if (!current) throw new RotationError(missingCurrentMessage(ctx.secretId, alternating, ctx.store.putValueCommand(ctx.secretId)), "NO_CURRENT_VALUE");
   return parsePostgresValue(current.value, AWSCURRENT, ctx.secretId);
 }
 
@@ -43,6 +51,8 @@ export async function createPending(ctx: StepContext, build: (password: string) 
     ctx.log.info("pending.exists");
     return false;
   }
+  // Refused now, before a pending value exists, if the store could not take the version that publishes it.
+  await ctx.store.checkCanPublish(ctx.secretId, ctx.token);
   const password = await ctx.store.randomPassword({ length: PASSWORD_LENGTH, excludeCharacters: excludeCharacters() });
   await ctx.store.putPendingValue(ctx.secretId, ctx.token, build(password), ctx.rotationToken);
   return true;
@@ -77,9 +87,17 @@ export const singleUserRotator: Rotator = {
       log.info("set.already-done");
       return;
     }
-    const previous = await previousValue(ctx);
     const candidates: Array<[string, PostgresValue]> = [["current", current]];
+    const previous = await previousValue(ctx);
     if (previous && previous.username === pending.username && sameServer(previous, pending)) candidates.push(["previous", previous]);
+    // A rotation interrupted after it changed the password, then a person's new version (copying the old password):
+    // the working password is the function's own pending value of that rotation, which the store still holds.
+    for (const earlier of await ctx.store.earlierPendingValues(ctx.secretId, ctx.token)) {
+      const value = parseQuietly(earlier.value, ctx.secretId);
+      if (value && value.username === pending.username && sameServer(value, pending)) candidates.push(["an earlier rotation's pending", value]);
+    }
+    // Nothing is changed in the database that the store could not then publish.
+    await ctx.store.checkCanPublish(ctx.secretId, ctx.token);
     for (const [which, value] of candidates) {
       // Connect with the pending value's server and user; only the password differs.
       const client = await tryLogin({ ...loginOf(pending), password: value.password });
@@ -95,24 +113,32 @@ export const singleUserRotator: Rotator = {
     throw new RotationError(
       `None of the pending, current or previous passwords of ${ctx.secretId} logs in as ${pending.username} ` +
         `on ${pending.host}:${pending.port}. Someone changed the password outside rotation: put the working password ` +
-        `as AWSCURRENT with aws secretsmanager put-secret-value, then rotate again.`,
+        `as the current value with ${ctx.store.putValueCommand(ctx.secretId)}, then rotate again.`,
       "NO_WORKING_PASSWORD",
     );
   },
 
-  async testSecret(ctx) {
-    const pending = await pendingValue(ctx);
-    const client = await tryLogin(loginOf(pending));
-    if (!client) {
-      throw new RotationError(`The pending password of ${ctx.secretId} does not log in as ${pending.username}.`, "PENDING_LOGIN_FAILED");
-    }
-    try {
-      await client.query("SELECT 1");
-    } finally {
-      await closeQuietly(client);
-    }
-    ctx.log.info("test.logged-in", { username: pending.username });
-  },
+  testSecret: provePendingLogsIn,
 
-  finishSecret: finishPostgres,
+  // Anyone who may invoke the function may call finishSecret out of order (right after createSecret): AWSCURRENT moves
+  // only onto a password the database has.
+  async finishSecret(ctx) {
+    await provePendingLogsIn(ctx);
+    await finishPostgres(ctx);
+  },
 };
+
+/** Logs in with the pending value; throws PENDING_LOGIN_FAILED (or what the server said) when it does not. */
+async function provePendingLogsIn(ctx: StepContext): Promise<void> {
+  const pending = await pendingValue(ctx);
+  const client = await tryLogin(loginOf(pending));
+  if (!client) {
+    throw new RotationError(`The pending password of ${ctx.secretId} does not log in as ${pending.username}.`, "PENDING_LOGIN_FAILED");
+  }
+  try {
+    await client.query("SELECT 1");
+  } finally {
+    await closeQuietly(client);
+  }
+  ctx.log.info("test.logged-in", { username: pending.username });
+}

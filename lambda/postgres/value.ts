@@ -114,10 +114,18 @@ export function sameServer(a: PostgresValue, b: PostgresValue): boolean {
  * The createSecret failure for a postgres secret that nobody has filled in yet: what to put, and
  * the command that puts it. No value is shown, only the shape.
  */
-export function missingCurrentMessage(secretId: string, alternating: boolean): string {
+export function missingCurrentMessage(secretId: string, alternating: boolean, putCommand?: string): string {
   const shape = alternating
     ? `{"engine":"postgres","host":"<host>","port":5432,"dbname":"<database>","username":"<user>","password":"<password>","masterarn":"<ARN of the master user's secret>"}`
     : `{"engine":"postgres","host":"<host>","port":5432,"dbname":"<database>","username":"<user>","password":"<password>"}`;
+  if (putCommand && !putCommand.startsWith("aws ")) {
+    // Another store (Key Vault): its own command, and a new version starts the rotation.
+    return (
+      `Secret ${secretId} has no value yet, so there is nothing to rotate. A person puts the connection details and the ` +
+      `user's present password once, as JSON: ${shape} (in a file readable only by you, e.g. value.json), with: ${putCommand}; ` +
+      `that new version starts the first rotation.`
+    );
+  }
   return (
     `Secret ${secretId} has no AWSCURRENT value yet, so there is nothing to rotate. ` +
     `A person puts the connection details and the user's present password once, as JSON: ${shape} ` +

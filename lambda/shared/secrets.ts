@@ -168,4 +168,7 @@ export const secretsManagerStore: SecretStore = {
   putPendingValue,
   randomPassword,
   moveCurrentTo,
+  putValueCommand: (secretId) => `aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://value.json`,
+  checkCanPublish: async () => undefined,
+  earlierPendingValues: async () => [],
 };

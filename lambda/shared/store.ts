@@ -33,4 +33,22 @@ export interface SecretStore {
   randomPassword(options: PasswordOptions): Promise<string>;
   /** Makes rotation `token`'s pending value the current one. `moved` is false when it already was. */
   moveCurrentTo(secretId: string, token: string): Promise<{ previousVersionId?: string; moved: boolean }>;
+  /**
+   * The command a person runs to put a value into this secret (for messages): `aws secretsmanager put-secret-value ...`
+   * on Secrets Manager, `az keyvault secret set ...` on Key Vault.
+   */
+  putValueCommand(secretId: string): string;
+  /**
+   * Throws (a RotationError naming what to change) when the write that publishes rotation `token`'s value would be
+   * refused by the store. A rotator calls it before it changes anything outside the store (a database password), so
+   * a change is never made that no write can record. Secrets Manager's PutSecretValue/UpdateSecretVersionStage take no
+   * per-version metadata that could overflow: a no-op there.
+   */
+  checkCanPublish(secretId: string, token: string): Promise<void>;
+  /**
+   * Pending values this function wrote for earlier rotations of this secret (newest first, a few at most), for
+   * recovering a rotation that was interrupted after it changed the database and before it published. Empty where the
+   * store keeps no such values apart from the secret's versions.
+   */
+  earlierPendingValues(secretId: string, token: string): Promise<SecretVersion[]>;
 }

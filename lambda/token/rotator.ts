@@ -43,6 +43,8 @@ export const tokenRotator: Rotator = {
       ctx.log.info("pending.exists");
       return;
     }
+    // Refused now, before a pending value exists, if the store could not take the version that publishes it.
+    await ctx.store.checkCanPublish(ctx.secretId, ctx.token);
     // The first rotation runs when the secret is created: there may be no AWSCURRENT at all.
     const current = await ctx.store.getSecretVersion(ctx.secretId, AWSCURRENT);
     const length = tokenLength(ctx, current?.value);

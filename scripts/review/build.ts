@@ -1,5 +1,6 @@
 // Assembles a review from synthesized stacks, Terraform plans where they ran, and the guardrails' reports.
 // Pure: no synth, no Terraform, no files; tests call it directly.
+import { pipelineIdentities } from "./pipeline";
 import type { GuardrailReport } from "../../constructs/guardrails";
 import type { TerraformPlan } from "../terraform-offline";
 import { accessMatrix, awsReadGuards } from "./access";
@@ -9,6 +10,7 @@ import type { Backend, Review, ReviewedStack } from "./model";
 import type { MoveGuidance } from "./moves";
 import { networkExposure } from "./network";
 import { rotationTable } from "./rotation";
+import { alertsTable } from "./alerts";
 import { kubernetesTable } from "./kubernetes";
 import { adoptionTable } from "./adoption";
 import type { StackJson } from "../../constructs/guardrails/synthesized";
@@ -26,6 +28,8 @@ export interface ReviewInput {
   readonly stackNotes?: Readonly<Record<string, string>>;
   /** Moves between the environment's stacks since the previous synth. */
   readonly moves?: readonly MoveGuidance[];
+  /** bootstrap-<env>, synthesized, when the environment has a pipeline block. */
+  readonly bootstrap?: { readonly name: string; readonly json: StackJson };
 }
 
 /** Which backend a stack is for, from its providers. */
@@ -53,11 +57,13 @@ export function buildReview(input: ReviewInput): Review {
     access,
     awsReadGuards: awsReadGuards(input.stacks),
     rotation: rotationTable(input.stacks),
+    alerts: alertsTable(input.stacks),
     network: networkExposure(input.stacks),
     kubernetes: kubernetesTable(input.stacks),
     ...(adoptions.length > 0 ? { adoptions } : {}),
     guardrails: input.guardrails,
     ...(input.moves && input.moves.length > 0 ? { moves: input.moves } : {}),
+    ...(input.bootstrap ? { pipeline: { stack: input.bootstrap.name, identities: pipelineIdentities(input.bootstrap.json) } } : {}),
     mermaid: accessDiagram(access),
     passed: input.guardrails.every((g) => g.findings.length === 0),
   };

@@ -1,4 +1,5 @@
 // The review as Markdown, for a person to read before deploying (cdktf.out/review/<env>.md).
+import type { ChangeReview } from "./diff";
 import type { Review } from "./model";
 
 /** A table cell: pipes escaped, newlines flattened. */
@@ -11,7 +12,7 @@ function table(header: string[], rows: unknown[][]): string[] {
   return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)];
 }
 
-export function renderMarkdown(review: Review): string {
+export function renderMarkdown(review: Review, change?: ChangeReview): string {
   const out: string[] = [];
   const findings = review.guardrails.flatMap((g) => g.findings);
   out.push(`# Review of environment \`${review.environment}\`${review.production ? " (production)" : ""}`, "");
@@ -21,6 +22,7 @@ export function renderMarkdown(review: Review): string {
       : `**Guardrails: FAILED** with ${findings.length} finding${findings.length === 1 ? "" : "s"}; synth and deploy are blocked until they are fixed.`,
     "",
   );
+  if (change) out.push(...renderChange(change), "");
 
   out.push("## Changes per stack", "");
   out.push(
@@ -93,6 +95,21 @@ export function renderMarkdown(review: Review): string {
     "",
   );
 
+  out.push("## Alerts", "");
+  const alerts = review.alerts ?? [];
+  const unheard = alerts.filter((a) => a.flag);
+  out.push(
+    alerts.length === 0
+      ? "**No alerts:** nobody is told of refused reads or of policy, key and role changes made outside the pipeline ([docs/alerts.md](../../docs/alerts.md))."
+      : unheard.length === 0
+        ? "Every alert has a destination. A topic the stack creates has no subscriber until the team subscribes to it."
+        : `**${unheard.length} alert${unheard.length === 1 ? "" : "s"} that tell nobody:** ${unheard.map((a) => `\`${a.alert}\``).join(", ")}.`,
+    "",
+  );
+  if (alerts.length > 0) {
+    out.push(...table(["Stack", "Alert", "Watches", "Goes to", "Flag"], alerts.map((a) => [a.stack, `\`${a.alert}\``, a.watches, a.destination, a.flag ? `**${a.flag}**` : "ok"])), "");
+  }
+
   out.push("## Kubernetes", "", "What the kubernetes stack builds per workload: how its pods get secrets, and which native Secrets hold copies.", "");
   out.push(
     ...table(
@@ -101,6 +118,22 @@ export function renderMarkdown(review: Review): string {
     ),
     "",
   );
+
+  if (review.pipeline) {
+    out.push(
+      `## CI identities (\`${review.pipeline.stack}\`)`,
+      "",
+      `What the pipeline becomes: applied once by a person, never by CI. The deployer applies the saved plans after the GitHub environment's reviewers approve; the planner plans pull requests and main, read-only.`,
+      "",
+    );
+    out.push(
+      ...table(
+        ["Backend", "Identity", "Kind", "Trusted token subjects", "May do"],
+        review.pipeline.identities.map((r) => [r.backend, `\`${r.identity}\``, r.kind, r.trusts.map((t) => `\`${t}\``).join("<br>"), r.rights.join("<br>")]),
+      ),
+      "",
+    );
+  }
 
   out.push("## Network exposure", "");
   out.push(...table(["Backend", "Resource", "Exposure", "Flag"], review.network.map((r) => [r.backend, r.resource, r.exposure, r.flagged ? `**${r.flag ?? "exposed"}**` : "ok"])), "");
@@ -132,4 +165,35 @@ export function renderMarkdown(review: Review): string {
     out.push(...table(["Rule", "Construct", "Finding", "Suppressed at"], suppressed.map((f) => [f.ruleId, `\`${f.path}\``, f.message, `\`${f.suppressedAt}\``])), "");
   }
   return out.join("\n");
+}
+
+/** The words a change line's kind stands for, at the start of its bullet. */
+const KIND_LABELS: Record<ChangeReview["lines"][number]["kind"], string> = {
+  delete: "**deleted**",
+  replace: "**replaced**",
+  key: "**key deletion**",
+  "access-gained": "access gained",
+  "access-lost": "access lost",
+  trust: "trust",
+  rotation: "rotation",
+  network: "network",
+  guardrail: "guardrails",
+  move: "state move",
+};
+
+/** What changes against the base: the lines that matter, risky first, the changed access edges, then resources. */
+export function renderChange(change: ChangeReview): string[] {
+  const out = [`## What changes since \`${change.base}\``, ""];
+  if (change.noChange) out.push(`No change in secrets, access, trust, rotation, exposure or guardrails of ${change.environment} since ${change.base}.`);
+  for (const l of change.lines) out.push(`- ${KIND_LABELS[l.kind]}: ${l.text}`);
+  out.push("");
+  if (change.mermaid) out.push("Access that changes (thick: added; dotted: removed):", "", "```mermaid", change.mermaid, "```", "");
+  out.push("### Resources that change", "");
+  out.push(
+    ...table(
+      ["Stack", "Address", "Action", "From"],
+      change.resources.map((r) => [r.stack, `\`${r.address}\``, r.action === "replace" || r.action === "delete" ? `**${r.action}**` : r.action, change.resourceSource[r.stack]]),
+    ),
+  );
+  return out;
 }

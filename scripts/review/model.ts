@@ -3,6 +3,7 @@
 import type { GuardrailReport } from "../../constructs/guardrails";
 import type { StackJson } from "../../constructs/guardrails/synthesized";
 import type { MoveGuidance } from "./moves";
+import type { PipelineIdentityRow } from "./pipeline";
 
 /** A backend, or "kubernetes" for the kubernetes-<env> stack that points a cluster at them. */
 export type Backend = "aws" | "vault" | "azure" | "kubernetes";
@@ -115,6 +116,16 @@ export interface AdoptionRow {
   readonly warnings: readonly string[];
 }
 
+/** One alert of the environment (docs/alerts.md): what it watches and who is told. */
+export interface AlertRow {
+  readonly stack: string;
+  readonly alert: string;
+  readonly watches: string;
+  readonly destination: string;
+  /** Set when the alert tells nobody. */
+  readonly flag?: string;
+}
+
 export interface Review {
   readonly environment: string;
   readonly production: boolean;
@@ -123,6 +134,8 @@ export interface Review {
   /** AWS: each secret's read-deny, which makes the access matrix the whole list of readers. */
   readonly awsReadGuards: readonly AwsReadGuard[];
   readonly rotation: readonly RotationRow[];
+  /** The environment's alerts and where they go. @default - none listed */
+  readonly alerts?: readonly AlertRow[];
   readonly network: readonly ExposureRow[];
   readonly kubernetes: readonly KubernetesRow[];
   /** Existing secrets adopted, shown apart from creates. @default - none */
@@ -130,6 +143,8 @@ export interface Review {
   readonly guardrails: readonly GuardrailReport[];
   /** Resources that move between stacks of the environment since the previous synth, with the state commands. */
   readonly moves?: readonly MoveGuidance[];
+  /** bootstrap-<env>'s CI identities: who may become each, and what each may do (none without a pipeline block). */
+  readonly pipeline?: { readonly stack: string; readonly identities: readonly PipelineIdentityRow[] };
   readonly mermaid: string;
   /** No guardrail finding is left unsuppressed. */
   readonly passed: boolean;

@@ -1,7 +1,8 @@
 // `npm run review -- --env <env>`: synthesizes the whole app to cdktf.out (as `npm run synth` does), plans the
 // environment's AWS stack offline, and writes cdktf.out/review/<env>.md (and .json).
 import { App, TerraformStack } from "cdktf";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { configPath, loadPlatform } from "../../config/load";
 import { isProduction } from "../../config/naming";
@@ -12,6 +13,8 @@ import { importBlocks } from "./adoption";
 import { offlineWorkspace, stackAssets, terraformAvailable, TerraformPlan } from "../terraform-offline";
 import { backendOf, buildReview } from "./build";
 import { renderMarkdown } from "./markdown";
+import { sideFromOutput, synthesizeDescription, synthesizeRevision, withEnv } from "./compare";
+import { ChangeReview, diffEnvironment, ReviewSide } from "./diff";
 import { moveGuidance, stackMoves } from "./moves";
 import type { Backend, Review, ReviewedStack } from "./model";
 import type { StackJson } from "../../constructs/guardrails/synthesized";
@@ -29,14 +32,29 @@ export interface RunReviewOptions {
   readonly platform?: Platform;
   /** Run `terraform plan` on the AWS stack. @default true */
   readonly plan?: boolean;
+  /**
+   * Plans Terraform made of the real stacks (`terraform show -json <planfile>` per stack, by stack name), as the CI
+   * plan job makes them with read credentials: their changes are what the review counts, and no offline plan runs.
+   * @default - none: the AWS stacks are planned offline (unless plan is false)
+   */
+  readonly planJson?: Readonly<Record<string, string>>;
   /** Also write <env>.json. @default false */
   readonly json?: boolean;
+  /**
+   * What to compare with: a git revision, an earlier cdktf output folder, or another description. With planJson, the
+   * resource actions of those stacks in the comparison come from their plans too. @default - no comparison
+   */
+  readonly base?: ReviewBase;
 }
+
+export type ReviewBase = { readonly ref: string } | { readonly outdir: string } | { readonly configFile: string };
 
 export interface RunReviewResult {
   readonly review: Review;
   readonly markdownFile: string;
   readonly jsonFile?: string;
+  /** What changes against the base, when one was given. */
+  readonly change?: ChangeReview;
 }
 
 const CONTINUE_ON_ERRORS = "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS";
@@ -47,7 +65,10 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
   const platform = options.platform ?? loadPlatform(options.configFile ?? configPath());
   const spec = platform.environments[env];
   if (!spec) throw new ReviewUsageError(`environment "${env}" is not in the description; it has ${Object.keys(platform.environments).join(", ")}`);
-  const plan = options.plan ?? true;
+  const given = options.planJson ?? {};
+  const fromFiles = Object.keys(given).length > 0;
+  // A review from the plans of the real stacks does not plan anything itself.
+  const plan = !fromFiles && (options.plan ?? true);
   if (plan && !terraformAvailable()) throw new ReviewUsageError("terraform is not on PATH; install it, or pass --skip-plan to count AWS changes from the synthesized JSON");
 
   // Stacks with guardrail errors are still written (and marked in manifest.json, which makes `cdktf deploy`
@@ -64,14 +85,30 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     if (previous === undefined) delete process.env[CONTINUE_ON_ERRORS];
     else process.env[CONTINUE_ON_ERRORS] = previous;
   }
-  app.synth();
+  // With a base, each suppression is written into manifest.json too, so the two sides compare the same way.
+  if (options.base) withEnv({ SECRETS_PLATFORM_VERBOSE: "1" }, () => app.synth());
+  else app.synth();
 
   const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
   const stacks: ReviewedStack[] = [];
   const plans: Record<string, TerraformPlan> = {};
   const stackNotes: Record<string, string> = {};
+  for (const [stack, file] of Object.entries(given)) {
+    if (!refs.some((r) => r.name === stack && r.environment === env)) throw new ReviewUsageError(`--plan-json ${stack}=${file}: ${stack} is not a stack of environment ${env}`);
+    try {
+      plans[stack] = JSON.parse(readFileSync(file, "utf8")) as TerraformPlan;
+    } catch (err) {
+      throw new ReviewUsageError(`--plan-json ${stack}=${file}: cannot read a plan from it (${(err as Error).message}); write it with terraform show -json <planfile> > ${file}`);
+    }
+  }
   const guardrails: GuardrailReport[] = [];
-  // bootstrap-<env> is applied once by a person, outside the pull request's review (docs/pipeline.md).
+  // bootstrap-<env> is applied once by a person, not by CI: its changes are not counted with the CI stacks', but its
+  // identities (who may deploy and plan what) and its guardrails are part of the review.
+  let bootstrap: { name: string; json: StackJson } | undefined;
+  for (const ref of refs.filter((r) => r.environment === env && r.backend === "bootstrap")) {
+    const entry = manifest.stacks[ref.name];
+    bootstrap = { name: ref.name, json: JSON.parse(readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8")) };
+  }
   for (const ref of refs.filter((r): r is typeof r & { backend: Backend } => r.environment === env && r.backend !== "bootstrap")) {
     const entry = manifest.stacks[ref.name];
     const json = JSON.parse(readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8"));
@@ -93,6 +130,11 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     }
   }
 
+  if (bootstrap) {
+    const report = guardrailSynthesisReport(app.node.findChild(bootstrap.name) as TerraformStack);
+    if (report) guardrails.push(report);
+  }
+
   const after = Object.fromEntries(stacks.map((s) => [s.name, s.json]));
   const moves = moveGuidance(stackMoves(before, after), after);
   const review = buildReview({
@@ -101,20 +143,54 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     stacks,
     plans,
     stackNotes,
-    planNote: plan ? undefined : "Planned with --skip-plan: no terraform plan ran.",
+    planNote: fromFiles ? undefined : plan ? undefined : "Planned with --skip-plan: no terraform plan ran.",
     guardrails,
     moves,
+    bootstrap,
   });
+  const change = options.base ? compareWithBase(options.base, options.configFile ?? configPath(), outdir, platform, env, review.production, plans) : undefined;
   const dir = path.join(outdir, "review");
   mkdirSync(dir, { recursive: true });
   const markdownFile = path.join(dir, `${env}.md`);
-  writeFileSync(markdownFile, renderMarkdown(review) + "\n");
+  writeFileSync(markdownFile, renderMarkdown(review, change) + "\n");
   let jsonFile: string | undefined;
   if (options.json) {
     jsonFile = path.join(dir, `${env}.json`);
-    writeFileSync(jsonFile, JSON.stringify(review, null, 2) + "\n");
+    writeFileSync(jsonFile, JSON.stringify(change ? { ...review, change } : review, null, 2) + "\n");
   }
-  return { review, markdownFile, jsonFile };
+  return { review, markdownFile, jsonFile, change };
+}
+
+/** The change review: this synth's stacks of the environment against the base's. */
+function compareWithBase(
+  base: ReviewBase,
+  configFile: string,
+  outdir: string,
+  platform: Platform,
+  env: string,
+  production: boolean,
+  plans: Readonly<Record<string, TerraformPlan>>,
+): ChangeReview {
+  const environments = Object.keys(platform.environments);
+  const after = sideFromOutput(outdir, env, environments, production);
+  const diff = (before: ReviewSide, label: string) => diffEnvironment(before, after, { environment: env, base: label, plans });
+  if ("outdir" in base) return diff(sideFromOutput(path.resolve(base.outdir), env, environments, production), base.outdir);
+  if ("configFile" in base) {
+    const other = loadPlatform(path.resolve(base.configFile));
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "review-base-config-"));
+    try {
+      synthesizeDescription(other, tmp);
+      return diff(sideFromOutput(tmp, env, Object.keys(other.environments), production), base.configFile);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  const built = synthesizeRevision(base.ref, configFile, path.join(__dirname, "..", ".."));
+  try {
+    return diff(sideFromOutput(built.outdir, env, environments, production), base.ref);
+  } finally {
+    built.dispose();
+  }
 }
 
 /** The environment's stacks as the previous synth left them in outdir (none before a first synth). */

