@@ -8,6 +8,7 @@ import { Platform, platformSchema } from "./schema";
 import { stackGroupIssues } from "./stack-groups";
 import { crossCheck } from "./checks";
 import { entries, isMap } from "./checks/shared";
+import { rawConnections } from "./vault-databases";
 import { foldMisindented, locate, nearestField, type Position } from "./positions";
 
 /** The project folder: the nearest one above this module holding package.json (this module also runs bundled into dist/). */
@@ -184,8 +185,9 @@ function certificateFiles(raw: unknown): { at: string; file: string; what: strin
     if (isMap(v?.kubernetes) && typeof v.kubernetes.caCertFile === "string" && v.kubernetes.caCertFile !== "") {
       out.push({ at: `environments.${env}.vault.kubernetes.caCertFile`, file: v.kubernetes.caCertFile, what: "the Kubernetes cluster's CA certificate (kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d)" });
     }
-    if (isMap(v?.database) && typeof v.database.tlsCaFile === "string" && v.database.tlsCaFile !== "") {
-      out.push({ at: `environments.${env}.vault.database.tlsCaFile`, file: v.database.tlsCaFile, what: "the CA certificate that signed the database server's certificate (for RDS, the region's CA bundle)" });
+    for (const c of rawConnections(env, v)) {
+      if (typeof c.spec.tlsCaFile !== "string" || c.spec.tlsCaFile === "") continue;
+      out.push({ at: `${c.at}.tlsCaFile`, file: c.spec.tlsCaFile, what: "the CA certificate that signed the database server's certificate (for RDS, the region's CA bundle)" });
     }
   }
   return out;
@@ -203,7 +205,7 @@ function checkFiles(raw: unknown, baseDir: string): ConfigIssue[] {
 function resolveFiles(platform: Platform, baseDir: string): Platform {
   for (const e of Object.values(platform.environments)) {
     if (e.vault?.kubernetes) e.vault.kubernetes.caCertFile = path.resolve(baseDir, e.vault.kubernetes.caCertFile);
-    if (e.vault?.database?.tlsCaFile) e.vault.database.tlsCaFile = path.resolve(baseDir, e.vault.database.tlsCaFile);
+    for (const db of Object.values(e.vault?.databases ?? {})) if (db.tlsCaFile) db.tlsCaFile = path.resolve(baseDir, db.tlsCaFile);
   }
   return platform;
 }

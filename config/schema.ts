@@ -1,6 +1,7 @@
 // The schema of the platform description (config/platform.yaml). It is the public interface of the
 // project: DESIGN.md section 2 fixes the names; fields may be added, never renamed.
 import { z } from "zod";
+import { cronProblem } from "./cron";
 
 /** The JSON Schema keyword that marks a field refused where it stands (see refusedHere). */
 export const REFUSED_HERE = "x-refused-here";
@@ -78,7 +79,7 @@ const everyDays = z
 
 /**
  * Secrets Manager's schedule expressions: rate(N days) within the platform's 1 to 365 days,
- * rate(N hours) from AWS's 4-hour minimum, or a six-field cron(...).
+ * rate(N hours) from AWS's 4-hour minimum, or a six-field cron(...) checked field by field (config/cron.ts).
  */
 export function scheduleExpressionProblem(expression: string): string | undefined {
   const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(expression);
@@ -90,7 +91,7 @@ export function scheduleExpressionProblem(expression: string): string | undefine
   }
   const cron = /^cron\(([^()]+)\)$/.exec(expression);
   if (cron) {
-    return cron[1].trim().split(/\s+/).length === 6 ? undefined : "a cron() schedule has six fields: minutes hours day-of-month month day-of-week year";
+    return cronProblem(cron[1]);
   }
   return "must be rate(N days), rate(N hours) or cron(...)";
 }
@@ -105,7 +106,7 @@ const cadence = {
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
     .optional()
-    .describe("A schedule instead of everyDays: rate(N days), rate(N hours) from 4 hours, or a six-field cron(...) as Secrets Manager reads them."),
+    .describe("A schedule instead of everyDays: rate(N days), rate(N hours) from 4 hours, or a six-field cron(...) as Secrets Manager reads them (minutes 0; hours 0-23, at least 4 hours apart; day-of-month 1-31 or L; month 1-12 or JAN-DEC; day-of-week 1-7 or SUN-SAT, L or #; year *; ? in exactly one of the two day fields), checked field by field."),
 };
 
 const rotationSimple = z.strictObject({ ...cadence });
@@ -141,6 +142,9 @@ const postgresSecret = z.strictObject({
   rotation: rotationPostgres.optional().describe("How and how often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
   /** Vault only: issue short-lived credentials from Vault's database engine instead of a stored value. */
   dynamic: z.boolean().optional().describe("postgres on Vault only: issue short-lived credentials from Vault's database engine instead of keeping a stored value."),
+  vaultDatabase: name(24)
+    .optional()
+    .describe("postgres on Vault only: the connection (environments.<env>.vault.databases.<name>) its dynamic role or static role uses; required where an environment has more than one, and it must exist in every environment the application is placed on Vault."),
   adopt: adoptSpec.optional().describe("Existing secrets this one takes over instead of creating new ones (docs/adopting.md): their names stay, their values are never read or written by Terraform."),
 });
 
@@ -444,6 +448,38 @@ const vaultAudit = z.discriminatedUnion("type", [
   }),
 ]).describe("An audit device.");
 
+/**
+ * One PostgreSQL connection of Vault's database secrets engine, on its own mount. `vault.database` is the connection
+ * named default; `vault.databases.<name>` names several. Loading normalizes both to `databases` (see vaultEnvironment).
+ */
+const databaseConnection = z.strictObject({
+  mount: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as database (lowercase letters, digits, _ and -, starting with a letter)")
+    .optional()
+    .describe(`Path of this connection's database secrets engine; default ${DEFAULTS.vault.databaseMount} for the connection named default (vault.database), ${DEFAULTS.vault.databaseMount}-<name> for the others.`),
+  // The same rule as constructs/vault/postgres-connection.ts, so that a host it refuses is reported here with its field.
+  host: z.string().regex(/^[A-Za-z0-9.-]+$/, "must be a host name or IPv4 address (letters, digits, dots and dashes), e.g. pg.dev.example.com").describe("PostgreSQL host that Vault connects to."),
+  port: z.number().int().min(1).max(65535).default(5432).describe("PostgreSQL port."),
+  dbname: z.string().min(1).describe("Database name."),
+  username: z.string().min(1).describe("Admin user Vault connects as; its password is given as TF_VAR_vault_database_password (TF_VAR_vault_database_password_<name> for a connection other than default, dashes as _), never in this file."),
+  sslmode: z.enum(["require", "verify-ca", "verify-full", "disable"]).default(DEFAULTS.vault.databaseSslmode).describe("TLS mode of Vault's connection (libpq sslmode)."),
+  /** PEM file of the CA that signed the database's certificate (RDS's CA bundle, a private CA), relative to the description file. */
+  tlsCaFile: z.string().min(1).optional().describe("PEM file of the CA that signed the database's certificate (RDS's CA bundle, a private CA), relative to the description file; required with verify-full or verify-ca."),
+  defaultTtlSeconds: z.number().int().min(60).default(DEFAULTS.vault.databaseDefaultTtlSeconds).describe("Lifetime of issued credentials, in seconds."),
+  maxTtlSeconds: z.number().int().min(60).default(DEFAULTS.vault.databaseMaxTtlSeconds).describe("Longest issued credentials live after renewal, in seconds."),
+  /** Raise it to send a new admin password to Vault's connection. */
+  passwordVersion: z.number().int().min(1).default(1).describe("Raise it to send a new admin password (its TF_VAR_vault_database_password variable) to Vault's connection."),
+});
+
+/** The mount of a connection that names none: database for the connection named default, database-<name> for others. */
+export function defaultDatabaseMount(connection: string): string {
+  return connection === DEFAULT_DATABASE ? DEFAULTS.vault.databaseMount : `${DEFAULTS.vault.databaseMount}-${connection}`;
+}
+
+/** The name of the one connection `vault.database` gives. */
+export const DEFAULT_DATABASE = "default";
+
 const vaultEnvironment = z.strictObject({
   address: httpsUrl("Vault server").describe("URL of the Vault server (https)."),
   namespace: z
@@ -481,26 +517,23 @@ const vaultEnvironment = z.strictObject({
     .min(1, "Vault needs at least one audit device; omit audit for the default file and stdout devices")
     .optional()
     .describe("Audit devices; default a file device and a file device on stdout (two, so Vault keeps serving when one blocks). Production needs two."),
-  database: z
-    .strictObject({
-      mount: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be a mount path such as database (lowercase letters, digits, _ and -, starting with a letter)").default(DEFAULTS.vault.databaseMount).describe("Path of the database secrets engine."),
-      // The same rule as constructs/vault/postgres-connection.ts, so that a host it refuses is reported here with its field.
-      host: z.string().regex(/^[A-Za-z0-9.-]+$/, "must be a host name or IPv4 address (letters, digits, dots and dashes), e.g. pg.dev.example.com").describe("PostgreSQL host that Vault connects to."),
-      port: z.number().int().min(1).max(65535).default(5432).describe("PostgreSQL port."),
-      dbname: z.string().min(1).describe("Database name."),
-      username: z.string().min(1).describe("Admin user Vault connects as; its password is given as TF_VAR_vault_database_password, never in this file."),
-      sslmode: z.enum(["require", "verify-ca", "verify-full", "disable"]).default(DEFAULTS.vault.databaseSslmode).describe("TLS mode of Vault's connection (libpq sslmode)."),
-      /** PEM file of the CA that signed the database's certificate (RDS's CA bundle, a private CA), relative to the description file. */
-      tlsCaFile: z.string().min(1).optional().describe("PEM file of the CA that signed the database's certificate (RDS's CA bundle, a private CA), relative to the description file; required with verify-full or verify-ca."),
-      defaultTtlSeconds: z.number().int().min(60).default(DEFAULTS.vault.databaseDefaultTtlSeconds).describe("Lifetime of issued credentials, in seconds."),
-      maxTtlSeconds: z.number().int().min(60).default(DEFAULTS.vault.databaseMaxTtlSeconds).describe("Longest issued credentials live after renewal, in seconds."),
-      /** Raise it to send a new admin password (TF_VAR_vault_database_password) to Vault's connection. */
-      passwordVersion: z.number().int().min(1).default(1).describe("Raise it to send a new admin password (TF_VAR_vault_database_password) to Vault's connection."),
-    })
+  database: databaseConnection
     .optional()
-    .describe("Vault's database secrets engine, for postgres secrets marked dynamic."),
+    .describe("Vault's database secrets engine and its one PostgreSQL connection, the connection named default; give this or databases."),
+  databases: z
+    .record(name(24), databaseConnection.describe("One PostgreSQL connection on its own database secrets engine mount."))
+    .refine((d) => Object.keys(d).length > 0, "list at least one connection, or leave databases out")
+    .optional()
+    .describe("Several PostgreSQL connections by name (lowercase letters, digits, single dashes; at most 24 characters), each on its own database secrets engine mount; a postgres secret placed on Vault names its connection with vaultDatabase when there is more than one. Give this or database."),
   backend: backend.optional().describe("Where Terraform keeps this stack's state (s3 or azurerm); default a local file, terraform.<stack>.tfstate."),
-});
+})
+  // Downstream code sees one form: vault.database becomes the connection named default, and every connection has its mount.
+  .transform(({ database, databases, ...vault }) => ({
+    ...vault,
+    databases: Object.fromEntries(
+      Object.entries(database ? { [DEFAULT_DATABASE]: database } : (databases ?? {})).map(([n, c]) => [n, { ...c, mount: c.mount ?? defaultDatabaseMount(n) }]),
+    ),
+  }));
 
 const SUBNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
 const VNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
@@ -700,6 +733,7 @@ export type Platform = z.output<typeof platformSchema>;
 export type Environment = Platform["environments"][string];
 export type AwsEnvironment = NonNullable<Environment["aws"]>;
 export type VaultEnvironment = NonNullable<Environment["vault"]>;
+export type VaultDatabase = VaultEnvironment["databases"][string];
 export type AzureEnvironment = NonNullable<Environment["azure"]>;
 export type PipelineSpec = NonNullable<Environment["pipeline"]>;
 export type KubernetesEnvironment = NonNullable<Environment["kubernetes"]>;

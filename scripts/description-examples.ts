@@ -59,6 +59,7 @@ applications:
     subnetId: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-network-dev/providers/Microsoft.Network/virtualNetworks/vnet-dev/subnets/private-endpoints
     virtualNetworkId: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-network-dev/providers/Microsoft.Network/virtualNetworks/vnet-dev
   aksOidcIssuerUrl: https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-0000000000aa/11111111-1111-1111-1111-111111111111/
+  logAnalyticsWorkspaceId: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-monitoring-dev/providers/Microsoft.OperationalInsights/workspaces/law-dev
 `,
   "environments.<environment>.vault.audit[] (type file)": `- type: file
   path: stdout
@@ -98,6 +99,12 @@ applications:
   "applications.<application>.secrets.<secret>.adopt (type api-key)": `adopt:
   aws: arn:aws:secretsmanager:us-east-1:111111111111:secret:legacy/billing/stripe-AbC123
   vault: legacy/billing/stripe
+`,
+  "environments.<environment>.vault.databases.<database>": `reporting:
+  host: pg-reporting.dev.example.com
+  dbname: warehouse
+  username: vault_reporting
+  tlsCaFile: example-database-ca.pem
 `,
   "environments.<environment>.applications.<application>": `legacy:
   backends: [aws]

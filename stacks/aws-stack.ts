@@ -289,7 +289,11 @@ export class AwsSecretsStack extends PlatformStack {
       const k8s = w.spec.kubernetes;
       // Without an EKS OIDC provider there is no IRSA; AppRole workloads authenticate to Vault only.
       if (!k8s || !aws.eks) continue;
-      const role = new WorkloadRole(this, `${w.app}--${w.name}`, {
+      // A workload may share its name with a secret of its application, whose construct is <app>--<secret>: only then
+      // does the role take the id <app>--<workload>--workload ("--" is in no name, so it meets no secret's id). An
+      // existing role keeps its address: such a clash never synthesized before.
+      const clashes = this.environment.secrets.some((s) => s.app === w.app && s.name === w.name);
+      const role = new WorkloadRole(this, clashes ? `${w.app}--${w.name}--workload` : `${w.app}--${w.name}`, {
         roleName: workloadRoleName(org, env, w.app, w.name),
         oidcProviderArn: aws.eks.oidcProviderArn,
         namespace: k8s.namespace,

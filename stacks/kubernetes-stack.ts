@@ -12,6 +12,7 @@ import type { EnvironmentModel, SecretModel, WorkloadModel } from "../config/mod
 import { suppress } from "../constructs/guardrails/suppressions";
 import { awsSecretNameOf, keyVaultSecretNameOf, vaultKvPathOf } from "../config/adopt";
 import { databaseRoleName, kubernetesSecretName, secretStoreName, vaultAgentOutputName, vaultSecretRoleName, workloadPolicyName } from "../config/naming";
+import { connectionNameOf } from "../config/vault-databases";
 import { vaultMechanism } from "../config/placement";
 import { ExternalSecret } from "../constructs/kubernetes/external-secret";
 import { refreshInterval } from "../constructs/kubernetes/refresh-interval";
@@ -180,8 +181,10 @@ export class KubernetesSecretsStack extends PlatformStack {
     const env = this.environment.name;
     const secrets: AgentSecret[] = w.reads.map((s) => {
       const mechanism = vaultMechanism(s.spec);
-      if (mechanism === "dynamic-role" && vault.database) return { name: s.name, vaultPath: `${vault.database.mount}/creds/${databaseRoleName(env, s.app)}`, engine: "database" };
-      if (mechanism === "static-role" && vault.database) return { name: s.name, vaultPath: `${vault.database.mount}/static-creds/${vaultSecretRoleName(env, s.app, s.name)}`, engine: "database" };
+      // The mount of the secret's own connection (config/vault-databases.ts).
+      const db = vault.databases[connectionNameOf(s.spec, Object.keys(vault.databases)) ?? ""];
+      if (mechanism === "dynamic-role" && db) return { name: s.name, vaultPath: `${db.mount}/creds/${databaseRoleName(env, s.app)}`, engine: "database" };
+      if (mechanism === "static-role" && db) return { name: s.name, vaultPath: `${db.mount}/static-creds/${vaultSecretRoleName(env, s.app, s.name)}`, engine: "database" };
       if (mechanism === "transit") return { name: s.name, vaultPath: `${vault.transitMount}/keys/${vaultSecretRoleName(env, s.app, s.name)}`, engine: "transit" };
       return { name: s.name, vaultPath: `${vault.kvMount}/data/${vaultKvPathOf(s)}`, engine: "kv-v2" };
     });

@@ -8,7 +8,8 @@ import { readCertificateFile } from "../config/load";
 import { Construct } from "constructs";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import type { EnvironmentModel, WorkloadModel } from "../config/model";
-import type { VaultEnvironment } from "../config/schema";
+import { DEFAULT_DATABASE, type VaultEnvironment } from "../config/schema";
+import { connectionNameOf, databaseEngineId, databasePasswordVariable } from "../config/vault-databases";
 import { databaseRoleName, MIN_TERRAFORM_VERSION, vaultSecretRoleName, vaultStaticRoleUsername, workloadPolicyName } from "../config/naming";
 import { cadenceSeconds, vaultMechanism, type VaultMechanism } from "../config/placement";
 import { PlatformStack } from "./platform-stack";
@@ -31,8 +32,11 @@ import { PostgresStaticRole, type PostgresStaticRoleOptions } from "../construct
 import { TransitSecretsEngine } from "../constructs/vault/transit-engine";
 import { TransitSigningKey, type TransitSigningKeyOptions } from "../constructs/vault/transit-signing-key";
 
-/** The Terraform variable that carries the database admin password (TF_VAR_vault_database_password). */
-export const DATABASE_PASSWORD_VARIABLE = "vault_database_password";
+/**
+ * The Terraform variable that carries the admin password of the connection named default (TF_VAR_vault_database_password);
+ * other connections' are databasePasswordVariable(<name>).
+ */
+export const DATABASE_PASSWORD_VARIABLE = databasePasswordVariable(DEFAULT_DATABASE);
 
 /** The PostgreSQL group role whose privileges an application's dynamic logins inherit. */
 export function databaseGroupRole(app: string): string {
@@ -59,8 +63,9 @@ interface Mounts {
   readonly kv: Pick<KvV2Mount, "path" | "grantRead">;
   readonly kubernetes: (id: string, options: KubernetesAuthRoleOptions) => KubernetesAuthRole;
   readonly approle: (id: string, options: AppRoleAuthRoleOptions) => AppRoleAuthRole;
-  readonly databaseRole: (id: string, options: PostgresDynamicRoleOptions) => PostgresDynamicRole;
-  readonly staticRole: (id: string, options: PostgresStaticRoleOptions) => PostgresStaticRole;
+  /** A role on the named connection (vault.databases.<connection>). */
+  readonly databaseRole: (id: string, options: PostgresDynamicRoleOptions, connection: string) => PostgresDynamicRole;
+  readonly staticRole: (id: string, options: PostgresStaticRoleOptions, connection: string) => PostgresStaticRole;
   readonly transitKey: (id: string, options: TransitSigningKeyOptions) => TransitSigningKey;
 }
 
@@ -73,7 +78,10 @@ export class VaultSecretsStack extends PlatformStack {
   readonly policies: ReadonlyMap<string, WorkloadPolicy>;
   readonly kubernetesAuth?: KubernetesAuth;
   readonly appRoleAuth?: AppRoleAuth;
+  /** The database engine of the connection named default (vault.database), when built. */
   readonly database?: DatabaseSecretsEngine;
+  /** Every connection's database engine in vault-<env>, by connection name; each connection is on its own mount. */
+  readonly databases: ReadonlyMap<string, DatabaseSecretsEngine>;
   /** The transit engine of jwt signing keys: in vault-<env>, when a jwt placed on Vault rotates. */
   readonly transit?: TransitSecretsEngine;
   /** Static roles of single-user postgres secrets, by secret path <env>/<app>/<secret>. */
@@ -101,6 +109,7 @@ export class VaultSecretsStack extends PlatformStack {
       // Audit devices are a server's, one set per environment: SP-VLT-006 checks them on vault-<env>.
       if (environment.production) suppress(this, "SP-VLT-006", "vault-<env>-<group> holds a stack group's policies and roles; the audit devices are vault-<env>'s, checked there");
       this.kv = new KvV2Paths(vault.kvMount);
+      this.databases = new Map();
       mounts = { kv: this.kv, ...groupMounts(this, vault) };
     } else {
       const whole = options.wholeEnvironment ?? environment;
@@ -122,8 +131,14 @@ export class VaultSecretsStack extends PlatformStack {
       if (whole.workloads.some((w) => w.spec.approle)) {
         this.appRoleAuth = new AppRoleAuth(this, "approle-auth", { path: vault.approlePath });
       }
-      const { engine, connection } = this.buildDatabase(vault, whole);
-      this.database = engine;
+      const connections = this.buildDatabases(vault, whole);
+      this.databases = new Map([...connections].map(([name, c]) => [name, c.engine]));
+      this.database = connections.get(DEFAULT_DATABASE)?.engine;
+      const connection = (name: string) => {
+        const c = connections.get(name);
+        if (!c) throw new Error(`environment ${env}: no database connection ${name}`); // validation rules this out
+        return c.connection;
+      };
       if (whole.secrets.some((s) => mechanismOf(s) === "transit")) {
         this.transit = new TransitSecretsEngine(this, "transit", { path: vault.transitMount });
       }
@@ -131,14 +146,14 @@ export class VaultSecretsStack extends PlatformStack {
         kv,
         kubernetes: (rid, o) => this.kubernetesAuth!.addRole(rid, o),
         approle: (rid, o) => this.appRoleAuth!.addRole(rid, o),
-        databaseRole: (rid, o) => connection!.addRole(rid, o),
-        staticRole: (rid, o) => connection!.addStaticRole(rid, o),
+        databaseRole: (rid, o, c) => connection(c).addRole(rid, o),
+        staticRole: (rid, o, c) => connection(c).addStaticRole(rid, o),
         transitKey: (rid, o) => this.transit!.addSigningKey(rid, o),
       };
     }
 
     const dbRoles = this.databaseRoles(vault, mounts);
-    this.rotatingSecrets(mounts);
+    this.rotatingSecrets(mounts, vault);
     const policies = new Map<string, WorkloadPolicy>();
     for (const w of environment.workloads) {
       const policy = this.workloadPolicy(w, mounts, dbRoles);
@@ -150,59 +165,77 @@ export class VaultSecretsStack extends PlatformStack {
   }
 
   /**
-   * The database engine and its connection, when any application of the environment has a dynamic postgres secret.
-   * The connection allows every group's roles by name (known from the description): the roles themselves are built
-   * with their applications, in this stack or a group's.
+   * A database engine and its connection per connection (vault.databases) that a postgres secret of the environment
+   * uses, each on its own mount. A connection allows exactly its own roles by name (known from the description): the
+   * roles themselves are built with their applications, in this stack or a group's. The connection named default keeps
+   * the construct ids the single vault.database had (database/..., variable database-password), so its Terraform
+   * addresses do not change.
    */
-  private buildDatabase(vault: VaultEnvironment, whole: EnvironmentModel): { engine?: DatabaseSecretsEngine; connection?: PostgresConnection } {
-    const dynamicApps = dynamicAppsOf(whole);
-    const staticRoles = whole.secrets.filter((s) => mechanismOf(s) === "static-role");
-    if (dynamicApps.length === 0 && staticRoles.length === 0) return {};
-    const db = vault.database;
-    if (!db) throw new Error(`environment ${whole.name}: dynamic secrets need vault.database`); // validation rules this out
-    const own = new Set(dynamicAppsOf(this.environment));
-    const ownPaths = new Set(this.environment.secrets.map((s) => s.path));
-    const engine = new DatabaseSecretsEngine(this, "database", {
-      path: db.mount,
-      defaultLeaseTtlSeconds: db.defaultTtlSeconds,
-      maxLeaseTtlSeconds: db.maxTtlSeconds,
-    });
-    // The admin password goes through a write-only argument from an ephemeral variable: Terraform 1.11 or later.
+  private buildDatabases(vault: VaultEnvironment, whole: EnvironmentModel): Map<string, { engine: DatabaseSecretsEngine; connection: PostgresConnection }> {
+    const built = new Map<string, { engine: DatabaseSecretsEngine; connection: PostgresConnection }>();
+    const users = whole.secrets.filter((s) => mechanismOf(s) === "dynamic-role" || mechanismOf(s) === "static-role");
+    if (users.length === 0) return built;
+    // The admin passwords go through write-only arguments from ephemeral variables: Terraform 1.11 or later.
     this.addOverride("terraform.required_version", MIN_TERRAFORM_VERSION);
-    const password = ephemeralStringVariable(this, "database-password", {
-      name: DATABASE_PASSWORD_VARIABLE,
-      description: `Password of PostgreSQL user ${db.username}, which Vault connects as. Needed on the first apply and whenever vault.database.passwordVersion is raised.`,
-    });
-    const connection = engine.addPostgresConnection("postgres", {
-      host: db.host,
-      port: db.port,
-      databaseName: db.dbname,
-      username: db.username,
-      sslMode: db.sslmode,
-      tlsCa: db.tlsCaFile ? certificate(db.tlsCaFile) : undefined,
-      passwordWo: password.stringValue,
-      passwordWoVersion: db.passwordVersion,
-      otherStackRoles: [
-        ...dynamicApps.filter((app) => !own.has(app)).map((app) => databaseRoleName(whole.name, app)),
-        ...staticRoles.filter((s) => !ownPaths.has(s.path)).map((s) => vaultSecretRoleName(whole.name, s.app, s.name)),
-      ],
-    });
-    return { engine, connection };
+    const ownPaths = new Set(this.environment.secrets.map((s) => s.path));
+    for (const [name, db] of Object.entries(vault.databases)) {
+      const on = users.filter((s) => connectionOf(s, vault) === name);
+      if (on.length === 0) continue;
+      const engine = new DatabaseSecretsEngine(this, databaseEngineId(name), {
+        path: db.mount,
+        defaultLeaseTtlSeconds: db.defaultTtlSeconds,
+        maxLeaseTtlSeconds: db.maxTtlSeconds,
+      });
+      // The default connection's text is the single vault.database's, unchanged.
+      const description =
+        name === DEFAULT_DATABASE
+          ? `Password of PostgreSQL user ${db.username}, which Vault connects as. Needed on the first apply and whenever vault.database.passwordVersion is raised.`
+          : `Password of PostgreSQL user ${db.username}, which Vault connects to ${db.host}/${db.dbname} as. Needed on the first apply and whenever vault.databases.${name}.passwordVersion is raised.`;
+      const password = ephemeralStringVariable(this, name === DEFAULT_DATABASE ? "database-password" : `database-password--${name}`, {
+        name: databasePasswordVariable(name),
+        description,
+      });
+      const dynamicElsewhere = [...new Set(on.filter((s) => isDynamic(s) && !ownPaths.has(s.path)).map((s) => s.app))];
+      const connection = engine.addPostgresConnection("postgres", {
+        host: db.host,
+        port: db.port,
+        databaseName: db.dbname,
+        username: db.username,
+        sslMode: db.sslmode,
+        tlsCa: db.tlsCaFile ? certificate(db.tlsCaFile) : undefined,
+        passwordWo: password.stringValue,
+        passwordWoVersion: db.passwordVersion,
+        // Only this connection's roles: a role of another connection lives on another mount.
+        otherStackRoles: [
+          ...dynamicElsewhere.map((app) => databaseRoleName(whole.name, app)),
+          ...on.filter((s) => mechanismOf(s) === "static-role" && !ownPaths.has(s.path)).map((s) => vaultSecretRoleName(whole.name, s.app, s.name)),
+        ],
+      });
+      built.set(name, { engine, connection });
+    }
+    return built;
   }
 
   /** One dynamic role per application of this stack that has a dynamic postgres secret. */
   private databaseRoles(vault: VaultEnvironment, mounts: Mounts): Map<string, PostgresDynamicRole> {
     const roles = new Map<string, PostgresDynamicRole>();
-    const db = vault.database;
-    for (const app of dynamicAppsOf(this.environment)) {
+    // One dynamic secret per application (validation): its connection is the role's.
+    for (const s of this.environment.secrets.filter(isDynamic)) {
+      if (roles.has(s.app)) continue;
+      const name = connectionOf(s, vault);
+      const db = vault.databases[name];
       roles.set(
-        app,
-        mounts.databaseRole(`role-${app}`, {
-          name: databaseRoleName(this.environment.name, app),
-          groupRole: databaseGroupRole(app),
-          defaultTtlSeconds: db?.defaultTtlSeconds,
-          maxTtlSeconds: db?.maxTtlSeconds,
-        }),
+        s.app,
+        mounts.databaseRole(
+          `role-${s.app}`,
+          {
+            name: databaseRoleName(this.environment.name, s.app),
+            groupRole: databaseGroupRole(s.app),
+            defaultTtlSeconds: db.defaultTtlSeconds,
+            maxTtlSeconds: db.maxTtlSeconds,
+          },
+          name,
+        ),
       );
     }
     return roles;
@@ -213,7 +246,7 @@ export class VaultSecretsStack extends PlatformStack {
    * transit key per rotating jwt. A rotating token has no Vault mechanism: validation refuses it in production, and
    * here it is a warning, since its KV value would never change.
    */
-  private rotatingSecrets(mounts: Mounts): void {
+  private rotatingSecrets(mounts: Mounts, vault: VaultEnvironment): void {
     const env = this.environment.name;
     for (const s of this.environment.secrets) {
       const period = cadenceSeconds(s.spec.type === "api-key" ? undefined : s.spec.rotation);
@@ -221,11 +254,15 @@ export class VaultSecretsStack extends PlatformStack {
         case "static-role":
           this.staticRoles.set(
             s.path,
-            mounts.staticRole(`static-role-${s.app}-${s.name}`, {
-              name: vaultSecretRoleName(env, s.app, s.name),
-              username: vaultStaticRoleUsername(s.app, s.name),
-              rotationPeriodSeconds: period!, // validation refuses a cron() schedule on Vault
-            }),
+            mounts.staticRole(
+              `static-role-${s.app}-${s.name}`,
+              {
+                name: vaultSecretRoleName(env, s.app, s.name),
+                username: vaultStaticRoleUsername(s.app, s.name),
+                rotationPeriodSeconds: period!, // validation refuses a cron() schedule on Vault
+              },
+              connectionOf(s, vault),
+            ),
           );
           break;
         case "transit":
@@ -346,7 +383,10 @@ export class VaultSecretsStack extends PlatformStack {
       out("approle_roles", this.appRoles.map((r) => r.roleName), "AppRole roles, one per workload outside Kubernetes");
     }
     if (this.database) out("database_mount", this.database.path, "Database secrets engine mount");
-    if (this.database || dbRoles.size > 0) {
+    if ([...this.databases.keys()].some((n) => n !== DEFAULT_DATABASE)) {
+      out("database_mounts", Object.fromEntries([...this.databases].map(([n, e]) => [n, e.path])), "Database secrets engine mount of each connection, by connection name");
+    }
+    if (this.databases.size > 0 || dbRoles.size > 0) {
       out("database_credentials_paths", [...dbRoles.values()].map((r) => r.credentialsPath), "Paths where workloads read short-lived PostgreSQL credentials");
     }
     if (this.staticRoles.size > 0) {
@@ -369,6 +409,13 @@ function certificate(file: string): string {
 /** How Vault keeps a secret (config/placement.ts): the one rule the checks, this stack and the kubernetes stack share. */
 const mechanismOf = (s: EnvironmentModel["secrets"][number]): VaultMechanism => vaultMechanism(s.spec);
 
+/** The connection a postgres secret's role uses (config/vault-databases.ts). */
+function connectionOf(s: EnvironmentModel["secrets"][number], vault: VaultEnvironment): string {
+  const name = connectionNameOf(s.spec, Object.keys(vault.databases));
+  if (!name) throw new Error(`${s.app}/${s.name} names no database connection of vault.databases`); // validation rules this out
+  return name;
+}
+
 function isDynamic(s: EnvironmentModel["secrets"][number]): boolean {
   return mechanismOf(s) === "dynamic-role";
 }
@@ -384,30 +431,36 @@ function auditTarget(d: NonNullable<VaultEnvironment["audit"]>[number]): AuditDe
   }
 }
 
-const dynamicAppsOf = (model: EnvironmentModel): string[] => [...new Set(model.secrets.filter(isDynamic).map((s) => s.app))];
-
 /**
  * A stack group's roles on the environment's mounts, by path. Each sits under the construct path the first stack
- * gives it (kubernetes-auth/role-<app>-<workload>, database/postgres/role-<app>), so its Terraform address is the
- * same in either stack and an application that changes group is a state move, not a destroy and a create.
+ * gives it (kubernetes-auth/role-<app>-<workload>, database/postgres/role-<app> or database--<connection>/postgres/...),
+ * so its Terraform address is the same in either stack and an application that changes group is a state move, not a
+ * destroy and a create.
  */
 function groupMounts(stack: Construct, vault: VaultEnvironment): Omit<Mounts, "kv"> {
   let kubernetes: Construct | undefined;
   let approle: Construct | undefined;
-  let postgres: Construct | undefined;
   let transit: Construct | undefined;
-  const db = vault.database;
-  const connectionScope = () => {
-    if (!db) throw new Error(`environment of ${stack.node.id}: database roles need vault.database`); // validation rules this out
-    return (postgres ??= new Construct(new Construct(stack, "database"), "postgres"));
+  const connections = new Map<string, Construct>();
+  const connectionScope = (name: string) => {
+    const db = vault.databases[name];
+    if (!db) throw new Error(`environment of ${stack.node.id}: database roles need vault.databases.${name}`); // validation rules this out
+    let scope = connections.get(name);
+    if (!scope) connections.set(name, (scope = new Construct(new Construct(stack, databaseEngineId(name)), "postgres")));
+    return { scope, db };
   };
   return {
     kubernetes: (id, o) => new KubernetesAuthRole((kubernetes ??= new Construct(stack, "kubernetes-auth")), id, { ...o, backend: vault.kubernetes!.authPath }),
     approle: (id, o) => new AppRoleAuthRole((approle ??= new Construct(stack, "approle-auth")), id, { ...o, backend: vault.approlePath }),
     // The connection's name: the first stack's connection is "postgres" (PostgresConnectionOptions.name's default).
-    databaseRole: (id, o) => new PostgresDynamicRole(connectionScope(), id, { ...o, backend: db!.mount, mountPath: db!.mount, connectionName: "postgres" }),
-    staticRole: (id, o) =>
-      new PostgresStaticRole(connectionScope(), id, { ...o, backend: db!.mount, mountPath: db!.mount, connectionName: "postgres", connectionUsername: db!.username }),
+    databaseRole: (id, o, c) => {
+      const { scope, db } = connectionScope(c);
+      return new PostgresDynamicRole(scope, id, { ...o, backend: db.mount, mountPath: db.mount, connectionName: "postgres" });
+    },
+    staticRole: (id, o, c) => {
+      const { scope, db } = connectionScope(c);
+      return new PostgresStaticRole(scope, id, { ...o, backend: db.mount, mountPath: db.mount, connectionName: "postgres", connectionUsername: db.username });
+    },
     transitKey: (id, o) => new TransitSigningKey((transit ??= new Construct(stack, "transit")), id, { ...o, backend: vault.transitMount, mountPath: vault.transitMount }),
   };
 }

@@ -89,7 +89,7 @@ describe("schema defaults", () => {
     d.environments.dev.aws.network = { subnetIds: ["subnet-0abc"], securityGroupIds: ["sg-0abc"] };
     const dev = validatePlatform(d).environments.dev;
     const v = dev.vault!;
-    expect([v.kvMount, v.approlePath, v.kubernetes!.authPath, v.database!.mount, v.database!.sslmode]).toEqual([
+    expect([v.kvMount, v.approlePath, v.kubernetes!.authPath, v.databases.default.mount, v.databases.default.sslmode]).toEqual([
       DEFAULTS.vault.kvMount,
       DEFAULTS.vault.approlePath,
       DEFAULTS.vault.kubernetesAuthPath,
@@ -97,7 +97,7 @@ describe("schema defaults", () => {
       DEFAULTS.vault.databaseSslmode,
     ]);
     expect([v.kubernetes!.tokenTtlSeconds, v.kubernetes!.tokenMaxTtlSeconds]).toEqual([DEFAULTS.tokenTtlSeconds, DEFAULTS.tokenMaxTtlSeconds]);
-    expect([v.database!.defaultTtlSeconds, v.database!.maxTtlSeconds]).toEqual([DEFAULTS.vault.databaseDefaultTtlSeconds, DEFAULTS.vault.databaseMaxTtlSeconds]);
+    expect([v.databases.default.defaultTtlSeconds, v.databases.default.maxTtlSeconds]).toEqual([DEFAULTS.vault.databaseDefaultTtlSeconds, DEFAULTS.vault.databaseMaxTtlSeconds]);
     expect(dev.aws!.network!.secretsManagerEndpoint).toBe(DEFAULTS.secretsManagerEndpoint);
   });
 

@@ -122,6 +122,16 @@ describe("SP-VLT-001's application paths", () => {
     ["dev-myapp-api", "secret/data/dev/myapp/", false],
     ["dev-myapp-api", "database/creds/dev-other", false],
     ["dev-myapp-api", "secret/destroy/dev/myapp/jwt", false],
+    // A secret's own static role or transit key, <env>-<app>--<secret>: the secret may hold dashes (issue 20).
+    ["dev-myapp-api", "database/static-creds/dev-myapp--session-key", true],
+    ["dev-myapp-api", "transit/sign/dev-myapp--session-key", true],
+    ["dev-myapp-api", "transit/verify/dev-myapp--a-b-c/sha2-256", true],
+    ["dev-my-app-api", "transit/keys/dev-my-app--x_1-y", true],
+    ["dev-myapp-api", "transit/sign/dev-other--session-key", false],
+    ["dev-myapp-api", "transit/sign/dev-myapp--session--key", false],
+    ["dev-myapp-api", "transit/sign/dev-myapp--", false],
+    ["dev-myapp-api", "transit/sign/--dev-myapp", false],
+    ["dev-myapp-api", "transit/sign/dev-myapp---key", false],
   ])("%s may reach %s: %s", (name, path, expected) => {
     expect(withinApplication(name, path)).toBe(expected);
   });

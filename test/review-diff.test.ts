@@ -155,9 +155,10 @@ const REMOVED_LINES = [
   "access-lost: k8s myapp/myapp-api (as acme-dev-myapp-api) can no longer read dev/myapp/openai on azure",
 ];
 
-// The application's resources change stacks, not identities: only the state moves.
+// The application's resources change stacks, not identities: only the state moves (on AWS the secret, its policy, the
+// workload's role, its policy and the role's trust record).
 const SPLIT_LINES = [
-  "move: 4 resources move from aws-dev to aws-dev-billing: move their state before deploying (npm run review shows the commands)",
+  "move: 5 resources move from aws-dev to aws-dev-billing: move their state before deploying (npm run review shows the commands)",
   "move: 4 resources move from azure-dev to azure-dev-billing: move their state before deploying (npm run review shows the commands)",
   "move: 1 resource moves from kubernetes-dev to kubernetes-dev-billing: move their state before deploying (npm run review shows the commands)",
   "move: 2 resources move from vault-dev to vault-dev-billing: move their state before deploying (npm run review shows the commands)",

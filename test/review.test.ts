@@ -173,7 +173,7 @@ describe("rotation table of the example (dev)", () => {
     ]);
     const text = renderMarkdown(review);
     expect(text).toContain("**1 rotatable secret with no rotation where it is placed:** `dev/myapp/database` on azure.");
-    expect(text).toContain("| `dev/myapp/jwt` | azure | jwt | Azure Function acme-dev-rotation | new value each rotation | every 7 days, on SecretNearExpiry | ok |");
+    expect(text).toContain("| `dev/myapp/jwt` | azure | jwt | Azure Function acme-dev-rotation | new value each rotation | every 7 days, on SecretNearExpiry |  | ok |");
   });
 
   it("a rotatable secret stored without rotation on AWS or in Vault's KV is a finding", () => {
@@ -388,9 +388,9 @@ describe("a Vault-only description with AppRole and dynamic credentials (test/va
 
   it("lists Vault's mechanisms in the rotation table: dynamic leases, the static role's period, the transit key's auto-rotation", () => {
     expect(qa.rotation.filter((r) => r.mechanism !== "none").map((r) => [r.secret, r.type, r.mechanism, r.cadence, r.function])).toEqual([
-      ["pg/creds/qa-billing-core", "postgres (dynamic)", "Vault dynamic role", "lease 30m, at most 2h", "Vault database engine, connection postgres"],
-      ["pg/creds/qa-orders", "postgres (dynamic)", "Vault dynamic role", "lease 30m, at most 2h", "Vault database engine, connection postgres"],
-      ["pg/static-creds/qa-reports--warehouse", "postgres (static role)", "Vault static role", "every 30 days", "Vault database engine, connection postgres"],
+      ["pg/creds/qa-billing-core", "postgres (dynamic)", "Vault dynamic role", "lease 30m, at most 2h", "Vault database engine, connection postgres (pg.qa.example.com:5432/orders)"],
+      ["pg/creds/qa-orders", "postgres (dynamic)", "Vault dynamic role", "lease 30m, at most 2h", "Vault database engine, connection postgres (pg.qa.example.com:5432/orders)"],
+      ["pg/static-creds/qa-reports--warehouse", "postgres (static role)", "Vault static role", "every 30 days", "Vault database engine, connection postgres (pg.qa.example.com:5432/orders)"],
       ["transit/keys/qa-orders--signing", "jwt (transit ecdsa-p256)", "Vault transit auto-rotate", "every 7 days", "Vault transit engine"],
     ]);
     // Not a day-long credential: Vault revokes a lease with the token that created it.

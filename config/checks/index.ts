@@ -15,6 +15,7 @@ import { checkRotation } from "./rotation";
 import { Check, isMap, rawDescription } from "./shared";
 import { checkStateBackends } from "./state";
 import { checkVault } from "./vault";
+import { checkVaultDatabases } from "./vault-databases";
 
 /** A description's problems are listed by concern, in this order. */
 export const CROSS_CHECKS: readonly Check[] = [
@@ -23,6 +24,7 @@ export const CROSS_CHECKS: readonly Check[] = [
   checkPlacement,
   checkAws,
   checkVault,
+  checkVaultDatabases,
   checkAzure,
   checkAzureRotation,
   checkStateBackends,

@@ -4,6 +4,7 @@
 import { isProduction, vaultStaticRoleUsername } from "../naming";
 import { cadenceSeconds, isRotatable, placement, rotatesOn, vaultMechanism } from "../placement";
 import { Check, entries, isMap } from "./shared";
+import { connectionNameOf, rawConnections } from "../vault-databases";
 
 /** Backends whose rotation of an alternating-users secret reads the master's stored value (Vault uses its own connection user). */
 const MASTER_READERS = ["aws", "azure"] as const;
@@ -48,10 +49,12 @@ export const checkPlacement: Check = ({ raw, apps, envs }, add) => {
             if (others.length > 0) {
               add(at, `${app}/${secret} is placed on vault and on ${others.join(" and ")} in environment ${env}: Vault's static role and the ${others.join("/")} rotation would each change the password of the same database user, and each backend's copy would stop working in turn; place ${app} on one of them in ${env} (environments.${env}.applications.${app}.backends)`);
             }
-            const db = isMap(e.vault) && isMap(e.vault.database) ? e.vault.database : undefined;
+            // The secret's own connection (config/vault-databases.ts): its user must not be the one rotated.
+            const connections = rawConnections(env, e.vault);
+            const db = connections.find((c) => c.name === connectionNameOf(s, connections.map((c) => c.name)));
             const user = vaultStaticRoleUsername(app, secret);
-            if (db && db.username === user) {
-              add(at, `would give Vault a static role for ${user}, the user Vault's own database connection logs in as (environments.${env}.vault.database.username): Vault must not rotate its own connection's password through a role; rename the secret or give Vault another connection user`);
+            if (db && db.spec.username === user) {
+              add(at, `would give Vault a static role for ${user}, the user Vault's own database connection logs in as (${db.at}.username): Vault must not rotate its own connection's password through a role; rename the secret or give Vault another connection user`);
             }
           }
         }

@@ -4,6 +4,7 @@ import { DEFAULTS } from "../schema";
 import { isProduction, workloadPolicyName } from "../naming";
 import { placement, vaultMechanism } from "../placement";
 import { Add, Check, entries, isMap, Loose, workloadsOf } from "./shared";
+import { rawConnections } from "../vault-databases";
 
 export const checkVault: Check = ({ raw, apps, envs }, add) => {
   const onVault = (app: string) => envs.some(([env]) => placement(raw, env, app).includes("vault"));
@@ -45,11 +46,15 @@ export const checkVault: Check = ({ raw, apps, envs }, add) => {
     if (production && Array.isArray(e.vault.audit) && e.vault.audit.length < 2) {
       add(`${at}.audit`, `lists ${e.vault.audit.length} audit device; production needs at least two so Vault keeps serving when one blocks (guardrail SP-VLT-006); add a syslog or socket device, or remove audit to get the defaults`);
     }
-    if (needsDatabase(env) && e.vault.database === undefined) {
-      add(`${at}.database`, `is required: a postgres secret placed on Vault in ${env} is dynamic (dynamic: true or alternating-users) or rotated by a static role (single-user), so Vault needs the database connection (host, dbname, username)`);
+    const connections = rawConnections(env, e.vault);
+    if (e.vault.database !== undefined && e.vault.databases !== undefined) {
+      add(`${at}.databases`, "is given together with database: give one connection as database (it is the connection named default) or every connection under databases (name one of them default to keep database's Terraform addresses)");
+    }
+    if (needsDatabase(env) && connections.length === 0) {
+      add(`${at}.database`, `is required: a postgres secret placed on Vault in ${env} is dynamic (dynamic: true or alternating-users) or rotated by a static role (single-user), so Vault needs the database connection (host, dbname, username); give it as database, or several as databases.<name>`);
     }
     const transitMount = e.vault.transitMount ?? DEFAULTS.vault.transitMount;
-    const others: [string, unknown][] = [["kvMount", e.vault.kvMount ?? DEFAULTS.vault.kvMount], ["database.mount", isMap(e.vault.database) ? (e.vault.database.mount ?? DEFAULTS.vault.databaseMount) : undefined]];
+    const others: [string, unknown][] = [["kvMount", e.vault.kvMount ?? DEFAULTS.vault.kvMount], ...connections.map((c): [string, unknown] => [`${c.at.slice(at.length + 1)}.mount`, c.mount])];
     for (const [field, path] of others) {
       if (path === transitMount) add(`${at}.transitMount`, `is the same path as ${field} (${transitMount}); give the transit secrets engine its own mount`);
     }
@@ -60,7 +65,7 @@ export const checkVault: Check = ({ raw, apps, envs }, add) => {
   }
 };
 
-function checkTtls(at: string, ttl: unknown, maxTtl: unknown, add: Add, names = ["tokenTtlSeconds", "tokenMaxTtlSeconds"]): void {
+export function checkTtls(at: string, ttl: unknown, maxTtl: unknown, add: Add, names = ["tokenTtlSeconds", "tokenMaxTtlSeconds"]): void {
   if (typeof ttl === "number" && typeof maxTtl === "number" && ttl > maxTtl) {
     add(`${at}.${names[0]}`, `${ttl} is more than ${names[1]} (${maxTtl}); make it at most the maximum`);
   }
@@ -69,20 +74,11 @@ function checkTtls(at: string, ttl: unknown, maxTtl: unknown, add: Add, names = 
 /** Vault-specific combinations: TTL bounds, and mount or auth paths that would collide. */
 function checkVaultEnvironment(at: string, v: Loose, add: Add): void {
   if (isMap(v.kubernetes)) checkTtls(`${at}.kubernetes`, v.kubernetes.tokenTtlSeconds ?? DEFAULTS.tokenTtlSeconds, v.kubernetes.tokenMaxTtlSeconds ?? DEFAULTS.tokenMaxTtlSeconds, add);
-  if (isMap(v.database)) {
-    checkTtls(`${at}.database`, v.database.defaultTtlSeconds ?? DEFAULTS.vault.databaseDefaultTtlSeconds, v.database.maxTtlSeconds ?? DEFAULTS.vault.databaseMaxTtlSeconds, add, ["defaultTtlSeconds", "maxTtlSeconds"]);
-    const kvMount = v.kvMount ?? DEFAULTS.vault.kvMount;
-    if ((v.database.mount ?? DEFAULTS.vault.databaseMount) === kvMount) add(`${at}.database.mount`, `is the same path as kvMount (${kvMount}); give the database secrets engine its own mount`);
-  }
   if (isMap(v.kubernetes) && v.kubernetes.caCertFile === undefined) {
     add(`${at}.kubernetes.caCertFile`, "is required: the path of the cluster's CA certificate (PEM), relative to the description file; with no CA Vault checks the API server against its system trust store, which does not hold a cluster's CA, and every Kubernetes login fails");
   }
   if (isMap(v.kubernetes) && v.kubernetes.caCert !== undefined) {
     add(`${at}.kubernetes.caCert`, "was replaced by caCertFile: put the PEM certificate in a file and give its path, relative to the description file");
-  }
-  const sslmode = isMap(v.database) && v.database.sslmode === undefined ? DEFAULTS.vault.databaseSslmode : v.database?.sslmode;
-  if (isMap(v.database) && ["verify-ca", "verify-full"].includes(sslmode) && v.database.tlsCaFile === undefined) {
-    add(`${at}.database.tlsCaFile`, `is required with sslmode ${sslmode} (the default): without it Vault checks the database's certificate against its system trust store, which holds neither RDS's CAs nor a private CA, and every connection fails; give the CA's PEM file, relative to the description file`);
   }
   const approlePath = v.approlePath ?? DEFAULTS.vault.approlePath;
   if (isMap(v.kubernetes) && (v.kubernetes.authPath ?? DEFAULTS.vault.kubernetesAuthPath) === approlePath) {

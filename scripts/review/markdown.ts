@@ -89,8 +89,9 @@ export function renderMarkdown(review: Review, change?: ChangeReview): string {
   );
   out.push(
     ...table(
-      ["Secret", "Backend", "Type", "Mechanism", "Strategy", "Cadence", "Flag"],
-      review.rotation.map((r) => [`\`${r.secret}\``, r.backend, r.type, r.mechanism, r.strategy, r.cadence, r.finding ? "**not rotated**" : "ok"]),
+      // A Vault database role's connection (host and database): with several connections, which database it serves.
+      ["Secret", "Backend", "Type", "Mechanism", "Strategy", "Cadence", "Database connection", "Flag"],
+      review.rotation.map((r) => [`\`${r.secret}\``, r.backend, r.type, r.mechanism, r.strategy, r.cadence, r.connection ?? "", r.finding ? "**not rotated**" : "ok"]),
     ),
     "",
   );

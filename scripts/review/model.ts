@@ -63,6 +63,11 @@ export interface RotationRow {
   readonly strategy: string;
   readonly cadence: string;
   readonly function: string;
+  /**
+   * A Vault dynamic or static role's database connection: "<name> (<host>:<port>/<database>)", or the name alone where
+   * no reviewed stack holds it. Undefined for every other row.
+   */
+  readonly connection?: string;
   /** Set when a rotatable secret (postgres, jwt, token) has no rotation on this backend. */
   readonly finding?: string;
 }

@@ -12,10 +12,12 @@ import type { ReviewedStack, RotationRow } from "./model";
 
 export function rotationTable(stacks: readonly ReviewedStack[]): RotationRow[] {
   const rows: RotationRow[] = [];
+  // A stack group's roles use a connection vault-<env> holds: read every Vault stack's connections first.
+  const connections = databaseConnections(stacks.filter((s) => s.backend === "vault").map((s) => fromJson(s.json, s.name)));
   for (const s of stacks) {
     const view = fromJson(s.json, s.name);
     if (s.backend === "aws") rows.push(...awsRotation(view));
-    if (s.backend === "vault") rows.push(...vaultRotation(view, s.json));
+    if (s.backend === "vault") rows.push(...vaultRotation(view, s.json, connections));
     if (s.backend === "azure") rows.push(...azureRotation(view));
   }
   return rows;
@@ -86,8 +88,31 @@ function awsRotation(view: SynthesizedStack): RotationRow[] {
     .sort((a, b) => a.secret.localeCompare(b.secret));
 }
 
-function vaultRotation(view: SynthesizedStack, json: ReviewedStack["json"]): RotationRow[] {
+/**
+ * Vault's database connections by "<mount> <connection name>": where each connects (host:port/database, from the
+ * connection URL Vault's PostgreSQL plugin dials), so that every role's row names the database it serves.
+ */
+function databaseConnections(views: readonly SynthesizedStack[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const view of views) {
+    for (const c of view.ofType("vault_database_secret_backend_connection")) {
+      const url = String(blocks(c.attributes.postgresql)[0]?.connection_url ?? "");
+      const where = /@([^/?]+)\/([^?]*)/.exec(url);
+      const mount = literalValue(view, c.attributes.backend) ?? c.attributes.backend;
+      if (where) out.set(`${mount} ${c.attributes.name}`, `${where[1]}/${decodeURIComponent(where[2])}`);
+    }
+  }
+  return out;
+}
+
+function vaultRotation(view: SynthesizedStack, json: ReviewedStack["json"], connections: ReadonlyMap<string, string>): RotationRow[] {
   const mountOf = (r: SynthesizedResource) => literalValue(view, r.attributes.backend) ?? r.attributes.backend;
+  // "<name> (<host:port>/<database>)", or the name alone where the connection is in no reviewed stack.
+  const connectionOf = (role: SynthesizedResource) => {
+    const name = literalValue(view, role.attributes.db_name) ?? role.attributes.db_name;
+    const where = connections.get(`${mountOf(role)} ${name}`);
+    return `${name}${where ? ` (${where})` : ""}`;
+  };
   const dynamic = view.ofType("vault_database_secret_backend_role").map(
     (role): RotationRow => ({
       secret: `${mountOf(role)}/creds/${role.attributes.name}`,
@@ -97,7 +122,8 @@ function vaultRotation(view: SynthesizedStack, json: ReviewedStack["json"]): Rot
       // A lease is a child of the token that read it: Vault revokes it when that token ends (docs: concepts/lease).
       strategy: "new login per lease, dropped when the lease ends or the Vault token that read it expires",
       cadence: `lease ${seconds(role.attributes.default_ttl ?? "default")}, at most ${seconds(role.attributes.max_ttl ?? "default")}`,
-      function: `Vault database engine, connection ${literalValue(view, role.attributes.db_name) ?? role.attributes.db_name}`,
+      function: `Vault database engine, connection ${connectionOf(role)}`,
+      connection: connectionOf(role),
     }),
   );
   const staticRoles = view.ofType("vault_database_secret_backend_static_role").map(
@@ -108,7 +134,8 @@ function vaultRotation(view: SynthesizedStack, json: ReviewedStack["json"]): Rot
       mechanism: "Vault static role",
       strategy: `Vault changes the password of existing user ${role.attributes.username}`,
       cadence: role.attributes.rotation_schedule ? `schedule ${role.attributes.rotation_schedule}` : period(role.attributes.rotation_period),
-      function: `Vault database engine, connection ${literalValue(view, role.attributes.db_name) ?? role.attributes.db_name}`,
+      function: `Vault database engine, connection ${connectionOf(role)}`,
+      connection: connectionOf(role),
     }),
   );
   const transit = view.ofType("vault_transit_secret_backend_key").map(

@@ -55,7 +55,7 @@ export function longNamesDescription(): any {
           rotation: { subnetId: `${network}/subnets/rotation-function` },
           backend: { type: "azurerm", resourceGroupName: LONG.resourceGroup, storageAccountName: "tfstate0123456789abcdef0", containerName: nameOfLength("state", 63) },
         },
-        pipeline: { github: { repository: "acme/secrets-platform", environment: LONG.environment }, createStateStorage: true },
+        pipeline: { github: { repository: "acme/secrets-platform", environment: LONG.environment, runsOn: ["self-hosted", "linux"] }, createStateStorage: true },
       },
     },
     applications: {

@@ -69,14 +69,16 @@ const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /**
  * Whether an identity annotation is the workload's own. A cross-stack value is "${type.name.attr}" before cdktf
  * prepares the app and a terraform_remote_state output named cross-stack-output-<type><name><attr> after; either way
- * it names the backend stack's resource, whose construct id is <app>--<workload> on AWS and <app>-<workload> on Azure.
+ * it names the backend stack's resource, whose construct id is <app>--<workload> (or <app>--<workload>--workload) on AWS
+ * and <app>-<workload> on Azure.
  * A literal IAM role ARN must end in -<app>-<workload>; a literal client id cannot be traced to a workload.
  */
 function ownIdentity(annotation: string, value: unknown, workload: string): string | undefined {
   const [app, name] = workload.split("/").map(escape);
   if (typeof value !== "string") return `${annotation} is not a string`;
   if (annotation === IRSA) {
-    if (new RegExp(`aws_iam_role\\.?${app}--${name}_role_`).test(value)) return undefined;
+    // <app>--<workload>--workload where a secret of the application has the workload's name (stacks/aws-stack.ts).
+    if (new RegExp(`aws_iam_role\\.?${app}--${name}(--workload)?_role_`).test(value)) return undefined;
     if (!value.includes("${") && new RegExp(`:role/(.*-)?${app}-${name}$`).test(value)) return undefined;
     return `${IRSA} is ${value}, which is not the IAM role of ${workload}`;
   }

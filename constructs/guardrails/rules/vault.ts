@@ -30,12 +30,27 @@ export function withinApplication(policyName: string, path: string): boolean {
     return policyName.startsWith(`${s[2]}-${s[3]}-`);
   }
   if (s.length === 3 && s[1] === "creds" && s[2] !== "") return policyName.startsWith(`${s[2]}-`);
-  if (s.length === 3 && (s[1] === "static-creds" || TRANSIT_KEY_ENDPOINTS.includes(s[1])) && /^[^-].*[^-]--[^-]+$/.test(s[2])) {
-    return policyName.startsWith(`${s[2].slice(0, s[2].lastIndexOf("--"))}-`);
+  if (s.length === 3 && (s[1] === "static-creds" || TRANSIT_KEY_ENDPOINTS.includes(s[1]))) {
+    const owner = secretRoleOwner(s[2]);
+    return owner !== undefined && policyName.startsWith(`${owner}-`);
   }
   // The same key's sign, hmac or verify endpoint with SHA-256 named in the path (transit-signing-key.ts).
   if (s.length === 4 && TRANSIT_HASHED_ENDPOINTS.includes(s[1]) && s[3] === "sha2-256") return withinApplication(policyName, s.slice(0, 3).join("/"));
   return false;
+}
+
+/**
+ * The `<env>-<app>` of a secret's role or key name `<env>-<app>--<secret>`, or undefined for any other name. Environment
+ * and application names hold single dashes only and secret names single dashes or underscores, so the name's only "--"
+ * ends the application: the secret after it may hold dashes (session-key), which is why the split is at the first "--"
+ * and the secret is checked for the secret-name grammar instead of for having no dash.
+ */
+export function secretRoleOwner(name: string): string | undefined {
+  const at = name.indexOf("--");
+  if (at <= 0) return undefined;
+  const owner = name.slice(0, at);
+  const secret = name.slice(at + 2);
+  return /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(owner) && /^[a-z][a-z0-9]*([_-][a-z0-9]+)*$/.test(secret) ? owner : undefined;
 }
 
 function policyRules(r: SynthesizedResource, stack: Parameters<ResourceRule["check"]>[1]["stack"]): VaultPathRule[] | string {
@@ -171,7 +186,7 @@ export const postgresVerifyWithoutCa: ResourceRule = {
   id: "SP-VLT-009",
   name: "Vault PostgreSQL connection that verifies TLS without a CA",
   reason: "With sslmode verify-full or verify-ca and no tls_ca (nor sslrootcert) Vault checks the database against its system trust store, which holds neither RDS's CAs nor a private CA: every connection, and so every credential, fails.",
-  fix: "Give the connection the CA that signed the database's certificate (postgresql.tls_ca; vault.database.tlsCaFile), or use sslmode require where verification is impossible.",
+  fix: "Give the connection the CA that signed the database's certificate (postgresql.tls_ca; vault.database.tlsCaFile, or vault.databases.<name>.tlsCaFile), or use sslmode require where verification is impossible.",
   appliesTo: ["vault_database_secret_backend_connection", "vault_database_secrets_mount"],
   check(r) {
     return asList(r.attributes.postgresql)
