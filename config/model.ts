@@ -4,6 +4,7 @@ import type { Environment, Platform, SecretSpec, WorkloadSpec } from "./schema";
 import { isProduction, secretPath } from "./naming";
 import type { SecretBackend } from "./kubernetes";
 import { placement } from "./placement";
+import { adoptionOf, type Adoption } from "./adopt";
 
 export interface SecretModel {
   readonly app: string;
@@ -11,6 +12,8 @@ export interface SecretModel {
   /** <env>/<app>/<secret> */
   readonly path: string;
   readonly spec: SecretSpec;
+  /** The existing secrets it adopts in this environment, per backend (config/adopt.ts). @default - none: created */
+  readonly adopt?: Adoption;
 }
 
 export interface WorkloadModel {
@@ -44,7 +47,8 @@ export function environmentModel(platform: Platform, envName: string): Environme
   const workloads: WorkloadModel[] = [];
   for (const [app, application] of Object.entries(platform.applications)) {
     for (const [name, secretSpec] of Object.entries(application.secrets)) {
-      const s: SecretModel = { app, name, path: secretPath(envName, app, name), spec: secretSpec };
+      const adopt = adoptionOf(platform, envName, app, name);
+      const s: SecretModel = { app, name, path: secretPath(envName, app, name), spec: secretSpec, ...(adopt ? { adopt } : {}) };
       secrets.push(s);
       byRef.set(`${app}/${name}`, s);
     }

@@ -124,6 +124,19 @@ const rotationPostgres = z.strictObject({
     .describe("alternating-users only: <app>/<secret> of the postgres secret whose user may create and alter users."),
 });
 
+/**
+ * Adoption of secrets that exist already (docs/adopting.md): per backend, the existing secret's name, which then
+ * replaces the <env>/<app>/<secret> convention there. The formats are checked in config/checks/adopt.ts, which also
+ * sees environments.<env>.applications.<app>.secrets.<secret>.adopt.
+ */
+const adoptSpec = z
+  .strictObject({
+    aws: z.string().min(1).optional().describe("The existing Secrets Manager secret: its name or full ARN; imported into aws-<env>."),
+    azure: z.string().min(1).optional().describe("The existing secret's name in the environment's Key Vault; workloads are granted on it, Terraform never manages or reads it."),
+    vault: z.string().min(1).optional().describe("The existing secret's path under the environment's KV v2 mount (no mount, no data/); policies and agents use it."),
+  })
+  .describe("Existing secrets taken over, per backend.");
+
 const postgresSecret = z.strictObject({
   type: z.literal("postgres").describe("postgres: PostgreSQL credentials (username, password, host, port, dbname, engine), rotated by the platform."),
   description: z.string().max(200).optional().describe("Free text for people reading the description and the review (at most 200 characters)."),
@@ -133,6 +146,7 @@ const postgresSecret = z.strictObject({
   vaultDatabase: name(24)
     .optional()
     .describe("postgres on Vault only: the connection (environments.<env>.vault.databases.<name>) its dynamic role or static role uses; required where an environment has more than one, and it must exist in every environment the application is placed on Vault."),
+  adopt: adoptSpec.optional().describe("Existing secrets this one takes over instead of creating new ones (docs/adopting.md): their names stay, their values are never read or written by Terraform."),
 });
 
 const jwtSecret = z.strictObject({
@@ -145,6 +159,7 @@ const jwtSecret = z.strictObject({
   expiryHours: z.number().int().min(1).max(720).default(24).describe("Lifetime of the tokens the application signs, kept in the value as expiry_hours (1 to 720)."),
   rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
   dynamic: refusedHere("postgres on Vault only: only postgres secrets can be dynamic."),
+  adopt: adoptSpec.optional().describe("Existing secrets this one takes over instead of creating new ones (docs/adopting.md): their names stay, their values are never read or written by Terraform."),
 });
 
 const tokenSecret = z.strictObject({
@@ -153,6 +168,7 @@ const tokenSecret = z.strictObject({
   length: z.number().int().min(16, "at least 16 characters").max(256).default(48).describe("Length of the generated value in characters (16 to 256)."),
   rotation: rotationSimple.optional().describe("How often the platform rotates the value. Required in production on every backend the application is placed on (on Vault: a static role, a transit key or dynamic credentials; a token cannot rotate there)."),
   dynamic: refusedHere("postgres on Vault only: only postgres secrets can be dynamic."),
+  adopt: adoptSpec.optional().describe("Existing secrets this one takes over instead of creating new ones (docs/adopting.md): their names stay, their values are never read or written by Terraform."),
 });
 
 const apiKeySecret = z.strictObject({
@@ -162,6 +178,7 @@ const apiKeySecret = z.strictObject({
   expiresAfterDays: z.number().int().min(1).max(3650).optional().describe(`Azure Key Vault marks the secret expired this many days after it is created (default ${DEFAULTS.apiKeyExpiryDays} on Azure): renew the value before then.`),
   rotation: refusedHere("Not allowed: a person sets api-key values. Use type token for a value the platform generates and rotates."),
   dynamic: refusedHere("postgres on Vault only: only postgres secrets can be dynamic."),
+  adopt: adoptSpec.optional().describe("Existing secrets this one takes over instead of creating new ones (docs/adopting.md): their names stay, their values are never read or written by Terraform."),
 });
 
 const secret = z.discriminatedUnion("type", [postgresSecret, jwtSecret, tokenSecret, apiKeySecret], {
@@ -739,8 +756,12 @@ const environment = z
       .record(
         z.string(),
         z.strictObject({
-          backends: placementList.describe("The backends that hold this application's secrets in this environment, instead of applications.<app>.backends; intersected with the backends the environment has."),
-        }).describe("This application's placement in this environment."),
+          backends: placementList.optional().describe("The backends that hold this application's secrets in this environment, instead of applications.<app>.backends; intersected with the backends the environment has."),
+          secrets: z
+            .record(secretName, z.strictObject({ adopt: adoptSpec.describe("Existing secrets this secret takes over in this environment; overrides the application's adopt per backend.") }).describe("A secret of the application, as this environment adopts it."))
+            .optional()
+            .describe("Per-secret settings of this application in this environment: adopt."),
+        }).describe("This application's placement and adopted secrets in this environment."),
       )
       .optional()
       .describe("Per-application placement in this environment, overriding applications.<app>.backends; every name must be an application of the description."),

@@ -110,7 +110,7 @@ function awsPrincipal(view: SynthesizedStack, role: SynthesizedResource): { work
 }
 
 /** The principals a secret policy's read-deny leaves out: a Deny of GetSecretValue for "*" except aws:PrincipalArn. */
-function readDenyExceptions(view: SynthesizedStack, policy: unknown): string[] | undefined {
+export function readDenyExceptions(view: SynthesizedStack, policy: unknown): string[] | undefined {
   const read = readIamPolicy(policy, view);
   if ("error" in read) return undefined;
   for (const s of read.statements) {

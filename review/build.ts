@@ -12,6 +12,7 @@ import { networkExposure } from "./network";
 import { rotationTable } from "./rotation";
 import { alertsTable } from "./alerts";
 import { kubernetesTable } from "./kubernetes";
+import { adoptionTable } from "./adoption";
 import type { StackJson } from "../readers/synthesized";
 
 export interface ReviewInput {
@@ -23,6 +24,8 @@ export interface ReviewInput {
   /** Why stacks that could have had a plan have none (e.g. --skip-plan). */
   readonly planNote?: string;
   readonly guardrails: readonly GuardrailReport[];
+  /** Why a stack that could have had a plan has none, by stack name (an AWS stack with import blocks: validated only). */
+  readonly stackNotes?: Readonly<Record<string, string>>;
   /** Moves between the environment's stacks since the previous synth. */
   readonly moves?: readonly MoveGuidance[];
   /** bootstrap-<env>, synthesized, when the environment has a pipeline block. */
@@ -42,9 +45,11 @@ export function buildReview(input: ReviewInput): Review {
   const changes = input.stacks.map((s) => {
     const plan = input.plans?.[s.name];
     if (plan) return summarizePlan(s.name, s.backend, plan);
+    if (input.stackNotes?.[s.name]) return summarizeSynthesized(s, input.stackNotes[s.name]);
     return summarizeSynthesized(s, s.backend === "aws" && input.planNote ? `${input.planNote} Every resource counts as a create.` : undefined);
   });
   const access = accessMatrix(input.stacks);
+  const adoptions = adoptionTable(input.stacks);
   return {
     environment: input.environment,
     production: input.production,
@@ -55,6 +60,7 @@ export function buildReview(input: ReviewInput): Review {
     alerts: alertsTable(input.stacks),
     network: networkExposure(input.stacks),
     kubernetes: kubernetesTable(input.stacks),
+    ...(adoptions.length > 0 ? { adoptions } : {}),
     guardrails: input.guardrails,
     ...(input.moves && input.moves.length > 0 ? { moves: input.moves } : {}),
     ...(input.bootstrap ? { pipeline: { stack: input.bootstrap.name, identities: pipelineIdentities(input.bootstrap.json) } } : {}),

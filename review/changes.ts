@@ -1,6 +1,7 @@
 // What each stack will change: from Terraform's plan where one ran (AWS, offline), else from the synthesized
 // JSON, where with no state every resource is a create. Replacing or deleting a secret, key or vault is flagged.
 import type { TerraformPlan } from "../scripts/terraform-offline";
+import { importBlocks } from "./adoption";
 import type { Backend, ChangeAction, ReviewedStack, RiskyChange, StackChanges } from "./model";
 
 /** Resource types whose replacement or deletion loses secret values, or the means to decrypt them. */
@@ -33,8 +34,11 @@ const emptyCounts = () => ({ create: 0, update: 0, replace: 0, delete: 0 });
 export function summarizePlan(stack: string, backend: Backend, plan: TerraformPlan): StackChanges {
   const counts = emptyCounts();
   const risky: RiskyChange[] = [];
+  let imports = 0;
   for (const rc of plan.resource_changes ?? []) {
     if ((rc as { mode?: string }).mode === "data") continue;
+    // An import block's resource carries change.importing (Terraform's JSON output format): an import, not a create.
+    if ((rc.change as { importing?: unknown }).importing) imports++;
     const action = classifyActions(rc.change.actions);
     if (action === "no-op" || action === "read") continue;
     counts[action]++;
@@ -42,19 +46,23 @@ export function summarizePlan(stack: string, backend: Backend, plan: TerraformPl
       risky.push({ address: rc.address, type: rc.type, action, why: `${action === "delete" ? "deletes" : "replaces"} ${RISKY_TYPES[rc.type]}` });
     }
   }
-  return { stack, backend, source: "terraform plan", counts, risky };
+  return { stack, backend, source: "terraform plan", counts, risky, ...(imports > 0 ? { imports } : {}) };
 }
 
 /** Counts from the synthesized JSON alone: no state is available offline, so every resource is a create. */
 export function summarizeSynthesized(s: ReviewedStack, note?: string): StackChanges {
   const counts = emptyCounts();
   for (const byName of Object.values(s.json.resource ?? {})) counts.create += Object.keys(byName ?? {}).length;
+  // Resources of import blocks exist already: they are imports, shown apart from creates.
+  const imports = importBlocks(s.json).size;
+  counts.create -= imports;
   return {
     stack: s.name,
     backend: s.backend,
     source: "synthesized JSON",
     counts,
     risky: [],
+    ...(imports > 0 ? { imports } : {}),
     note: note ?? "No state is available offline: every resource counts as a create. Compare with `cdktf diff` against the real state before deploying.",
   };
 }

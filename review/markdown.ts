@@ -33,12 +33,18 @@ export function renderMarkdown(review: Review, change?: ChangeReview): string {
     "",
   );
   for (const c of review.changes.filter((x) => x.note)) out.push(`- \`${c.stack}\`: ${c.note}`);
+  for (const c of review.changes.filter((x) => x.imports)) out.push(`- \`${c.stack}\`: **${c.imports} import${c.imports === 1 ? "" : "s"}** of existing secrets, not counted as creates (see Adopted secrets).`);
   const risky = review.changes.flatMap((c) => c.risky.map((r) => ({ ...r, stack: c.stack })));
   if (risky.length > 0) {
     out.push("", "**Risky changes** (a secret, key or vault is replaced or deleted):", "");
     out.push(...table(["Stack", "Address", "Action", "What is lost"], risky.map((r) => [r.stack, `\`${r.address}\``, `**${r.action}**`, r.why])));
   }
   out.push("");
+
+  if (review.adoptions && review.adoptions.length > 0) {
+    out.push("## Adopted secrets", "", "Existing secrets the stacks take over instead of creating: their values are never read or written by Terraform.", "");
+    out.push(...table(["Secret", "Backend", "Existing", "How", "Warnings"], review.adoptions.map((a) => [`\`${a.secret}\``, a.backend, `\`${a.existing}\``, a.how, a.warnings.join("<br>")])), "");
+  }
 
   if (review.moves && review.moves.length > 0) {
     out.push("## Moves between stacks", "");

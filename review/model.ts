@@ -33,6 +33,8 @@ export interface StackChanges {
   readonly counts: Readonly<Record<"create" | "update" | "replace" | "delete", number>>;
   readonly risky: readonly RiskyChange[];
   readonly note?: string;
+  /** Resources imported (adopted secrets), not counted as creates. @default 0 */
+  readonly imports?: number;
 }
 
 /** One grant: who reaches which secret on which backend, with what, and how it proves who it is. */
@@ -105,6 +107,20 @@ export interface KubernetesRow {
   readonly flag?: string;
 }
 
+/** An existing secret the stacks adopt instead of creating (docs/adopting.md). */
+export interface AdoptionRow {
+  /** <env>/<app>/<secret> */
+  readonly secret: string;
+  readonly backend: "aws" | "vault" | "azure";
+  readonly stack: string;
+  /** The existing secret: the import id (AWS), the KV path or the Key Vault secret name. */
+  readonly existing: string;
+  /** import (AWS's import block), or how the stack refers to it without managing it. */
+  readonly how: string;
+  /** What the first apply changes for those who use the secret today. */
+  readonly warnings: readonly string[];
+}
+
 /** One alert of the environment (docs/alerts.md): what it watches and who is told. */
 export interface AlertRow {
   readonly stack: string;
@@ -127,6 +143,8 @@ export interface Review {
   readonly alerts?: readonly AlertRow[];
   readonly network: readonly ExposureRow[];
   readonly kubernetes: readonly KubernetesRow[];
+  /** Existing secrets adopted, shown apart from creates. @default - none */
+  readonly adoptions?: readonly AdoptionRow[];
   readonly guardrails: readonly GuardrailReport[];
   /** Resources that move between stacks of the environment since the previous synth, with the state commands. */
   readonly moves?: readonly MoveGuidance[];

@@ -10,6 +10,7 @@ import type { Platform } from "../config/schema";
 import { guardrailSynthesisReport, GuardrailReport } from "../guardrails";
 import { buildPlatform } from "../stacks/platform";
 import { offlineWorkspace, stackAssets, terraformAvailable, TerraformPlan } from "../scripts/terraform-offline";
+import { importBlocks } from "./adoption";
 import { backendOf, buildReview } from "./build";
 import { renderMarkdown } from "./markdown";
 import { sideFromOutput, synthesizeDescription, synthesizeRevision, withEnv } from "./compare";
@@ -91,6 +92,7 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
   const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
   const stacks: ReviewedStack[] = [];
   const plans: Record<string, TerraformPlan> = {};
+  const stackNotes: Record<string, string> = {};
   for (const [stack, file] of Object.entries(given)) {
     if (!refs.some((r) => r.name === stack && r.environment === env)) throw new ReviewUsageError(`--plan-json ${stack}=${file}: ${stack} is not a stack of environment ${env}`);
     try {
@@ -116,7 +118,12 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     if (plan && ref.backend === "aws") {
       const ws = offlineWorkspace(json, stackAssets(path.join(outdir, entry.workingDirectory)));
       try {
-        plans[ref.name] = ws.plan();
+        // An import block makes plan read the existing secret from AWS, which mock credentials cannot (docs/adopting.md):
+        // such a stack is validated offline, and counted from its JSON.
+        if (importBlocks(json).size > 0) {
+          ws.run(["validate", "-no-color"]);
+          stackNotes[ref.name] = "Has import blocks, which plan can only run against the real account: validated offline with terraform validate, counted from the synthesized JSON (no state: every other resource counts as a create).";
+        } else plans[ref.name] = ws.plan();
       } finally {
         ws.dispose();
       }
@@ -135,6 +142,7 @@ export function runReview(options: RunReviewOptions): RunReviewResult {
     production: isProduction(env, spec.production),
     stacks,
     plans,
+    stackNotes,
     planNote: fromFiles ? undefined : plan ? undefined : "Planned with --skip-plan: no terraform plan ran.",
     guardrails,
     moves,

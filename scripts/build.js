@@ -25,6 +25,7 @@ const ENTRIES = {
   "build-lambdas": "scripts/build-lambdas.ts",
   "pipeline-workflow": "scripts/pipeline-workflow.ts",
   "plan-check": "scripts/plan-check.ts",
+  migrate: "scripts/migrate.ts",
 };
 
 const sha256 = (/** @type {string | Buffer} */ data) => createHash("sha256").update(data).digest("hex");

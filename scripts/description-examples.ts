@@ -88,6 +88,27 @@ applications:
   "environments.<environment>.kubernetes.backend (type azurerm)": backendAzurerm,
   "environments.<environment>.kubernetes.clusters.<cluster>.backend (type s3)": backendS3,
   "environments.<environment>.kubernetes.clusters.<cluster>.backend (type azurerm)": backendAzurerm,
+  "environments.<environment>.applications.<application>.secrets.<secret>": `stripe:
+  adopt: { azure: stripe-live-key }
+`,
+  "environments.<environment>.applications.<application>.secrets.<secret>.adopt": `adopt: { azure: stripe-live-key, vault: legacy/billing/stripe }
+`,
+  "applications.<application>.secrets.<secret>.adopt (type postgres)": `adopt:
+  aws: arn:aws:secretsmanager:us-east-1:111111111111:secret:legacy/billing/database-AbC123
+  vault: legacy/billing/database
+`,
+  "applications.<application>.secrets.<secret>.adopt (type jwt)": `adopt:
+  aws: arn:aws:secretsmanager:us-east-1:111111111111:secret:legacy/billing/signing-AbC123
+  vault: legacy/billing/signing
+`,
+  "applications.<application>.secrets.<secret>.adopt (type token)": `adopt:
+  aws: arn:aws:secretsmanager:us-east-1:111111111111:secret:legacy/billing/session-AbC123
+  vault: legacy/billing/session
+`,
+  "applications.<application>.secrets.<secret>.adopt (type api-key)": `adopt:
+  aws: arn:aws:secretsmanager:us-east-1:111111111111:secret:legacy/billing/stripe-AbC123
+  vault: legacy/billing/stripe
+`,
   "environments.<environment>.vault.databases.<database>": `reporting:
   host: pg-reporting.dev.example.com
   dbname: warehouse

@@ -20,6 +20,7 @@ import { pipelineRoleArn, workloadBoundaryArn } from "../config/pipeline";
 import { GLOBAL_EVENTS_REGION, SecretAlerts } from "../constructs/aws/secret-alerts";
 import { PlatformStack } from "./platform-stack";
 import { suppress } from "../guardrails";
+import { awsImportIdOf, awsSecretNameOf } from "../config/adopt";
 import { configureStateBackend } from "./backend";
 
 /** Where `npm run build:lambda` leaves the rotation bundles; LAMBDA_BUNDLE_DIR overrides it. */
@@ -128,7 +129,9 @@ export class AwsSecretsStack extends PlatformStack {
         s.path,
         new ApplicationSecret(this, `${s.app}--${s.name}`, {
           account,
-          secretName: s.path,
+          // An adopted secret keeps its existing name, which is then the contract (docs/adopting.md).
+          secretName: awsSecretNameOf(s),
+          existingSecretId: awsImportIdOf(s),
           encryptionKey: this.key,
           description: s.spec.description ?? `${s.spec.type} secret of ${s.app} in ${env}`,
           recoveryWindowInDays,
@@ -222,7 +225,8 @@ export class AwsSecretsStack extends PlatformStack {
         scheduleExpression: rotation.scheduleExpression,
         // A database secret rotates once a person has put its connection details; keys and tokens
         // get their first value from the rotation that runs on creation.
-        rotateImmediately: s.spec.type !== "postgres",
+        // An adopted secret has a value in use: its first rotation waits for the schedule instead of the apply.
+        rotateImmediately: s.spec.type !== "postgres" && s.adopt?.aws === undefined,
         // A first apply must not rotate before the functions can reach Secrets Manager.
         dependsOn,
       });

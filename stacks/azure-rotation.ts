@@ -11,7 +11,7 @@ import { KeyVaultSystemTopic, SecretEventsSubscription } from "../constructs/azu
 import { StorageRole } from "../constructs/azure/function-storage";
 import { RotationFunctionApp } from "../constructs/azure/rotation-function";
 import { AZURE_FUNCTION_ZIP } from "../contracts/azure-rotation";
-import type { KeyVaultSecret } from "../constructs/azure/key-vault-secret";
+import type { IKeyVaultSecret } from "../constructs/azure/key-vault-secret";
 
 /** The built Azure Functions package (scripts/build.js); LAMBDA_BUNDLE_DIR overrides the folder, as for the Lambdas. */
 export function azureRotationPackagePath(): string {
@@ -111,7 +111,7 @@ export function addStackRotation(scope: Construct, options: StackRotationOptions
  * The function's rights, once the secrets exist: Key Vault Secrets Officer on each secret it rotates, Secrets User
  * on each master secret it only reads; each on the one secret.
  */
-export function grantRotation(rotation: StackRotation, environment: EnvironmentModel, secrets: ReadonlyMap<string, KeyVaultSecret>): void {
+export function grantRotation(rotation: StackRotation, environment: EnvironmentModel, secrets: ReadonlyMap<string, IKeyVaultSecret>): void {
   for (const p of rotation.rotated) secrets.get(p)!.grantRotate(rotation.function);
   const masters = new Set<string>();
   for (const s of environment.secrets) {

@@ -16,7 +16,8 @@ import { configureStateBackend } from "./backend";
 import { DeployingPrincipal } from "../constructs/azure/deploying-principal";
 import { platformAzurermProvider } from "../constructs/azure/provider";
 import { KeyVault } from "../constructs/azure/key-vault";
-import { type ISecretStore, KeyVaultSecret, type KeyVaultSecretProps, UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
+import { type IKeyVaultSecret, type ISecretStore, KeyVaultSecret, type KeyVaultSecretProps, UNSET_SECRET_VALUE } from "../constructs/azure/key-vault-secret";
+import { ExistingKeyVaultSecret } from "../constructs/azure/existing-key-vault-secret";
 import { RbacPropagationWait } from "../constructs/azure/rbac-propagation-wait";
 import { WorkloadIdentity } from "../constructs/azure/workload-identity";
 import type { KeyVaultSystemTopic } from "../constructs/azure/key-vault-events";
@@ -59,6 +60,8 @@ export class AzureSecretsStack extends PlatformStack {
   readonly keyVaultEvents?: KeyVaultSystemTopic;
   /** This stack's rotation function and its subscription, when it holds rotating secrets and azure.rotation is set. */
   readonly rotation?: StackRotation;
+  /** A stack group's stack, whose vault's data-plane dependencies are azure-<env>'s (deployed first). */
+  private readonly isGroupStack: boolean;
   /** The alerts (docs/alerts.md): in azure-<env>, in production or with azure.alerts. */
   readonly alerts?: KeyVaultAlerts;
   /** Whoever deploys: its changes to secrets are the normal course. */
@@ -89,6 +92,7 @@ export class AzureSecretsStack extends PlatformStack {
     this.addOverride("terraform.required_version", MIN_TERRAFORM_VERSION);
 
     const tags = environmentTags(environment.organization, environment.name);
+    this.isGroupStack = options.environmentStack !== undefined;
     let add: AddSecret;
     let resourceGroupName: string;
     if (options.environmentStack) {
@@ -129,6 +133,14 @@ export class AzureSecretsStack extends PlatformStack {
     if (!options.environmentStack) this.alerts = this.addAlerts(azure, resourceGroupName, tags);
     const secrets = this.addSecrets(add, environment.secrets, this.rotation);
     if (this.rotation) grantRotation(this.rotation, environment, secrets);
+    const adopted = environment.secrets.filter((s) => s.adopt?.azure !== undefined);
+    if (adopted.length > 0) {
+      // The review lists adoptions from here: the stack manages no resource for an adopted secret.
+      new TerraformOutput(this, "adopted_key_vault_secrets", {
+        value: Object.fromEntries(adopted.map((s) => [s.path, s.adopt!.azure!])),
+        description: "Existing Key Vault secrets adopted (docs/adopting.md), by <env>/<app>/<secret>: granted on by name, never managed by Terraform",
+      });
+    }
     const clientIds: Record<string, string> = {};
     for (const workload of environment.workloads) {
       const k8s = workload.spec.kubernetes;
@@ -243,7 +255,7 @@ export class AzureSecretsStack extends PlatformStack {
     pending.grantRotate(rotation.function);
   }
 
-  private addSecrets(add: AddSecret, models: readonly SecretModel[], rotation: StackRotation | undefined): Map<string, KeyVaultSecret> {
+  private addSecrets(add: AddSecret, models: readonly SecretModel[], rotation: StackRotation | undefined): Map<string, IKeyVaultSecret> {
     const values = new TerraformVariable(this, SECRET_VALUES_VARIABLE, {
       type: "map(string)",
       default: {},
@@ -254,8 +266,22 @@ export class AzureSecretsStack extends PlatformStack {
     // cdktf 0.21 has no ephemeral option; Terraform >= 1.10 keeps ephemeral values out of plan and state files.
     values.addOverride("ephemeral", true);
 
-    const secrets = new Map<string, KeyVaultSecret>();
+    const secrets = new Map<string, IKeyVaultSecret>();
     for (const s of models) {
+      if (s.adopt?.azure !== undefined) {
+        // Adopted (docs/adopting.md): granted on by name, never managed, so its value is never read or written.
+        // The vault's ARM id and URL from the description, as literals: SP-AZR-004 then sees a single-secret scope.
+        const vaultName = keyVaultName(this.environment.organization, this.environment.name, this.environment.spec.azure!.keyVaultName);
+        const azureSpec = this.environment.spec.azure!;
+        const existing = new ExistingKeyVaultSecret(this, `adopted-${s.app}--${s.name}`, {
+          keyVaultId: `/subscriptions/${azureSpec.subscriptionId}/resourceGroups/${azureSpec.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${vaultName}`,
+          vaultUri: `https://${vaultName}.vault.azure.net/`,
+          name: s.adopt.azure,
+          dependsOn: this.isGroupStack ? [] : this.keyVault.dataPlaneDependencies,
+        });
+        secrets.set(s.path, existing);
+        continue;
+      }
       const name = keyVaultSecretName(s.app, s.name);
       const secretTags: Record<string, string> = {
         app: s.app,

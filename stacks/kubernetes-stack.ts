@@ -11,7 +11,9 @@ import { logsInToVault, workloadBackend } from "../config/kubernetes";
 import { clusterOf, clustersOf, DEFAULT_CLUSTER, type ClusterModel } from "../config/clusters";
 import type { EnvironmentModel, SecretModel, WorkloadModel } from "../config/model";
 import { SecretProviderClass, type CsiBackend, type CsiSecret } from "../constructs/kubernetes/secret-provider-class";
-import { databaseRoleName, keyVaultName, keyVaultSecretName, kubernetesSecretName, secretProviderClassName, secretStoreName, vaultAgentOutputName, vaultSecretRoleName, workloadPolicyName } from "../config/naming";
+import { databaseRoleName, keyVaultName, kubernetesSecretName, secretProviderClassName, secretStoreName, vaultAgentOutputName, vaultSecretRoleName, workloadPolicyName } from "../config/naming";
+import { suppress } from "../guardrails/suppressions";
+import { awsSecretNameOf, keyVaultSecretNameOf, vaultKvPathOf } from "../config/adopt";
 import { connectionNameOf } from "../config/vault-databases";
 import { vaultMechanism } from "../config/placement";
 import { rateSeconds } from "../contracts/cadence";
@@ -161,10 +163,12 @@ export class KubernetesSecretsStack extends PlatformStack {
           externalSecrets.push(shared);
           continue;
         }
+        // Adopted secrets keep their existing names (docs/adopting.md).
+        const remoteKey = backend === "azure" ? keyVaultSecretNameOf(s) : backend === "aws" ? awsSecretNameOf(s) : vaultKvPathOf(s);
         const created = new ExternalSecret(this, `external-secret-${id}--${s.name}`, {
           store: secretStore,
           name,
-          remoteKey: backend === "azure" ? keyVaultSecretName(s.app, s.name) : s.path,
+          remoteKey,
           secretPath: s.path,
           workload: key,
           refreshInterval: shape?.refreshInterval ?? refreshInterval(rotationPeriodSeconds(s)),
@@ -174,6 +178,10 @@ export class KubernetesSecretsStack extends PlatformStack {
         });
         this.externalSecretsByName.set(`${binding.namespace}/${name}`, created);
         externalSecrets.push(created);
+        if (s.adopt?.[backend] !== undefined) {
+          // SP-KUB-001 knows a read's remote names by convention only; this one ExternalSecret syncs the adopted name.
+          suppress(created, "SP-KUB-001", `syncs ${remoteKey}, the existing ${backend} secret that ${s.path} adopts (adopt.${backend} in the description), which ${key} reads`);
+        }
       }
     } else if (binding.delivery === "vault-agent") {
       annotations = this.agentAnnotations(w);
@@ -199,14 +207,15 @@ export class KubernetesSecretsStack extends PlatformStack {
     switch (kind) {
       case "aws":
         backend = { kind, region: spec.aws!.region };
-        secrets = w.reads.map((s) => ({ remoteKey: s.path, files: [{ file: s.name }, ...fieldFiles(s)] }));
+        // Adopted secrets keep their existing names (docs/adopting.md), on every delivery.
+        secrets = w.reads.map((s) => ({ remoteKey: awsSecretNameOf(s), files: [{ file: s.name }, ...fieldFiles(s)] }));
         break;
       case "azure": {
         const identity = this.sources.azure?.map((stack) => stack.workloadIdentities.get(key)).find((i) => i);
         if (!identity || !spec.azure) throw new Error(`${key}: the CSI driver on Azure needs the workload's managed identity`); // validation rules this out
         backend = { kind, keyVaultName: keyVaultName(this.environment.organization, this.environment.name, spec.azure.keyVaultName), tenantId: spec.azure.tenantId, clientId: identity.clientId };
         // Key Vault keeps each value as one document (a token bare): one file per secret.
-        secrets = w.reads.map((s) => ({ remoteKey: keyVaultSecretName(s.app, s.name), files: [{ file: s.name }] }));
+        secrets = w.reads.map((s) => ({ remoteKey: keyVaultSecretNameOf(s), files: [{ file: s.name }] }));
         break;
       }
       case "vault": {
@@ -271,7 +280,7 @@ export class KubernetesSecretsStack extends PlatformStack {
     if (mechanism === "dynamic-role" && db) return { name: s.name, vaultPath: `${db.mount}/creds/${databaseRoleName(env, s.app)}`, engine: "database" };
     if (mechanism === "static-role" && db) return { name: s.name, vaultPath: `${db.mount}/static-creds/${vaultSecretRoleName(env, s.app, s.name)}`, engine: "database" };
     if (mechanism === "transit") return { name: s.name, vaultPath: `${vault.transitMount}/keys/${vaultSecretRoleName(env, s.app, s.name)}`, engine: "transit" };
-    return { name: s.name, vaultPath: `${vault.kvMount}/data/${s.path}`, engine: "kv-v2" };
+    return { name: s.name, vaultPath: `${vault.kvMount}/data/${vaultKvPathOf(s)}`, engine: "kv-v2" };
   }
 
   /**

@@ -13,6 +13,7 @@ import { connectionNameOf, databaseEngineId, databasePasswordVariable } from "..
 import { databaseRoleName, MIN_TERRAFORM_VERSION, vaultSecretRoleName, vaultStaticRoleUsername, workloadPolicyName } from "../config/naming";
 import { cadenceSeconds, vaultMechanism, type VaultMechanism } from "../config/placement";
 import { PlatformStack } from "./platform-stack";
+import { vaultKvPathOf } from "../config/adopt";
 import { suppress } from "../guardrails/suppressions";
 import { configureStateBackend } from "./backend";
 import { KvV2Mount, KvV2Paths } from "../constructs/vault/kv-mount";
@@ -318,6 +319,12 @@ export class VaultSecretsStack extends PlatformStack {
       policyName: name,
       comment: `Workload ${w.app}/${w.name} in environment ${env}: reads ${w.reads.map((s) => s.name).join(", ")}.\nGenerated from the platform description; change the description, not this policy.`,
     });
+    const adopted = w.reads.filter((s) => mechanismOf(s) === "kv" && vaultKvPathOf(s) !== s.path).map((s) => vaultKvPathOf(s));
+    if (adopted.length > 0) {
+      // SP-VLT-001 knows an application's paths by the <env>/<app>/ convention only; an adopted path is the
+      // description's own choice for this application (docs/adopting.md), and the review lists this suppression.
+      suppress(policy, "SP-VLT-001", `grants read on the adopted KV paths ${adopted.join(", ")} of ${w.app}, named in the description's adopt.vault instead of <env>/<app>/<secret>`);
+    }
     for (const s of w.reads) {
       // Only kv secrets are stored at their KV path; the others are read from (or used through) their engine.
       switch (mechanismOf(s)) {
@@ -331,7 +338,7 @@ export class VaultSecretsStack extends PlatformStack {
           this.transitKeys.get(s.path)!.grantSignVerify(policy);
           break;
         case "kv":
-          mounts.kv.grantRead(policy, s.path);
+          mounts.kv.grantRead(policy, vaultKvPathOf(s)); // an adopted path is the contract (docs/adopting.md)
           break;
       }
     }
@@ -389,15 +396,20 @@ export class VaultSecretsStack extends PlatformStack {
     out("kv_mount", this.kv.path, "KV v2 mount that holds this environment's secrets");
     out(
       "kv_secret_paths",
-      environment.secrets.filter((s) => mechanismOf(s) === "kv").map((s) => s.path),
+      environment.secrets.filter((s) => mechanismOf(s) === "kv").map((s) => vaultKvPathOf(s)),
       "Secret paths under kv_mount whose values are put by a person or by rotation (vault kv put -mount=<kv_mount> -cas=0 <path> ...)",
     );
     // The review reads the types back: a rotatable type stored here is a secret Vault does not rotate (a finding).
     out(
       "kv_secret_types",
-      Object.fromEntries(environment.secrets.filter((s) => mechanismOf(s) === "kv").map((s) => [s.path, s.spec.type])),
+      Object.fromEntries(environment.secrets.filter((s) => mechanismOf(s) === "kv").map((s) => [vaultKvPathOf(s), s.spec.type])),
       "Type of each secret stored at a KV path (postgres, jwt, api-key, token)",
     );
+    const adopted = environment.secrets.filter((s) => s.adopt?.vault !== undefined && mechanismOf(s) === "kv");
+    if (adopted.length > 0) {
+      // The review lists adoptions from here: nothing else in this stack names an existing secret.
+      out("adopted_kv_paths", Object.fromEntries(adopted.map((s) => [s.path, vaultKvPathOf(s)])), "Existing KV v2 secrets adopted (docs/adopting.md), by <env>/<app>/<secret>: their paths under kv_mount, never managed by Terraform");
+    }
     out("policies", [...this.policies.keys()], "Workload policies, <env>-<app>-<workload>");
     if (this.audit) out("audit_devices", this.audit.paths, "Enabled audit device paths");
     if (this.kubernetesAuth) out("kubernetes_auth_path", this.kubernetesAuth.path, "Kubernetes auth mount (vault write auth/<path>/login role=<role> jwt=<token>)");

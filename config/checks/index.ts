@@ -2,6 +2,7 @@
 // backend, combinations), one module per concern. Each reads the raw description, so that a description with schema
 // problems still gets every other problem reported in the same run.
 import type { ConfigIssue } from "../load";
+import { checkAdopt } from "./adopt";
 import { checkAws } from "./aws";
 import { checkAzure } from "./azure";
 import { checkAzureRotation } from "./azure-rotation";
@@ -34,6 +35,7 @@ export const CROSS_CHECKS: readonly Check[] = [
   checkKubernetes,
   checkClusters,
   checkDelivery,
+  checkAdopt,
 ];
 
 export function crossCheck(raw: unknown): ConfigIssue[] {

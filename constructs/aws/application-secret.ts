@@ -49,6 +49,16 @@ export interface ApplicationSecretProps {
   readonly breakGlassRoleArns?: readonly string[];
   /** @default - none */
   readonly tags?: Record<string, string>;
+  /**
+   * Adopt a secret that exists already instead of creating one: its ARN or name, for a Terraform import block (cdktf's
+   * importFrom). The provider imports by passing the id through to DescribeSecret, which takes either
+   * (terraform-provider-aws internal/service/secretsmanager/secret.go: ImportStatePassthroughContext, findSecretByID).
+   * aws_secretsmanager_secret holds no value, so none is read into state; on the first apply the secret gets this
+   * construct's key (UpdateSecret with KmsKeyId, no value), description, tags and resource policy. `secretName` must be
+   * the existing secret's name: the name forces replacement.
+   * @default - a new secret is created
+   */
+  readonly existingSecretId?: string;
 }
 
 export const SECRET_READ_ACTIONS = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"];
@@ -74,6 +84,8 @@ export class ApplicationSecret extends Construct {
   /** The ARN as a pattern that matches this secret only; known before the secret exists. */
   readonly arnPattern: string;
   readonly secretName: string;
+  /** Whether the secret existed before and is imported (existingSecretId). */
+  readonly adopted: boolean;
   private readonly key: EnvironmentKey;
   /** Role ARNs not denied GetSecretValue, in the order they were granted. */
   private readonly readers: string[] = [];
@@ -94,6 +106,8 @@ export class ApplicationSecret extends Construct {
       recoveryWindowInDays,
       tags: props.tags,
     });
+    if (props.existingSecretId !== undefined) this.secret.importFrom(props.existingSecretId);
+    this.adopted = props.existingSecretId !== undefined;
     this.readers.push(...(props.breakGlassRoleArns ?? []));
     this.resourcePolicy = new SecretsmanagerSecretPolicy(this, "policy", {
       secretArn: this.secret.arn,

@@ -15,6 +15,17 @@ export const UNSET_SECRET_VALUE = AZURE_UNSET_VALUE;
 /** Key Vault object names: 1-127 letters, digits and dashes. */
 const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 
+/** What the stacks use of a Key Vault secret, created here or existing (./existing-key-vault-secret.ts). */
+export interface IKeyVaultSecret {
+  readonly secretName: string;
+  /** The versionless ARM id: the scope of role assignments on this secret alone. */
+  readonly resourceId: string;
+  /** https://<vault>.vault.azure.net/secrets/<name> */
+  readonly secretUri: string;
+  grantRead(grantee: IAzurePrincipal): RoleGrant;
+  grantRotate(grantee: IAzurePrincipal): RoleGrant;
+}
+
 /** What a secret needs of its vault. */
 export interface ISecretStore {
   /** ARM id of the vault. */
@@ -65,7 +76,7 @@ export interface KeyVaultSecretProps {
   readonly dependsOn?: readonly ITerraformDependable[];
 }
 
-export class KeyVaultSecret extends Construct {
+export class KeyVaultSecret extends Construct implements IKeyVaultSecret {
   readonly secret: AzKeyVaultSecret;
   readonly secretName: string;
   private readonly readiness: ITerraformDependable[];
