@@ -46,11 +46,18 @@ export const PLAN_FILE = "tfplan";
 
 type Step = Record<string, unknown>;
 
-function setupSteps(): Step[] {
+/** The Node.js the jobs run: 22, as the Lambdas (nodejs22.x) and the Azure function do; Node 20's life ended in April 2026. */
+export const CI_NODE_VERSION = 22;
+
+/**
+ * @param fullHistory fetch every branch and its history: the plan job's review of a pull request builds the base
+ * branch's revision (npm run review -- --base origin/<base>), which a shallow clone does not have
+ */
+function setupSteps(fullHistory = false): Step[] {
   return [
     // No token left in .git/config for later steps to find.
-    { uses: ACTIONS.checkout.uses, with: { "persist-credentials": false } },
-    { uses: ACTIONS.setupNode.uses, with: { "node-version": 20, cache: "npm" } },
+    { uses: ACTIONS.checkout.uses, with: { ...(fullHistory ? { "fetch-depth": 0 } : {}), "persist-credentials": false } },
+    { uses: ACTIONS.setupNode.uses, with: { "node-version": CI_NODE_VERSION, cache: "npm" } },
     // The wrapper would swallow terraform's exit codes and output that cdktf reads.
     { uses: ACTIONS.setupTerraform.uses, with: { terraform_version: TERRAFORM_VERSION, terraform_wrapper: false } },
     { run: "npm ci" },
@@ -215,7 +222,7 @@ export function pipelineWorkflow(platform: Platform, repository?: string): strin
       "runs-on": runsOnOf(platform, env),
       permissions: DEPLOY_PERMISSIONS,
       steps: [
-        ...setupSteps(),
+        ...setupSteps(true),
         { name: "Synthesize", run: "npm run synth" },
         ...loginSteps(platform, env, "planner"),
         ...planSteps(stacks),
@@ -233,8 +240,11 @@ export function pipelineWorkflow(platform: Platform, repository?: string): strin
             "set -uo pipefail",
             `plans="${planArgs}"`,
             `for f in ${stacks.map(planJson).join(" ")}; do [ -s "$f" ] || plans=""; done`,
+            // On a pull request the review opens with what the change does against its base branch (docs/review.md,
+            // "Reviewing a change"): access gained and lost, trust, rotation, deletions.
+            'base=""; if [ -n "${GITHUB_BASE_REF:-}" ]; then base="--base origin/${GITHUB_BASE_REF}"; fi',
             // An outdir of its own: the review synthesizes the app again, and the planned stack folders stay as planned.
-            `npm run --silent review -- --env ${env} --json --outdir cdktf.out/review-run \${plans:---skip-plan}`,
+            `npm run --silent review -- --env ${env} --json --outdir cdktf.out/review-run \${plans:---skip-plan} $base`,
             "status=$?",
             `cat cdktf.out/review-run/review/${env}.md >> "$GITHUB_STEP_SUMMARY" || echo "no review was written" >> "$GITHUB_STEP_SUMMARY"`,
             "exit $status",

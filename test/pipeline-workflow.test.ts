@@ -1,7 +1,10 @@
 // .github/workflows/platform.yml: generated from the description and current, valid against GitHub's workflow schema,
 // least-privilege, pinned, ordered, and every job presents the OIDC subject its identity's trust names.
 import { validateWorkflow } from "@action-validator/core";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parse } from "yaml";
 import { DEFAULT_CONFIG, loadPlatform, parsePlatform } from "../config/load";
 import { GITHUB_OIDC_HOST } from "../config/pipeline";
@@ -282,4 +285,35 @@ it("generates one workflow per repository of a description with two, each matchi
   // A job of one repository presenting its subject to another repository's trust would fail the check.
   expect(() => checkIdentities(prod, "globex/nonprod", bootstrap)).toThrow();
   expect(validateWorkflow(pipelineWorkflow(heldOut, "globex/prod")).errors).toEqual([]);
+});
+
+it("runs every job that sets up Node on Node 22, the Lambdas' and the Azure function's runtime", () => {
+  const nodes = Object.values(jobs).flatMap((j) => j.steps.filter((s: any) => String(s.uses ?? "").startsWith("actions/setup-node@")));
+  expect(nodes.length).toBeGreaterThan(0);
+  for (const s of nodes) expect(s.with["node-version"]).toBe(22);
+});
+
+describe("on a pull request, the review opens with what the change does against its base branch", () => {
+  const review = (env: string) => jobs[`plan-${env}`].steps.find((s: any) => s.name === "Review");
+
+  it("fetches the base branch's history (npm run review -- --base builds that revision)", () => {
+    for (const env of ["dev", "staging", "prod"]) {
+      const checkout = jobs[`plan-${env}`].steps.find((s: any) => String(s.uses ?? "").startsWith("actions/checkout@"));
+      expect(checkout.with).toEqual({ "fetch-depth": 0, "persist-credentials": false });
+    }
+  });
+
+  it.each([
+    ["a pull request into main", { GITHUB_BASE_REF: "main" }, "--base origin/main"],
+    ["a push to main", {}, undefined],
+  ])("passes --base on %s only", (_what, env, expected) => {
+    // The step's own shell, with npm's review replaced by an echo of its arguments.
+    const dir = mkdtempSync(path.join(os.tmpdir(), "review-step-"));
+    const script = review("dev").run.replace("npm run --silent review --", "echo review");
+    const run = spawnSync("bash", ["-c", script], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH, GITHUB_STEP_SUMMARY: `${dir}/summary`, ...env } });
+    const line: string = run.stdout.split("\n").find((l: string) => l.startsWith("review ")) ?? "";
+    expect(line).toContain("--env dev --json --outdir cdktf.out/review-run --skip-plan");
+    if (expected) expect(line.endsWith(expected)).toBe(true);
+    else expect(line).not.toContain("--base");
+  });
 });
