@@ -137,3 +137,12 @@ describe("the README's requirements", () => {
     }
   });
 });
+
+describe("one way to run the CDKTF CLI", () => {
+  it("the documentation runs it as npm run cdktf -- (the checkpoint off), never npx cdktf, except where it says what npm run cdktf is", () => {
+    for (const page of pages) {
+      const lines = read(page).split("\n").filter((l) => /npx cdktf/.test(l) && !/npm run cdktf -- <command>` is `npx cdktf|the same from `npx cdktf`/.test(l));
+      expect([page, lines]).toEqual([page, []]);
+    }
+  });
+});
