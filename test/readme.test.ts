@@ -146,3 +146,28 @@ describe("one way to run the CDKTF CLI", () => {
     }
   });
 });
+
+describe("each stack's outputs are listed in its page", () => {
+  // Every output a stack class can write, by the literal id it gives (or the documented pattern of a computed one).
+  const PAGES: Record<string, string> = {
+    "stacks/aws-stack.ts": "docs/aws.md",
+    "stacks/vault-stack.ts": "docs/vault.md",
+    "stacks/azure-stack.ts": "docs/azure.md",
+    "stacks/kubernetes-stack.ts": "docs/kubernetes.md",
+    "stacks/bootstrap-stack.ts": "docs/pipeline.md",
+  };
+  const COMPUTED: Record<string, string[]> = {
+    "stacks/kubernetes-stack.ts": ["vault-agent-annotations-<app>-<workload>"],
+    "stacks/bootstrap-stack.ts": ["SP_<ENV>_AZURE_DEPLOYER_CLIENT_ID", "SP_<ENV>_AZURE_PLANNER_CLIENT_ID"],
+  };
+  it.each(Object.entries(PAGES))("%s: in %s, under an Outputs heading", (source, page) => {
+    const code = read(source);
+    const ids = [...code.matchAll(/(?:new TerraformOutput\(this, |\bout\(\s*)"([A-Za-z0-9_-]+)"/g)].map((m) => m[1]);
+    expect(ids.length).toBeGreaterThan(0);
+    const text = read(page);
+    const section = text.slice(text.search(/^#{2,3} Outputs of /m));
+    expect(section.length).toBeLessThan(text.length);
+    const listed = section.slice(0, section.indexOf("\n\n", section.indexOf("| --- |")));
+    for (const id of [...ids, ...(COMPUTED[source] ?? [])]) expect([id, listed.includes(`\`${id}\``)]).toEqual([id, true]);
+  });
+});
