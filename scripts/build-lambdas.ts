@@ -12,10 +12,20 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import * as esbuild from "esbuild";
-import * as yazl from "yazl";
+import type * as Esbuild from "esbuild";
+import type * as Yazl from "yazl";
 import { ROTATABLE_TYPES } from "../contracts/secret-types";
 import { AZURE_FUNCTION_ZIP as FUNCTION_ZIP, AZURE_ROTATE_FUNCTION_NAME } from "../contracts/azure-rotation";
+
+// esbuild and yazl are loaded only when a bundle is stale: loading them was most of what an up-to-date check cost,
+// which `npm run cdktf -- synth` pays on every run (cdktf.json's app command builds first).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const esbuild = (): typeof Esbuild => require("esbuild");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yazl = (): typeof Yazl => require("yazl");
+/** esbuild's version without loading esbuild. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const esbuildVersion = (): string => (require("esbuild/package.json") as { version: string }).version;
 
 export const ROOT = path.resolve(__dirname, "..");
 export const DEFAULT_OUT_DIR = path.join(ROOT, "dist", "lambda");
@@ -95,7 +105,7 @@ export interface ZipEntry {
  */
 export function createZip(entries: readonly ZipEntry[]): Promise<Buffer> {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const zip = new yazl.ZipFile();
+  const zip = new (yazl().ZipFile)();
   for (const entry of sorted) {
     zip.addBuffer(Buffer.from(entry.data), entry.name, { mtime: fixedMtime(), mode: FILE_MODE, compress: true, compressionLevel: 9, forceDosTimestamp: true });
   }
@@ -139,7 +149,7 @@ export function readZip(zip: Buffer): Map<string, Buffer> {
 // ---------------------------------------------------------------------------------------------
 // Build
 
-export function esbuildOptions(name: FunctionName): esbuild.BuildOptions & { write: false; metafile: true } {
+export function esbuildOptions(name: FunctionName): Esbuild.BuildOptions & { write: false; metafile: true } {
   return {
     absWorkingDir: ROOT,
     entryPoints: [`lambda/${name}/index.ts`],
@@ -165,7 +175,7 @@ export function esbuildOptions(name: FunctionName): esbuild.BuildOptions & { wri
  * The Azure function's bundle. `@azure/functions-core` stays external: the Functions Node.js worker provides it at run
  * time (the @azure/functions package requires it, and runs in "test mode" where it is absent).
  */
-export function azureEsbuildOptions(): esbuild.BuildOptions & { write: false; metafile: true } {
+export function azureEsbuildOptions(): Esbuild.BuildOptions & { write: false; metafile: true } {
   return { ...esbuildOptions("token"), entryPoints: ["lambda/azure/index.ts"], external: ["pg-native", "@azure/functions-core"] };
 }
 
@@ -175,6 +185,8 @@ interface CacheEntry {
   readonly inputs: string[];
   /** SHA-256 over every input's path and content. */
   readonly inputsSha256: string;
+  /** SHA-256 over the inputs' and the zip's paths, sizes and modification times: the check that reads no file. */
+  readonly statsSha256?: string;
 }
 
 interface Cache {
@@ -188,7 +200,7 @@ const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).
 function cacheKey(): string {
   // Any change to this script or to esbuild rebuilds everything.
   const self = fs.existsSync(__filename) ? fs.readFileSync(__filename) : Buffer.from("");
-  return sha256(`${CACHE_FORMAT}\n${esbuild.version}\n${sha256(self)}`);
+  return sha256(`${CACHE_FORMAT}\n${esbuildVersion()}\n${sha256(self)}`);
 }
 
 function readCache(outDir: string): Cache | undefined {
@@ -214,8 +226,24 @@ function inputsSha256(inputs: readonly string[]): string | undefined {
   return hash.digest("hex");
 }
 
+/** The files' paths, sizes and modification times, as make compares them; undefined when one is missing. */
+function statsSha256(inputs: readonly string[], zipPath: string): string | undefined {
+  const hash = createHash("sha256");
+  for (const file of [...inputs.map((f) => path.join(ROOT, f)), zipPath]) {
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat) return undefined;
+    hash.update(`${file}\0${stat.size}\0${stat.mtimeMs}\0`);
+  }
+  return hash.digest("hex");
+}
+
+/**
+ * Whether the zip was built from the inputs as they are: the same sizes and times as at the last build (no file read),
+ * else the same contents (hashes: a checkout or a copy changes times, not contents).
+ */
 function upToDate(entry: CacheEntry | undefined, zipPath: string): boolean {
   if (!entry || !Array.isArray(entry.inputs) || !fs.existsSync(zipPath)) return false;
+  if (entry.statsSha256 !== undefined && statsSha256(entry.inputs, zipPath) === entry.statsSha256) return true;
   if (sha256(fs.readFileSync(zipPath)) !== entry.zipSha256) return false;
   return inputsSha256(entry.inputs) === entry.inputsSha256;
 }
@@ -229,7 +257,7 @@ function writeAtomically(file: string, data: Uint8Array): void {
 
 /** Bundles one function and returns its zip bytes and the files it was built from. */
 export async function bundleFunction(name: FunctionName): Promise<{ zip: Buffer; inputs: string[] }> {
-  const result = await esbuild.build(esbuildOptions(name));
+  const result = await esbuild().build(esbuildOptions(name));
   const output = result.outputFiles.find((f) => f.path.endsWith("index.js"));
   if (!output) throw new Error(`esbuild produced no index.js for ${name}`);
   // Only real files (esbuild also lists virtual modules such as "<define:...>").
@@ -241,7 +269,7 @@ export async function bundleFunction(name: FunctionName): Promise<{ zip: Buffer;
 
 /** Bundles the Azure function and returns its zip bytes and the files it was built from. */
 export async function bundleAzureFunction(): Promise<{ zip: Buffer; inputs: string[] }> {
-  const result = await esbuild.build(azureEsbuildOptions());
+  const result = await esbuild().build(azureEsbuildOptions());
   const output = result.outputFiles.find((f) => f.path.endsWith("index.js"));
   if (!output) throw new Error("esbuild produced no index.js for the Azure function");
   const inputs = Object.keys(result.metafile.inputs)
@@ -269,13 +297,17 @@ export async function buildAzureFunction(outDir: string = DEFAULT_OUT_DIR): Prom
   } catch {
     cached = undefined;
   }
-  if (cached?.key === key && upToDate(cached.entry, zipPath)) return zipPath;
+  if (cached?.key === key && cached.entry && upToDate(cached.entry, zipPath)) {
+    const stats = statsSha256(cached.entry.inputs, zipPath);
+    if (stats !== cached.entry.statsSha256) writeAtomically(path.join(outDir, AZURE_CACHE_FILE), Buffer.from(JSON.stringify({ key, entry: { ...cached.entry, statsSha256: stats } }) + "\n"));
+    return zipPath;
+  }
   const { zip, inputs } = await bundleAzureFunction();
   if (zip.length >= MAX_AZURE_ZIP_BYTES) {
     throw new Error(`dist/lambda/${AZURE_FUNCTION_ZIP} is ${zip.length} bytes; it must stay under ${MAX_AZURE_ZIP_BYTES}.`);
   }
   writeAtomically(zipPath, zip);
-  const entry: CacheEntry = { zipSha256: sha256(zip), inputs, inputsSha256: inputsSha256(inputs) ?? "" };
+  const entry: CacheEntry = { zipSha256: sha256(zip), inputs, inputsSha256: inputsSha256(inputs) ?? "", statsSha256: statsSha256(inputs, zipPath) };
   writeAtomically(path.join(outDir, AZURE_CACHE_FILE), Buffer.from(JSON.stringify({ key, entry }) + "\n"));
   return zipPath;
 }
@@ -296,7 +328,8 @@ export async function buildLambdas(outDir: string = DEFAULT_OUT_DIR): Promise<Re
       paths[name] = zipPath;
       const cached = previous?.format === CACHE_FORMAT && previous.key === key ? previous.functions[name] : undefined;
       if (cached && upToDate(cached, zipPath)) {
-        functions[name] = cached;
+        // The times as they are now, so the next check reads no file either.
+        functions[name] = { ...cached, statsSha256: statsSha256(cached.inputs, zipPath) };
         return;
       }
       const { zip, inputs } = await bundleFunction(name);
@@ -304,7 +337,7 @@ export async function buildLambdas(outDir: string = DEFAULT_OUT_DIR): Promise<Re
         throw new Error(`dist/lambda/${name}.zip is ${zip.length} bytes; rotation bundles must stay under ${MAX_ZIP_BYTES}.`);
       }
       writeAtomically(zipPath, zip);
-      functions[name] = { zipSha256: sha256(zip), inputs, inputsSha256: inputsSha256(inputs) ?? "" };
+      functions[name] = { zipSha256: sha256(zip), inputs, inputsSha256: inputsSha256(inputs) ?? "", statsSha256: statsSha256(inputs, zipPath) };
     }),
   );
   const cache: Cache = { format: CACHE_FORMAT, key, functions };

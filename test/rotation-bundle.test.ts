@@ -47,6 +47,22 @@ describe("bundles", () => {
     expect(FUNCTIONS.map((n) => fs.statSync(zips[n]).mtimeMs)).toEqual(before);
   });
 
+  it("decides up to date from the inputs' sizes and times when they match, and from their contents when only times moved", async () => {
+    const dir = path.join(tmp, "a");
+    const cache = () => JSON.parse(fs.readFileSync(path.join(dir, ".build-cache.json"), "utf8")).functions.jwt;
+    expect(cache().statsSha256).toMatch(/^[0-9a-f]{64}$/);
+    // A checkout or copy moves times, not contents: no rebuild, and the times are recorded again for the next check.
+    const before = cache().statsSha256;
+    const zip = zips.jwt;
+    const later = new Date(Date.now() + 60_000);
+    fs.utimesSync(zip, later, later);
+    await buildLambdas(dir);
+    expect(fs.readFileSync(zip).equals(fs.readFileSync(path.join(tmp, "b", "jwt.zip")))).toBe(true);
+    expect(cache().statsSha256).not.toBe(before);
+    // Kept, not rewritten: its time is still the one set above, a minute ahead of any write.
+    expect(Math.abs(fs.statSync(zip).mtimeMs - later.getTime())).toBeLessThan(1000);
+  });
+
   it.each(FUNCTIONS)("%s.zip is under 1 MB and holds only index.js, with fixed time and permissions", (name) => {
     const zip = fs.readFileSync(zips[name]);
     expect(zip.length).toBeLessThan(MAX_ZIP_BYTES);
