@@ -134,7 +134,7 @@ export function vaultStaticRoleUsername(app: string, secret: string): string {
 
 /**
  * Vault names of a secret's static role and transit key, <env>-<app>--<secret>: "--" occurs in no application or secret
- * name, so the guardrails can tell which application a path is for (guardrails/rules/vault.ts).
+ * name, so the guardrails can tell which application a path is for (guardrails/rules/vault/policy-outside-application.ts).
  */
 export function vaultSecretRoleName(env: string, app: string, secret: string): string {
   return `${env}-${app}--${secret}`;

@@ -236,3 +236,29 @@ describe("the facts read from their homes", () => {
     expect(isRotatable({ type: "api-key" })).toBe(false);
   });
 });
+
+// The layout of issue 25: one rule per file under guardrails/rules/<area>/ (as cdk-nag does), the area's pack in its
+// index.ts, helpers that several rules share in a helpers module of the area; no pack file of many rules comes back.
+describe("one rule per file", () => {
+  const RULES_DIR = path.join("guardrails", "rules");
+  const ruleIds = (f: string) => [...readFileSync(path.join(ROOT, f), "utf8").matchAll(/\bid:\s*"(SP-[A-Z]+-\d+)"/g)].map((m) => m[1]);
+  const files = sources(RULES_DIR);
+
+  it("keeps no rule file directly in guardrails/rules/, only area folders", () => {
+    expect(readdirSync(path.join(ROOT, RULES_DIR)).filter((name) => !statSync(path.join(ROOT, RULES_DIR, name)).isDirectory())).toEqual([]);
+  });
+
+  it("defines at most one rule (one object with an id: \"SP-...\" field) in each file", () => {
+    expect(files.length).toBeGreaterThan(40);
+    expect(files.filter((f) => ruleIds(f).length > 1).map((f) => `${f}: ${ruleIds(f).join(", ")}`)).toEqual([]);
+  });
+
+  it("defines every rule of the packs exactly once, in a rule file rather than a pack module", () => {
+    const { DEFAULT_PACKS } = require("../guardrails") as typeof import("../guardrails");
+    const { WORKFLOW_RULES } = require("../guardrails/rules/workflow") as typeof import("../guardrails/rules/workflow");
+    const packed = [...DEFAULT_PACKS.flatMap((p) => p.rules), ...WORKFLOW_RULES].map((r) => r.id).sort();
+    const defined = files.flatMap((f) => ruleIds(f).map((id) => ({ id, f })));
+    expect(defined.map((d) => d.id).sort()).toEqual(packed);
+    expect(defined.filter((d) => path.basename(d.f) === "index.ts")).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 // Labels and annotations the platform puts on the Kubernetes objects it builds. The guardrails (guardrails/
-// rules/kubernetes.ts) and the review read them back from the synthesized JSON to tell whose object is whose.
+// rules/kubernetes/) and the review read them back from the synthesized JSON to tell whose object is whose.
 
 /** IRSA: the IAM role a pod of this service account assumes (EKS pod identity webhook). */
 export const IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";

@@ -1,16 +1,4 @@
-// Guardrails for CI workflow files (GitHub Actions). They are not Terraform, so they are checked by the test suite and
-// by the workflow generator rather than by the synth-time Aspect; the rule has an id, a reason and a fix all the same.
-
-/** A parsed workflow (YAML loaded as plain data). */
-export type Workflow = { readonly permissions?: unknown; readonly jobs?: Readonly<Record<string, { readonly permissions?: unknown }>> };
-
-export interface WorkflowRule {
-  readonly id: string;
-  readonly name: string;
-  readonly reason: string;
-  readonly fix: string;
-  check(workflow: Workflow): string[];
-}
+import type { WorkflowRule } from "./workflow-rule";
 
 export const workflowWriteAll: WorkflowRule = {
   id: "SP-CI-003",
@@ -29,10 +17,3 @@ export const workflowWriteAll: WorkflowRule = {
     return out;
   },
 };
-
-export const WORKFLOW_RULES: readonly WorkflowRule[] = [workflowWriteAll];
-
-/** Every finding of the workflow rules, as "SP-CI-003: ..." lines. */
-export function checkWorkflow(workflow: Workflow): string[] {
-  return WORKFLOW_RULES.flatMap((rule) => rule.check(workflow).map((m) => `${rule.id}: ${m}`));
-}
