@@ -7,6 +7,7 @@
 //   BENCH_LARGE_RUNS=1    runs of the 1,000-application synth
 //   BENCH_SKIP_AWSCDK=1   skip the AWS CDK comparison (it installs bench/awscdk on first use)
 //   BENCH_SKIP_PLAN=1     skip the offline terraform plans
+//   BENCH_SKIP_CLI=1      skip npm run synth against npm run cdktf -- synth
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
@@ -261,6 +262,29 @@ async function main(): Promise<void> {
     for (const b of KINDS) {
       const l = large.largest[b];
       if (l) console.log(`1,000 applications: largest ${b} stack ${l.stack} with ${l.resources} resources`);
+    }
+
+    if (process.env.BENCH_SKIP_CLI !== "1") {
+      // The two ways to synthesize the example, as a person types them (docs: npm run cdktf -- is the one way to run
+      // the CLI): the difference is the CLI's own start-up plus what cdktf.json's app command adds (the up-to-date build).
+      const timed = (args: string[]) => {
+        const started = process.hrtime.bigint();
+        const run = spawnSync("npm", args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, CDKTF_OUTDIR: path.join(dir, "cli-out"), CI: "1" } });
+        if (run.status !== 0) throw new Error(`npm ${args.join(" ")} failed: ${run.stderr}`);
+        return Number(process.hrtime.bigint() - started) / 1e6;
+      };
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      const cliRuns = Math.max(3, Math.min(runs, 5));
+      const app: number[] = [];
+      const cli: number[] = [];
+      for (let i = 0; i < cliRuns; i++) {
+        app.push(timed(["run", "--silent", "synth"]));
+        cli.push(timed(["run", "--silent", "cdktf", "--", "synth", "--output", path.join(dir, "cli-out")]));
+      }
+      console.log(`
+the example, npm run synth against npm run cdktf -- synth (median of ${cliRuns} alternating runs, spawn to exit):
+`);
+      console.log(markdownTable(["command", "wall ms", "ratio"], [["npm run synth", ms(median(app)), "1.00"], ["npm run cdktf -- synth", ms(median(cli)), (median(cli) / median(app)).toFixed(2)]]));
     }
 
     let plans: { hundred?: number; thousand?: number } = {};
