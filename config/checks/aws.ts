@@ -2,15 +2,17 @@
 // run in, and the EKS OIDC provider of the right account.
 import { ACCOUNT, DEFAULTS } from "../schema";
 import { IAM_ROLE_NAME_MAX, isProduction, workloadRoleName } from "../naming";
+import { clusterNames } from "./clusters";
 import { Add, Check, entries, isMap, Loose, workloadsOf } from "./shared";
 
 export const checkAws: Check = ({ apps, envs, org }, add) => {
   const iamRoles = new Map<string, string>();
   for (const [app, workload, w] of workloadsOf(apps)) {
     const at = `applications.${app}.workloads.${workload}`;
-    // Only Kubernetes workloads in environments with EKS get an IAM role (IRSA).
+    // Only Kubernetes workloads in environments with EKS, or with kubernetes.clusters (each cluster's issuer gets an
+    // IAM OIDC provider, config/clusters.ts), get an IAM role (IRSA).
     for (const [env, e] of w.kubernetes === undefined ? [] : envs) {
-      if (!isMap(e.aws) || !isMap(e.aws.eks) || !org) continue;
+      if (!isMap(e.aws) || !(isMap(e.aws.eks) || clusterNames(e).length > 0) || !org) continue;
       const role = workloadRoleName(org, env, app, workload);
       if (role.length > IAM_ROLE_NAME_MAX) {
         add(at, `its IAM role name "${role}" in environment ${env} is ${role.length} characters; IAM allows ${IAM_ROLE_NAME_MAX}: shorten the application or workload name`);
