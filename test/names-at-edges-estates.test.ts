@@ -49,9 +49,18 @@ function collisions(json: Record<string, StackJson>): string[] {
         const where = `${stack} ${type}.${id}`;
         const attr = AWS_UNIQUE[type];
         if (attr && typeof r[attr] === "string" && !r[attr].includes("${")) claim(`aws ${type} ${r[attr]}`, where);
-        // Key Vault names are global; identities are unique per resource group.
-        if (type === "azurerm_key_vault" && typeof r.name === "string") claim(`azure key vault ${r.name}`, where);
-        if (type === "azurerm_user_assigned_identity" && typeof r.name === "string") claim(`azure identity ${r.resource_group_name} ${r.name}`, where);
+        // Azure: Key Vault, storage account and function app names are global (DNS names under vault.azure.net,
+        // core.windows.net, azurewebsites.net); custom role names unique in a tenant; resource groups in a
+        // subscription; identities and plans in a resource group
+        // (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules,
+        // https://learn.microsoft.com/azure/role-based-access-control/custom-roles: "must be unique within the directory").
+        const literal = (v: unknown): v is string => typeof v === "string" && !v.includes("${");
+        if (["azurerm_key_vault", "azurerm_storage_account", "azurerm_function_app_flex_consumption"].includes(type) && literal(r.name)) claim(`azure ${type} ${r.name}`, where);
+        if (type === "azurerm_role_definition" && literal(r.name)) claim(`azure role definition ${r.name}`, where);
+        if (type === "azurerm_resource_group" && literal(r.name)) claim(`azure resource group ${r.name}`, where);
+        if (["azurerm_user_assigned_identity", "azurerm_service_plan", "azurerm_application_insights"].includes(type) && literal(r.name)) {
+          claim(`azure ${type} ${String(r.resource_group_name)} ${r.name}`, where);
+        }
         if (type.startsWith("kubernetes_")) {
           const context = (j.provider as any)?.kubernetes?.[0]?.config_context ?? stack;
           const meta = r.metadata ? (Array.isArray(r.metadata) ? r.metadata[0] : r.metadata) : r.manifest?.metadata;

@@ -97,8 +97,9 @@ function environment(org: string, env: string, index: number, production: boolea
     };
   }
   if (backends.includes("azure")) {
-    const sub = `00000000-0000-0000-0000-00000000000${index}`;
-    const network = `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet`;
+    // One subscription for both environments, as small estates have: each its own resource group and network.
+    const sub = "00000000-0000-0000-0000-000000000001";
+    const network = `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-${index}`;
     e.azure = {
       subscriptionId: sub,
       tenantId: "00000000-0000-0000-0000-0000000000aa",
