@@ -66,5 +66,31 @@ export function stackGroupIssues(raw: unknown): ConfigIssue[] {
       }
     }
   }
+  // Two environments' groups meet too: <env>-<group> of prod with group eu-a is that of prod-eu with group a, so both
+  // would build aws-prod-eu-a (cdktf refuses a second construct of one name, and their KMS aliases and rotation
+  // functions, named from <env>-<group>, would meet in one account).
+  const kindsOf = (env: string): string[] => {
+    const spec = (raw.environments as Loose)[env];
+    if (!isMap(spec)) return [];
+    return (["aws", "vault", "azure", "kubernetes"] as const).filter((k) => isMap(spec[k]) && !(k === "kubernetes" && isMap(spec[k].clusters)));
+  };
+  const scopes = new Map<string, { env: string; group: string }>();
+  for (const env of envs) {
+    for (const [app, group] of groups) {
+      const scope = `${env}-${group}`;
+      const twin = scopes.get(scope);
+      if (!twin) {
+        scopes.set(scope, { env, group: group! });
+        continue;
+      }
+      if (twin.env === env) continue;
+      const kind = kindsOf(env).find((k) => kindsOf(twin.env).includes(k));
+      if (!kind) continue;
+      issues.push({
+        path: `applications.${app}.stackGroup`,
+        message: `stack group ${group} of environment ${env} would build ${stackName(kind as "aws", env, group)}, the name of stack group ${twin.group}'s stack of environment ${twin.env}: choose group names that do not meet across environments`,
+      });
+    }
+  }
   return issues;
 }

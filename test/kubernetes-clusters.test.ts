@@ -266,3 +266,49 @@ describe("the deployer's rights follow the OIDC providers aws-<env> creates", ()
     expect(del?.resources).toEqual(["arn:aws:iam::222222222222:oidc-provider/*"]);
   });
 });
+
+// Found by test/names-at-edges-estates.test.ts (issue 20 follow-up): with kubernetes.clusters and no aws.eks, the IAM
+// role checks were skipped, so two workloads meeting in <org>-<env>-<app>-<workload> built one role name twice; and a
+// workload role could take the name of a rotation function's role, <org>-<env>-rotate-<kind>. IAM role names are
+// unique in an account: the second CreateRole fails with EntityAlreadyExists
+// (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html, Errors).
+describe("IAM role names of cluster workloads", () => {
+  function awsOnly(applications: Record<string, any>): any {
+    const d = twoClusterDescription();
+    const e = d.environments["prod-eu"];
+    delete e.vault;
+    delete e.azure;
+    e.kubernetes.secretStoreBackend = "aws";
+    for (const c of Object.values<any>(e.kubernetes.clusters)) {
+      delete c.host;
+      delete c.caCertFile;
+    }
+    d.applications = applications;
+    return d;
+  }
+  const on = (serviceAccount: string) => ({ cluster: "eks-main", namespace: "ns", serviceAccount });
+
+  it("refuses two workloads whose roles meet, as with aws.eks", () => {
+    const d = awsOnly({
+      "a-b": { secrets: { t: { type: "token" } }, workloads: { c: { kubernetes: on("sa-1"), reads: ["t"] } } },
+      a: { secrets: { t: { type: "token" } }, workloads: { "b-c": { kubernetes: on("sa-2"), reads: ["t"] } } },
+    });
+    expect(issuesOf(d)).toContain(
+      'applications.a.workloads.b-c: its IAM role name "acme-corp-prod-eu-a-b-c" is the same as that of applications.a-b.workloads.c in environment prod-eu in account 222222222222; rename one of them',
+    );
+  });
+
+  it("refuses a workload role named like a rotation function's role, in its environment or a stack group's", () => {
+    const d = awsOnly({
+      rotate: { secrets: { j: { type: "jwt", algorithm: "HS256", rotation: { everyDays: 7 } } }, workloads: { jwt: { kubernetes: on("sa-1"), reads: ["j"] } } },
+      "team-rotate": { stackGroup: "team", secrets: { t: { type: "token", rotation: { everyDays: 7 } } }, workloads: { token: { kubernetes: on("sa-2"), reads: ["t"] } } },
+    });
+    expect(issuesOf(d)).toEqual([
+      'applications.rotate.workloads.jwt: its IAM role name "acme-corp-prod-eu-rotate-jwt" in environment prod-eu is the name of the role of the rotation function of environment prod-eu for jwt secrets; rename the application or workload',
+      'applications.team-rotate.workloads.token: its IAM role name "acme-corp-prod-eu-team-rotate-token" in environment prod-eu is the name of the role of the rotation function of environment prod-eu (stack group team) for token secrets; rename the application or workload',
+    ]);
+    d.applications.rotate.workloads = { api: d.applications.rotate.workloads.jwt };
+    d.applications["team-rotate"].workloads = { api: d.applications["team-rotate"].workloads.token };
+    expect(issuesOf(d)).toEqual([]);
+  });
+});

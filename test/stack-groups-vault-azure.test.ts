@@ -230,6 +230,22 @@ describe("validation", () => {
       "applications.b.stackGroup: stack group eu of environment dev would build vault-dev-eu, the name of environment dev-eu's stack: choose another group name",
     );
   });
+
+  // Found by test/names-at-edges-estates.test.ts: dev with group eu-a and dev-eu with group a both built vault-dev-eu-a,
+  // and synthesis crashed ("There is already a Construct with name 'vault-dev-eu-a' in App").
+  it("refuses two environments' groups that would build one stack", () => {
+    const d = grouped({ a: "eu-a", b: "a" });
+    for (const b of ["aws", "azure", "kubernetes", "pipeline"]) delete d.environments.dev[b];
+    d.environments["dev-eu"] = structuredClone(d.environments.dev);
+    d.environments["dev-eu"].vault.address = "https://vault-eu.example.com:8200";
+    expect(() => parsePlatform(toYaml(d), "test")).toThrow(
+      "applications.b.stackGroup: stack group a of environment dev-eu would build vault-dev-eu-a, the name of stack group eu-a's stack of environment dev: choose group names that do not meet across environments",
+    );
+    // Groups that meet only in environments with no backend in common build no common stack.
+    delete d.environments["dev-eu"].vault;
+    d.environments["dev-eu"].aws = { accountId: "111111111111", region: "us-east-1" };
+    expect(() => parsePlatform(toYaml(d), "test")).not.toThrow(/choose group names/);
+  });
 });
 
 describe("guardrails in production", () => {

@@ -1,16 +1,18 @@
 // The AWS side: workload role names that IAM must accept and that must not meet, the network the rotation functions
 // run in, and the EKS OIDC provider of the right account.
 import { ACCOUNT, DEFAULTS } from "../schema";
-import { IAM_ROLE_NAME_MAX, isProduction, workloadRoleName } from "../naming";
+import { awsNamePrefix, IAM_ROLE_NAME_MAX, isProduction, workloadRoleName } from "../naming";
+import { clusterNames } from "./clusters";
 import { Add, Check, entries, isMap, Loose, workloadsOf } from "./shared";
 
 export const checkAws: Check = ({ apps, envs, org }, add) => {
   const iamRoles = new Map<string, string>();
   for (const [app, workload, w] of workloadsOf(apps)) {
     const at = `applications.${app}.workloads.${workload}`;
-    // Only Kubernetes workloads in environments with EKS get an IAM role (IRSA).
+    // Only Kubernetes workloads in environments with EKS, or with kubernetes.clusters (each cluster's issuer gets an
+    // IAM OIDC provider, config/clusters.ts), get an IAM role (IRSA).
     for (const [env, e] of w.kubernetes === undefined ? [] : envs) {
-      if (!isMap(e.aws) || !isMap(e.aws.eks) || !org) continue;
+      if (!isMap(e.aws) || !(isMap(e.aws.eks) || clusterNames(e).length > 0) || !org) continue;
       const role = workloadRoleName(org, env, app, workload);
       if (role.length > IAM_ROLE_NAME_MAX) {
         add(at, `its IAM role name "${role}" in environment ${env} is ${role.length} characters; IAM allows ${IAM_ROLE_NAME_MAX}: shorten the application or workload name`);
@@ -20,6 +22,10 @@ export const checkAws: Check = ({ apps, envs, org }, add) => {
       const twin = iamRoles.get(key);
       if (twin) add(at, `its IAM role name "${role}" is the same as that of ${twin} in account ${String(e.aws.accountId)}; rename one of them`);
       else iamRoles.set(key, `${at} in environment ${env}`);
+      // A rotation function's role is named like the function, <org>-<env>[-<group>]-rotate-<kind> (config/naming.ts),
+      // and IAM role names are unique per account (CreateRole fails with EntityAlreadyExists).
+      const rotation = rotationRoleMeeting(org, role, String(e.aws.accountId), envs, apps);
+      if (rotation) add(at, `its IAM role name "${role}" in environment ${env} is the name of ${rotation}; rename the application or workload`);
     }
   }
 
@@ -41,6 +47,27 @@ export const checkAws: Check = ({ apps, envs, org }, add) => {
     }
   }
 };
+
+/** The kinds a rotation function's name ends in (stacks/aws-stack.ts rotationKind), with a shard's -<n> after it. */
+const ROTATION_KIND = /^(jwt|token|postgres-single-user|postgres-alternating-users-.+)(-\d+)?$/;
+
+/**
+ * The rotation function whose role a workload role name would be: <org>-<scope>-rotate-<kind> with scope an
+ * environment of the same account or one of its stack groups. Undefined when it meets none.
+ */
+function rotationRoleMeeting(org: string, role: string, account: string, envs: [string, Loose][], apps: [string, Loose][]): string | undefined {
+  const groups = [...new Set(apps.map(([, a]) => a.stackGroup).filter((g): g is string => typeof g === "string"))];
+  for (const [env, e] of envs) {
+    if (!isMap(e.aws) || String(e.aws.accountId) !== account) continue;
+    for (const scope of [env, ...groups.map((g) => `${env}-${g}`)]) {
+      const prefix = `${awsNamePrefix(org, scope)}rotate-`;
+      if (role.startsWith(prefix) && ROTATION_KIND.test(role.slice(prefix.length))) {
+        return `the role of the rotation function of environment ${env}${scope === env ? "" : ` (stack group ${scope.slice(env.length + 1)})`} for ${role.slice(prefix.length)} secrets`;
+      }
+    }
+  }
+  return undefined;
+}
 
 /** How rotation functions reach Secrets Manager and their databases: combinations the field formats cannot see. */
 function checkAwsNetwork(at: string, env: string, production: boolean, aws: Loose, apps: [string, Loose][], add: Add): void {
