@@ -5,9 +5,8 @@
 // version as soon as value_wo_version differs from state (0 after import), which would replace the adopted value.
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
-import { TerraformStack } from "cdktf";
 import { IAzurePrincipal, KeyVaultRole } from "./principal";
-import { RoleGrant } from "./role-grant";
+import { grantFor, RoleGrant } from "./role-grant";
 import type { IKeyVaultSecret } from "./key-vault-secret";
 
 /** Key Vault object names: 1-127 letters, digits and dashes. */
@@ -57,15 +56,8 @@ export class ExistingKeyVaultSecret extends Construct implements IKeyVaultSecret
   }
 
   private grant(verb: string, grantee: IAzurePrincipal, role: string, description: string): RoleGrant {
-    const scopes = grantee.node.scopes;
-    const stackAt = scopes.findIndex((s) => TerraformStack.isStack(s));
-    const who = scopes.slice(stackAt + 1).map((s) => s.node.id).join("-");
-    return new RoleGrant(this, `${verb}-${who}`, {
-      grantee,
-      roleDefinitionName: role,
-      scope: this.resourceId,
-      description,
-      dependsOn: this.dependsOn.length > 0 ? [...this.dependsOn] : undefined,
-    });
+    const dependsOn = this.dependsOn.length > 0 ? [...this.dependsOn] : undefined;
+    return grantFor(this, verb, { grantee, roleDefinitionName: role, scope: this.resourceId, description, dependsOn });
   }
+
 }

@@ -1,9 +1,9 @@
 // One Key Vault secret: its metadata (content type, tags, expiry) managed by Terraform, its value write-only.
-import { Fn, ITerraformDependable, TerraformStack, Token } from "cdktf";
+import { Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { KeyVaultSecret as AzKeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { IAzurePrincipal, KeyVaultRole } from "./principal";
-import { RoleGrant } from "./role-grant";
+import { grantFor, RoleGrant } from "./role-grant";
 import { AZURE_UNSET_VALUE } from "../../contracts/azure-rotation";
 
 /**
@@ -138,19 +138,8 @@ export class KeyVaultSecret extends Construct implements IKeyVaultSecret {
   }
 
   private grant(verb: string, grantee: IAzurePrincipal, role: string, description: string): RoleGrant {
-    // The grantee's path below its stack names the grant: readable, and unique per grantee.
-    const scopes = grantee.node.scopes;
-    const stackAt = scopes.findIndex((s) => TerraformStack.isStack(s));
-    const who = scopes
-      .slice(stackAt + 1)
-      .map((s) => s.node.id)
-      .join("-");
-    return new RoleGrant(this, `${verb}-${who}`, {
-      grantee,
-      roleDefinitionName: role,
-      scope: this.resourceId,
-      description,
-      dependsOn: this.readiness.length > 0 ? this.readiness : undefined,
-    });
+    const dependsOn = this.readiness.length > 0 ? this.readiness : undefined;
+    return grantFor(this, verb, { grantee, roleDefinitionName: role, scope: this.resourceId, description, dependsOn });
   }
+
 }

@@ -1,5 +1,5 @@
 // One Azure role assignment: the primitive behind the constructs' grant methods.
-import { ITerraformDependable } from "cdktf";
+import { ITerraformDependable, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import type { IAzurePrincipal } from "./principal";
@@ -32,4 +32,15 @@ export class RoleGrant extends Construct {
       dependsOn: props.dependsOn,
     });
   }
+}
+
+/** A grant named after the grantee's path below its stack (`<verb>-<path>`): readable, and one per grantee and verb. */
+export function grantFor(owner: Construct, verb: string, props: RoleGrantProps): RoleGrant {
+  const scopes = props.grantee.node.scopes;
+  const stackAt = scopes.findIndex((s) => TerraformStack.isStack(s));
+  const who = scopes
+    .slice(stackAt + 1)
+    .map((s) => s.node.id)
+    .join("-");
+  return new RoleGrant(owner, `${verb}-${who}`, props);
 }
