@@ -233,13 +233,20 @@ export class KubernetesSecretsStack extends PlatformStack {
       default:
         throw new Error(`${key}: environment ${this.environment.name} has no backend to mount from`); // validation rules this out
     }
-    return new SecretProviderClass(this, `secret-provider-class-${id}`, {
+    const providerClass = new SecretProviderClass(this, `secret-provider-class-${id}`, {
       namespace: binding.namespace,
       name: secretProviderClassName(w.app, w.name),
       backend,
       secrets,
       workload: key,
     });
+    // SP-KUB-004 knows a read's remote names by convention only; this class mounts the adopted names of these reads.
+    const adopted = w.reads.filter((s) => s.adopt?.[kind] !== undefined);
+    if (adopted.length > 0) {
+      const names = adopted.map((s) => `${s.path} as ${kind === "azure" ? keyVaultSecretNameOf(s) : kind === "aws" ? awsSecretNameOf(s) : vaultKvPathOf(s)}`);
+      suppress(providerClass, "SP-KUB-004", `mounts the existing ${kind} secrets that ${key} reads under their adopted names (adopt.${kind} in the description): ${names.join(", ")}`);
+    }
+    return providerClass;
   }
 
   private storeBackend(kind: "aws" | "vault" | "azure", w: WorkloadModel): StoreBackend {

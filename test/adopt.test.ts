@@ -316,3 +316,22 @@ describe("refusals", () => {
     expect(withAdopt((d) => (d.applications.legacy.secrets.plain.adopt = { gcp: "x" })).join("\n")).toMatch(/applications\.legacy\.secrets\.plain\.adopt/);
   });
 });
+
+describe("the CSI driver", () => {
+  it("mounts an adopted secret by its existing name, with no guardrail finding", () => {
+    const d = adoptingDescription();
+    d.applications.legacy.workloads.mount = { kubernetes: { namespace: "legacy", serviceAccount: "legacy-csi", delivery: "csi", backend: "aws" }, reads: ["stripe", "plain"] };
+    const synthesized = synthYaml(toYaml(d), { environments: ["dev"] });
+    // SP-KUB-004 knows conventional names only: the stack accepts the adopted one with a written suppression.
+    const report = guardrailReport(synthesized.stacks["kubernetes-dev"])!;
+    expect(report.findings).toEqual([]);
+    expect(report.suppressed.map((f) => f.ruleId)).toContain("SP-KUB-004");
+    const spc = kubeObjects(synthesized.json["kubernetes-dev"]).find((o) => o.kind === "SecretProviderClass" && o.name.includes("mount"));
+    expect(spc).toBeDefined();
+    const objects = String((spc!.body as any).spec.parameters.objects);
+    // The adopted secret under the name given in adopt.aws (from its ARN), the other under the convention.
+    expect(objects).toContain("objectName: legacy/stripe");
+    expect(objects).toContain("objectName: dev/legacy/plain");
+    expect(objects).not.toContain("dev/legacy/stripe");
+  });
+});
