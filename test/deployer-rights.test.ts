@@ -314,6 +314,19 @@ describe("escalations a stolen deployer session might try", () => {
     }
   });
 
+  // UpdateSecret (and CreateSecret) with SecretString write a value and move AWSCURRENT; Secrets Manager encrypts it
+  // with kms:GenerateDataKey in the caller's name (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
+  // The deployer may UpdateSecret and PutKeyPolicy on the environment key, so a key policy naming it must not open that path.
+  it("writes a secret value through UpdateSecret after granting itself the key in the key policy: kms:GenerateDataKey through Secrets Manager is denied", async () => {
+    const key = `arn:aws:kms:us-east-1:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const rewrittenKeyPolicy = [{ Effect: "Allow", Principal: { AWS: principal }, Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: "*" }];
+    const d = await decide(
+      { identity: rolePolicy(json()["bootstrap-dev"], "deployer"), resource: rewrittenKeyPolicy },
+      { action: "kms:GenerateDataKey", resource: key, context: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com", "aws:ResourceTag/environment": "dev" }, principal },
+    );
+    expect(d).toBe("ExplicitlyDenied");
+  });
+
   it("the planner is denied secret values explicitly", async () => {
     const planner = rolePolicy(json()["bootstrap-dev"], "planner");
     const p = `arn:aws:iam::${account}:role/secrets-platform-ci/acme-dev-ci_planner`;

@@ -585,5 +585,15 @@ export function escalationDenyStatements(s: DeployerScope): PolicyStatement[] {
       resources: ["*"],
       conditions: { StringEquals: { "kms:ViaService": viaService(s.account, "secretsmanager") } },
     },
+    // UpdateSecret and CreateSecret with SecretString write a value (and move AWSCURRENT) that Secrets Manager encrypts
+    // with kms:GenerateDataKey in the caller's name; the deployer may call both and may PutKeyPolicy on the environment
+    // key, so a key policy it rewrote to name itself would open that write. A deploy never sends a value.
+    {
+      sid: "NeverEncryptThroughSecretsManager",
+      effect: "Deny",
+      actions: ["kms:GenerateDataKey"],
+      resources: ["*"],
+      conditions: { StringEquals: { "kms:ViaService": viaService(s.account, "secretsmanager") } },
+    },
   ];
 }
