@@ -22,7 +22,7 @@
 // Signatures are not checked.
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback } from "./loopback-server";
 
 export const AWSCURRENT = "AWSCURRENT";
 export const AWSPENDING = "AWSPENDING";
@@ -88,15 +88,12 @@ export class FakeSecretsManager {
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => this.serve(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this.url;
   }
 
   async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections?.();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await closeServer(this.server);
     this.server = undefined;
   }
 

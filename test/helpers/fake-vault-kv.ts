@@ -9,7 +9,7 @@
 // - every request needs X-Vault-Token; an unknown token or a path the token may not write is 403
 //   {"errors": ["permission denied"]}.
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback } from "./loopback-server";
 
 export interface FakeKvV2Version {
   readonly version: number;
@@ -42,15 +42,12 @@ export class FakeVaultKv {
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => this.handle(req, Buffer.concat(chunks).toString("utf8"), res));
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this.url;
   }
 
   async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections?.();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /** Puts a version directly (as a person with `vault kv put` would). */
